@@ -1,0 +1,66 @@
+package dev.poolctl.cli.commands;
+
+import dev.poolctl.cli.ExitCodes;
+import dev.poolctl.pooler.PoolerDaemon;
+import dev.poolctl.pooler.Signals;
+import dev.poolctl.pooler.config.ConfigException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code poolctl start}: runs the pooler in the foreground until a signal stops it. */
+@Command(
+        name = "start",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the pooler in the foreground with an existing pgbouncer.ini.",
+            "Signals as PgBouncer: HUP reloads; INT waits for servers to be released, then exits;",
+            "TERM waits for clients to leave, then exits; a second INT or TERM exits at once."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped by a signal", "1:could not start (port in use, pidfile...)", "2:usage error",
+            "3:invalid configuration"},
+        footer = {"", "Examples:", "  poolctl start -c pgbouncer.ini", "  poolctl start pgbouncer.ini   (PgBouncer's form)"})
+public final class Start implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "pgbouncer.ini to run with")
+    Path config;
+
+    @Parameters(arity = "0..1", paramLabel = "CONFIG", description = "the config file, as `pgbouncer CONFIG` takes it")
+    Path positional;
+
+    @Option(names = {"-q", "--quiet"}, description = "no log lines on stderr (logfile still written)")
+    boolean quiet;
+
+    @Option(names = {"-v", "--verbose"}, description = "more log detail; repeat for more")
+    boolean[] verbose = new boolean[0];
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Path file = config != null ? config : positional;
+        if (file == null) {
+            spec.commandLine().getErr().println("poolctl start: no config file given (use -c FILE)");
+            return ExitCodes.USAGE;
+        }
+        PoolerDaemon daemon;
+        try {
+            daemon = PoolerDaemon.start(file, quiet, verbose.length);
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println("poolctl start: invalid config: " + e.getMessage());
+            return ExitCodes.CONFIG;
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("poolctl start: " + e.getMessage());
+            return ExitCodes.ERROR;
+        }
+        Signals.install(daemon);
+        daemon.awaitTermination();
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,241 @@
+package dev.poolctl.pooler;
+
+import dev.poolctl.pooler.auth.Userlist;
+import dev.poolctl.pooler.config.AuthType;
+import dev.poolctl.pooler.config.ConfigException;
+import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.IniLoader;
+import dev.poolctl.pooler.config.PoolerConfig;
+import dev.poolctl.pooler.log.PoolerLog;
+import dev.poolctl.pooler.net.Listeners;
+import dev.poolctl.pooler.net.ServerConnector;
+import dev.poolctl.pooler.net.Transport;
+import dev.poolctl.pooler.pool.Pool;
+import dev.poolctl.pooler.pool.PoolManager;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The daemon's lifecycle: load the config, bind the listeners, run the janitor, reload and shut down
+ * (PgBouncer's main.c). One event loop carries every client and server connection, as PgBouncer's one thread.
+ */
+public final class PoolerDaemon implements AutoCloseable {
+    /** How the daemon stops, after PgBouncer's SHUTDOWN variants. */
+    public enum ShutdownMode { IMMEDIATE, WAIT_FOR_SERVERS, WAIT_FOR_CLIENTS }
+
+    private static final Set<AuthType> SUPPORTED_AUTH =
+            EnumSet.of(AuthType.TRUST, AuthType.ANY, AuthType.PLAIN, AuthType.MD5, AuthType.SCRAM_SHA_256);
+    private static final long JANITOR_MILLIS = 200;
+
+    private final Path configFile;
+    private final PoolerLog log;
+    private final EventLoopGroup acceptGroup;
+    private final EventLoopGroup workerGroup;
+    private final EventLoop loop;
+    private final PoolManager manager;
+    private final Listeners listeners = new Listeners();
+    private final List<String> boundAddresses;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final ScheduledFuture<?> janitor;
+    private final Path pidfile;
+    private volatile ShutdownMode shutdownMode;
+
+    private PoolerDaemon(Path configFile, PoolerConfig config, Userlist userlist, PoolerLog log) throws IOException, InterruptedException {
+        this.configFile = configFile;
+        this.log = log;
+        GeneralSettings g = config.general();
+        Transport transport = Transport.best();
+        acceptGroup = transport.newGroup(1);
+        workerGroup = transport.newGroup(1);
+        loop = workerGroup.next();
+        ServerConnector connector = new ServerConnector(loop, transport, log, () -> {
+            GeneralSettings now = manager().config().general();
+            return new ServerConnector.Settings(now.serverConnectTimeout(), now.tcpKeepalive(), now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir());
+        });
+        manager = new PoolManager(config, userlist, log, loop, connector);
+        pidfile = g.pidfile() == null ? null : Path.of(g.pidfile());
+        writePidfile();
+        try {
+            boundAddresses = listeners.bind(acceptGroup, transport, manager, g.listenAddr(), g.listenPort(),
+                    g.unixSocketDir(), 128).addresses();
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw new IOException("cannot listen on port " + g.listenPort() + ": " + e.getMessage(), e);
+        }
+        janitor = loop.scheduleAtFixedRate(this::tick, JANITOR_MILLIS, JANITOR_MILLIS, TimeUnit.MILLISECONDS);
+        for (String a : boundAddresses) {
+            log.log("listening on " + a);
+        }
+        log.log("process up: poolctl " + Version.VERSION + " (" + transport.name() + ")");
+    }
+
+    private PoolManager manager() {
+        return manager;
+    }
+
+    /** Loads {@code configFile} and starts serving; throws with a message naming what is wrong. */
+    public static PoolerDaemon start(Path configFile, boolean quiet, int verbose) throws ConfigException, IOException, InterruptedException {
+        PoolerLog log = new PoolerLog(!quiet, verbose);
+        Loaded loaded = load(configFile, log);
+        GeneralSettings g = loaded.config().general();
+        if (g.logfile() != null && !g.logfile().isEmpty()) {
+            log.logfile(Path.of(g.logfile()));
+        }
+        return new PoolerDaemon(configFile, loaded.config(), loaded.userlist(), log);
+    }
+
+    private record Loaded(PoolerConfig config, Userlist userlist) {}
+
+    private static Loaded load(Path configFile, PoolerLog log) throws ConfigException, IOException {
+        IniLoader.LoadResult result = IniLoader.load(configFile);
+        result.warnings().forEach(log::warning);
+        PoolerConfig config = result.config();
+        AuthType auth = config.general().authType();
+        if (!SUPPORTED_AUTH.contains(auth)) {
+            throw new ConfigException(configFile + ": [pgbouncer] auth_type: '" + auth + "' is not supported yet");
+        }
+        Userlist userlist = Userlist.parse("");
+        String authFile = config.general().authFile();
+        if (authFile != null && !authFile.isEmpty()) {
+            Path p = Path.of(authFile);
+            if (!p.isAbsolute() && configFile.getParent() != null && !Files.exists(p)) {
+                p = configFile.getParent().resolve(p);
+            }
+            try {
+                userlist = Userlist.load(p);
+            } catch (IOException e) {
+                throw new ConfigException(configFile + ": [pgbouncer] auth_file: cannot read " + p + ": " + e.getMessage());
+            }
+            userlist.warnings().forEach(log::warning);
+        }
+        return new Loaded(config, userlist);
+    }
+
+    public List<String> boundAddresses() {
+        return boundAddresses;
+    }
+
+    public PoolerLog log() {
+        return log;
+    }
+
+    /** Runs {@code task} on the pool loop and waits: for tests and the admin side to read state safely. */
+    public <T> T inLoop(java.util.concurrent.Callable<T> task) throws Exception {
+        return loop.submit(task).get(10, TimeUnit.SECONDS);
+    }
+
+    public PoolManager poolManager() {
+        return manager;
+    }
+
+    /** Re-reads the ini and auth_file; a broken file leaves the running config untouched. */
+    public void reload() throws ConfigException, IOException {
+        log.log("got SIGHUP, re-reading config");
+        Loaded loaded = load(configFile, log);
+        loop.execute(() -> manager.apply(loaded.config(), loaded.userlist()));
+    }
+
+    /** Starts a shutdown; a second request while one runs makes it immediate, as in PgBouncer. */
+    public void shutdown(ShutdownMode mode) {
+        if (shutdownMode != null && mode != ShutdownMode.IMMEDIATE) {
+            mode = ShutdownMode.IMMEDIATE;
+        }
+        shutdownMode = mode;
+        ShutdownMode m = mode;
+        loop.execute(() -> {
+            listeners.close();
+            if (m == ShutdownMode.IMMEDIATE) {
+                finish();
+            }
+        });
+    }
+
+    private void tick() {
+        try {
+            manager.janitor();
+            ShutdownMode m = shutdownMode;
+            if (m == ShutdownMode.WAIT_FOR_CLIENTS && manager.clientCount() == 0) {
+                finish();
+            } else if (m == ShutdownMode.WAIT_FOR_SERVERS && manager.pools().stream().allMatch(p -> p.activeCount() == 0)) {
+                finish();
+            }
+        } catch (RuntimeException e) {
+            log.error("janitor: " + e);
+        }
+    }
+
+    private boolean finished;
+
+    private void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        janitor.cancel(false);
+        manager.shutdown("database is shutting down"); // wording clients see from PgBouncer's SHUTDOWN
+        loop.schedule(this::close, 50, TimeUnit.MILLISECONDS);
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        terminated.await();
+    }
+
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        return terminated.await(timeout, unit);
+    }
+
+    @Override
+    public void close() {
+        if (terminated.getCount() == 0) {
+            return;
+        }
+        listeners.close();
+        acceptGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        if (pidfile != null) {
+            try {
+                Files.deleteIfExists(pidfile);
+            } catch (IOException ignored) {
+                // nothing left to do at exit
+            }
+        }
+        log.log("shutting down");
+        log.close();
+        terminated.countDown();
+    }
+
+    private void writePidfile() throws IOException {
+        if (pidfile == null) {
+            return;
+        }
+        if (Files.exists(pidfile)) {
+            String old = Files.readString(pidfile).trim();
+            boolean alive = !old.isEmpty() && old.chars().allMatch(Character::isDigit)
+                    && ProcessHandle.of(Long.parseLong(old)).map(ProcessHandle::isAlive).orElse(false);
+            if (alive) {
+                throw new IOException("pidfile '" + pidfile + "' exists, another instance running?");
+            }
+            log.log("stale pidfile, removing");
+        }
+        Files.writeString(pidfile, ProcessHandle.current().pid() + "\n", StandardCharsets.UTF_8);
+    }
+
+    /** For the CLI: count of clients and pools, mainly for logs and tests. */
+    public int poolCount() throws Exception {
+        return inLoop(() -> manager.pools().size());
+    }
+
+    public List<Pool> pools() throws Exception {
+        return inLoop(() -> List.copyOf(manager.pools()));
+    }
+}

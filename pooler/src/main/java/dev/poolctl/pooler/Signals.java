@@ -1,0 +1,39 @@
+package dev.poolctl.pooler;
+
+import sun.misc.Signal;
+
+/**
+ * PgBouncer's signals: HUP reloads, INT waits for servers then exits, TERM waits for clients then exits
+ * (a second INT or TERM exits at once). SIGQUIT stays the JVM's thread dump: taking it needs -Xrs, which
+ * also takes HUP, INT and TERM away from us.
+ */
+public final class Signals {
+    private Signals() {}
+
+    public static void install(PoolerDaemon daemon) {
+        handle("HUP", () -> {
+            try {
+                daemon.reload();
+            } catch (Exception e) {
+                daemon.log().error("reload failed, keeping the running config: " + e.getMessage());
+            }
+        });
+        handle("INT", () -> {
+            daemon.log().log("got SIGINT, shutting down, waiting for servers");
+            daemon.shutdown(PoolerDaemon.ShutdownMode.WAIT_FOR_SERVERS);
+        });
+        handle("TERM", () -> {
+            daemon.log().log("got SIGTERM, shutting down, waiting for clients");
+            daemon.shutdown(PoolerDaemon.ShutdownMode.WAIT_FOR_CLIENTS);
+        });
+    }
+
+    private static void handle(String name, Runnable action) {
+        try {
+            Signal.handle(new Signal(name), s -> action.run());
+        } catch (IllegalArgumentException e) {
+            // The JVM reserves this signal on this platform (e.g. QUIT without -Xrs): PgBouncer's meaning is lost.
+            System.err.println("poolctl: cannot handle SIG" + name + ": " + e.getMessage());
+        }
+    }
+}

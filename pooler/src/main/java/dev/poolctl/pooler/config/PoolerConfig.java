@@ -1,0 +1,112 @@
+package dev.poolctl.pooler.config;
+
+import dev.poolctl.pooler.pool.PoolMode;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One loaded configuration: an immutable snapshot. A reload builds a new one rather than changing this.
+ *
+ * <p>The methods below give the effective value of a setting that can be set at several levels. The order is
+ * PgBouncer's: a {@code [users]} entry beats a {@code [databases]} entry, which beats {@code [pgbouncer]}.
+ *
+ * @param file the main ini file it was loaded from
+ * @param general the {@code [pgbouncer]} section
+ * @param databases {@code [databases]} entries by name, in file order, including the {@code *} entry if any
+ * @param users {@code [users]} entries by name, in file order
+ */
+public record PoolerConfig(
+        Path file,
+        GeneralSettings general,
+        Map<String, DatabaseConfig> databases,
+        Map<String, UserConfig> users) {
+
+    public PoolerConfig {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(general, "general");
+        databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
+        users = Collections.unmodifiableMap(new LinkedHashMap<>(users));
+    }
+
+    /**
+     * The entry for a database a client asks for: its own entry, else one made from the {@code *} entry (see
+     * {@link DatabaseConfig#forClientDatabase}), else empty (PgBouncer answers "no such database").
+     */
+    public Optional<DatabaseConfig> database(String clientDb) {
+        DatabaseConfig exact = databases.get(clientDb);
+        if (exact != null) {
+            return Optional.of(exact);
+        }
+        DatabaseConfig fallback = databases.get(DatabaseConfig.FALLBACK_NAME);
+        return Optional.ofNullable(fallback).map(db -> db.forClientDatabase(clientDb));
+    }
+
+    public Optional<UserConfig> user(String name) {
+        return Optional.ofNullable(users.get(name));
+    }
+
+    /** Pool size for the database's pools when no user entry applies: database, then {@code default_pool_size}. */
+    public int poolSize(DatabaseConfig db) {
+        return db.poolSize() != null ? db.poolSize() : general.defaultPoolSize();
+    }
+
+    /**
+     * Pool size of the pool (db, user): user entry, then database entry, then {@code default_pool_size}.
+     *
+     * @param user the user the pool logs in as (the forced user when the database has one)
+     */
+    public int poolSize(DatabaseConfig db, String user) {
+        Integer fromUser = user(user).map(UserConfig::poolSize).orElse(null);
+        return fromUser != null ? fromUser : poolSize(db);
+    }
+
+    /** Reserve pool size of the pool (db, user): user entry, then database entry, then {@code reserve_pool_size}. */
+    public int reservePoolSize(DatabaseConfig db, String user) {
+        Integer fromUser = user(user).map(UserConfig::reservePoolSize).orElse(null);
+        if (fromUser != null) {
+            return fromUser;
+        }
+        return db.reservePoolSize() != null ? db.reservePoolSize() : general.reservePoolSize();
+    }
+
+    /** Database entry, then {@code min_pool_size}. */
+    public int minPoolSize(DatabaseConfig db) {
+        return db.minPoolSize() != null ? db.minPoolSize() : general.minPoolSize();
+    }
+
+    /** Pool mode of the pool (db, user): user entry, then database entry, then {@code pool_mode}. */
+    public PoolMode poolMode(DatabaseConfig db, String user) {
+        PoolMode fromUser = user(user).map(UserConfig::poolMode).orElse(null);
+        if (fromUser != null) {
+            return fromUser;
+        }
+        return db.poolMode() != null ? db.poolMode() : general.poolMode();
+    }
+
+    /** Server connections allowed to the database over all its pools; 0 = unlimited. */
+    public int maxDbConnections(DatabaseConfig db) {
+        return db.maxDbConnections() != null ? db.maxDbConnections() : general.maxDbConnections();
+    }
+
+    /** Server connections allowed for the user over all its pools; 0 = unlimited. */
+    public int maxUserConnections(String user) {
+        Integer fromUser = user(user).map(UserConfig::maxUserConnections).orElse(null);
+        return fromUser != null ? fromUser : general.maxUserConnections();
+    }
+
+    /** Database entry, then {@code server_lifetime}; zero = unlimited. */
+    public Duration serverLifetime(DatabaseConfig db) {
+        return db.serverLifetime() != null ? db.serverLifetime() : general.serverLifetime();
+    }
+
+    /** Database entry, then the general {@code auth_user}; or null. */
+    public String authUser(DatabaseConfig db) {
+        return db.authUser() != null ? db.authUser() : general.authUser();
+    }
+}

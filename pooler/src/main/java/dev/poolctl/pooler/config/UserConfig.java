@@ -1,0 +1,70 @@
+package dev.poolctl.pooler.config;
+
+import dev.poolctl.pooler.pool.PoolMode;
+
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * One entry of {@code [users]}, e.g. {@code alice = pool_mode=transaction max_user_connections=10}. Each override
+ * is null when not set; then the database's or the general setting applies (see {@link PoolerConfig}).
+ *
+ * @param name the user name
+ * @param poolMode or null
+ * @param maxUserConnections or null
+ * @param poolSize or null
+ * @param reservePoolSize or null
+ */
+public record UserConfig(
+        String name,
+        PoolMode poolMode,
+        Integer maxUserConnections,
+        Integer poolSize,
+        Integer reservePoolSize) {
+
+    /** Per-user keys of newer PgBouncer releases that poolctl does not implement yet: accepted with a warning. */
+    private static final Set<String> IGNORED_KEYS = Set.of("query_timeout", "client_idle_timeout",
+            "max_user_client_connections", "idle_transaction_timeout", "transaction_timeout", "query_wait_timeout");
+
+    public UserConfig {
+        Objects.requireNonNull(name, "name");
+    }
+
+    /**
+     * Parses the settings string of the user {@code name} (same syntax as a database connect string).
+     *
+     * @param warn receives a message for each key that is accepted but ignored
+     * @throws IllegalArgumentException for a syntax error, an unknown key or a bad value; the message names the
+     *     key but not the file, section or user
+     */
+    static UserConfig parse(String name, String settings, Consumer<String> warn) {
+        PoolMode poolMode = null;
+        Integer maxUserConnections = null;
+        Integer poolSize = null;
+        Integer reservePoolSize = null;
+        for (ConnectString.Pair pair : ConnectString.parse(settings)) {
+            String key = pair.key();
+            String value = pair.value();
+            boolean known = true;
+            try {
+                switch (key) {
+                    case "pool_mode" -> poolMode = Values.parsePoolMode(value);
+                    case "max_user_connections" -> maxUserConnections = Values.parseDecimalInt(value);
+                    case "pool_size" -> poolSize = Values.parseDecimalInt(value);
+                    case "reserve_pool_size" -> reservePoolSize = Values.parseDecimalInt(value);
+                    default -> known = false;
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+            }
+            if (!known) {
+                if (!IGNORED_KEYS.contains(key)) {
+                    throw new IllegalArgumentException("unrecognized user parameter '" + key + "'");
+                }
+                warn.accept("user parameter " + key + " is not supported by poolctl yet; ignored");
+            }
+        }
+        return new UserConfig(name, poolMode, maxUserConnections, poolSize, reservePoolSize);
+    }
+}

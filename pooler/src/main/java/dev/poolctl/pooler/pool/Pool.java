@@ -1,0 +1,442 @@
+package dev.poolctl.pooler.pool;
+
+import dev.poolctl.pooler.config.DatabaseConfig;
+import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.log.PoolerLog;
+import dev.poolctl.pooler.protocol.PgProtocol;
+import dev.poolctl.pooler.session.ClientConnection;
+import dev.poolctl.pooler.session.ClientState;
+import dev.poolctl.pooler.session.ServerConnection;
+import dev.poolctl.pooler.session.ServerState;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The server connections of one (database, user) and the clients queued for them (PgBouncer's PgPool).
+ * A connection's state is the collection it sits in; everything runs on the one event loop.
+ */
+public final class Pool {
+    private final PoolKey key;
+    private final PoolManager manager;
+    private DatabaseConfig db;
+    private PoolMode mode;
+
+    private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
+    private final Set<ServerConnection> active = new LinkedHashSet<>();
+    private final Set<ServerConnection> used = new LinkedHashSet<>();
+    private final Set<ServerConnection> login = new LinkedHashSet<>();
+    private final ArrayDeque<ClientConnection> waiting = new ArrayDeque<>();
+    private final List<ClientConnection> loginWaiters = new ArrayList<>();
+    private final Set<ClientConnection> clients = new LinkedHashSet<>();
+
+    /** ParameterStatus of the first server login: what every client of this pool is welcomed with. */
+    private Map<String, String> welcome;
+    private String loginErrorState;
+    private String loginError;
+    private long loginErrorNanos;
+    private byte[] scramClientKey;
+    private int nextHost;
+
+    Pool(PoolKey key, DatabaseConfig db, PoolManager manager) {
+        this.key = key;
+        this.manager = manager;
+        configure(db);
+    }
+
+    /** Applies a (re)loaded database entry. */
+    void configure(DatabaseConfig db) {
+        this.db = db;
+        this.mode = manager.config().poolMode(db, key.user());
+    }
+
+    public PoolKey key() { return key; }
+    public DatabaseConfig database() { return db; }
+    public PoolMode mode() { return mode; }
+    public PoolerLog log() { return manager.log(); }
+    public int idleCount() { return idle.size(); }
+    public int activeCount() { return active.size(); }
+    public int usedCount() { return used.size(); }
+    public int loginCount() { return login.size(); }
+    public int waitingCount() { return waiting.size(); }
+    public int clientCount() { return clients.size(); }
+    public int serverCount() { return idle.size() + active.size() + used.size() + login.size(); }
+
+    private GeneralSettings general() {
+        return manager.config().general();
+    }
+
+    int poolSize() {
+        return manager.config().poolSize(db, key.user());
+    }
+
+    int reservePoolSize() {
+        return db.reservePoolSize() != null ? db.reservePoolSize() : general().reservePoolSize();
+    }
+
+    int minPoolSize() {
+        return db.minPoolSize() != null ? db.minPoolSize() : general().minPoolSize();
+    }
+
+    public String defaultParameter(String lowerName) {
+        if (welcome == null) {
+            return null;
+        }
+        for (Map.Entry<String, String> e : welcome.entrySet()) {
+            if (e.getKey().toLowerCase(Locale.ROOT).equals(lowerName)) {
+                return e.getValue();
+            }
+        }
+        return null;
+    }
+
+    public void rememberScramKey(byte[] clientKey) {
+        scramClientKey = clientKey;
+    }
+
+    // ---- clients ----
+
+    /** An authenticated client needs the server parameters for its welcome. */
+    public void clientLoginWait(ClientConnection c) {
+        clients.add(c);
+        if (welcome != null) {
+            c.finishLogin(welcome);
+            return;
+        }
+        if (loginFailingRecently()) {
+            c.fail(PgProtocol.PROTOCOL_VIOLATION,
+                    "server login has been failing, cached error: " + loginError + " (server_login_retry)");
+            return;
+        }
+        loginWaiters.add(c);
+        if (login.isEmpty() && canOpen(false)) {
+            launch();
+        }
+    }
+
+    /** A logged-in client sent a request and has no server: queue it (cl_waiting) and hand out servers. */
+    public void requestServer(ClientConnection c) {
+        waiting.addLast(c);
+        dispatch(false);
+    }
+
+    public void clientClosed(ClientConnection c, ServerConnection server) {
+        clients.remove(c);
+        loginWaiters.remove(c);
+        waiting.remove(c);
+        if (server == null) {
+            return;
+        }
+        active.remove(server);
+        server.unlink(System.nanoTime());
+        if (!server.channel().isOpen()) {
+            return;
+        }
+        if (!server.isQuiet()) {
+            // Mid-transaction or mid-query: no way to know what state the server is in. Never reuse it.
+            server.close("client disconnect while server was not ready");
+            return;
+        }
+        String reset = general().serverResetQuery();
+        boolean resetNeeded = mode == PoolMode.SESSION || general().serverResetQueryAlways();
+        if (resetNeeded && reset != null && !reset.isBlank()) {
+            server.transition(ServerState.USED);
+            used.add(server);
+            server.sendInternal(reset);
+        } else {
+            serverReady(server);
+        }
+    }
+
+    // ---- handing out servers ----
+
+    private void dispatch(boolean reserveAllowed) {
+        while (!waiting.isEmpty()) {
+            ServerConnection s = takeIdle();
+            if (s == null) {
+                break;
+            }
+            link(waiting.pollFirst(), s);
+        }
+        int needed = waiting.size() - login.size() - used.size();
+        while (needed > 0 && canOpen(reserveAllowed)) {
+            launch();
+            needed--;
+        }
+    }
+
+    private ServerConnection takeIdle() {
+        long now = System.nanoTime();
+        while (!idle.isEmpty()) {
+            ServerConnection s = general().serverRoundRobin() ? idle.pollLast() : idle.pollFirst();
+            String expired = expiredReason(s, now);
+            if (expired != null) {
+                s.close(expired);
+                continue;
+            }
+            String check = general().serverCheckQuery();
+            Duration delay = general().serverCheckDelay();
+            if (check != null && !check.isEmpty() && now - s.lastUsedNanos() > delay.toNanos()) {
+                s.transition(ServerState.TESTED);
+                used.add(s);
+                s.sendInternal(check.equals("<empty>") ? "" : check);
+                continue;
+            }
+            return s;
+        }
+        return null;
+    }
+
+    private void link(ClientConnection c, ServerConnection s) {
+        active.add(s);
+        s.link(c, System.nanoTime());
+        c.linked(s);
+    }
+
+    private String expiredReason(ServerConnection s, long now) {
+        if (s.closeNeeded()) {
+            return "server marked close_needed";
+        }
+        Duration lifetime = db.serverLifetime() != null ? db.serverLifetime() : general().serverLifetime();
+        if (!lifetime.isZero() && now - s.connectNanos() > lifetime.toNanos()) {
+            return "server lifetime over";
+        }
+        return null;
+    }
+
+    private boolean canOpen(boolean reserveAllowed) {
+        if (loginFailingRecently()) {
+            return false;
+        }
+        int limit = poolSize() + (reserveAllowed ? reservePoolSize() : 0);
+        return serverCount() < limit && manager.serverLimitsAllow(db, key.user());
+    }
+
+    private boolean loginFailingRecently() {
+        return loginError != null
+                && System.nanoTime() - loginErrorNanos < general().serverLoginRetry().toNanos();
+    }
+
+    private void launch() {
+        List<String> hosts = db.hosts();
+        String host = hosts.isEmpty() ? null : hosts.get(Math.floorMod(nextHost++, hosts.size()));
+        login.add(manager.connect(this, host, scramClientKey));
+    }
+
+    // ---- server events ----
+
+    /** Whether the server goes back to the pool at this ReadyForQuery (transaction and statement mode). */
+    public boolean releasableAt(ServerConnection s) {
+        return mode != PoolMode.SESSION && s.isQuiet();
+    }
+
+    /** Statement mode and the server is still in a transaction after the statement. */
+    public boolean refusesTransaction(ServerConnection s) {
+        return mode == PoolMode.STATEMENT && s.client() != null && s.txStatus() != PgProtocol.TX_IDLE;
+    }
+
+    public void statementModeViolation(ServerConnection s) {
+        ClientConnection c = s.client();
+        active.remove(s);
+        s.unlink(System.nanoTime());
+        s.close("transaction blocks not allowed in statement pooling mode");
+        if (c != null) {
+            c.fail(PgProtocol.PROTOCOL_VIOLATION, "transaction blocks not allowed in statement pooling mode");
+        }
+    }
+
+    /** Called after the ReadyForQuery that released the server was forwarded. */
+    public void readyForQuery(ServerConnection s) {
+        ClientConnection c = s.client();
+        active.remove(s);
+        s.unlink(System.nanoTime());
+        if (c != null) {
+            c.released();
+        }
+        serverReady(s);
+    }
+
+    /** A reset or check query finished. */
+    public void internalQueryDone(ServerConnection s) {
+        used.remove(s);
+        if (s.txStatus() != PgProtocol.TX_IDLE || s.closeNeeded()) {
+            s.close("reset or check query failed");
+            return;
+        }
+        serverReady(s);
+    }
+
+    public void serverLoggedIn(ServerConnection s) {
+        login.remove(s);
+        loginError = null;
+        if (welcome == null) {
+            welcome = Collections.unmodifiableMap(new LinkedHashMap<>(s.welcome()));
+        }
+        if (general().logConnections()) {
+            log().log(s.prefix() + " new connection to server");
+        }
+        List<ClientConnection> ready = new ArrayList<>(loginWaiters);
+        loginWaiters.clear();
+        for (ClientConnection c : ready) {
+            c.finishLogin(welcome);
+        }
+        serverReady(s);
+    }
+
+    public void serverLoginFailed(ServerConnection s, String sqlState, String message) {
+        loginErrorState = sqlState;
+        loginError = message;
+        loginErrorNanos = System.nanoTime();
+        log().warning(s.prefix() + " server login failed: " + message);
+        List<ClientConnection> failed = new ArrayList<>(loginWaiters);
+        loginWaiters.clear();
+        for (ClientConnection c : failed) {
+            c.fail(sqlState, message);
+        }
+    }
+
+    /** The server can take a client: idle it, or close it if it is due to go. */
+    private void serverReady(ServerConnection s) {
+        String expired = expiredReason(s, System.nanoTime());
+        if (expired != null || manager.isShuttingDown()) {
+            s.close(expired != null ? expired : "pooler shutting down");
+            return;
+        }
+        s.transition(ServerState.IDLE);
+        idle.addFirst(s);
+        dispatch(false);
+    }
+
+    public void serverClosed(ServerConnection s, String reason) {
+        idle.remove(s);
+        active.remove(s);
+        used.remove(s);
+        login.remove(s);
+        ClientConnection c = s.client();
+        s.markClosed();
+        if (general().logDisconnections()) {
+            long age = (System.nanoTime() - s.connectNanos()) / 1_000_000_000L;
+            log().log(s.prefix() + " closing because: " + reason + " (age=" + age + "s)");
+        }
+        if (c != null && c.state() == ClientState.ACTIVE) {
+            c.fail(PgProtocol.PROTOCOL_VIOLATION, "server conn crashed?");
+        }
+        if (!manager.isShuttingDown()) {
+            dispatch(false);
+        }
+    }
+
+    // ---- janitor ----
+
+    /** Timeouts, lifetimes and min_pool_size; PgBouncer's janitor.c, run a few times a second. */
+    void janitor(long now) {
+        GeneralSettings g = general();
+        Duration loginTimeout = g.clientLoginTimeout();
+        if (!loginTimeout.isZero()) {
+            for (ClientConnection c : new ArrayList<>(loginWaiters)) {
+                if (now - c.connectNanos() > loginTimeout.toNanos()) {
+                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "client_login_timeout (server down)");
+                }
+            }
+        }
+        Duration waitTimeout = g.queryWaitTimeout();
+        if (!waitTimeout.isZero()) {
+            for (ClientConnection c : new ArrayList<>(waiting)) {
+                if (now - c.stateSinceNanos() > waitTimeout.toNanos()) {
+                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "query_wait_timeout");
+                }
+            }
+        }
+        Duration clientIdle = g.clientIdleTimeout();
+        Duration idleTx = g.idleTransactionTimeout();
+        Duration queryTimeout = g.queryTimeout();
+        for (ClientConnection c : new ArrayList<>(clients)) {
+            ServerConnection s = c.server();
+            if (c.state() == ClientState.IDLE && !clientIdle.isZero()
+                    && now - c.lastActivityNanos() > clientIdle.toNanos()) {
+                c.fail(PgProtocol.PROTOCOL_VIOLATION, "client_idle_timeout");
+            } else if (s != null && c.state() == ClientState.ACTIVE) {
+                if (!queryTimeout.isZero() && s.pendingRequests() > 0
+                        && now - s.requestNanos() > queryTimeout.toNanos()) {
+                    s.close("query timeout");
+                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "query timeout");
+                } else if (!idleTx.isZero() && s.pendingRequests() == 0 && s.txStatus() != PgProtocol.TX_IDLE
+                        && now - c.lastActivityNanos() > idleTx.toNanos()) {
+                    s.close("idle transaction timeout");
+                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "idle transaction timeout");
+                }
+            }
+        }
+        Duration serverIdle = g.serverIdleTimeout();
+        for (ServerConnection s : new ArrayList<>(idle)) {
+            String expired = expiredReason(s, now);
+            if (expired == null && !serverIdle.isZero() && now - s.lastUsedNanos() > serverIdle.toNanos()
+                    && serverCount() > minPoolSize()) {
+                expired = "server idle timeout";
+            }
+            if (expired != null) {
+                idle.remove(s);
+                s.close(expired);
+            }
+        }
+        Duration connectTimeout = g.serverConnectTimeout();
+        for (ServerConnection s : new ArrayList<>(login)) {
+            if (!connectTimeout.isZero() && now - s.connectNanos() > connectTimeout.toNanos()) {
+                loginErrorState = PgProtocol.CONNECTION_FAILURE;
+                loginError = "server connect timeout";
+                loginErrorNanos = now;
+                s.close("connect timeout");
+            }
+        }
+        if (!waiting.isEmpty()) {
+            boolean reserve = reservePoolSize() > 0
+                    && now - waiting.peekFirst().stateSinceNanos() > g.reservePoolTimeout().toNanos();
+            dispatch(reserve);
+        }
+        if (!loginWaiters.isEmpty() && login.isEmpty() && canOpen(false)) {
+            launch();
+        }
+        if ((db.user() != null || !clients.isEmpty()) && !manager.isShuttingDown()) {
+            while (serverCount() < minPoolSize() && canOpen(false)) {
+                launch();
+            }
+        }
+    }
+
+    /** Marks every server for closing at release (RECONNECT, changed connect string). */
+    void markAllCloseNeeded() {
+        for (ServerConnection s : new ArrayList<>(idle)) {
+            idle.remove(s);
+            s.close("database configuration changed");
+        }
+        active.forEach(ServerConnection::markCloseNeeded);
+        used.forEach(ServerConnection::markCloseNeeded);
+        login.forEach(ServerConnection::markCloseNeeded);
+    }
+
+    /** Closes everything (shutdown). */
+    void closeAll(String reason) {
+        for (ClientConnection c : new ArrayList<>(clients)) {
+            c.fail(PgProtocol.ADMIN_SHUTDOWN, reason);
+        }
+        for (ServerConnection s : new ArrayList<>(idle)) {
+            s.close(reason);
+        }
+        for (ServerConnection s : new ArrayList<>(used)) {
+            s.close(reason);
+        }
+        for (ServerConnection s : new ArrayList<>(login)) {
+            s.close(reason);
+        }
+        for (ServerConnection s : new ArrayList<>(active)) {
+            s.close(reason);
+        }
+    }
+}

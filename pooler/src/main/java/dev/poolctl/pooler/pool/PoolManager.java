@@ -1,0 +1,217 @@
+package dev.poolctl.pooler.pool;
+
+import dev.poolctl.pooler.auth.Secret;
+import dev.poolctl.pooler.auth.Userlist;
+import dev.poolctl.pooler.config.DatabaseConfig;
+import dev.poolctl.pooler.config.PoolerConfig;
+import dev.poolctl.pooler.log.PoolerLog;
+import dev.poolctl.pooler.net.ServerConnector;
+import dev.poolctl.pooler.session.ClientConnection;
+import dev.poolctl.pooler.session.ClientState;
+import dev.poolctl.pooler.session.ServerConnection;
+import dev.poolctl.pooler.session.ServerLogin;
+import io.netty.channel.EventLoop;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * All pools, the client registry (max_client_conn, cancel keys) and the limits that span pools
+ * (max_db_connections, max_user_connections). Confined to the one event loop.
+ */
+public final class PoolManager {
+    private static final List<String> ALWAYS_TRACKED =
+            List.of("client_encoding", "datestyle", "timezone", "standard_conforming_strings", "application_name");
+
+    private final EventLoop loop;
+    private final PoolerLog log;
+    private final ServerConnector connector;
+    private final SecureRandom random = new SecureRandom();
+    private final Map<PoolKey, Pool> pools = new LinkedHashMap<>();
+    private final Map<Long, ClientConnection> byCancelKey = new HashMap<>();
+    private final Map<ClientConnection, Long> cancelKeys = new HashMap<>();
+    private volatile PoolerConfig config;
+    private volatile Userlist userlist;
+    private List<String> tracked;
+    private int clientCount;
+    private long nextId;
+    private boolean shuttingDown;
+
+    public PoolManager(PoolerConfig config, Userlist userlist, PoolerLog log, EventLoop loop, ServerConnector connector) {
+        this.loop = loop;
+        this.log = log;
+        this.connector = connector;
+        apply(config, userlist);
+    }
+
+    /** Installs a new configuration (start or reload); pools pick up changed database entries. */
+    public void apply(PoolerConfig newConfig, Userlist newUserlist) {
+        this.config = newConfig;
+        this.userlist = newUserlist;
+        List<String> t = new ArrayList<>(ALWAYS_TRACKED);
+        for (String extra : newConfig.general().trackExtraParameters()) {
+            String name = extra.toLowerCase(Locale.ROOT);
+            if (!t.contains(name)) {
+                t.add(name);
+            }
+        }
+        tracked = Collections.unmodifiableList(t);
+        for (Pool pool : pools.values()) {
+            DatabaseConfig db = newConfig.database(pool.key().database()).orElse(null);
+            if (db != null && !db.equals(pool.database())) {
+                boolean serverChanged = !db.hosts().equals(pool.database().hosts()) || db.port() != pool.database().port()
+                        || !java.util.Objects.equals(db.dbname(), pool.database().dbname())
+                        || !java.util.Objects.equals(db.password(), pool.database().password());
+                pool.configure(db);
+                if (serverChanged) {
+                    pool.markAllCloseNeeded();
+                }
+            }
+        }
+    }
+
+    public PoolerConfig config() { return config; }
+    public Userlist userlist() { return userlist; }
+    public boolean hasUserlist() { return config.general().authFile() != null; }
+    public PoolerLog log() { return log; }
+    public EventLoop loop() { return loop; }
+    public Collection<Pool> pools() { return Collections.unmodifiableCollection(pools.values()); }
+    public int clientCount() { return clientCount; }
+    public boolean isShuttingDown() { return shuttingDown; }
+    public long nextId() { return ++nextId; }
+
+    public List<String> trackedParameters() {
+        return tracked;
+    }
+
+    public boolean isTrackedParameter(String lowerName) {
+        return tracked.contains(lowerName);
+    }
+
+    // ---- clients ----
+
+    public boolean admitClient(ClientConnection c) {
+        if (shuttingDown || clientCount >= config.general().maxClientConn()) {
+            return false;
+        }
+        clientCount++;
+        return true;
+    }
+
+    public void clientClosed(ClientConnection c, ClientState was, ServerConnection server) {
+        clientCount--;
+        Long key = cancelKeys.remove(c);
+        if (key != null) {
+            byCancelKey.remove(key);
+        }
+        if (c.pool() != null) {
+            c.pool().clientClosed(c, server);
+        }
+    }
+
+    public Pool pool(DatabaseConfig db, String user) {
+        PoolKey key = new PoolKey(db.name(), user);
+        return pools.computeIfAbsent(key, k -> new Pool(k, db, this));
+    }
+
+    // ---- cancel keys: each client gets its own BackendKeyData, mapped to whatever server it has ----
+
+    public int newCancelKey(ClientConnection c) {
+        while (true) {
+            int pid = random.nextInt() & 0x7fffffff;
+            int secret = random.nextInt();
+            long key = ((long) pid << 32) | (secret & 0xffffffffL);
+            if (!byCancelKey.containsKey(key)) {
+                byCancelKey.put(key, c);
+                cancelKeys.put(c, key);
+                return pid;
+            }
+        }
+    }
+
+    public int cancelSecret(ClientConnection c) {
+        return (int) (long) cancelKeys.get(c);
+    }
+
+    public void cancel(int pid, int secret) {
+        ClientConnection c = byCancelKey.get(((long) pid << 32) | (secret & 0xffffffffL));
+        if (c == null) {
+            log.debug("cancel request for unknown key");
+            return;
+        }
+        if (c.server() != null) {
+            forwardCancel(c.server());
+        } else if (c.state() == ClientState.WAITING) {
+            c.cancelWhenLinked();
+        }
+    }
+
+    public void forwardCancel(ServerConnection s) {
+        connector.cancel(s.address(), s.backendPid(), s.backendKey());
+    }
+
+    // ---- servers ----
+
+    /** Starts a server connection for {@code pool} to {@code host} (null: the default unix socket dir). */
+    ServerConnection connect(Pool pool, String host, byte[] scramClientKey) {
+        DatabaseConfig db = pool.database();
+        String user = pool.key().user();
+        Map<String, String> startup = new LinkedHashMap<>();
+        startup.put("user", user);
+        startup.put("database", db.dbname() != null ? db.dbname() : db.name());
+        if (db.clientEncoding() != null) startup.put("client_encoding", db.clientEncoding());
+        if (db.datestyle() != null) startup.put("datestyle", db.datestyle());
+        if (db.timezone() != null) startup.put("timezone", db.timezone());
+        if (db.applicationName() != null) startup.put("application_name", db.applicationName());
+        // PgBouncer's order: the database entry's password=, else the auth_file entry of the server user.
+        Secret secret = db.password() != null ? Secret.of(db.password()) : userlist.secret(user).orElse(null);
+        String address = ServerConnector.describe(host, db.port(), config.general().unixSocketDir());
+        ServerLogin login = new ServerLogin(user, address, startup, secret, scramClientKey);
+        ServerConnection s = new ServerConnection(nextId(), pool, login, System.nanoTime());
+        connector.connect(s, host, db.port());
+        return s;
+    }
+
+    /** max_db_connections and max_user_connections, counted over all pools. */
+    boolean serverLimitsAllow(DatabaseConfig db, String user) {
+        int maxDb = db.maxDbConnections() != null ? db.maxDbConnections() : config.general().maxDbConnections();
+        int maxUser = config.user(user).map(u -> u.maxUserConnections()).filter(v -> v != null)
+                .orElse(config.general().maxUserConnections());
+        if (maxDb <= 0 && maxUser <= 0) {
+            return true;
+        }
+        int dbCount = 0;
+        int userCount = 0;
+        for (Pool p : pools.values()) {
+            if (p.key().database().equals(db.name())) dbCount += p.serverCount();
+            if (p.key().user().equals(user)) userCount += p.serverCount();
+        }
+        return (maxDb <= 0 || dbCount < maxDb) && (maxUser <= 0 || userCount < maxUser);
+    }
+
+    public void janitor() {
+        long now = System.nanoTime();
+        for (Pool p : new ArrayList<>(pools.values())) {
+            p.janitor(now);
+        }
+    }
+
+    /** Stop admitting clients and close everything. */
+    public void shutdown(String reason) {
+        shuttingDown = true;
+        for (Pool p : new ArrayList<>(pools.values())) {
+            p.closeAll(reason);
+        }
+    }
+
+    public Set<PoolKey> poolKeys() {
+        return Collections.unmodifiableSet(pools.keySet());
+    }
+}

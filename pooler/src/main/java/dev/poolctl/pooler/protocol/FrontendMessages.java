@@ -1,0 +1,71 @@
+package dev.poolctl.pooler.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/** Writes the frontend messages the pooler sends when it acts as a client of PostgreSQL. */
+public final class FrontendMessages {
+    private FrontendMessages() {}
+
+    public static ByteBuf startupMessage(ByteBufAllocator alloc, Map<String, String> params) {
+        ByteBuf b = alloc.buffer(128);
+        b.writeInt(0).writeInt(PgProtocol.PROTOCOL_3_0);
+        params.forEach((k, v) -> {
+            cstring(b, k);
+            cstring(b, v);
+        });
+        b.writeByte(0);
+        b.setInt(0, b.writerIndex());
+        return b;
+    }
+
+    public static ByteBuf cancelRequest(ByteBufAllocator alloc, int pid, int key) {
+        ByteBuf b = alloc.buffer(16);
+        b.writeInt(16).writeInt(PgProtocol.CANCEL_REQUEST_CODE).writeInt(pid).writeInt(key);
+        return b;
+    }
+
+    public static ByteBuf passwordMessage(ByteBufAllocator alloc, String password) {
+        ByteBuf b = alloc.buffer(password.length() + 8);
+        b.writeByte(PgProtocol.PASSWORD_MESSAGE).writeInt(0);
+        cstring(b, password);
+        b.setInt(1, b.writerIndex() - 1);
+        return b;
+    }
+
+    public static ByteBuf saslInitialResponse(ByteBufAllocator alloc, String mechanism, String data) {
+        byte[] d = data.getBytes(StandardCharsets.UTF_8);
+        ByteBuf b = alloc.buffer(64 + d.length);
+        b.writeByte(PgProtocol.PASSWORD_MESSAGE).writeInt(0);
+        cstring(b, mechanism);
+        b.writeInt(d.length).writeBytes(d);
+        b.setInt(1, b.writerIndex() - 1);
+        return b;
+    }
+
+    public static ByteBuf saslResponse(ByteBufAllocator alloc, String data) {
+        byte[] d = data.getBytes(StandardCharsets.UTF_8);
+        ByteBuf b = alloc.buffer(5 + d.length);
+        b.writeByte(PgProtocol.PASSWORD_MESSAGE).writeInt(4 + d.length).writeBytes(d);
+        return b;
+    }
+
+    public static ByteBuf query(ByteBufAllocator alloc, String sql) {
+        ByteBuf b = alloc.buffer(sql.length() + 8);
+        b.writeByte(PgProtocol.QUERY).writeInt(0);
+        cstring(b, sql);
+        b.setInt(1, b.writerIndex() - 1);
+        return b;
+    }
+
+    public static ByteBuf terminate(ByteBufAllocator alloc) {
+        return alloc.buffer(5).writeByte(PgProtocol.TERMINATE).writeInt(4);
+    }
+
+    private static void cstring(ByteBuf b, String s) {
+        b.writeCharSequence(s, StandardCharsets.UTF_8);
+        b.writeByte(0);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.poolctl.pooler.protocol;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Reads the fields of the few messages the pooler decodes. Each method takes a whole frame (type byte first). */
+public final class Messages {
+    private Messages() {}
+
+    /** Body offset of a typed frame: type byte + length word. */
+    public static final int BODY = 5;
+
+    public static byte readyForQueryStatus(ByteBuf frame) {
+        return frame.getByte(frame.readerIndex() + BODY);
+    }
+
+    public static int authCode(ByteBuf frame) {
+        return frame.getInt(frame.readerIndex() + BODY);
+    }
+
+    /** Bytes after the auth code (the md5 salt, the SASL data). */
+    public static byte[] authData(ByteBuf frame) {
+        int from = frame.readerIndex() + BODY + 4;
+        byte[] data = new byte[frame.writerIndex() - from];
+        frame.getBytes(from, data);
+        return data;
+    }
+
+    /** ParameterStatus: name and value. */
+    public static String[] parameterStatus(ByteBuf frame) {
+        int p = frame.readerIndex() + BODY;
+        int nameEnd = frame.indexOf(p, frame.writerIndex(), (byte) 0);
+        int valueEnd = frame.indexOf(nameEnd + 1, frame.writerIndex(), (byte) 0);
+        if (nameEnd < 0 || valueEnd < 0) {
+            return new String[] {"", ""};
+        }
+        return new String[] {
+            frame.toString(p, nameEnd - p, StandardCharsets.UTF_8),
+            frame.toString(nameEnd + 1, valueEnd - nameEnd - 1, StandardCharsets.UTF_8)
+        };
+    }
+
+    /** ErrorResponse/NoticeResponse fields by their one-letter codes ('S', 'C', 'M', ...). */
+    public static Map<Character, String> errorFields(ByteBuf frame) {
+        Map<Character, String> fields = new LinkedHashMap<>();
+        int p = frame.readerIndex() + BODY;
+        while (p < frame.writerIndex()) {
+            byte code = frame.getByte(p);
+            if (code == 0) {
+                break;
+            }
+            int end = frame.indexOf(p + 1, frame.writerIndex(), (byte) 0);
+            if (end < 0) {
+                break;
+            }
+            fields.put((char) code, frame.toString(p + 1, end - p - 1, StandardCharsets.UTF_8));
+            p = end + 1;
+        }
+        return fields;
+    }
+
+    /** The body of a PasswordMessage / SASL response as text (without a trailing NUL). */
+    public static String passwordText(ByteBuf frame) {
+        int from = frame.readerIndex() + BODY;
+        int to = frame.writerIndex();
+        if (to > from && frame.getByte(to - 1) == 0) {
+            to--;
+        }
+        return frame.toString(from, to - from, StandardCharsets.UTF_8);
+    }
+
+    /** SASLInitialResponse: mechanism name and the initial client data (null when the length is -1). */
+    public static String[] saslInitialResponse(ByteBuf frame) throws PgProtocolException {
+        int p = frame.readerIndex() + BODY;
+        int end = frame.indexOf(p, frame.writerIndex(), (byte) 0);
+        if (end < 0 || end + 5 > frame.writerIndex()) {
+            throw new PgProtocolException("malformed SASLInitialResponse");
+        }
+        String mechanism = frame.toString(p, end - p, StandardCharsets.UTF_8);
+        int len = frame.getInt(end + 1);
+        if (len < 0) {
+            return new String[] {mechanism, null};
+        }
+        if (end + 5 + len > frame.writerIndex()) {
+            throw new PgProtocolException("malformed SASLInitialResponse");
+        }
+        return new String[] {mechanism, frame.toString(end + 5, len, StandardCharsets.UTF_8)};
+    }
+
+    /** The mechanisms listed in AuthenticationSASL. */
+    public static java.util.List<String> saslMechanisms(ByteBuf frame) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        int p = frame.readerIndex() + BODY + 4;
+        while (p < frame.writerIndex()) {
+            int end = frame.indexOf(p, frame.writerIndex(), (byte) 0);
+            if (end < 0 || end == p) {
+                break;
+            }
+            out.add(frame.toString(p, end - p, StandardCharsets.UTF_8));
+            p = end + 1;
+        }
+        return out;
+    }
+
+    public static int backendKeyPid(ByteBuf frame) {
+        return frame.getInt(frame.readerIndex() + BODY);
+    }
+
+    public static int backendKeySecret(ByteBuf frame) {
+        return frame.getInt(frame.readerIndex() + BODY + 4);
+    }
+}

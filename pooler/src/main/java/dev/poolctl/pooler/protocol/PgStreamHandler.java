@@ -1,0 +1,195 @@
+package dev.poolctl.pooler.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+/**
+ * Splits a stream of typed PostgreSQL messages ({@code type, int32 length, body}) without copying it.
+ *
+ * <p>Like PgBouncer's sbuf, it does not build a message object per message: for each message the subclass
+ * {@link #classify classifies} the type byte, and only messages it must understand (ReadyForQuery,
+ * ParameterStatus, login messages, ...) are handed over whole. Everything else stays in a contiguous run of
+ * the read buffer that is {@link #forward forwarded} as one retained slice, so a read full of DataRows costs
+ * one write. A message larger than the read buffer streams through in pieces and never has to fit in memory.
+ */
+public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
+    /** {@link #classify} answer: forward the message without looking at its body. */
+    protected static final int PASS = 0;
+    /** {@link #classify} answer: hand the complete message to {@link #onMessage}. */
+    protected static final int NEED_BODY = 1;
+
+    /** {@link #onMessage} answer: keep the message in the run that is forwarded. */
+    protected static final int FORWARD = 0;
+    /** {@link #onMessage} answer: forward the run up to and including this message, then {@link #afterCut}. */
+    protected static final int FORWARD_AND_CUT = 1;
+    /** {@link #onMessage} answer: the message was consumed; it is not forwarded. */
+    protected static final int DROP = 2;
+    /** {@link #onMessage} answer: stop scanning; this message and the rest are kept for {@link #resumeScan}. */
+    protected static final int STOP = 3;
+
+    private static final int HEADER = 5;
+
+    /** Bytes not yet scanned because they end in an incomplete message we must see whole. */
+    private ByteBuf leftover;
+    /** Rest of a message body that passes through unseen, possibly across many reads. */
+    private long passRemaining;
+    /** Set by {@link #STOP}: reads are kept, not scanned, until {@link #resumeScan}. */
+    private boolean stopped;
+
+    protected abstract int maxPacketSize();
+
+    /** Called once per message with its type and total length (type byte excluded, PostgreSQL's length). */
+    protected abstract int classify(byte type, int length);
+
+    /** A complete message that {@link #classify} asked for; {@code frame} starts at the type byte, valid during the call. */
+    protected abstract int onMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame);
+
+    /** A run of whole or partial messages to pass on; the callee owns {@code run}. */
+    protected abstract void forward(ChannelHandlerContext ctx, ByteBuf run);
+
+    /** Called after the run that ended with a {@link #FORWARD_AND_CUT} message was forwarded. */
+    protected void afterCut(ChannelHandlerContext ctx) {}
+
+    /** Called after a {@link #STOP} kept the rest of the input: now {@link #resumeScan} may be called. */
+    protected void afterStop(ChannelHandlerContext ctx) {}
+
+    /** The stream is not PostgreSQL: bad length. The subclass reports it and closes. */
+    protected abstract void onProtocolError(ChannelHandlerContext ctx, String message);
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf in = (ByteBuf) msg;
+        if (stopped) {
+            append(ctx, in);
+            return;
+        }
+        if (leftover != null) {
+            ByteBuf merged = ctx.alloc().buffer(leftover.readableBytes() + in.readableBytes());
+            merged.writeBytes(leftover).writeBytes(in);
+            leftover.release();
+            leftover = null;
+            in.release();
+            in = merged;
+        }
+        scan(ctx, in);
+    }
+
+    /** Hands back bytes kept by a {@link #STOP}, to be scanned in the current state. */
+    protected final void resumeScan(ChannelHandlerContext ctx) {
+        stopped = false;
+        ByteBuf kept = leftover;
+        leftover = null;
+        if (kept != null) {
+            scan(ctx, kept);
+        }
+    }
+
+    protected final boolean hasKeptBytes() {
+        return leftover != null && leftover.isReadable();
+    }
+
+    /** Scans {@code in} (owned) and releases it. */
+    private void scan(ChannelHandlerContext ctx, ByteBuf in) {
+        try {
+            int runStart = in.readerIndex();
+            while (in.isReadable()) {
+                if (passRemaining > 0) {
+                    int n = (int) Math.min(passRemaining, in.readableBytes());
+                    in.skipBytes(n);
+                    passRemaining -= n;
+                    continue;
+                }
+                int start = in.readerIndex();
+                if (in.readableBytes() < HEADER) {
+                    break;
+                }
+                byte type = in.getByte(start);
+                int length = in.getInt(start + 1);
+                if (length < 4 || length > maxPacketSize()) {
+                    flushRun(ctx, in, runStart, start);
+                    in.skipBytes(in.readableBytes());
+                    onProtocolError(ctx, length < 4
+                            ? "invalid packet length " + length
+                            : "packet too large: " + length + " bytes (max_packet_size " + maxPacketSize() + ")");
+                    return;
+                }
+                long total = (long) length + 1;
+                if (classify(type, length) == PASS) {
+                    int n = (int) Math.min(total, in.readableBytes());
+                    in.skipBytes(n);
+                    passRemaining = total - n;
+                    continue;
+                }
+                if (in.readableBytes() < total) {
+                    break;
+                }
+                int action = onMessage(ctx, type, in.slice(start, (int) total));
+                switch (action) {
+                    case FORWARD -> in.skipBytes((int) total);
+                    case FORWARD_AND_CUT -> {
+                        in.skipBytes((int) total);
+                        flushRun(ctx, in, runStart, in.readerIndex());
+                        runStart = in.readerIndex();
+                        afterCut(ctx);
+                    }
+                    case DROP -> {
+                        flushRun(ctx, in, runStart, start);
+                        in.skipBytes((int) total);
+                        runStart = in.readerIndex();
+                    }
+                    case STOP -> {
+                        flushRun(ctx, in, runStart, start);
+                        stopped = true;
+                        keep(in);
+                        afterStop(ctx);
+                        return;
+                    }
+                    default -> throw new IllegalStateException("unknown action " + action);
+                }
+                if (!ctx.channel().isOpen()) {
+                    return;
+                }
+            }
+            flushRun(ctx, in, runStart, in.readerIndex());
+            if (in.isReadable()) {
+                keep(in);
+            }
+        } finally {
+            in.release();
+        }
+    }
+
+    private void append(ChannelHandlerContext ctx, ByteBuf in) {
+        if (leftover == null) {
+            leftover = in;
+            return;
+        }
+        ByteBuf merged = ctx.alloc().buffer(leftover.readableBytes() + in.readableBytes());
+        merged.writeBytes(leftover).writeBytes(in);
+        leftover.release();
+        in.release();
+        leftover = merged;
+    }
+
+    /** Keeps the unread rest of {@code in} without copying it; the caller still releases {@code in}. */
+    private void keep(ByteBuf in) {
+        leftover = in.readRetainedSlice(in.readableBytes());
+    }
+
+    private void flushRun(ChannelHandlerContext ctx, ByteBuf in, int from, int to) {
+        if (to > from) {
+            forward(ctx, in.retainedSlice(from, to - from));
+        }
+    }
+
+    /** Drops partial state (on close). */
+    protected final void releaseKept() {
+        if (leftover != null) {
+            leftover.release();
+            leftover = null;
+        }
+        passRemaining = 0;
+        stopped = false;
+    }
+}

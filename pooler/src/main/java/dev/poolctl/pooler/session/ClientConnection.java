@@ -1,0 +1,507 @@
+package dev.poolctl.pooler.session;
+
+import dev.poolctl.pooler.auth.Secret;
+import dev.poolctl.pooler.config.AuthType;
+import dev.poolctl.pooler.config.DatabaseConfig;
+import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.pool.Pool;
+import dev.poolctl.pooler.pool.PoolManager;
+import dev.poolctl.pooler.protocol.BackendMessages;
+import dev.poolctl.pooler.protocol.PgProtocol;
+import dev.poolctl.pooler.protocol.PgProtocolException;
+import dev.poolctl.pooler.protocol.PgStreamHandler;
+import dev.poolctl.pooler.protocol.StartupPacket;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One client: the pooler pretends to be PostgreSQL (PgBouncer's client.c). Handles the startup packets and
+ * login, then forwards the client's messages to the linked server, asking the pool for one when a request
+ * arrives while none is linked.
+ */
+public final class ClientConnection extends PgStreamHandler {
+    private final long id;
+    private final PoolManager manager;
+    private final long connectNanos;
+    private ChannelHandlerContext ctx;
+    private ClientState state = ClientState.STARTUP;
+    private ByteBuf startupBuffer;
+
+    private String user = "(nouser)";
+    private String database = "(nodb)";
+    private String address = "";
+    private ClientAuthenticator authenticator;
+    private Pool pool;
+    private ServerConnection server;
+    private ServerConnection flushTarget;
+    /** Tracked parameters the client asked for, by lower-case name (PgBouncer's varcache). */
+    private final Map<String, String> vars = new HashMap<>();
+    private int cancelPid;
+    private int cancelKey;
+    private boolean cancelPending;
+    private long stateSinceNanos;
+    private long lastActivityNanos;
+
+    public ClientConnection(long id, PoolManager manager, long nowNanos) {
+        this.id = id;
+        this.manager = manager;
+        this.connectNanos = nowNanos;
+        this.stateSinceNanos = nowNanos;
+        this.lastActivityNanos = nowNanos;
+    }
+
+    public long id() { return id; }
+    public ClientState state() { return state; }
+    public Channel channel() { return ctx.channel(); }
+    public ServerConnection server() { return server; }
+    public Pool pool() { return pool; }
+    public String user() { return user; }
+    public String database() { return database; }
+    public long connectNanos() { return connectNanos; }
+    public long stateSinceNanos() { return stateSinceNanos; }
+    public long lastActivityNanos() { return lastActivityNanos; }
+    public int cancelPid() { return cancelPid; }
+    public int cancelKey() { return cancelKey; }
+
+    public String prefix() {
+        return "C-" + id + ": " + database + "/" + user + "@" + address;
+    }
+
+    private void setState(ClientState to, long nowNanos) {
+        state = to;
+        stateSinceNanos = nowNanos;
+    }
+
+    // ---- Netty ----
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        address = describe(ctx.channel().remoteAddress());
+    }
+
+    private static String describe(SocketAddress a) {
+        if (a instanceof InetSocketAddress inet) {
+            String host = inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort();
+        }
+        return "unix:" + (a == null ? "" : a.toString());
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (!manager.admitClient(this)) {
+            fail(PgProtocol.PROTOCOL_VIOLATION, "no more connections allowed (max_client_conn)");
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed("client unexpected eof");
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        manager.log().warning(prefix() + " " + cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        ctx.close();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastActivityNanos = System.nanoTime();
+        if (state == ClientState.STARTUP) {
+            readStartup(ctx, (ByteBuf) msg);
+        } else if (state != ClientState.CLOSED) {
+            super.channelRead(ctx, msg);
+        } else {
+            ((ByteBuf) msg).release();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (flushTarget != null) {
+            flushTarget.flush();
+            flushTarget = null;
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (server != null && state == ClientState.ACTIVE) {
+            server.channel().config().setAutoRead(ctx.channel().isWritable());
+        }
+    }
+
+    void serverWritabilityChanged(boolean writable) {
+        if (state == ClientState.ACTIVE) {
+            ctx.channel().config().setAutoRead(writable);
+        }
+    }
+
+    void writeFromServer(ByteBuf run) {
+        Channel ch = ctx.channel();
+        ch.write(run, ch.voidPromise());
+        if (!ch.isWritable() && server != null) {
+            // The client reads slower than the server sends: pause the server until the client drains.
+            server.channel().config().setAutoRead(false);
+        }
+    }
+
+    void flush() {
+        ctx.channel().flush();
+    }
+
+    // ---- startup phase ----
+
+    private void readStartup(ChannelHandlerContext ctx, ByteBuf in) {
+        if (startupBuffer == null) {
+            startupBuffer = in;
+        } else {
+            startupBuffer = Unpooled.wrappedBuffer(startupBuffer, in);
+        }
+        ByteBuf buf = startupBuffer;
+        try {
+            while (state == ClientState.STARTUP && buf.readableBytes() >= 4) {
+                int length = buf.getInt(buf.readerIndex());
+                if (length < 8 || length > PgProtocol.MAX_STARTUP_PACKET_LENGTH) {
+                    fail(PgProtocol.PROTOCOL_VIOLATION, "bad packet header: '" + headerHex(buf) + "'");
+                    return;
+                }
+                if (buf.readableBytes() < length) {
+                    return;
+                }
+                StartupPacket packet = StartupPacket.parse(buf.readSlice(length));
+                if (packet instanceof StartupPacket.SslRequest || packet instanceof StartupPacket.GssEncRequest) {
+                    if (buf.isReadable()) {
+                        // Bytes sent before our answer could be injected by a man in the middle (CVE-2021-23222).
+                        fail(PgProtocol.PROTOCOL_VIOLATION, "unencrypted data after SSL request");
+                        return;
+                    }
+                    ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
+                } else if (packet instanceof StartupPacket.CancelRequest cancel) {
+                    manager.cancel(cancel.pid(), cancel.key());
+                    closeQuietly();
+                    return;
+                } else {
+                    startup((StartupPacket.StartupMessage) packet);
+                }
+            }
+        } catch (PgProtocolException e) {
+            fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
+            return;
+        } finally {
+            if (state != ClientState.STARTUP || !buf.isReadable()) {
+                ByteBuf rest = buf.isReadable() && ctx.channel().isOpen() ? buf.retainedSlice() : null;
+                buf.release();
+                startupBuffer = null;
+                if (rest != null) {
+                    super.channelRead(ctx, rest);
+                }
+            }
+        }
+    }
+
+    /** PgBouncer shows the first 8 bytes of a bad startup header in hex. */
+    private static String headerHex(ByteBuf buf) {
+        return io.netty.buffer.ByteBufUtil.hexDump(buf, buf.readerIndex(), Math.min(8, buf.readableBytes()));
+    }
+
+    private void startup(StartupPacket.StartupMessage startup) {
+        long now = System.nanoTime();
+        user = startup.user();
+        database = startup.database();
+        GeneralSettings general = manager.config().general();
+        for (Map.Entry<String, String> p : startup.parameters().entrySet()) {
+            String name = p.getKey().toLowerCase(Locale.ROOT);
+            if (name.equals("user") || name.equals("database")) {
+                continue;
+            }
+            if (manager.isTrackedParameter(name)) {
+                vars.put(name, p.getValue());
+            } else if (!general.ignoreStartupParameters().contains(name)) {
+                fail(PgProtocol.PROTOCOL_VIOLATION, "unsupported startup parameter: " + p.getKey());
+                return;
+            }
+        }
+        if (general.logConnections()) {
+            manager.log().log(prefix() + " login attempt: db=" + database + " user=" + user + " tls=no");
+        }
+        if ("pgbouncer".equals(database)) {
+            fail(PgProtocol.FEATURE_NOT_SUPPORTED, "the admin console (database pgbouncer) is not available yet");
+            return;
+        }
+        AuthType authType = general.authType();
+        Secret secret = manager.userlist().secret(user).orElse(null);
+        if (secret == null && authType != AuthType.ANY && (authType != AuthType.TRUST || manager.hasUserlist())) {
+            manager.log().log(prefix() + " no such user: " + user);
+            fail(PgProtocol.PROTOCOL_VIOLATION, authType == AuthType.TRUST
+                    ? "\"trust\" authentication failed" : "password authentication failed");
+            return;
+        }
+        authenticator = new ClientAuthenticator(user, secret);
+        setState(ClientState.AUTH, now);
+        ByteBuf request = authenticator.start(authType, ctx.alloc());
+        if (request == null) {
+            loginAuthenticated();
+        } else {
+            ctx.writeAndFlush(request);
+        }
+    }
+
+    private void loginAuthenticated() {
+        // Like PgBouncer (1.17+), the database is looked up only after authentication: names are not probeable.
+        Optional<DatabaseConfig> db = manager.config().database(database);
+        if (db.isEmpty()) {
+            fail(PgProtocol.PROTOCOL_VIOLATION, "no such database: " + database);
+            return;
+        }
+        if (manager.config().general().authType() == AuthType.ANY && db.get().user() == null) {
+            fail(PgProtocol.PROTOCOL_VIOLATION, "auth_type=any needs a forced user (user=) for database " + database);
+            return;
+        }
+        pool = manager.pool(db.get(), db.get().user() != null ? db.get().user() : user);
+        setState(ClientState.LOGIN_WAIT, System.nanoTime());
+        if (authenticator.scramClientKey() != null) {
+            pool.rememberScramKey(authenticator.scramClientKey());
+        }
+        authenticator = null;
+        pool.clientLoginWait(this);
+    }
+
+    /** The pool knows the server's parameters: send the welcome and become idle. */
+    public void finishLogin(Map<String, String> serverWelcome) {
+        cancelPid = manager.newCancelKey(this);
+        cancelKey = manager.cancelSecret(this);
+        ByteBuf b = ctx.alloc().buffer(512);
+        b.writeByte(PgProtocol.AUTHENTICATION).writeInt(8).writeInt(PgProtocol.AUTH_OK);
+        for (Map.Entry<String, String> p : serverWelcome.entrySet()) {
+            String wanted = vars.get(p.getKey().toLowerCase(Locale.ROOT));
+            BackendMessages.writeParameterStatus(b, p.getKey(), wanted != null ? wanted : p.getValue());
+        }
+        BackendMessages.writeBackendKeyData(b, cancelPid, cancelKey);
+        BackendMessages.writeReadyForQuery(b, PgProtocol.TX_IDLE);
+        ctx.writeAndFlush(b);
+        setState(ClientState.IDLE, System.nanoTime());
+        ctx.channel().config().setAutoRead(true);
+        resumeScan(ctx);
+    }
+
+    // ---- typed messages ----
+
+    @Override
+    protected int maxPacketSize() {
+        return manager.config().general().maxPacketSize();
+    }
+
+    @Override
+    protected int classify(byte type, int length) {
+        if (state != ClientState.ACTIVE) {
+            return NEED_BODY;
+        }
+        switch (type) {
+            case PgProtocol.QUERY, PgProtocol.SYNC, PgProtocol.FUNCTION_CALL -> {
+                server.expectReadyForQuery();
+                return PASS;
+            }
+            case PgProtocol.TERMINATE -> {
+                return NEED_BODY;
+            }
+            default -> {
+                return PASS;
+            }
+        }
+    }
+
+    @Override
+    protected int onMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
+        switch (state) {
+            case AUTH:
+                return authMessage(type, frame);
+            case IDLE:
+                if (type == PgProtocol.TERMINATE) {
+                    close("client close request");
+                    return DROP;
+                }
+                setState(ClientState.WAITING, System.nanoTime());
+                ctx.channel().config().setAutoRead(false);
+                return STOP;
+            case ACTIVE:
+                // Terminate: the only message classify() asks to see while linked.
+                close("client close request");
+                return DROP;
+            default:
+                ctx.channel().config().setAutoRead(false);
+                return STOP;
+        }
+    }
+
+    @Override
+    protected void afterStop(ChannelHandlerContext ctx) {
+        if (state == ClientState.WAITING) {
+            pool.requestServer(this);
+        }
+    }
+
+    private int authMessage(byte type, ByteBuf frame) {
+        if (type != PgProtocol.PASSWORD_MESSAGE) {
+            fail(PgProtocol.PROTOCOL_VIOLATION, "expected a password packet, got '" + (char) type + "'");
+            return DROP;
+        }
+        ByteBuf[] reply = new ByteBuf[1];
+        try {
+            ClientAuthenticator.Step step = authenticator.step(frame, ctx.alloc(), reply);
+            if (reply[0] != null) {
+                ctx.write(reply[0]);
+            }
+            switch (step) {
+                case OK -> {
+                    ctx.flush();
+                    loginAuthenticated();
+                }
+                case FAILED -> fail(PgProtocol.PROTOCOL_VIOLATION, authenticator.failure());
+                default -> ctx.flush();
+            }
+        } catch (PgProtocolException e) {
+            fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
+        }
+        return DROP;
+    }
+
+    @Override
+    protected void forward(ChannelHandlerContext ctx, ByteBuf run) {
+        if (server != null && state == ClientState.ACTIVE) {
+            server.write(run);
+            flushTarget = server;
+        } else {
+            run.release();
+        }
+    }
+
+    @Override
+    protected void onProtocolError(ChannelHandlerContext ctx, String message) {
+        fail(PgProtocol.PROTOCOL_VIOLATION, message);
+    }
+
+    // ---- pool callbacks ----
+
+    /** The pool linked a server: forward what the client sent while it waited. */
+    public void linked(ServerConnection s) {
+        server = s;
+        setState(ClientState.ACTIVE, System.nanoTime());
+        ctx.channel().config().setAutoRead(s.channel().isWritable());
+        resumeScan(ctx);
+        s.flush();
+        if (cancelPending) {
+            cancelPending = false;
+            manager.forwardCancel(s);
+        }
+    }
+
+    /** The pool took the server back (transaction/statement mode). */
+    public void released() {
+        server = null;
+        setState(ClientState.IDLE, System.nanoTime());
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    /** A CancelRequest for this client arrived while it waits for a server: send it once one is linked. */
+    public void cancelWhenLinked() {
+        cancelPending = true;
+    }
+
+    /** The SET query that makes a server's tracked parameters match this client's, or null. */
+    String parameterSetQuery(Map<String, String> serverParams) {
+        StringBuilder sql = null;
+        for (String name : manager.trackedParameters()) {
+            String wanted = vars.get(name);
+            if (wanted == null) {
+                wanted = pool.defaultParameter(name);
+            }
+            if (wanted != null && !wanted.equals(serverParams.get(name))) {
+                if (sql == null) {
+                    sql = new StringBuilder();
+                }
+                sql.append("SET ").append(name).append(" = '").append(wanted.replace("'", "''")).append("';");
+            }
+        }
+        return sql == null ? null : sql.toString();
+    }
+
+    /** A SET by the client reached the server: the client now wants that value on every server it gets. */
+    void serverParameterChanged(String name, String value) {
+        String key = name.toLowerCase(Locale.ROOT);
+        if (manager.isTrackedParameter(key)) {
+            vars.put(key, value);
+        }
+    }
+
+    // ---- ending ----
+
+    /** Sends a FATAL ErrorResponse and closes: PgBouncer's disconnect_client with a message. */
+    public void fail(String sqlState, String message) {
+        if (failing || state == ClientState.CLOSED || !ctx.channel().isOpen()) {
+            return;
+        }
+        failing = true;
+        if (manager.config().general().logPoolerErrors()) {
+            manager.log().warning(prefix() + " pooler error: " + message);
+        }
+        if (closeReason == null) {
+            closeReason = message;
+        }
+        ByteBuf err = BackendMessages.errorResponse(ctx.alloc(), "FATAL", sqlState, message);
+        ctx.writeAndFlush(err).addListener(ChannelFutureListener.CLOSE);
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    /** An error that does not end the session (e.g. the server went away in transaction mode). */
+    public void sendError(String severity, String sqlState, String message) {
+        ctx.writeAndFlush(BackendMessages.errorResponse(ctx.alloc(), severity, sqlState, message));
+    }
+
+    private String closeReason;
+    private boolean failing;
+
+    public void close(String reason) {
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+        ctx.close();
+    }
+
+    private void closeQuietly() {
+        closeReason = "cancel request";
+        ctx.close();
+    }
+
+    private void closed(String defaultReason) {
+        if (state == ClientState.CLOSED) {
+            return;
+        }
+        ClientState was = state;
+        setState(ClientState.CLOSED, System.nanoTime());
+        releaseKept();
+        if (startupBuffer != null) {
+            startupBuffer.release();
+            startupBuffer = null;
+        }
+        String reason = closeReason != null ? closeReason : defaultReason;
+        if (manager.config().general().logDisconnections() && was != ClientState.STARTUP) {
+            long age = (System.nanoTime() - connectNanos) / 1_000_000_000L;
+            manager.log().log(prefix() + " closing because: " + reason + " (age=" + age + "s)");
+        }
+        ServerConnection s = server;
+        server = null;
+        manager.clientClosed(this, was, s);
+    }
+}

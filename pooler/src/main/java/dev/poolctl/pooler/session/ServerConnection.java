@@ -1,0 +1,381 @@
+package dev.poolctl.pooler.session;
+
+import dev.poolctl.pooler.auth.Md5Password;
+import dev.poolctl.pooler.auth.ScramClientExchange;
+import dev.poolctl.pooler.auth.ScramException;
+import dev.poolctl.pooler.auth.Secret;
+import dev.poolctl.pooler.pool.Pool;
+import dev.poolctl.pooler.protocol.FrontendMessages;
+import dev.poolctl.pooler.protocol.Messages;
+import dev.poolctl.pooler.protocol.PgProtocol;
+import dev.poolctl.pooler.protocol.PgStreamHandler;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One connection to PostgreSQL: the pooler logs in as a client (PgBouncer's server.c), then forwards the
+ * server's messages to whichever client is linked, watching only ReadyForQuery and ParameterStatus.
+ */
+public final class ServerConnection extends PgStreamHandler {
+    private final long id;
+    private final Pool pool;
+    private final ServerLogin login;
+    private final long connectNanos;
+    private Channel channel;
+    private ServerState state = ServerState.LOGIN;
+    private ClientConnection client;
+    private ClientConnection flushTarget;
+
+    /** Every ParameterStatus the server reported, by lower-case name (varcache). */
+    private final Map<String, String> params = new LinkedHashMap<>();
+    private final Map<String, String> welcome = new LinkedHashMap<>();
+    private int backendPid;
+    private int backendKey;
+    private byte txStatus = PgProtocol.TX_IDLE;
+    /** ReadyForQuery messages the client's Query/Sync/FunctionCall messages still owe: release waits for zero. */
+    private int pendingReadyForQuery;
+    /** ReadyForQuery messages of the pooler's own queries (SET, reset, check) to swallow before forwarding. */
+    private int internalReadyForQuery;
+    private long lastUsedNanos;
+    private long requestNanos;
+    private boolean closeNeeded;
+    private String closeReason;
+
+    public ServerConnection(long id, Pool pool, ServerLogin login, long nowNanos) {
+        this.id = id;
+        this.pool = pool;
+        this.login = login;
+        this.connectNanos = nowNanos;
+        this.lastUsedNanos = nowNanos;
+    }
+
+    public long id() { return id; }
+    public Pool pool() { return pool; }
+    public ServerState state() { return state; }
+    public ClientConnection client() { return client; }
+    public Channel channel() { return channel; }
+    public long connectNanos() { return connectNanos; }
+    public long lastUsedNanos() { return lastUsedNanos; }
+    public long requestNanos() { return requestNanos; }
+    public int backendPid() { return backendPid; }
+    public int backendKey() { return backendKey; }
+    public byte txStatus() { return txStatus; }
+    public int pendingRequests() { return pendingReadyForQuery; }
+    public String address() { return login.address(); }
+    public Map<String, String> welcome() { return welcome; }
+    public Map<String, String> params() { return params; }
+    public boolean closeNeeded() { return closeNeeded; }
+    public void markCloseNeeded() { closeNeeded = true; }
+
+    /** Nothing in flight: no ReadyForQuery owed and the server is outside a transaction. */
+    public boolean isQuiet() {
+        return pendingReadyForQuery <= 0 && internalReadyForQuery <= 0 && txStatus == PgProtocol.TX_IDLE;
+    }
+
+    public String prefix() {
+        return "S-" + id + ": " + pool.key() + "@" + login.address();
+    }
+
+    /** The pool's only way to move this connection between states. */
+    public void transition(ServerState to) {
+        if (state == ServerState.CLOSED) {
+            throw new IllegalStateException(prefix() + " is closed, cannot become " + to);
+        }
+        state = to;
+    }
+
+    // ---- linking (called by Pool on the event loop) ----
+
+    public void link(ClientConnection c, long nowNanos) {
+        client = c;
+        requestNanos = nowNanos;
+        transition(ServerState.ACTIVE);
+        String set = c.parameterSetQuery(params);
+        if (set != null) {
+            sendInternal(set);
+        }
+    }
+
+    public void unlink(long nowNanos) {
+        client = null;
+        lastUsedNanos = nowNanos;
+        pendingReadyForQuery = 0;
+    }
+
+    /** A request of the linked client (Query, Sync, FunctionCall) that the server answers with ReadyForQuery. */
+    public void expectReadyForQuery() {
+        pendingReadyForQuery++;
+        if (pendingReadyForQuery == 1) {
+            requestNanos = System.nanoTime();
+        }
+    }
+
+    /** Runs a query of the pooler's own whose results nobody sees (varcache SET, reset, check). */
+    public void sendInternal(String sql) {
+        internalReadyForQuery++;
+        channel.writeAndFlush(FrontendMessages.query(channel.alloc(), sql), channel.voidPromise());
+    }
+
+    public void write(ByteBuf run) {
+        channel.write(run, channel.voidPromise());
+        if (!channel.isWritable() && client != null) {
+            // The server reads slower than the client writes: stop reading the client until it catches up.
+            client.channel().config().setAutoRead(false);
+        }
+    }
+
+    public void flush() {
+        channel.flush();
+    }
+
+    public void close(String reason) {
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+        if (channel != null && channel.isOpen()) {
+            if (state != ServerState.LOGIN) {
+                channel.writeAndFlush(FrontendMessages.terminate(channel.alloc()));
+            }
+            channel.close();
+        } else if (state != ServerState.CLOSED) {
+            pool.serverClosed(this, closeReason);
+        }
+    }
+
+    // ---- Netty ----
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        ctx.writeAndFlush(FrontendMessages.startupMessage(ctx.alloc(), login.startupParameters()));
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseKept();
+        if (state != ServerState.CLOSED) {
+            pool.serverClosed(this, closeReason != null ? closeReason : "server conn crashed?");
+        }
+    }
+
+    /** Sets the final state; only the pool calls this while it removes the connection. */
+    public void markClosed() {
+        state = ServerState.CLOSED;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // The client written to may have been released during this read: flush it all the same.
+        if (flushTarget != null) {
+            flushTarget.flush();
+            flushTarget = null;
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (client != null && state == ServerState.ACTIVE) {
+            client.serverWritabilityChanged(ctx.channel().isWritable());
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        pool.log().warning(prefix() + " " + cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        close("server conn crashed?");
+    }
+
+    @Override
+    protected int maxPacketSize() {
+        return Integer.MAX_VALUE;
+    }
+
+    @Override
+    protected int classify(byte type, int length) {
+        if (state != ServerState.ACTIVE || internalReadyForQuery > 0) {
+            return NEED_BODY;
+        }
+        return type == PgProtocol.READY_FOR_QUERY || type == PgProtocol.PARAMETER_STATUS ? NEED_BODY : PASS;
+    }
+
+    @Override
+    protected int onMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
+        switch (state) {
+            case LOGIN:
+                return loginMessage(ctx, type, frame);
+            case ACTIVE:
+                if (internalReadyForQuery > 0) {
+                    return internalMessage(type, frame);
+                }
+                return activeMessage(type, frame);
+            case USED:
+            case TESTED:
+                return internalMessage(type, frame);
+            default:
+                return idleMessage(type, frame);
+        }
+    }
+
+    private int activeMessage(byte type, ByteBuf frame) {
+        if (type == PgProtocol.PARAMETER_STATUS) {
+            String[] p = Messages.parameterStatus(frame);
+            params.put(p[0].toLowerCase(Locale.ROOT), p[1]);
+            client.serverParameterChanged(p[0], p[1]);
+            return FORWARD;
+        }
+        // ReadyForQuery
+        txStatus = Messages.readyForQueryStatus(frame);
+        pendingReadyForQuery--;
+        if (pendingReadyForQuery <= 0 && pool.refusesTransaction(this)) {
+            pool.statementModeViolation(this);
+            return DROP;
+        }
+        return pool.releasableAt(this) ? FORWARD_AND_CUT : FORWARD;
+    }
+
+    @Override
+    protected void afterCut(ChannelHandlerContext ctx) {
+        pool.readyForQuery(this);
+    }
+
+    private int internalMessage(byte type, ByteBuf frame) {
+        if (type == PgProtocol.READY_FOR_QUERY) {
+            txStatus = Messages.readyForQueryStatus(frame);
+            internalReadyForQuery--;
+            if (internalReadyForQuery == 0 && state != ServerState.ACTIVE) {
+                pool.internalQueryDone(this);
+            }
+        } else if (type == PgProtocol.PARAMETER_STATUS) {
+            String[] p = Messages.parameterStatus(frame);
+            params.put(p[0].toLowerCase(Locale.ROOT), p[1]);
+        } else if (type == PgProtocol.ERROR_RESPONSE) {
+            Map<Character, String> e = Messages.errorFields(frame);
+            pool.log().warning(prefix() + " pooler query failed: " + e.get('C') + " " + e.get('M'));
+            closeNeeded = true;
+        }
+        return DROP;
+    }
+
+    private int idleMessage(byte type, ByteBuf frame) {
+        if (type == PgProtocol.PARAMETER_STATUS) {
+            String[] p = Messages.parameterStatus(frame);
+            params.put(p[0].toLowerCase(Locale.ROOT), p[1]);
+        } else if (type != PgProtocol.NOTICE_RESPONSE) {
+            close("idle server got unexpected data");
+        }
+        return DROP;
+    }
+
+    @Override
+    protected void forward(ChannelHandlerContext ctx, ByteBuf run) {
+        if (client != null && state == ServerState.ACTIVE) {
+            client.writeFromServer(run);
+            flushTarget = client;
+        } else {
+            run.release();
+        }
+    }
+
+    @Override
+    protected void onProtocolError(ChannelHandlerContext ctx, String message) {
+        pool.log().warning(prefix() + " " + message);
+        close("server sent a bad packet");
+    }
+
+    // ---- login ----
+
+    private int loginMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
+        try {
+            switch (type) {
+                case PgProtocol.AUTHENTICATION -> authenticate(ctx, frame);
+                case PgProtocol.PARAMETER_STATUS -> {
+                    String[] p = Messages.parameterStatus(frame);
+                    welcome.put(p[0], p[1]);
+                    params.put(p[0].toLowerCase(Locale.ROOT), p[1]);
+                }
+                case PgProtocol.BACKEND_KEY_DATA -> {
+                    backendPid = Messages.backendKeyPid(frame);
+                    backendKey = Messages.backendKeySecret(frame);
+                }
+                case PgProtocol.ERROR_RESPONSE -> {
+                    Map<Character, String> e = Messages.errorFields(frame);
+                    String code = e.getOrDefault('C', PgProtocol.CONNECTION_FAILURE);
+                    String msg = e.getOrDefault('M', "server login failed");
+                    loginFailed(code, msg);
+                }
+                case PgProtocol.READY_FOR_QUERY -> {
+                    txStatus = Messages.readyForQueryStatus(frame);
+                    pool.serverLoggedIn(this);
+                }
+                default -> { } // NoticeResponse and friends during login carry nothing we need
+            }
+        } catch (ScramException | RuntimeException e) {
+            loginFailed(PgProtocol.CONNECTION_FAILURE, "server login failed: " + e.getMessage());
+        }
+        return DROP;
+    }
+
+    private void loginFailed(String sqlState, String message) {
+        closeReason = "server login failed: " + message;
+        pool.serverLoginFailed(this, sqlState, message);
+        if (channel != null) {
+            channel.close();
+        }
+    }
+
+    private ScramClientExchange scram;
+
+    private void authenticate(ChannelHandlerContext ctx, ByteBuf frame) throws ScramException {
+        int code = Messages.authCode(frame);
+        switch (code) {
+            case PgProtocol.AUTH_OK -> scram = null;
+            case PgProtocol.AUTH_CLEARTEXT -> {
+                String password = login.plainPassword();
+                if (password == null) {
+                    throw new ScramException("cannot do cleartext login without a plain password");
+                }
+                ctx.writeAndFlush(FrontendMessages.passwordMessage(ctx.alloc(), password));
+            }
+            case PgProtocol.AUTH_MD5 -> {
+                byte[] salt = Messages.authData(frame);
+                Secret secret = login.secret();
+                String md5;
+                if (secret instanceof Secret.Plain plain) {
+                    md5 = Md5Password.encrypt(plain.password(), login.user());
+                } else if (secret instanceof Secret.Md5 hash) {
+                    md5 = hash.hash();
+                } else {
+                    throw new ScramException("cannot do md5 login with a SCRAM secret; store md5 or a plain password");
+                }
+                ctx.writeAndFlush(FrontendMessages.passwordMessage(ctx.alloc(), Md5Password.challengeResponse(md5, salt)));
+            }
+            case PgProtocol.AUTH_SASL -> {
+                List<String> mechanisms = Messages.saslMechanisms(frame);
+                if (!mechanisms.contains("SCRAM-SHA-256")) {
+                    throw new ScramException("server offers no supported SASL mechanism: " + mechanisms);
+                }
+                scram = login.scramExchange();
+                ctx.writeAndFlush(FrontendMessages.saslInitialResponse(ctx.alloc(), "SCRAM-SHA-256", scram.clientFirst()));
+            }
+            case PgProtocol.AUTH_SASL_CONTINUE -> {
+                if (scram == null) {
+                    throw new ScramException("unexpected SASL continue");
+                }
+                String serverFirst = new String(Messages.authData(frame), java.nio.charset.StandardCharsets.UTF_8);
+                ctx.writeAndFlush(FrontendMessages.saslResponse(ctx.alloc(), scram.clientFinal(serverFirst)));
+            }
+            case PgProtocol.AUTH_SASL_FINAL -> {
+                if (scram == null) {
+                    throw new ScramException("unexpected SASL final");
+                }
+                scram.verifyServerFinal(new String(Messages.authData(frame), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            default -> throw new ScramException("unsupported server authentication method " + code);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.poolctl.pooler.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.poolctl.pooler.pool.PoolMode;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class DatabaseConfigTest {
+    private final List<String> warnings = new ArrayList<>();
+
+    private DatabaseConfig parse(String connectString) {
+        return DatabaseConfig.parse("appdb", connectString, warnings::add);
+    }
+
+    @Test
+    void everyKey() {
+        DatabaseConfig db = parse("dbname=real host=h1,h2 port=6543 user=u password=pw auth_user=au pool_size=5"
+                + " min_pool_size=1 reserve_pool=2 pool_mode=transaction max_db_connections=9 client_encoding=UTF8"
+                + " datestyle='ISO, MDY' timezone=UTC application_name=app connect_query='SET x = 1'"
+                + " server_lifetime=0.5");
+        assertEquals("appdb", db.name());
+        assertEquals("real", db.dbname());
+        assertEquals(List.of("h1", "h2"), db.hosts());
+        assertEquals(6543, db.port());
+        assertEquals("u", db.user());
+        assertEquals("pw", db.password());
+        assertEquals("au", db.authUser());
+        assertEquals(5, db.poolSize());
+        assertEquals(1, db.minPoolSize());
+        assertEquals(2, db.reservePoolSize());
+        assertEquals(PoolMode.TRANSACTION, db.poolMode());
+        assertEquals(9, db.maxDbConnections());
+        assertEquals("UTF8", db.clientEncoding());
+        assertEquals("ISO, MDY", db.datestyle());
+        assertEquals("UTC", db.timezone());
+        assertEquals("app", db.applicationName());
+        assertEquals("SET x = 1", db.connectQuery());
+        assertEquals(Duration.ofMillis(500), db.serverLifetime());
+        assertEquals(List.of(), warnings);
+    }
+
+    @Test
+    void emptyConnectStringMeansDefaults() {
+        DatabaseConfig db = parse("   ");
+        assertEquals(List.of(), db.hosts());
+        assertEquals(5432, db.port());
+        assertNull(db.dbname());
+        assertEquals("appdb", db.targetDbname());
+        assertNull(db.poolSize());
+        assertNull(db.poolMode());
+    }
+
+    @Test
+    void spacesAroundEqualsAndReservePoolSizeAlias() {
+        DatabaseConfig db = parse("host = h  reserve_pool_size =3");
+        assertEquals(List.of("h"), db.hosts());
+        assertEquals(3, db.reservePoolSize());
+    }
+
+    @Test
+    void acceptedButIgnoredKeysWarn() {
+        DatabaseConfig db = parse("host=h auth_query='SELECT 1' auth_dbname=x load_balance_hosts=disable"
+                + " max_db_client_connections=3 query_wait_timeout=5");
+        assertEquals(List.of("h"), db.hosts());
+        assertEquals(5, warnings.size(), warnings.toString());
+    }
+
+    @Test
+    void errors() {
+        assertEquals("unrecognized connection parameter 'sslmode'",
+                assertThrows(IllegalArgumentException.class, () -> parse("sslmode=require")).getMessage());
+        assertEquals("pool_size: invalid integer '10x'",
+                assertThrows(IllegalArgumentException.class, () -> parse("pool_size=10x")).getMessage());
+        assertEquals("port: invalid port '70000'",
+                assertThrows(IllegalArgumentException.class, () -> parse("port=70000")).getMessage());
+        for (String bad : List.of("host", "host=", "host=''", "=x", "host='a", "host='a'b=1", "host=a,,b")) {
+            assertThrows(IllegalArgumentException.class, () -> parse(bad), bad);
+        }
+    }
+
+    @Test
+    void fallbackCopyForAClientDatabase() {
+        DatabaseConfig fallback = DatabaseConfig.parse("*", "host=h pool_size=4", warnings::add);
+        assertTrue(fallback.isFallback());
+        DatabaseConfig copy = fallback.forClientDatabase("sales");
+        assertFalse(copy.isFallback());
+        assertEquals("sales", copy.name());
+        assertEquals("sales", copy.dbname());
+        assertEquals(4, copy.poolSize());
+
+        DatabaseConfig pinned = DatabaseConfig.parse("*", "host=h dbname=shared", warnings::add);
+        assertEquals("shared", pinned.forClientDatabase("sales").dbname());
+    }
+
+    @Test
+    void toStringHidesThePassword() {
+        String text = parse("host=h password=secret").toString();
+        assertFalse(text.contains("secret"), text);
+        assertTrue(text.contains("password=***"), text);
+    }
+
+    @Test
+    void userEntries() {
+        UserConfig user = UserConfig.parse("bob", "pool_mode=session max_user_connections=10 pool_size=3"
+                + " reserve_pool_size=1 query_timeout=5", warnings::add);
+        assertEquals(new UserConfig("bob", PoolMode.SESSION, 10, 3, 1), user);
+        assertEquals(1, warnings.size());
+        assertEquals("unrecognized user parameter 'host'", assertThrows(IllegalArgumentException.class,
+                () -> UserConfig.parse("bob", "host=x", warnings::add)).getMessage());
+    }
+}

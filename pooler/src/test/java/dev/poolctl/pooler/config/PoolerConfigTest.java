@@ -1,0 +1,73 @@
+package dev.poolctl.pooler.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.poolctl.pooler.pool.PoolMode;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class PoolerConfigTest {
+    private static DatabaseConfig db(String name, String connectString) {
+        return DatabaseConfig.parse(name, connectString, warning -> { });
+    }
+
+    private static PoolerConfig config() {
+        GeneralSettings general = GeneralSettings.of(Map.of(Setting.POOL_MODE, "session",
+                Setting.DEFAULT_POOL_SIZE, "20", Setting.RESERVE_POOL_SIZE, "1", Setting.MAX_USER_CONNECTIONS, "50",
+                Setting.SERVER_LIFETIME, "100"));
+        Map<String, DatabaseConfig> databases = new LinkedHashMap<>();
+        databases.put("tuned", db("tuned", "pool_size=5 reserve_pool_size=2 pool_mode=transaction min_pool_size=3"
+                + " max_db_connections=7 server_lifetime=10"));
+        databases.put("plain", db("plain", "host=x"));
+        Map<String, UserConfig> users = new LinkedHashMap<>();
+        users.put("alice", new UserConfig("alice", PoolMode.STATEMENT, 4, 9, 0));
+        users.put("bob", new UserConfig("bob", null, null, null, null));
+        return new PoolerConfig(Path.of("pgbouncer.ini"), general, databases, users);
+    }
+
+    @Test
+    void userBeatsDatabaseBeatsGeneral() {
+        PoolerConfig config = config();
+        DatabaseConfig tuned = config.database("tuned").orElseThrow();
+        DatabaseConfig plain = config.database("plain").orElseThrow();
+
+        assertEquals(PoolMode.STATEMENT, config.poolMode(tuned, "alice"));
+        assertEquals(PoolMode.TRANSACTION, config.poolMode(tuned, "bob"));
+        assertEquals(PoolMode.SESSION, config.poolMode(plain, "carol"));
+
+        assertEquals(9, config.poolSize(tuned, "alice"));
+        assertEquals(5, config.poolSize(tuned, "bob"));
+        assertEquals(5, config.poolSize(tuned));
+        assertEquals(20, config.poolSize(plain, "carol"));
+
+        assertEquals(0, config.reservePoolSize(tuned, "alice"));
+        assertEquals(2, config.reservePoolSize(tuned, "bob"));
+        assertEquals(1, config.reservePoolSize(plain, "bob"));
+
+        assertEquals(3, config.minPoolSize(tuned));
+        assertEquals(0, config.minPoolSize(plain));
+        assertEquals(7, config.maxDbConnections(tuned));
+        assertEquals(0, config.maxDbConnections(plain));
+        assertEquals(4, config.maxUserConnections("alice"));
+        assertEquals(50, config.maxUserConnections("bob"));
+        assertEquals(Duration.ofSeconds(10), config.serverLifetime(tuned));
+        assertEquals(Duration.ofSeconds(100), config.serverLifetime(plain));
+    }
+
+    @Test
+    void mapsAreUnmodifiableAndKeepFileOrder() {
+        PoolerConfig config = config();
+        assertEquals(List.of("tuned", "plain"), List.copyOf(config.databases().keySet()));
+        assertThrows(UnsupportedOperationException.class, () -> config.databases().remove("plain"));
+        assertThrows(UnsupportedOperationException.class, () -> config.users().clear());
+        assertEquals("bob", config.user("bob").orElseThrow().name());
+        assertEquals(true, config.user("nobody").isEmpty());
+    }
+}
