@@ -1,0 +1,203 @@
+package dev.poolctl.pooler.support;
+
+import dev.poolctl.pooler.PoolerDaemon;
+import dev.poolctl.pooler.pool.Pool;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
+
+/**
+ * A real pooler in this JVM, in front of the test {@link PostgresCluster}, configured through a pgbouncer.ini
+ * written to a temp dir (PgBouncer's test/utils.py Bouncer fixture). The userlist holds every test role:
+ * md5_user with its md5 secret, scram_user with the SCRAM secret PostgreSQL stored, the others in plain text.
+ */
+public final class PoolerFixture implements AutoCloseable {
+    private final PostgresCluster pg;
+    private final Path dir;
+    private final Path ini;
+    private final Path logfile;
+    private final int port;
+    private PoolerDaemon daemon;
+
+    private PoolerFixture(PostgresCluster pg, Path dir, Path ini, Path logfile, int port) {
+        this.pg = pg;
+        this.dir = dir;
+        this.ini = ini;
+        this.logfile = logfile;
+        this.port = port;
+    }
+
+    /** Builder-style settings: {@code [pgbouncer]} overrides and extra {@code [databases]} lines. */
+    public static final class Settings {
+        final Map<String, String> pgbouncer = new LinkedHashMap<>();
+        final Map<String, String> databases = new LinkedHashMap<>();
+
+        public Settings set(String key, String value) {
+            pgbouncer.put(key, value);
+            return this;
+        }
+
+        public Settings database(String name, String connectString) {
+            databases.put(name, connectString);
+            return this;
+        }
+    }
+
+    public static Settings settings() {
+        return new Settings();
+    }
+
+    public static PoolerFixture start(PostgresCluster pg, Settings settings) {
+        try {
+            Path dir = Files.createTempDirectory("poolctl-it-");
+            Path userlist = dir.resolve("userlist.txt");
+            Files.writeString(userlist, String.join("\n",
+                    line(PostgresCluster.MD5_USER, pg.md5Secret(PostgresCluster.MD5_USER)),
+                    line(PostgresCluster.SCRAM_USER, pg.scramSecret(PostgresCluster.SCRAM_USER)),
+                    line(PostgresCluster.CLEARTEXT_USER, PostgresCluster.CLEARTEXT_PASSWORD),
+                    line(PostgresCluster.TRUST_USER, PostgresCluster.TRUST_PASSWORD),
+                    line(PostgresCluster.SUPERUSER, "unused")) + "\n");
+            int port = FreePort.find();
+            Path logfile = dir.resolve("pooler.log");
+            Map<String, String> general = new LinkedHashMap<>();
+            general.put("listen_addr", "127.0.0.1");
+            general.put("listen_port", Integer.toString(port));
+            general.put("unix_socket_dir", dir.toString());
+            general.put("auth_type", "md5");
+            general.put("auth_file", userlist.toString());
+            general.put("pool_mode", "transaction");
+            general.put("logfile", logfile.toString());
+            general.put("ignore_startup_parameters", "extra_float_digits");
+            general.putAll(settings.pgbouncer);
+            StringBuilder text = new StringBuilder("[databases]\n");
+            text.append("testdb = host=127.0.0.1 port=").append(pg.port()).append(" dbname=testdb\n");
+            settings.databases.forEach((k, v) -> text.append(k).append(" = ")
+                    .append(v.replace("${port}", Integer.toString(pg.port()))).append('\n'));
+            text.append("\n[pgbouncer]\n");
+            general.forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
+            Path ini = dir.resolve("pgbouncer.ini");
+            Files.writeString(ini, text.toString());
+            PoolerFixture f = new PoolerFixture(pg, dir, ini, logfile, port);
+            f.daemon = PoolerDaemon.start(ini, true, 0);
+            return f;
+        } catch (Exception e) {
+            throw new IllegalStateException("pooler did not start: " + e.getMessage(), e);
+        }
+    }
+
+    private static String line(String user, String secret) {
+        return "\"" + user + "\" \"" + secret + "\"";
+    }
+
+    public PoolerDaemon daemon() { return daemon; }
+    public PostgresCluster postgres() { return pg; }
+    public int port() { return port; }
+    public String host() { return "127.0.0.1"; }
+    public Path dir() { return dir; }
+    public Path ini() { return ini; }
+
+    public String jdbcUrl(String db) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + db;
+    }
+
+    /** pgjdbc through the pooler; extra properties like {@code prepareThreshold} may be given as k=v pairs. */
+    public Connection connect(String db, String user, String password, String... props) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", user);
+        if (password != null) {
+            p.setProperty("password", password);
+        }
+        p.setProperty("sslmode", "disable");
+        p.setProperty("connectTimeout", "10");
+        p.setProperty("socketTimeout", "60");
+        for (String kv : props) {
+            int eq = kv.indexOf('=');
+            p.setProperty(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        return DriverManager.getConnection(jdbcUrl(db), p);
+    }
+
+    public Connection connect() throws SQLException {
+        return connect(PostgresCluster.TEST_DB, PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD);
+    }
+
+    /** Runs a client binary of the cluster (psql, pgbench) against the pooler. */
+    public Processes.Result run(String binary, String user, String password, Duration timeout, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(pg.binary(binary).toString());
+        cmd.addAll(List.of("-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user));
+        cmd.addAll(List.of(args));
+        return Processes.run(cmd, Map.of("PGPASSWORD", password, "PGCONNECT_TIMEOUT", "10"), null, timeout);
+    }
+
+    public String log() {
+        try {
+            return Files.exists(logfile) ? Files.readString(logfile, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits until the log has a line matching {@code regex}. */
+    public void awaitLog(String regex, Duration timeout) {
+        Pattern p = Pattern.compile(regex);
+        await("log line /" + regex + "/", timeout, () -> p.matcher(log()).find());
+    }
+
+    /** Reads pool state on the pooler's event loop. */
+    public <T> T inLoop(java.util.concurrent.Callable<T> read) {
+        try {
+            return daemon.inLoop(read);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Pool pool(String db, String user) {
+        return inLoop(() -> daemon.poolManager().pools().stream()
+                .filter(p -> p.key().database().equals(db) && p.key().user().equals(user))
+                .findFirst().orElse(null));
+    }
+
+    /** Polls a condition every 20 ms; fails with {@code what} when it stays false. */
+    public static void await(String what, Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (daemon != null) {
+            daemon.shutdown(PoolerDaemon.ShutdownMode.IMMEDIATE);
+            try {
+                daemon.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
