@@ -39,6 +39,8 @@ public final class Pool {
 
     /** ParameterStatus of the first server login: what every client of this pool is welcomed with. */
     private Map<String, String> welcome;
+    /** {@link #welcome} by lower-case name, for the varcache comparison on every link. */
+    private Map<String, String> defaults = Map.of();
     private String loginErrorState;
     private String loginError;
     private long loginErrorNanos;
@@ -85,16 +87,9 @@ public final class Pool {
         return db.minPoolSize() != null ? db.minPoolSize() : general().minPoolSize();
     }
 
+    /** The server's original value of a tracked parameter: what a client that never set it gets. */
     public String defaultParameter(String lowerName) {
-        if (welcome == null) {
-            return null;
-        }
-        for (Map.Entry<String, String> e : welcome.entrySet()) {
-            if (e.getKey().toLowerCase(Locale.ROOT).equals(lowerName)) {
-                return e.getValue();
-            }
-        }
-        return null;
+        return defaults.get(lowerName);
     }
 
     public void rememberScramKey(byte[] clientKey) {
@@ -278,6 +273,9 @@ public final class Pool {
         loginError = null;
         if (welcome == null) {
             welcome = Collections.unmodifiableMap(new LinkedHashMap<>(s.welcome()));
+            Map<String, String> lower = new java.util.HashMap<>();
+            welcome.forEach((k, v) -> lower.put(k.toLowerCase(Locale.ROOT), v));
+            defaults = lower;
         }
         if (general().logConnections()) {
             log().log(s.prefix() + " new connection to server");

@@ -106,7 +106,9 @@ public final class PoolManager {
     }
 
     public void clientClosed(ClientConnection c, ClientState was, ServerConnection server) {
-        clientCount--;
+        if (c.admitted()) {
+            clientCount--;
+        }
         Long key = cancelKeys.remove(c);
         if (key != null) {
             byCancelKey.remove(key);

@@ -99,7 +99,8 @@ public final class ClientConnection extends PgStreamHandler {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        if (!manager.admitClient(this)) {
+        admitted = manager.admitClient(this);
+        if (!admitted) {
             fail(PgProtocol.PROTOCOL_VIOLATION, "no more connections allowed (max_client_conn)");
         }
     }
@@ -118,7 +119,10 @@ public final class ClientConnection extends PgStreamHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         lastActivityNanos = System.nanoTime();
-        if (state == ClientState.STARTUP) {
+        if (failing) {
+            // Closing after an error: whatever else the client sends is discarded, never buffered.
+            ((ByteBuf) msg).release();
+        } else if (state == ClientState.STARTUP) {
             readStartup(ctx, (ByteBuf) msg);
         } else if (state != ClientState.CLOSED) {
             super.channelRead(ctx, msg);
@@ -171,7 +175,7 @@ public final class ClientConnection extends PgStreamHandler {
         }
         ByteBuf buf = startupBuffer;
         try {
-            while (state == ClientState.STARTUP && buf.readableBytes() >= 4) {
+            while (state == ClientState.STARTUP && !failing && buf.readableBytes() >= 4) {
                 int length = buf.getInt(buf.readerIndex());
                 if (length < 8 || length > PgProtocol.MAX_STARTUP_PACKET_LENGTH) {
                     fail(PgProtocol.PROTOCOL_VIOLATION, "bad packet header: '" + headerHex(buf) + "'");
@@ -200,7 +204,9 @@ public final class ClientConnection extends PgStreamHandler {
             fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
             return;
         } finally {
-            if (state != ClientState.STARTUP || !buf.isReadable()) {
+            if (startupBuffer == null) {
+                // fail() released it already
+            } else if (state != ClientState.STARTUP || !buf.isReadable()) {
                 ByteBuf rest = buf.isReadable() && ctx.channel().isOpen() ? buf.retainedSlice() : null;
                 buf.release();
                 startupBuffer = null;
@@ -453,6 +459,11 @@ public final class ClientConnection extends PgStreamHandler {
             return;
         }
         failing = true;
+        releaseKept();
+        if (startupBuffer != null) {
+            startupBuffer.release();
+            startupBuffer = null;
+        }
         if (manager.config().general().logPoolerErrors()) {
             manager.log().warning(prefix() + " pooler error: " + message);
         }
@@ -471,6 +482,12 @@ public final class ClientConnection extends PgStreamHandler {
 
     private String closeReason;
     private boolean failing;
+    /** Counted against max_client_conn; only admitted clients are uncounted at close. */
+    private boolean admitted;
+
+    public boolean admitted() {
+        return admitted;
+    }
 
     public void close(String reason) {
         if (closeReason == null) {
