@@ -39,7 +39,6 @@ public final class PoolerDaemon implements AutoCloseable {
 
     private final Path configFile;
     private final PoolerLog log;
-    private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
     private final EventLoop loop;
     private final PoolManager manager;
@@ -55,7 +54,7 @@ public final class PoolerDaemon implements AutoCloseable {
         this.log = log;
         GeneralSettings g = config.general();
         Transport transport = Transport.best();
-        acceptGroup = transport.newGroup(1);
+        // One loop accepts and serves, as PgBouncer's one thread: no cross-thread hand-off per new connection.
         workerGroup = transport.newGroup(1);
         loop = workerGroup.next();
         ServerConnector connector = new ServerConnector(loop, transport, log, () -> {
@@ -66,7 +65,7 @@ public final class PoolerDaemon implements AutoCloseable {
         pidfile = g.pidfile() == null ? null : Path.of(g.pidfile());
         writePidfile();
         try {
-            boundAddresses = listeners.bind(acceptGroup, transport, manager, g.listenAddr(), g.listenPort(),
+            boundAddresses = listeners.bind(workerGroup, transport, manager, g.listenAddr(), g.listenPort(),
                     g.unixSocketDir(), 128).addresses();
         } catch (IOException | RuntimeException e) {
             close();
@@ -200,7 +199,6 @@ public final class PoolerDaemon implements AutoCloseable {
             return;
         }
         listeners.close();
-        acceptGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         if (pidfile != null) {
             try {

@@ -19,7 +19,7 @@ final class ScramCrypto {
     static final int RAW_NONCE_LENGTH = 18;
 
     private static final String HMAC = "HmacSHA256";
-    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final SecureRandom RANDOM = Randoms.secure();
 
     private ScramCrypto() {
     }

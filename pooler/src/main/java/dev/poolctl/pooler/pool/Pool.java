@@ -116,6 +116,23 @@ public final class Pool {
         }
     }
 
+    /**
+     * Fast path for a client's request: an idle server, linked at once, when nobody is queued before it;
+     * null when the client has to queue with {@link #requestServer}.
+     */
+    public ServerConnection takeReadyServer(ClientConnection c) {
+        if (!waiting.isEmpty()) {
+            return null;
+        }
+        ServerConnection s = takeIdle();
+        if (s != null) {
+            active.add(s);
+            s.link(c, System.nanoTime());
+            c.linkedNow(s);
+        }
+        return s;
+    }
+
     /** A logged-in client sent a request and has no server: queue it (cl_waiting) and hand out servers. */
     public void requestServer(ClientConnection c) {
         waiting.addLast(c);

@@ -33,7 +33,7 @@ public final class PoolManager {
     private final EventLoop loop;
     private final PoolerLog log;
     private final ServerConnector connector;
-    private final SecureRandom random = new SecureRandom();
+    private final SecureRandom random = dev.poolctl.pooler.auth.Randoms.secure();
     private final Map<PoolKey, Pool> pools = new LinkedHashMap<>();
     private final Map<Long, ClientConnection> byCancelKey = new HashMap<>();
     private final Map<ClientConnection, Long> cancelKeys = new HashMap<>();

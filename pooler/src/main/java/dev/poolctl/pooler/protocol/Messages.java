@@ -80,10 +80,10 @@ public final class Messages {
         }
         String mechanism = frame.toString(p, end - p, StandardCharsets.UTF_8);
         int len = frame.getInt(end + 1);
-        if (len < 0) {
+        if (len == -1) {
             return new String[] {mechanism, null};
         }
-        if (end + 5 + len > frame.writerIndex()) {
+        if (len < 0 || len > frame.writerIndex() - (end + 5)) {
             throw new PgProtocolException("malformed SASLInitialResponse");
         }
         return new String[] {mechanism, frame.toString(end + 5, len, StandardCharsets.UTF_8)};

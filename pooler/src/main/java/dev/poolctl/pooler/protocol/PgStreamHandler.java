@@ -39,7 +39,11 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
 
     protected abstract int maxPacketSize();
 
-    /** Called once per message with its type and total length (type byte excluded, PostgreSQL's length). */
+    /**
+     * Called at each message header with its type and length (PostgreSQL's: type byte excluded). Exactly once
+     * for a message answered {@link #PASS}; a {@link #NEED_BODY} message split across reads is classified
+     * again on each read until it is whole, so that answer must have no side effects.
+     */
     protected abstract int classify(byte type, int length);
 
     /** A complete message that {@link #classify} asked for; {@code frame} starts at the type byte, valid during the call. */

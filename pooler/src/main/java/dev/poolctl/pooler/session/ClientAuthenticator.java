@@ -24,7 +24,7 @@ final class ClientAuthenticator {
     /** Outcome of one step. */
     enum Step { CONTINUE, OK, FAILED }
 
-    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final SecureRandom RANDOM = dev.poolctl.pooler.auth.Randoms.secure();
     private static final int SCRAM_ITERATIONS = 4096;
 
     private enum Method { NONE, CLEARTEXT, MD5, SCRAM_FIRST, SCRAM_FINAL }

@@ -338,6 +338,15 @@ public final class ClientConnection extends PgStreamHandler {
                     close("client close request");
                     return DROP;
                 }
+                ServerConnection ready = pool.takeReadyServer(this);
+                if (ready != null) {
+                    // Common case: a server is idle. Link now and forward this message in the same read, with
+                    // no pause of the socket and no buffering.
+                    if (type == PgProtocol.QUERY || type == PgProtocol.SYNC || type == PgProtocol.FUNCTION_CALL) {
+                        ready.expectReadyForQuery();
+                    }
+                    return FORWARD;
+                }
                 setState(ClientState.WAITING, System.nanoTime());
                 ctx.channel().config().setAutoRead(false);
                 return STOP;
@@ -402,11 +411,16 @@ public final class ClientConnection extends PgStreamHandler {
 
     /** The pool linked a server: forward what the client sent while it waited. */
     public void linked(ServerConnection s) {
-        server = s;
-        setState(ClientState.ACTIVE, System.nanoTime());
+        linkedNow(s);
         ctx.channel().config().setAutoRead(s.channel().isWritable());
         resumeScan(ctx);
         s.flush();
+    }
+
+    /** Linked in the middle of a read (fast path): the scan goes on in state ACTIVE. */
+    public void linkedNow(ServerConnection s) {
+        server = s;
+        setState(ClientState.ACTIVE, System.nanoTime());
         if (cancelPending) {
             cancelPending = false;
             manager.forwardCancel(s);

@@ -95,6 +95,8 @@ public final class ServerConnection extends PgStreamHandler {
         client = c;
         requestNanos = nowNanos;
         transition(ServerState.ACTIVE);
+        // Reads may have been paused for the previous client's backpressure.
+        channel.config().setAutoRead(c.channel().isWritable());
         String set = c.parameterSetQuery(params);
         if (set != null) {
             sendInternal(set);
@@ -103,6 +105,9 @@ public final class ServerConnection extends PgStreamHandler {
 
     public void unlink(long nowNanos) {
         client = null;
+        if (channel != null) {
+            channel.config().setAutoRead(true);
+        }
         lastUsedNanos = nowNanos;
         pendingReadyForQuery = 0;
     }
