@@ -29,6 +29,8 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
     protected static final int STOP = 3;
 
     private static final int HEADER = 5;
+    /** What a stopped stream may buffer before its socket is paused; a waiting client sends little or nothing. */
+    private static final int STOPPED_BUFFER_LIMIT = 64 * 1024;
 
     /** Bytes not yet scanned because they end in an incomplete message we must see whole. */
     private ByteBuf leftover;
@@ -167,13 +169,17 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
     private void append(ChannelHandlerContext ctx, ByteBuf in) {
         if (leftover == null) {
             leftover = in;
-            return;
+        } else {
+            ByteBuf merged = ctx.alloc().buffer(leftover.readableBytes() + in.readableBytes());
+            merged.writeBytes(leftover).writeBytes(in);
+            leftover.release();
+            in.release();
+            leftover = merged;
         }
-        ByteBuf merged = ctx.alloc().buffer(leftover.readableBytes() + in.readableBytes());
-        merged.writeBytes(leftover).writeBytes(in);
-        leftover.release();
-        in.release();
-        leftover = merged;
+        if (leftover.readableBytes() > STOPPED_BUFFER_LIMIT) {
+            // A peer that keeps sending while stopped (e.g. waiting for a server) must not grow memory: pause it.
+            ctx.channel().config().setAutoRead(false);
+        }
     }
 
     /** Keeps the unread rest of {@code in} without copying it; the caller still releases {@code in}. */

@@ -347,15 +347,15 @@ public final class ClientConnection extends PgStreamHandler {
                     }
                     return FORWARD;
                 }
+                // Reads go on while queued (no epoll change per transaction); PgStreamHandler pauses the socket
+                // only if the client sends a lot before it has a server.
                 setState(ClientState.WAITING, System.nanoTime());
-                ctx.channel().config().setAutoRead(false);
                 return STOP;
             case ACTIVE:
                 // Terminate: the only message classify() asks to see while linked.
                 close("client close request");
                 return DROP;
             default:
-                ctx.channel().config().setAutoRead(false);
                 return STOP;
         }
     }
