@@ -98,8 +98,8 @@ class AuthIT {
 
     /**
      * auth_type=plain with a SCRAM secret: the pooler checks the cleartext password against the SCRAM secret,
-     * but then has no SCRAM keys to log in to the server (the client did not do SCRAM), which is the same in
-     * PgBouncer. After a SCRAM login (md5 fixture upgraded to SCRAM) in a different pooler that does not help.
+     * but then has no SCRAM keys to log in to the server, which authenticates scram_user with SCRAM (the
+     * client did not do SCRAM, so there is nothing to pass through). PgBouncer fails the same way.
      */
     @Test
     void plainAuthWithScramSecretCannotLogInToAScramServer() {
@@ -108,6 +108,7 @@ class AuthIT {
         assertTrue(e.getMessage().contains("SCRAM"), e.getMessage());
     }
 
+    /** auth_type=trust with a SCRAM secret: as above, no SCRAM keys for the server login. */
     @Test
     void trustAuthWithScramSecretCannotLogInToAScramServer() {
         SQLException e = assertThrows(SQLException.class,

@@ -58,6 +58,31 @@ class TimeoutsIT {
     }
 
     @Test
+    void clientLoginTimeoutClosesClientsThatNeverFinishLoggingIn() throws Exception {
+        try (PoolerFixture f = PoolerFixture.start(pg, PoolerFixture.settings().set("client_login_timeout", "1"));
+             RawClient silent = RawClient.connect(f.host(), f.port(), Duration.ofSeconds(10));
+             RawClient partial = RawClient.connect(f.host(), f.port(), Duration.ofSeconds(10));
+             RawClient noPassword = RawClient.connect(f.host(), f.port(), Duration.ofSeconds(10))) {
+            long t0 = System.nanoTime();
+            // Announces a 100-byte startup packet and sends only its first 8 bytes.
+            partial.send(java.nio.ByteBuffer.allocate(8).putInt(100).putInt(196608).array());
+            noPassword.send(RawClient.startupPacket(PostgresCluster.MD5_USER, "testdb"));
+            RawClient.Message challenge = noPassword.read();
+            assertNotNull(challenge);
+            assertEquals('R', challenge.type(), challenge.toString());
+            for (RawClient c : List.of(silent, partial, noPassword)) {
+                assertPoolerFatal(c.read(), "client_login_timeout");
+                assertTrue(c.awaitClosed(Duration.ofSeconds(5)), "closed after the error");
+            }
+            long waited = millisSince(t0);
+            assertTrue(waited >= 800 && waited < 5_000, "fired after " + waited + " ms");
+            try (Connection ok = f.connect()) {
+                assertEquals("1", single(ok, "select 1"), "a client that logs in promptly is not affected");
+            }
+        }
+    }
+
+    @Test
     void queryWaitTimeoutFailsTheQueuedClientOnly() throws Exception {
         try (PoolerFixture f = PoolerFixture.start(pg, PoolerFixture.settings()
                 .set("default_pool_size", "1")

@@ -147,11 +147,13 @@ public final class Pool {
             return;
         }
         active.remove(server);
+        // Judge before unlinking: unlink forgets the ReadyForQuery messages the client's requests still owe.
+        boolean quiet = server.isQuiet();
         server.unlink(System.nanoTime());
         if (!server.channel().isOpen()) {
             return;
         }
-        if (!server.isQuiet()) {
+        if (!quiet) {
             // Mid-transaction or mid-query: no way to know what state the server is in. Never reuse it.
             server.close("client disconnect while server was not ready");
             return;

@@ -37,6 +37,8 @@ public final class PoolManager {
     private final Map<PoolKey, Pool> pools = new LinkedHashMap<>();
     private final Map<Long, ClientConnection> byCancelKey = new HashMap<>();
     private final Map<ClientConnection, Long> cancelKeys = new HashMap<>();
+    /** Clients still in the startup or authentication phase, oldest first (cl_login). */
+    private final Set<ClientConnection> loggingIn = new java.util.LinkedHashSet<>();
     private volatile PoolerConfig config;
     private volatile Userlist userlist;
     private List<String> tracked;
@@ -102,13 +104,20 @@ public final class PoolManager {
             return false;
         }
         clientCount++;
+        loggingIn.add(c);
         return true;
+    }
+
+    /** The client is logged in: client_login_timeout no longer applies. */
+    public void loginFinished(ClientConnection c) {
+        loggingIn.remove(c);
     }
 
     public void clientClosed(ClientConnection c, ClientState was, ServerConnection server) {
         if (c.admitted()) {
             clientCount--;
         }
+        loggingIn.remove(c);
         Long key = cancelKeys.remove(c);
         if (key != null) {
             byCancelKey.remove(key);
@@ -200,6 +209,19 @@ public final class PoolManager {
 
     public void janitor() {
         long now = System.nanoTime();
+        long loginTimeout = config.general().clientLoginTimeout().toNanos();
+        if (loginTimeout > 0) {
+            for (ClientConnection c : new ArrayList<>(loggingIn)) {
+                if (now - c.connectNanos() <= loginTimeout) {
+                    break; // oldest first: the rest are younger
+                }
+                loggingIn.remove(c);
+                // Clients waiting for a server login get "(server down)" from their pool's janitor.
+                if (c.state() == ClientState.STARTUP || c.state() == ClientState.AUTH) {
+                    c.fail(dev.poolctl.pooler.protocol.PgProtocol.PROTOCOL_VIOLATION, "client_login_timeout");
+                }
+            }
+        }
         for (Pool p : new ArrayList<>(pools.values())) {
             p.janitor(now);
         }

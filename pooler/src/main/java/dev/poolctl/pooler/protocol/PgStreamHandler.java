@@ -18,6 +18,11 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
     protected static final int PASS = 0;
     /** {@link #classify} answer: hand the complete message to {@link #onMessage}. */
     protected static final int NEED_BODY = 1;
+    /**
+     * {@link #classify} answer: stop before this message without reading its body (as {@link #STOP}); the
+     * message may be of any size, nothing is buffered beyond what already arrived.
+     */
+    protected static final int HOLD = 2;
 
     /** {@link #onMessage} answer: keep the message in the run that is forwarded. */
     protected static final int FORWARD = 0;
@@ -121,11 +126,19 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 long total = (long) length + 1;
-                if (classify(type, length) == PASS) {
+                int kind = classify(type, length);
+                if (kind == PASS) {
                     int n = (int) Math.min(total, in.readableBytes());
                     in.skipBytes(n);
                     passRemaining = total - n;
                     continue;
+                }
+                if (kind == HOLD) {
+                    flushRun(ctx, in, runStart, start);
+                    stopped = true;
+                    keep(in);
+                    afterStop(ctx);
+                    return;
                 }
                 if (in.readableBytes() < total) {
                     break;

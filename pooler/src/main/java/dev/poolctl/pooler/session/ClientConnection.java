@@ -298,22 +298,47 @@ public final class ClientConnection extends PgStreamHandler {
         BackendMessages.writeReadyForQuery(b, PgProtocol.TX_IDLE);
         ctx.writeAndFlush(b);
         setState(ClientState.IDLE, System.nanoTime());
+        manager.loginFinished(this);
         ctx.channel().config().setAutoRead(true);
         resumeScan(ctx);
     }
 
     // ---- typed messages ----
 
+    /** Password and SASL messages are small; a huge one during login is an attack, not a login. */
+    private static final int MAX_LOGIN_PACKET = 64 * 1024;
+
     @Override
     protected int maxPacketSize() {
-        return manager.config().general().maxPacketSize();
+        return state == ClientState.AUTH ? MAX_LOGIN_PACKET : manager.config().general().maxPacketSize();
     }
 
     @Override
     protected int classify(byte type, int length) {
-        if (state != ClientState.ACTIVE) {
-            return NEED_BODY;
+        switch (state) {
+            case ACTIVE:
+                return classifyLinked(type);
+            case IDLE:
+                if (type == PgProtocol.TERMINATE) {
+                    return NEED_BODY;
+                }
+                if (pool.takeReadyServer(this) != null) {
+                    // Common case: a server is idle. Linked now, this message and the rest of the read are
+                    // forwarded at once, with no buffering and no pause of the socket.
+                    return classifyLinked(type);
+                }
+                // Queue for a server; reads go on (no epoll change per transaction) and PgStreamHandler pauses
+                // the socket only if the client sends a lot before it has one.
+                setState(ClientState.WAITING, System.nanoTime());
+                return HOLD;
+            case AUTH:
+                return NEED_BODY;
+            default:
+                return HOLD;
         }
+    }
+
+    private int classifyLinked(byte type) {
         switch (type) {
             case PgProtocol.QUERY, PgProtocol.SYNC, PgProtocol.FUNCTION_CALL -> {
                 server.expectReadyForQuery();
@@ -334,25 +359,8 @@ public final class ClientConnection extends PgStreamHandler {
             case AUTH:
                 return authMessage(type, frame);
             case IDLE:
-                if (type == PgProtocol.TERMINATE) {
-                    close("client close request");
-                    return DROP;
-                }
-                ServerConnection ready = pool.takeReadyServer(this);
-                if (ready != null) {
-                    // Common case: a server is idle. Link now and forward this message in the same read, with
-                    // no pause of the socket and no buffering.
-                    if (type == PgProtocol.QUERY || type == PgProtocol.SYNC || type == PgProtocol.FUNCTION_CALL) {
-                        ready.expectReadyForQuery();
-                    }
-                    return FORWARD;
-                }
-                // Reads go on while queued (no epoll change per transaction); PgStreamHandler pauses the socket
-                // only if the client sends a lot before it has a server.
-                setState(ClientState.WAITING, System.nanoTime());
-                return STOP;
             case ACTIVE:
-                // Terminate: the only message classify() asks to see while linked.
+                // Terminate: the only message classify() asks to see once logged in.
                 close("client close request");
                 return DROP;
             default:
@@ -395,6 +403,9 @@ public final class ClientConnection extends PgStreamHandler {
     @Override
     protected void forward(ChannelHandlerContext ctx, ByteBuf run) {
         if (server != null && state == ClientState.ACTIVE) {
+            if (flushTarget != null && flushTarget != server) {
+                flushTarget.flush();
+            }
             server.write(run);
             flushTarget = server;
         } else {
@@ -527,7 +538,7 @@ public final class ClientConnection extends PgStreamHandler {
             startupBuffer = null;
         }
         String reason = closeReason != null ? closeReason : defaultReason;
-        if (manager.config().general().logDisconnections() && was != ClientState.STARTUP) {
+        if (manager.config().general().logDisconnections() && (was != ClientState.STARTUP || closeReason != null)) {
             long age = (System.nanoTime() - connectNanos) / 1_000_000_000L;
             manager.log().log(prefix() + " closing because: " + reason + " (age=" + age + "s)");
         }

@@ -279,6 +279,10 @@ public final class ServerConnection extends PgStreamHandler {
     @Override
     protected void forward(ChannelHandlerContext ctx, ByteBuf run) {
         if (client != null && state == ServerState.ACTIVE) {
+            if (flushTarget != null && flushTarget != client) {
+                // Released and relinked within one read loop: the previous client's bytes go out now.
+                flushTarget.flush();
+            }
             client.writeFromServer(run);
             flushTarget = client;
         } else {

@@ -331,7 +331,8 @@ public final class RawClient implements AutoCloseable {
         return values;
     }
 
-    static String md5Response(String user, String password, byte[] salt) {
+    /** The md5 PasswordMessage text: {@code "md5" + md5hex(md5hex(password + user) + salt)}. */
+    public static String md5Response(String user, String password, byte[] salt) {
         String inner = md5Hex((password + user).getBytes(StandardCharsets.UTF_8));
         byte[] innerBytes = inner.getBytes(StandardCharsets.US_ASCII);
         byte[] salted = new byte[innerBytes.length + salt.length];
