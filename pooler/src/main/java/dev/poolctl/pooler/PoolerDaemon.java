@@ -6,6 +6,7 @@ import dev.poolctl.pooler.config.ConfigException;
 import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.config.IniLoader;
 import dev.poolctl.pooler.config.PoolerConfig;
+import dev.poolctl.pooler.config.Setting;
 import dev.poolctl.pooler.log.PoolerLog;
 import dev.poolctl.pooler.net.Listeners;
 import dev.poolctl.pooler.net.ServerConnector;
@@ -59,7 +60,9 @@ public final class PoolerDaemon implements AutoCloseable {
         loop = workerGroup.next();
         ServerConnector connector = new ServerConnector(loop, transport, log, () -> {
             GeneralSettings now = manager().config().general();
-            return new ServerConnector.Settings(now.serverConnectTimeout(), now.tcpKeepalive(), now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir());
+            return new ServerConnector.Settings(now.serverConnectTimeout(), now.tcpKeepalive(),
+                    now.intValue(Setting.TCP_KEEPCNT), now.intValue(Setting.TCP_KEEPIDLE),
+                    now.intValue(Setting.TCP_KEEPINTVL), now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir());
         });
         manager = new PoolManager(config, userlist, log, loop, connector);
         pidfile = g.pidfile() == null ? null : Path.of(g.pidfile());
@@ -103,6 +106,18 @@ public final class PoolerDaemon implements AutoCloseable {
         if (!SUPPORTED_AUTH.contains(auth)) {
             throw new ConfigException(configFile + ": [pgbouncer] auth_type: '" + auth + "' is not supported yet");
         }
+        warnNotApplied(config, log);
+        // TLS is not built yet: a config that demands it must not silently run in plain text.
+        String clientTls = config.general().raw(dev.poolctl.pooler.config.Setting.CLIENT_TLS_SSLMODE);
+        if (!Set.of("disable", "allow", "prefer").contains(clientTls)) {
+            throw new ConfigException(configFile + ": [pgbouncer] client_tls_sslmode: '" + clientTls
+                    + "' needs TLS, which poolctl does not support yet (use disable, allow or prefer)");
+        }
+        String serverTls = config.general().raw(dev.poolctl.pooler.config.Setting.SERVER_TLS_SSLMODE);
+        if (!Set.of("disable", "allow", "prefer").contains(serverTls)) {
+            throw new ConfigException(configFile + ": [pgbouncer] server_tls_sslmode: '" + serverTls
+                    + "' needs TLS, which poolctl does not support yet (use disable, allow or prefer)");
+        }
         Userlist userlist = Userlist.parse("");
         String authFile = config.general().authFile();
         if (authFile != null && !authFile.isEmpty()) {
@@ -118,6 +133,34 @@ public final class PoolerDaemon implements AutoCloseable {
             userlist.warnings().forEach(log::warning);
         }
         return new Loaded(config, userlist);
+    }
+
+    /** The [pgbouncer] settings this version applies; the rest are read, validated and reported when set. */
+    private static final Set<Setting> APPLIED = EnumSet.of(
+            Setting.LISTEN_ADDR, Setting.LISTEN_PORT, Setting.UNIX_SOCKET_DIR, Setting.AUTH_TYPE, Setting.AUTH_FILE,
+            Setting.POOL_MODE, Setting.MAX_CLIENT_CONN, Setting.DEFAULT_POOL_SIZE, Setting.MIN_POOL_SIZE,
+            Setting.RESERVE_POOL_SIZE, Setting.RESERVE_POOL_TIMEOUT, Setting.MAX_DB_CONNECTIONS,
+            Setting.MAX_USER_CONNECTIONS, Setting.SERVER_RESET_QUERY, Setting.SERVER_RESET_QUERY_ALWAYS,
+            Setting.SERVER_CHECK_QUERY, Setting.SERVER_CHECK_DELAY, Setting.SERVER_LIFETIME,
+            Setting.SERVER_IDLE_TIMEOUT, Setting.SERVER_CONNECT_TIMEOUT, Setting.SERVER_LOGIN_RETRY,
+            Setting.CLIENT_LOGIN_TIMEOUT, Setting.CLIENT_IDLE_TIMEOUT, Setting.QUERY_TIMEOUT,
+            Setting.QUERY_WAIT_TIMEOUT, Setting.IDLE_TRANSACTION_TIMEOUT, Setting.IGNORE_STARTUP_PARAMETERS,
+            Setting.LOG_CONNECTIONS, Setting.LOG_DISCONNECTIONS, Setting.LOG_POOLER_ERRORS, Setting.LOGFILE,
+            Setting.PIDFILE, Setting.MAX_PACKET_SIZE, Setting.TCP_KEEPALIVE, Setting.TCP_KEEPCNT,
+            Setting.TCP_KEEPIDLE, Setting.TCP_KEEPINTVL, Setting.TRACK_EXTRA_PARAMETERS,
+            Setting.SERVER_ROUND_ROBIN, Setting.VERBOSE, Setting.CLIENT_TLS_SSLMODE, Setting.SERVER_TLS_SSLMODE);
+
+    private static void warnNotApplied(PoolerConfig config, PoolerLog log) {
+        List<String> ignored = new java.util.ArrayList<>();
+        for (Setting setting : Setting.values()) {
+            String value = config.general().raw(setting);
+            if (!APPLIED.contains(setting) && value != null && !value.equals(setting.normalize(setting.defaultValue()))) {
+                ignored.add(setting.key());
+            }
+        }
+        if (!ignored.isEmpty()) {
+            log.warning("settings read but not applied by this version: " + String.join(", ", ignored));
+        }
     }
 
     public List<String> boundAddresses() {

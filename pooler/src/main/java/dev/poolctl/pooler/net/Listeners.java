@@ -40,6 +40,12 @@ public final class Listeners implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, manager.config().general().tcpKeepalive());
             b.option(ChannelOption.SO_BACKLOG, backlog);
+            var g = manager.config().general();
+            if (g.tcpKeepalive()) {
+                transport.keepaliveTuning(b::childOption, g.intValue(dev.poolctl.pooler.config.Setting.TCP_KEEPCNT),
+                        g.intValue(dev.poolctl.pooler.config.Setting.TCP_KEEPIDLE),
+                        g.intValue(dev.poolctl.pooler.config.Setting.TCP_KEEPINTVL));
+            }
             Channel ch = b.bind(new InetSocketAddress(host, port)).sync().channel();
             channels.add(ch);
             bound.add(host + ":" + ((InetSocketAddress) ch.localAddress()).getPort());

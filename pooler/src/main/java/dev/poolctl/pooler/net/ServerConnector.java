@@ -24,7 +24,8 @@ public final class ServerConnector {
     private final Supplier<Settings> settings;
 
     /** The socket options that come from the config. */
-    public record Settings(Duration connectTimeout, boolean tcpKeepalive, String defaultUnixSocketDir) {}
+    public record Settings(Duration connectTimeout, boolean tcpKeepalive, int keepCount, int keepIdle, int keepInterval,
+                           String defaultUnixSocketDir) {}
 
     public ServerConnector(EventLoop loop, Transport transport, PoolerLog log, Supplier<Settings> settings) {
         this.loop = loop;
@@ -62,6 +63,9 @@ public final class ServerConnector {
             b.channel(transport.channel())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.SO_KEEPALIVE, s.tcpKeepalive());
+            if (s.tcpKeepalive()) {
+                transport.keepaliveTuning(b::option, s.keepCount(), s.keepIdle(), s.keepInterval());
+            }
         }
         int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, s.connectTimeout().toMillis());
         if (timeoutMillis > 0) {

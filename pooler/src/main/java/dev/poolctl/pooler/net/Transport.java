@@ -33,6 +33,21 @@ public record Transport(
                 null, null);
     }
 
+    /**
+     * PgBouncer's tcp_keepcnt/tcp_keepidle/tcp_keepintvl (0 = the OS default); only the epoll transport can set
+     * them per socket.
+     */
+    public void keepaliveTuning(
+            java.util.function.BiConsumer<io.netty.channel.ChannelOption<Integer>, Integer> option,
+            int count, int idleSeconds, int intervalSeconds) {
+        if (!name.equals("epoll")) {
+            return;
+        }
+        if (count > 0) option.accept(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT, count);
+        if (idleSeconds > 0) option.accept(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE, idleSeconds);
+        if (intervalSeconds > 0) option.accept(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL, intervalSeconds);
+    }
+
     public boolean supportsUnixSockets() {
         return domainChannel != null;
     }

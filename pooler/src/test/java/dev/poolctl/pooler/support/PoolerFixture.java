@@ -199,5 +199,10 @@ public final class PoolerFixture implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temp dir is harmless; the test result stands
+        }
     }
 }
