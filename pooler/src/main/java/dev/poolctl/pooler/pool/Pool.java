@@ -279,9 +279,17 @@ public final class Pool {
 
     /** A reset or check query finished. */
     public void internalQueryDone(ServerConnection s) {
+        boolean checked = s.state() == ServerState.TESTED;
         used.remove(s);
         if (s.txStatus() != PgProtocol.TX_IDLE || s.closeNeeded()) {
             s.close("reset or check query failed");
+            return;
+        }
+        s.touch(System.nanoTime());
+        if (checked && !waiting.isEmpty() && expiredReason(s, System.nanoTime()) == null) {
+            // Just proven alive: hand it to the first waiter rather than back through takeIdle(), which would
+            // check it again (with server_check_delay = 0, for ever).
+            link(waiting.pollFirst(), s);
             return;
         }
         serverReady(s);

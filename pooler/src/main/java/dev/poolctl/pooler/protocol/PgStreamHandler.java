@@ -206,6 +206,34 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The peer channel written to during this read loop, flushed once at its end. */
+    private io.netty.channel.Channel flushTarget;
+
+    /**
+     * Writes a run to the peer's channel without flushing (one flush per read loop), and pauses reading this
+     * side while the peer's outbound buffer is over its high-water mark (the peer's handler resumes it in
+     * channelWritabilityChanged).
+     */
+    protected final void sendToPeer(ChannelHandlerContext ctx, io.netty.channel.Channel peer, ByteBuf run) {
+        if (flushTarget != null && flushTarget != peer) {
+            // The peer changed within one read loop (released and relinked): the previous one's bytes go out now.
+            flushTarget.flush();
+        }
+        peer.write(run, peer.voidPromise());
+        flushTarget = peer;
+        if (!peer.isWritable()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (flushTarget != null) {
+            flushTarget.flush();
+            flushTarget = null;
+        }
+    }
+
     /** Drops partial state (on close). */
     protected final void releaseKept() {
         if (leftover != null) {

@@ -42,7 +42,6 @@ public final class ClientConnection extends PgStreamHandler {
     private ClientAuthenticator authenticator;
     private Pool pool;
     private ServerConnection server;
-    private ServerConnection flushTarget;
     /** Tracked parameters the client asked for, by lower-case name (PgBouncer's varcache). */
     private final Map<String, String> vars = new HashMap<>();
     private int cancelPid;
@@ -132,14 +131,6 @@ public final class ClientConnection extends PgStreamHandler {
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (flushTarget != null) {
-            flushTarget.flush();
-            flushTarget = null;
-        }
-    }
-
-    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (server != null && state == ClientState.ACTIVE) {
             server.channel().config().setAutoRead(ctx.channel().isWritable());
@@ -149,15 +140,6 @@ public final class ClientConnection extends PgStreamHandler {
     void serverWritabilityChanged(boolean writable) {
         if (state == ClientState.ACTIVE) {
             ctx.channel().config().setAutoRead(writable);
-        }
-    }
-
-    void writeFromServer(ByteBuf run) {
-        Channel ch = ctx.channel();
-        ch.write(run, ch.voidPromise());
-        if (!ch.isWritable() && server != null) {
-            // The client reads slower than the server sends: pause the server until the client drains.
-            server.channel().config().setAutoRead(false);
         }
     }
 
@@ -403,11 +385,7 @@ public final class ClientConnection extends PgStreamHandler {
     @Override
     protected void forward(ChannelHandlerContext ctx, ByteBuf run) {
         if (server != null && state == ClientState.ACTIVE) {
-            if (flushTarget != null && flushTarget != server) {
-                flushTarget.flush();
-            }
-            server.write(run);
-            flushTarget = server;
+            sendToPeer(ctx, server.channel(), run);
         } else {
             run.release();
         }

@@ -29,7 +29,6 @@ public final class ServerConnection extends PgStreamHandler {
     private Channel channel;
     private ServerState state = ServerState.LOGIN;
     private ClientConnection client;
-    private ClientConnection flushTarget;
 
     /** Every ParameterStatus the server reported, by lower-case name (varcache). */
     private final Map<String, String> params = new LinkedHashMap<>();
@@ -103,6 +102,11 @@ public final class ServerConnection extends PgStreamHandler {
         }
     }
 
+    /** The server was just used or proven alive: server_check_delay and server_idle_timeout count from now. */
+    public void touch(long nowNanos) {
+        lastUsedNanos = nowNanos;
+    }
+
     public void unlink(long nowNanos) {
         client = null;
         if (channel != null) {
@@ -124,14 +128,6 @@ public final class ServerConnection extends PgStreamHandler {
     public void sendInternal(String sql) {
         internalReadyForQuery++;
         channel.writeAndFlush(FrontendMessages.query(channel.alloc(), sql), channel.voidPromise());
-    }
-
-    public void write(ByteBuf run) {
-        channel.write(run, channel.voidPromise());
-        if (!channel.isWritable() && client != null) {
-            // The server reads slower than the client writes: stop reading the client until it catches up.
-            client.channel().config().setAutoRead(false);
-        }
     }
 
     public void flush() {
@@ -171,15 +167,6 @@ public final class ServerConnection extends PgStreamHandler {
     /** Sets the final state; only the pool calls this while it removes the connection. */
     public void markClosed() {
         state = ServerState.CLOSED;
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        // The client written to may have been released during this read: flush it all the same.
-        if (flushTarget != null) {
-            flushTarget.flush();
-            flushTarget = null;
-        }
     }
 
     @Override
@@ -279,12 +266,7 @@ public final class ServerConnection extends PgStreamHandler {
     @Override
     protected void forward(ChannelHandlerContext ctx, ByteBuf run) {
         if (client != null && state == ServerState.ACTIVE) {
-            if (flushTarget != null && flushTarget != client) {
-                // Released and relinked within one read loop: the previous client's bytes go out now.
-                flushTarget.flush();
-            }
-            client.writeFromServer(run);
-            flushTarget = client;
+            sendToPeer(ctx, client.channel(), run);
         } else {
             run.release();
         }
