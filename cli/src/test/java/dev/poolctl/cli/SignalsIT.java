@@ -1,0 +1,175 @@
+package dev.poolctl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The daemon as operators run it ({@code java -jar poolctl.jar start}), driven by PgBouncer's signals:
+ * HUP reloads, TERM waits for clients, a second TERM exits at once, INT exits once servers are released.
+ * No PostgreSQL is needed: the clients here never get past the startup packet.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SignalsIT {
+    private static final Duration AWAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+    private Process daemon;
+    private int port;
+    private Path log;
+    private Path pidfile;
+
+    @BeforeEach
+    void start() throws Exception {
+        port = freePort();
+        log = dir.resolve("pooler.log");
+        pidfile = dir.resolve("pooler.pid");
+        Files.writeString(dir.resolve("userlist.txt"), "\"u\" \"pw\"\n");
+        Path ini = dir.resolve("pgbouncer.ini");
+        Files.writeString(ini, String.join("\n",
+                "[databases]",
+                "db = host=127.0.0.1 port=" + freePort() + " dbname=db",
+                "[pgbouncer]",
+                "listen_addr = 127.0.0.1",
+                "listen_port = " + port,
+                "unix_socket_dir = " + dir,
+                "auth_type = md5",
+                "auth_file = " + dir.resolve("userlist.txt"),
+                "logfile = " + log,
+                "pidfile = " + pidfile,
+                "client_login_timeout = 0",
+                ""));
+        Path jar = Path.of("target", "poolctl.jar").toAbsolutePath();
+        assertTrue(Files.exists(jar), "failsafe runs after package: " + jar);
+        daemon = new ProcessBuilder("java", "-jar", jar.toString(), "start", "-q", "-c", ini.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("stdout.txt").toFile())
+                .start();
+        await("process up", () -> logText().contains("process up"));
+    }
+
+    @AfterEach
+    void stop() {
+        if (daemon != null && daemon.isAlive()) {
+            daemon.destroyForcibly();
+        }
+    }
+
+    @Test
+    void pidfileHoldsThePidWhileRunningAndIsRemovedAtExit() throws Exception {
+        assertEquals(Long.toString(daemon.pid()), Files.readString(pidfile).trim());
+        signal("TERM");
+        assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "exits on SIGTERM with no clients");
+        assertEquals(0, daemon.exitValue());
+        assertFalse(Files.exists(pidfile), "pidfile removed at exit");
+    }
+
+    @Test
+    void sighupReloadsAndKeepsServing() throws Exception {
+        signal("HUP");
+        await("reload logged", () -> logText().contains("got SIGHUP, re-reading config"));
+        assertTrue(daemon.isAlive());
+        try (Socket s = connect()) {
+            assertTrue(s.isConnected());
+        }
+    }
+
+    @Test
+    void sigtermWaitsForTheLastClientThenExits() throws Exception {
+        try (Socket client = connect()) {
+            await("client admitted", client::isConnected);
+            signal("TERM");
+            await("shutdown logged", () -> logText().contains("got SIGTERM"));
+            // Listening has stopped, but the connected client keeps the daemon up.
+            await("listener closed", () -> refused());
+            assertFalse(daemon.waitFor(500, TimeUnit.MILLISECONDS), "still waiting for its client");
+        }
+        assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "exits once the last client left");
+        assertEquals(0, daemon.exitValue());
+    }
+
+    @Test
+    void secondSigtermExitsAtOnceDespiteClients() throws Exception {
+        try (Socket client = connect()) {
+            signal("TERM");
+            await("first SIGTERM logged", () -> logText().contains("got SIGTERM"));
+            signal("TERM");
+            assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "second SIGTERM is immediate");
+        }
+    }
+
+    @Test
+    void sigintExitsWhenNoServerIsInUse() throws Exception {
+        try (Socket client = connect()) {
+            signal("INT");
+            assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "no server is active, so SIGINT completes");
+            assertEquals(0, daemon.exitValue());
+        }
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        return s;
+    }
+
+    private boolean refused() {
+        try (Socket s = connect()) {
+            return false;
+        } catch (ConnectException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(daemon.pid())).start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + name);
+    }
+
+    private String logText() {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + AWAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (!daemon.isAlive()) {
+                throw new AssertionError("daemon exited while waiting for " + what + "; log:\n" + logText());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what + "; log:\n" + logText());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
