@@ -404,16 +404,17 @@ public final class ClientConnection extends PgStreamHandler {
         ctx.channel().config().setAutoRead(s.channel().isWritable());
         resumeScan(ctx);
         s.flush();
+        if (cancelPending) {
+            // Only now: the query the cancel is meant for has just been sent to this server.
+            cancelPending = false;
+            manager.forwardCancel(s);
+        }
     }
 
     /** Linked in the middle of a read (fast path): the scan goes on in state ACTIVE. */
     public void linkedNow(ServerConnection s) {
         server = s;
         setState(ClientState.ACTIVE, System.nanoTime());
-        if (cancelPending) {
-            cancelPending = false;
-            manager.forwardCancel(s);
-        }
     }
 
     /** The pool took the server back (transaction/statement mode). */
