@@ -230,7 +230,26 @@ public final class Pool {
             return false;
         }
         int limit = poolSize() + (reserveAllowed ? reservePoolSize() : 0);
-        return serverCount() < limit && manager.serverLimitsAllow(db, key.user());
+        if (serverCount() >= limit) {
+            return false;
+        }
+        if (manager.serverLimitsAllow(db, key.user())) {
+            return true;
+        }
+        // max_db_connections / max_user_connections reached: like PgBouncer, when clients are waiting here,
+        // close an idle server of another pool to make room (never just to reach min_pool_size).
+        boolean clientsWaiting = !waiting.isEmpty() || !loginWaiters.isEmpty();
+        return clientsWaiting && manager.evictIdleServer(this) && manager.serverLimitsAllow(db, key.user());
+    }
+
+    /** Closes one idle server (for another pool that hit a shared limit); false when there is none. */
+    boolean evictIdle() {
+        ServerConnection s = idle.pollLast();
+        if (s == null) {
+            return false;
+        }
+        s.close("evicted for another pool (max_db_connections/max_user_connections)");
+        return true;
     }
 
     private boolean loginFailingRecently() {

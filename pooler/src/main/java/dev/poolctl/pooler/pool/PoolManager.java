@@ -207,6 +207,18 @@ public final class PoolManager {
         return (maxDb <= 0 || dbCount < maxDb) && (maxUser <= 0 || userCount < maxUser);
     }
 
+    /** Frees a server slot for {@code needy}: closes an idle server of another pool sharing its database or user. */
+    boolean evictIdleServer(Pool needy) {
+        for (Pool p : pools.values()) {
+            if (p != needy && p.idleCount() > 0
+                    && (p.key().database().equals(needy.key().database()) || p.key().user().equals(needy.key().user()))
+                    && p.evictIdle()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public void janitor() {
         long now = System.nanoTime();
         long loginTimeout = config.general().clientLoginTimeout().toNanos();
