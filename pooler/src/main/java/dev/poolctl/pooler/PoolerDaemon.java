@@ -65,6 +65,18 @@ public final class PoolerDaemon implements AutoCloseable {
                     now.intValue(Setting.TCP_KEEPINTVL), now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir());
         });
         manager = new PoolManager(config, userlist, log, loop, connector);
+        manager.adminControl(new dev.poolctl.pooler.admin.AdminControl() {
+            @Override
+            public void reload() throws Exception {
+                PoolerDaemon.this.reloadNow();
+            }
+
+            @Override
+            public void shutdown(String mode) {
+                PoolerDaemon.this.shutdown(mode == null ? ShutdownMode.IMMEDIATE
+                        : mode.equals("WAIT_FOR_SERVERS") ? ShutdownMode.WAIT_FOR_SERVERS : ShutdownMode.WAIT_FOR_CLIENTS);
+            }
+        });
         pidfile = g.pidfile() == null ? null : Path.of(g.pidfile());
         writePidfile();
         try {
@@ -185,6 +197,12 @@ public final class PoolerDaemon implements AutoCloseable {
         log.log("got SIGHUP, re-reading config");
         Loaded loaded = load(configFile, log);
         loop.execute(() -> manager.apply(loaded.config(), loaded.userlist()));
+    }
+
+    /** RELOAD from the console, already on the loop: applies at once so the answer reflects the new config. */
+    private void reloadNow() throws ConfigException, IOException {
+        Loaded loaded = load(configFile, log);
+        manager.apply(loaded.config(), loaded.userlist());
     }
 
     /** Starts a shutdown; a second request while one runs makes it immediate, as in PgBouncer. */

@@ -66,10 +66,32 @@ public final class Pool {
     public int idleCount() { return idle.size(); }
     public int activeCount() { return active.size(); }
     public int usedCount() { return used.size(); }
+    public int testedCount() { return (int) used.stream().filter(s -> s.state() == ServerState.TESTED).count(); }
     public int loginCount() { return login.size(); }
     public int waitingCount() { return waiting.size(); }
     public int clientCount() { return clients.size(); }
     public int serverCount() { return idle.size() + active.size() + used.size() + login.size(); }
+
+    /** Linked clients (cl_active): PgBouncer counts a pool's logged-in clients without a server as active too. */
+    public int activeClientCount() { return clients.size() - waiting.size() - loginWaiters.size(); }
+
+    /** How long the oldest queued client has waited, in nanoseconds (SHOW POOLS maxwait). */
+    public long maxWaitNanos(long now) {
+        ClientConnection first = waiting.peekFirst();
+        return first == null ? 0 : now - first.stateSinceNanos();
+    }
+
+    /** Clients by SHOW CLIENTS state: waiting ones are "waiting", the rest "active" (shown "idle" when unlinked). */
+    public List<ClientConnection> clients() { return List.copyOf(clients); }
+
+    /** Servers in PgBouncer's list order: active, idle, used, tested, new (login). */
+    public List<ServerConnection> servers() {
+        List<ServerConnection> all = new ArrayList<>(active);
+        all.addAll(idle);
+        all.addAll(used);
+        all.addAll(login);
+        return all;
+    }
 
     private GeneralSettings general() {
         return manager.config().general();

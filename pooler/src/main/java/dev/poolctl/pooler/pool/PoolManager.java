@@ -37,6 +37,9 @@ public final class PoolManager {
     private final Map<PoolKey, Pool> pools = new LinkedHashMap<>();
     private final Map<Long, ClientConnection> byCancelKey = new HashMap<>();
     private final Map<ClientConnection, Long> cancelKeys = new HashMap<>();
+    /** Clients logged in to the admin console (database pgbouncer). */
+    private final Set<ClientConnection> adminClients = new java.util.LinkedHashSet<>();
+    private dev.poolctl.pooler.admin.AdminConsole console;
     /** Clients still in the startup or authentication phase, oldest first (cl_login). */
     private final Set<ClientConnection> loggingIn = new java.util.LinkedHashSet<>();
     private volatile PoolerConfig config;
@@ -108,6 +111,28 @@ public final class PoolManager {
         return true;
     }
 
+    /** The daemon wires the console once it exists (the console reloads and shuts down through it). */
+    public void adminControl(dev.poolctl.pooler.admin.AdminControl control) {
+        console = new dev.poolctl.pooler.admin.AdminConsole(this, control);
+    }
+
+    public dev.poolctl.pooler.admin.AdminConsole console() {
+        return console;
+    }
+
+    public void adminLoggedIn(ClientConnection c) {
+        adminClients.add(c);
+        loggingIn.remove(c);
+    }
+
+    public int adminClientCount() {
+        return adminClients.size();
+    }
+
+    public int loginClientCount() {
+        return loggingIn.size();
+    }
+
     /** The client is logged in: client_login_timeout no longer applies. */
     public void loginFinished(ClientConnection c) {
         loggingIn.remove(c);
@@ -118,6 +143,7 @@ public final class PoolManager {
             clientCount--;
         }
         loggingIn.remove(c);
+        adminClients.remove(c);
         Long key = cancelKeys.remove(c);
         if (key != null) {
             byCancelKey.remove(key);

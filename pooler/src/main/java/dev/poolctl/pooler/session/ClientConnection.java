@@ -71,6 +71,11 @@ public final class ClientConnection extends PgStreamHandler {
     public int cancelPid() { return cancelPid; }
     public int cancelKey() { return cancelKey; }
 
+    /** The application_name the client set (startup or SET), "" when none: SHOW CLIENTS. */
+    public String applicationName() {
+        return vars.getOrDefault("application_name", "");
+    }
+
     public String prefix() {
         return "C-" + id + ": " + database + "/" + user + "@" + address;
     }
@@ -224,10 +229,6 @@ public final class ClientConnection extends PgStreamHandler {
         if (general.logConnections()) {
             manager.log().log(prefix() + " login attempt: db=" + database + " user=" + user + " tls=no");
         }
-        if ("pgbouncer".equals(database)) {
-            fail(PgProtocol.FEATURE_NOT_SUPPORTED, "the admin console (database pgbouncer) is not available yet");
-            return;
-        }
         AuthType authType = general.authType();
         Secret secret = manager.userlist().secret(user).orElse(null);
         if (secret == null && authType != AuthType.ANY && (authType != AuthType.TRUST || manager.hasUserlist())) {
@@ -247,6 +248,11 @@ public final class ClientConnection extends PgStreamHandler {
     }
 
     private void loginAuthenticated() {
+        if (ADMIN_DATABASE.equals(database)) {
+            authenticator = null;
+            adminLogin();
+            return;
+        }
         // Like PgBouncer (1.17+), the database is looked up only after authentication: names are not probeable.
         Optional<DatabaseConfig> db = manager.config().database(database);
         if (db.isEmpty()) {
@@ -268,6 +274,15 @@ public final class ClientConnection extends PgStreamHandler {
 
     /** The pool knows the server's parameters: send the welcome and become idle. */
     public void finishLogin(Map<String, String> serverWelcome) {
+        sendWelcome(serverWelcome);
+        setState(ClientState.IDLE, System.nanoTime());
+        manager.loginFinished(this);
+        ctx.channel().config().setAutoRead(true);
+        resumeScan(ctx);
+    }
+
+    /** AuthenticationOk, the ParameterStatus set, BackendKeyData and ReadyForQuery in one write. */
+    private void sendWelcome(Map<String, String> serverWelcome) {
         cancelPid = manager.newCancelKey(this);
         cancelKey = manager.cancelSecret(this);
         ByteBuf b = ctx.alloc().buffer(512);
@@ -279,20 +294,55 @@ public final class ClientConnection extends PgStreamHandler {
         BackendMessages.writeBackendKeyData(b, cancelPid, cancelKey);
         BackendMessages.writeReadyForQuery(b, PgProtocol.TX_IDLE);
         ctx.writeAndFlush(b);
-        setState(ClientState.IDLE, System.nanoTime());
-        manager.loginFinished(this);
-        ctx.channel().config().setAutoRead(true);
+    }
+
+    // ---- admin console ----
+
+    /** Who may use the console: PgBouncer's admin_users (everything), stats_users (SHOW only). */
+    private void adminLogin() {
+        GeneralSettings g = manager.config().general();
+        boolean any = g.authType() == AuthType.ANY;
+        adminUser = any || g.adminUsers().contains(user);
+        if (!adminUser && !g.statsUsers().contains(user)) {
+            fail(PgProtocol.PROTOCOL_VIOLATION, "not allowed");
+            return;
+        }
+        sendWelcome(dev.poolctl.pooler.admin.AdminConsole.WELCOME);
+        setState(ClientState.ADMIN, System.nanoTime());
+        manager.adminLoggedIn(this);
         resumeScan(ctx);
+    }
+
+    private boolean adminUser;
+
+    private int adminMessage(byte type, ByteBuf frame) {
+        switch (type) {
+            case PgProtocol.QUERY -> {
+                String sql = dev.poolctl.pooler.protocol.Messages.passwordText(frame);
+                ByteBuf out = ctx.alloc().buffer(1024);
+                manager.console().execute(sql, adminUser, out);
+                ctx.writeAndFlush(out);
+            }
+            case PgProtocol.TERMINATE -> close("client close request");
+            case PgProtocol.PARSE, PgProtocol.BIND, PgProtocol.EXECUTE ->
+                    fail(PgProtocol.PROTOCOL_VIOLATION, "extended query protocol not supported by admin console");
+            default -> fail(PgProtocol.PROTOCOL_VIOLATION,
+                    "unsupported packet type for admin console: " + (char) type);
+        }
+        return DROP;
     }
 
     // ---- typed messages ----
 
-    /** Password and SASL messages are small; a huge one during login is an attack, not a login. */
+    /** Password, SASL and console messages are small; a huge one there is an attack, not a login or command. */
     private static final int MAX_LOGIN_PACKET = 64 * 1024;
+    /** The virtual database of the admin console. */
+    private static final String ADMIN_DATABASE = "pgbouncer";
 
     @Override
     protected int maxPacketSize() {
-        return state == ClientState.AUTH ? MAX_LOGIN_PACKET : manager.config().general().maxPacketSize();
+        return state == ClientState.AUTH || state == ClientState.ADMIN
+                ? MAX_LOGIN_PACKET : manager.config().general().maxPacketSize();
     }
 
     @Override
@@ -314,6 +364,7 @@ public final class ClientConnection extends PgStreamHandler {
                 setState(ClientState.WAITING, System.nanoTime());
                 return HOLD;
             case AUTH:
+            case ADMIN:
                 return NEED_BODY;
             default:
                 return HOLD;
@@ -340,6 +391,8 @@ public final class ClientConnection extends PgStreamHandler {
         switch (state) {
             case AUTH:
                 return authMessage(type, frame);
+            case ADMIN:
+                return adminMessage(type, frame);
             case IDLE:
             case ACTIVE:
                 // Terminate: the only message classify() asks to see once logged in.

@@ -14,5 +14,7 @@ public enum ClientState {
     WAITING,
     /** Linked to a server: cl_active. */
     ACTIVE,
+    /** Logged in to the admin console (database pgbouncer): queries are answered by the pooler itself. */
+    ADMIN,
     CLOSED
 }

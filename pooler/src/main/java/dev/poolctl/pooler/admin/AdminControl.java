@@ -1,0 +1,10 @@
+package dev.poolctl.pooler.admin;
+
+/** What the console may ask of the daemon itself (PgBouncer's RELOAD and SHUTDOWN). */
+public interface AdminControl {
+    /** Re-reads the config and auth_file; throws with what is wrong, leaving the running config in place. */
+    void reload() throws Exception;
+
+    /** {@code mode}: null for immediate, "WAIT_FOR_SERVERS" or "WAIT_FOR_CLIENTS". */
+    void shutdown(String mode);
+}

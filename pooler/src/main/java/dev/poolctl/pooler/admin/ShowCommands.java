@@ -1,0 +1,296 @@
+package dev.poolctl.pooler.admin;
+
+import static dev.poolctl.pooler.admin.ResultSetWriter.int4;
+import static dev.poolctl.pooler.admin.ResultSetWriter.int8;
+import static dev.poolctl.pooler.admin.ResultSetWriter.text;
+import static dev.poolctl.pooler.admin.ResultSetWriter.timestamptz;
+
+import dev.poolctl.pooler.Version;
+import dev.poolctl.pooler.config.DatabaseConfig;
+import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.PoolerConfig;
+import dev.poolctl.pooler.config.Setting;
+import dev.poolctl.pooler.config.UserConfig;
+import dev.poolctl.pooler.pool.Pool;
+import dev.poolctl.pooler.pool.PoolManager;
+import dev.poolctl.pooler.protocol.BackendMessages;
+import dev.poolctl.pooler.protocol.PgProtocol;
+import dev.poolctl.pooler.session.ClientConnection;
+import dev.poolctl.pooler.session.ClientState;
+import dev.poolctl.pooler.session.ServerConnection;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+/**
+ * The SHOW commands with PgBouncer's current column names, order and types (admin.c), filled from the pools'
+ * real state. Commands whose subsystem poolctl does not have (DNS cache, slab allocator, peers) answer with
+ * the right columns and no rows.
+ */
+final class ShowCommands {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+
+    private final PoolManager manager;
+
+    ShowCommands(PoolManager manager) {
+        this.manager = manager;
+    }
+
+    /** Writes the answer to {@code SHOW what}; false when there is no such SHOW. */
+    boolean show(String what, ByteBuf out) {
+        switch (what) {
+            case "help" -> help(out);
+            case "version" -> {
+                new ResultSetWriter(out, List.of(text("version"))).row("poolctl " + Version.VERSION);
+                ResultSetWriter.complete(out, "SHOW");
+            }
+            case "config" -> config(out);
+            case "databases" -> databases(out);
+            case "pools" -> pools(out);
+            case "clients" -> sockets(out, true, false);
+            case "servers" -> sockets(out, false, false);
+            case "users" -> users(out);
+            case "lists" -> lists(out);
+            case "state" -> state(out);
+            case "mem" -> empty(out, text("name"), int4("size"), int4("used"), int4("free"), int4("memtotal"));
+            case "dns_hosts" -> empty(out, text("hostname"), int8("ttl"), text("addrs"));
+            case "dns_zones" -> empty(out, text("zonename"), int8("serial"), int4("count"));
+            case "peers" -> empty(out, int4("peer_id"), text("host"), int4("port"), int4("pool_size"));
+            case "peer_pools" -> empty(out, int4("peer_id"), int4("cl_active_cancel_req"), int4("cl_waiting_cancel_req"),
+                    int4("sv_active_cancel"), int4("sv_login"));
+            case "fds" -> empty(out, int4("fd"), text("task"), text("user"), text("database"), text("addr"), int4("port"),
+                    int8("cancel"), int4("link"), text("client_encoding"), text("std_strings"), text("datestyle"),
+                    text("timezone"), text("password"), text("scram_client_key"), text("scram_server_key"));
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void empty(ByteBuf out, ResultSetWriter.Column... columns) {
+        new ResultSetWriter(out, List.of(columns));
+        ResultSetWriter.complete(out, "SHOW");
+    }
+
+    private static void help(ByteBuf out) {
+        // PgBouncer's exact NOTICE: "Console usage" with the command list as DETAIL.
+        int start = out.writerIndex();
+        out.writeByte(PgProtocol.NOTICE_RESPONSE).writeInt(0);
+        cstring(out, "SNOTICE");
+        cstring(out, "C00000");
+        cstring(out, "MConsole usage");
+        cstring(out, "D\n\tSHOW HELP|CONFIG|DATABASES|POOLS|CLIENTS|SERVERS|USERS|VERSION\n"
+                + "\tSHOW PEERS|PEER_POOLS\n"
+                + "\tSHOW FDS|SOCKETS|ACTIVE_SOCKETS|LISTS|MEM|STATE\n"
+                + "\tSHOW DNS_HOSTS|DNS_ZONES\n"
+                + "\tSHOW STATS|STATS_TOTALS|STATS_AVERAGES|TOTALS\n"
+                + "\tSET key = arg\n\tRELOAD\n\tPAUSE [<db>]\n\tRESUME [<db>]\n\tDISABLE <db>\n\tENABLE <db>\n"
+                + "\tRECONNECT [<db>]\n\tKILL [<db>]\n\tKILL_CLIENT <client_id>\n\tSUSPEND\n\tSHUTDOWN\n"
+                + "\tSHUTDOWN WAIT_FOR_SERVERS|WAIT_FOR_CLIENTS\n\tWAIT_CLOSE [<db>]");
+        out.writeByte(0);
+        out.setInt(start + 1, out.writerIndex() - start - 1);
+        ResultSetWriter.complete(out, "SHOW");
+    }
+
+    private static void cstring(ByteBuf out, String s) {
+        out.writeCharSequence(s, java.nio.charset.StandardCharsets.UTF_8);
+        out.writeByte(0);
+    }
+
+    private void config(ByteBuf out) {
+        ResultSetWriter rs = new ResultSetWriter(out, List.of(text("key"), text("value"), text("default"), text("changeable")));
+        GeneralSettings g = manager.config().general();
+        for (Setting s : Setting.values()) {
+            String value = g.raw(s);
+            rs.row(s.key(), value == null ? "" : value, s.defaultValue(), s.reloadable() ? "yes" : "no");
+        }
+        ResultSetWriter.complete(out, "SHOW");
+    }
+
+    private void databases(ByteBuf out) {
+        ResultSetWriter rs = new ResultSetWriter(out, List.of(text("name"), text("host"), int4("port"), text("database"),
+                text("force_user"), int4("pool_size"), int4("min_pool_size"), int4("reserve_pool_size"),
+                int4("server_lifetime"), text("pool_mode"), text("load_balance_hosts"), int4("max_connections"),
+                int4("current_connections"), int4("max_client_connections"), int4("current_client_connections"),
+                int4("paused"), int4("disabled")));
+        PoolerConfig config = manager.config();
+        GeneralSettings g = config.general();
+        for (DatabaseConfig db : config.databases().values()) {
+            int servers = 0;
+            int clients = 0;
+            for (Pool p : manager.pools()) {
+                if (p.key().database().equals(db.name())) {
+                    servers += p.serverCount();
+                    clients += p.clientCount();
+                }
+            }
+            String host = db.hosts().isEmpty() ? null : String.join(",", db.hosts());
+            rs.row(db.name(), host, db.port(), db.dbname() != null ? db.dbname() : db.name(), db.user(),
+                    config.poolSize(db),
+                    db.minPoolSize() != null ? db.minPoolSize() : g.minPoolSize(),
+                    db.reservePoolSize() != null ? db.reservePoolSize() : g.reservePoolSize(),
+                    config.serverLifetime(db).toSeconds(),
+                    db.poolMode() == null ? null : db.poolMode().toString(),
+                    db.hosts().size() > 1 ? "round-robin" : null,
+                    config.maxDbConnections(db), servers, 0, clients, 0, 0);
+        }
+        // The console itself, as PgBouncer lists it.
+        rs.row("pgbouncer", null, g.listenPort(), "pgbouncer", "pgbouncer", 2, 0, 0,
+                g.serverLifetime().toSeconds(), "statement", null, 0, 0, 0, manager.adminClientCount(), 0, 0);
+        ResultSetWriter.complete(out, "SHOW");
+    }
+
+    private void pools(ByteBuf out) {
+        ResultSetWriter rs = new ResultSetWriter(out, List.of(text("database"), text("user"), int4("cl_active"),
+                int4("cl_waiting"), int4("cl_active_cancel_req"), int4("cl_waiting_cancel_req"), int4("sv_active"),
+                int4("sv_active_cancel"), int4("sv_being_canceled"), int4("sv_idle"), int4("sv_used"),
+                int4("sv_tested"), int4("sv_login"), int4("maxwait"), int4("maxwait_us"), text("pool_mode"),
+                text("load_balance_hosts")));
+        rs.row("pgbouncer", "pgbouncer", manager.adminClientCount(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                "statement", null);
+        long now = System.nanoTime();
+        for (Pool p : manager.pools()) {
+            long wait = p.maxWaitNanos(now);
+            rs.row(p.key().database(), p.key().user(), p.activeClientCount(), p.waitingCount(), 0, 0,
+                    p.activeCount(), 0, 0, p.idleCount(), p.usedCount() - p.testedCount(), p.testedCount(),
+                    p.loginCount(), wait / 1_000_000_000L, (wait / 1_000L) % 1_000_000L, p.mode().toString(),
+                    p.database().hosts().size() > 1 ? "round-robin" : null);
+        }
+        ResultSetWriter.complete(out, "SHOW");
+    }
+
+    private void users(ByteBuf out) {
+        ResultSetWriter rs = new ResultSetWriter(out, List.of(text("name"), text("pool_size"), text("reserve_pool_size"),
+                text("pool_mode"), int4("max_user_connections"), int4("current_connections"),
+                int4("max_user_client_connections"), int4("current_client_connections")));
+        PoolerConfig config = manager.config();
+        for (String user : manager.userlist().users()) {
+            UserConfig u = config.user(user).orElse(null);
+            int servers = 0;
+            int clients = 0;
+            for (Pool p : manager.pools()) {
+                if (p.key().user().equals(user)) {
+                    servers += p.serverCount();
+                    clients += p.clientCount();
+                }
+            }
+            rs.row(user,
+                    u != null && u.poolSize() != null ? u.poolSize().toString() : "",
+                    u != null && u.reservePoolSize() != null ? u.reservePoolSize().toString() : "",
+                    u != null && u.poolMode() != null ? u.poolMode().toString() : null,
+                    config.maxUserConnections(user), servers, 0, clients);
+        }
+        ResultSetWriter.complete(out, "SHOW");
+    }
+
+    private void lists(ByteBuf out) {
+        ResultSetWriter rs = new ResultSetWriter(out, List.of(text("list"), int4("items")));
+        int servers = 0;
+        int clients = 0;
+        for (Pool p : manager.pools()) {
+            servers += p.serverCount();
+            clients += p.clientCount();
+        }
+        rs.row("databases", manager.config().databases().size() + 1)
+                .row("users", manager.userlist().users().size())
+                .row("peers", 0)
+                .row("pools", manager.pools().size() + 1)
+                .row("peer_pools", 0)
+                .row("free_clients", 0)
+                .row("used_clients", manager.clientCount())
+                .row("login_clients", manager.loginClientCount())
+                .row("free_servers", 0)
+                .row("used_servers", servers)
+                .row("dns_names", 0)
+                .row("dns_zones", 0)
+                .row("dns_queries", 0)
+                .row("dns_pending", 0);
+        ResultSetWriter.complete(out, "SHOW");
+    }
+
+    private static void state(ByteBuf out) {
+        new ResultSetWriter(out, List.of(text("key"), text("value")))
+                .row("active", "yes").row("paused", "no").row("suspended", "no");
+        ResultSetWriter.complete(out, "SHOW");
+    }
+
+    // ---- SHOW CLIENTS / SERVERS: one row per socket ----
+
+    private void sockets(ByteBuf out, boolean clients, boolean debug) {
+        ResultSetWriter rs = new ResultSetWriter(out, List.of(text("type"), text("user"), text("database"),
+                text("replication"), text("state"), text("addr"), int4("port"), text("local_addr"), int4("local_port"),
+                timestamptz("connect_time"), timestamptz("request_time"), int4("wait"), int4("wait_us"),
+                int4("close_needed"), text("ptr"), text("link"), int4("remote_pid"), text("tls"),
+                text("application_name"), int4("prepared_statements"), int8("id")));
+        long now = System.nanoTime();
+        for (Pool p : manager.pools()) {
+            if (clients) {
+                for (ClientConnection c : p.clients()) {
+                    String state = switch (c.state()) {
+                        case WAITING -> "waiting";
+                        case ACTIVE -> "active";
+                        case LOGIN_WAIT -> "waiting";
+                        default -> "idle";
+                    };
+                    long wait = c.state() == ClientState.WAITING ? now - c.stateSinceNanos() : 0;
+                    ServerConnection link = c.server();
+                    socketRow(rs, "C", c.user(), p.key().database(), state, c.channel(), c.connectNanos(),
+                            c.lastActivityNanos(), wait, false, ptr(c.id()), link == null ? "" : ptr(link.id()), 0,
+                            c.applicationName(), c.id(), now);
+                }
+            } else {
+                for (ServerConnection s : p.servers()) {
+                    String state = switch (s.state()) {
+                        case ACTIVE -> "active";
+                        case IDLE -> "idle";
+                        case USED -> "used";
+                        case TESTED -> "tested";
+                        default -> "new";
+                    };
+                    ClientConnection link = s.client();
+                    socketRow(rs, "S", p.key().user(), p.key().database(), state, s.channel(), s.connectNanos(),
+                            s.lastUsedNanos(), 0, s.closeNeeded(), ptr(s.id()), link == null ? "" : ptr(link.id()),
+                            s.backendPid(), s.params().getOrDefault("application_name", ""), s.id(), now);
+                }
+            }
+        }
+        ResultSetWriter.complete(out, "SHOW");
+    }
+
+    private static void socketRow(ResultSetWriter rs, String type, String user, String database, String state,
+                                  Channel ch, long connectNanos, long requestNanos, long waitNanos, boolean closeNeeded,
+                                  String ptr, String link, int remotePid, String applicationName, long id, long now) {
+        SocketAddress remote = ch == null ? null : ch.remoteAddress();
+        SocketAddress local = ch == null ? null : ch.localAddress();
+        rs.row(type, user, database, "none", state, host(remote), port(remote), host(local), port(local),
+                wallClock(connectNanos, now), wallClock(requestNanos, now), waitNanos / 1_000_000_000L,
+                (waitNanos / 1_000L) % 1_000_000L, closeNeeded ? 1 : 0, ptr, link, remotePid, "", applicationName,
+                0, id);
+    }
+
+    /** PgBouncer prints %p; a stable per-connection hex id plays that part. */
+    private static String ptr(long id) {
+        return "0x" + Long.toHexString(id);
+    }
+
+    private static String wallClock(long nanos, long now) {
+        return TIME.format(Instant.now().minusNanos(now - nanos));
+    }
+
+    private static String host(SocketAddress a) {
+        if (a instanceof InetSocketAddress inet) {
+            return inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
+        }
+        return "unix";
+    }
+
+    private static int port(SocketAddress a) {
+        return a instanceof InetSocketAddress inet ? inet.getPort() : 0;
+    }
+}
