@@ -87,6 +87,8 @@ public final class PoolerDaemon implements AutoCloseable {
             throw new IOException("cannot listen on port " + g.listenPort() + ": " + e.getMessage(), e);
         }
         janitor = loop.scheduleAtFixedRate(this::tick, JANITOR_MILLIS, JANITOR_MILLIS, TimeUnit.MILLISECONDS);
+        long statsMillis = Math.max(1, g.statsPeriod().toMillis());
+        loop.scheduleAtFixedRate(manager::statsTick, statsMillis, statsMillis, TimeUnit.MILLISECONDS);
         for (String a : boundAddresses) {
             log.log("listening on " + a);
         }
@@ -160,7 +162,8 @@ public final class PoolerDaemon implements AutoCloseable {
             Setting.LOG_CONNECTIONS, Setting.LOG_DISCONNECTIONS, Setting.LOG_POOLER_ERRORS, Setting.LOGFILE,
             Setting.PIDFILE, Setting.MAX_PACKET_SIZE, Setting.TCP_KEEPALIVE, Setting.TCP_KEEPCNT,
             Setting.TCP_KEEPIDLE, Setting.TCP_KEEPINTVL, Setting.TRACK_EXTRA_PARAMETERS,
-            Setting.SERVER_ROUND_ROBIN, Setting.VERBOSE, Setting.CLIENT_TLS_SSLMODE, Setting.SERVER_TLS_SSLMODE);
+            Setting.SERVER_ROUND_ROBIN, Setting.VERBOSE, Setting.STATS_PERIOD, Setting.LOG_STATS, Setting.ADMIN_USERS,
+            Setting.STATS_USERS, Setting.CLIENT_TLS_SSLMODE, Setting.SERVER_TLS_SSLMODE);
 
     private static void warnNotApplied(PoolerConfig config, PoolerLog log) {
         List<String> ignored = new java.util.ArrayList<>();

@@ -13,7 +13,9 @@ import java.util.List;
 final class ResultSetWriter {
     /** Column types by PostgreSQL OID, as PgBouncer's format letters s, i, q, T. */
     enum Type {
-        TEXT(25, -1), INT4(23, 4), INT8(20, 8), TIMESTAMPTZ(1184, 8);
+        TEXT(25, -1), INT4(23, 4), INT8(20, 8), TIMESTAMPTZ(1184, 8),
+        /** PgBouncer's 'N': 64-bit counters sent as numeric, so no client overflows a signed type. */
+        NUMERIC(1700, -1);
 
         final int oid;
         final int size;
@@ -36,6 +38,10 @@ final class ResultSetWriter {
 
     static Column int8(String name) {
         return new Column(name, Type.INT8);
+    }
+
+    static Column numeric(String name) {
+        return new Column(name, Type.NUMERIC);
     }
 
     static Column timestamptz(String name) {

@@ -2,6 +2,7 @@ package dev.poolctl.pooler.admin;
 
 import static dev.poolctl.pooler.admin.ResultSetWriter.int4;
 import static dev.poolctl.pooler.admin.ResultSetWriter.int8;
+import static dev.poolctl.pooler.admin.ResultSetWriter.numeric;
 import static dev.poolctl.pooler.admin.ResultSetWriter.text;
 import static dev.poolctl.pooler.admin.ResultSetWriter.timestamptz;
 
@@ -18,6 +19,7 @@ import dev.poolctl.pooler.protocol.PgProtocol;
 import dev.poolctl.pooler.session.ClientConnection;
 import dev.poolctl.pooler.session.ClientState;
 import dev.poolctl.pooler.session.ServerConnection;
+import dev.poolctl.pooler.stats.StatsSnapshot;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
@@ -57,6 +59,10 @@ final class ShowCommands {
             case "users" -> users(out);
             case "lists" -> lists(out);
             case "state" -> state(out);
+            case "stats" -> stats(out);
+            case "stats_totals" -> statsTotals(out);
+            case "stats_averages" -> statsAverages(out);
+            case "totals" -> totals(out);
             case "mem" -> empty(out, text("name"), int4("size"), int4("used"), int4("free"), int4("memtotal"));
             case "dns_hosts" -> empty(out, text("hostname"), int8("ttl"), text("addrs"));
             case "dns_zones" -> empty(out, text("zonename"), int8("serial"), int4("count"));
@@ -217,6 +223,113 @@ final class ShowCommands {
     private static void state(ByteBuf out) {
         new ResultSetWriter(out, List.of(text("key"), text("value")))
                 .row("active", "yes").row("paused", "no").row("suspended", "no");
+        ResultSetWriter.complete(out, "SHOW");
+    }
+
+    // ---- SHOW STATS family (PgBouncer's stats.c): per database, summed over its pools ----
+
+    private record DbStats(String database, StatsSnapshot total, StatsSnapshot older) {
+        StatsSnapshot average(long micros) {
+            return total.averageSince(older, micros);
+        }
+    }
+
+    private List<DbStats> statsByDatabase() {
+        java.util.Map<String, DbStats> byDb = new java.util.LinkedHashMap<>();
+        for (Pool p : manager.pools()) {
+            String db = p.key().database();
+            DbStats prev = byDb.getOrDefault(db, new DbStats(db, StatsSnapshot.ZERO, StatsSnapshot.ZERO));
+            byDb.put(db, new DbStats(db, prev.total().plus(p.stats().current()), prev.older().plus(p.stats().older())));
+        }
+        return List.copyOf(byDb.values());
+    }
+
+    private static Object[] counts(StatsSnapshot s) {
+        return new Object[] {s.serverAssignmentCount(), s.xactCount(), s.queryCount(), s.clientBytes(),
+            s.serverBytes(), s.xactTimeUs(), s.queryTimeUs(), s.waitTimeUs(), s.clientParseCount(),
+            s.serverParseCount(), s.bindCount(), s.clientLoginCount()};
+    }
+
+    private static Object[] row(String first, Object[]... parts) {
+        List<Object> all = new java.util.ArrayList<>();
+        all.add(first);
+        for (Object[] p : parts) {
+            all.addAll(List.of(p));
+        }
+        return all.toArray();
+    }
+
+    private void stats(ByteBuf out) {
+        List<ResultSetWriter.Column> cols = new java.util.ArrayList<>();
+        cols.add(text("database"));
+        for (String c : List.of("server_assignment_count", "xact_count", "query_count", "received", "sent",
+                "xact_time", "query_time", "wait_time", "client_parse_count", "server_parse_count", "bind_count",
+                "client_login_count")) {
+            cols.add(numeric("total_" + c));
+        }
+        for (String c : List.of("server_assignment_count", "xact_count", "query_count", "recv", "sent",
+                "xact_time", "query_time", "wait_time", "client_parse_count", "server_parse_count", "bind_count",
+                "client_login_count")) {
+            cols.add(numeric("avg_" + c));
+        }
+        ResultSetWriter rs = new ResultSetWriter(out, cols);
+        long micros = manager.statsMicros();
+        for (DbStats d : statsByDatabase()) {
+            rs.row(row(d.database(), counts(d.total()), counts(d.average(micros))));
+        }
+        ResultSetWriter.complete(out, "SHOW");
+    }
+
+    private static List<ResultSetWriter.Column> perDatabaseColumns(String countPrefix) {
+        List<ResultSetWriter.Column> cols = new java.util.ArrayList<>();
+        cols.add(text("database"));
+        for (String c : List.of("server_assignment_count", "xact_count", "query_count", "bytes_received",
+                "bytes_sent", "xact_time", "query_time", "wait_time")) {
+            cols.add(numeric(c));
+        }
+        for (String c : List.of("client_parse_count", "server_parse_count", "bind_count", "client_login_count")) {
+            cols.add(numeric(countPrefix + c));
+        }
+        return cols;
+    }
+
+    private void statsTotals(ByteBuf out) {
+        ResultSetWriter rs = new ResultSetWriter(out, perDatabaseColumns(""));
+        for (DbStats d : statsByDatabase()) {
+            rs.row(row(d.database(), counts(d.total())));
+        }
+        ResultSetWriter.complete(out, "SHOW");
+    }
+
+    private void statsAverages(ByteBuf out) {
+        // PgBouncer's naming quirk: only the newer columns of STATS_AVERAGES carry the avg_ prefix.
+        ResultSetWriter rs = new ResultSetWriter(out, perDatabaseColumns("avg_"));
+        long micros = manager.statsMicros();
+        for (DbStats d : statsByDatabase()) {
+            rs.row(row(d.database(), counts(d.average(micros))));
+        }
+        ResultSetWriter.complete(out, "SHOW");
+    }
+
+    private void totals(ByteBuf out) {
+        StatsSnapshot total = StatsSnapshot.ZERO;
+        StatsSnapshot older = StatsSnapshot.ZERO;
+        for (DbStats d : statsByDatabase()) {
+            total = total.plus(d.total());
+            older = older.plus(d.older());
+        }
+        ResultSetWriter rs = new ResultSetWriter(out, List.of(text("name"), numeric("value")));
+        List<String> names = List.of("server_assignment_count", "xact_count", "query_count", "client_bytes",
+                "server_bytes", "xact_time", "query_time", "wait_time", "ps_client_parse_count",
+                "ps_server_parse_count", "ps_bind_count", "client_login_count");
+        Object[] totals = counts(total);
+        Object[] averages = counts(total.averageSince(older, manager.statsMicros()));
+        for (int i = 0; i < names.size(); i++) {
+            rs.row("total_" + names.get(i), totals[i]);
+        }
+        for (int i = 0; i < names.size(); i++) {
+            rs.row("avg_" + names.get(i), averages[i]);
+        }
         ResultSetWriter.complete(out, "SHOW");
     }
 

@@ -46,6 +46,7 @@ public final class Pool {
     private long loginErrorNanos;
     private byte[] scramClientKey;
     private int nextHost;
+    private final dev.poolctl.pooler.stats.PoolStats stats = new dev.poolctl.pooler.stats.PoolStats();
 
     Pool(PoolKey key, DatabaseConfig db, PoolManager manager) {
         this.key = key;
@@ -60,6 +61,7 @@ public final class Pool {
     }
 
     public PoolKey key() { return key; }
+    public dev.poolctl.pooler.stats.PoolStats stats() { return stats; }
     public DatabaseConfig database() { return db; }
     public PoolMode mode() { return mode; }
     public PoolerLog log() { return manager.log(); }
@@ -151,6 +153,7 @@ public final class Pool {
             active.add(s);
             s.link(c, System.nanoTime());
             c.linkedNow(s);
+            stats.serverAssignmentCount++;
         }
         return s;
     }
@@ -231,8 +234,11 @@ public final class Pool {
     }
 
     private void link(ClientConnection c, ServerConnection s) {
+        long now = System.nanoTime();
+        stats.serverAssignmentCount++;
+        stats.waitTimeUs += (now - c.stateSinceNanos()) / 1_000;
         active.add(s);
-        s.link(c, System.nanoTime());
+        s.link(c, now);
         c.linked(s);
     }
 

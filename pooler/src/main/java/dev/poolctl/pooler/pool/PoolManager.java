@@ -111,6 +111,35 @@ public final class PoolManager {
         return true;
     }
 
+    /** When the stats snapshots were last rotated, and the time before: averages span from the older stamp. */
+    private long statsOldStampNanos = System.nanoTime() - 1_000_000_000L;
+    private long statsNewStampNanos = System.nanoTime();
+
+    /** Every stats_period: rotate the snapshots and log PgBouncer's stats line (PgBouncer's refresh_stats). */
+    public void statsTick() {
+        statsOldStampNanos = statsNewStampNanos;
+        statsNewStampNanos = System.nanoTime();
+        dev.poolctl.pooler.stats.StatsSnapshot current = dev.poolctl.pooler.stats.StatsSnapshot.ZERO;
+        dev.poolctl.pooler.stats.StatsSnapshot older = dev.poolctl.pooler.stats.StatsSnapshot.ZERO;
+        for (Pool p : pools.values()) {
+            p.stats().rotate();
+            current = current.plus(p.stats().current());
+            older = older.plus(p.stats().older());
+        }
+        if (config.general().logStats()) {
+            var a = current.averageSince(older, statsMicros());
+            log.log("stats: " + a.xactCount() + " xacts/s, " + a.queryCount() + " queries/s, "
+                    + a.clientParseCount() + " client parses/s, " + a.serverParseCount() + " server parses/s, "
+                    + a.bindCount() + " binds/s, in " + a.clientBytes() + " B/s, out " + a.serverBytes() + " B/s, xact "
+                    + a.xactTimeUs() + " us, query " + a.queryTimeUs() + " us, wait " + a.waitTimeUs() + " us");
+        }
+    }
+
+    /** Microseconds that averages are computed over (now minus the older snapshot's time). */
+    public long statsMicros() {
+        return (System.nanoTime() - statsOldStampNanos) / 1_000;
+    }
+
     /** The daemon wires the console once it exists (the console reloads and shuts down through it). */
     public void adminControl(dev.poolctl.pooler.admin.AdminControl control) {
         console = new dev.poolctl.pooler.admin.AdminConsole(this, control);

@@ -264,6 +264,7 @@ public final class ClientConnection extends PgStreamHandler {
             return;
         }
         pool = manager.pool(db.get(), db.get().user() != null ? db.get().user() : user);
+        pool.stats().clientLoginCount++;
         setState(ClientState.LOGIN_WAIT, System.nanoTime());
         if (authenticator.scramClientKey() != null) {
             pool.rememberScramKey(authenticator.scramClientKey());
@@ -438,6 +439,7 @@ public final class ClientConnection extends PgStreamHandler {
     @Override
     protected void forward(ChannelHandlerContext ctx, ByteBuf run) {
         if (server != null && state == ClientState.ACTIVE) {
+            pool.stats().clientBytes += run.readableBytes();
             sendToPeer(ctx, server.channel(), run);
         } else {
             run.release();

@@ -42,6 +42,8 @@ public final class ServerConnection extends PgStreamHandler {
     private int internalReadyForQuery;
     private long lastUsedNanos;
     private long requestNanos;
+    /** Start of the client's current transaction, 0 outside one: SHOW STATS xact_time. */
+    private long xactStartNanos;
     private boolean closeNeeded;
     private String closeReason;
 
@@ -109,6 +111,7 @@ public final class ServerConnection extends PgStreamHandler {
 
     public void unlink(long nowNanos) {
         client = null;
+        xactStartNanos = 0;
         if (channel != null) {
             channel.config().setAutoRead(true);
         }
@@ -121,6 +124,9 @@ public final class ServerConnection extends PgStreamHandler {
         pendingReadyForQuery++;
         if (pendingReadyForQuery == 1) {
             requestNanos = System.nanoTime();
+            if (xactStartNanos == 0 && txStatus == PgProtocol.TX_IDLE) {
+                xactStartNanos = requestNanos;
+            }
         }
     }
 
@@ -220,9 +226,18 @@ public final class ServerConnection extends PgStreamHandler {
             client.serverParameterChanged(p[0], p[1]);
             return FORWARD;
         }
-        // ReadyForQuery
+        // ReadyForQuery: a query ended, and a transaction with it when the status is back to idle.
         txStatus = Messages.readyForQueryStatus(frame);
         pendingReadyForQuery--;
+        long now = System.nanoTime();
+        dev.poolctl.pooler.stats.PoolStats stats = pool.stats();
+        stats.queryCount++;
+        stats.queryTimeUs += (now - requestNanos) / 1_000;
+        if (txStatus == PgProtocol.TX_IDLE && xactStartNanos != 0) {
+            stats.xactCount++;
+            stats.xactTimeUs += (now - xactStartNanos) / 1_000;
+            xactStartNanos = 0;
+        }
         if (pendingReadyForQuery <= 0 && pool.refusesTransaction(this)) {
             pool.statementModeViolation(this);
             return DROP;
@@ -266,6 +281,7 @@ public final class ServerConnection extends PgStreamHandler {
     @Override
     protected void forward(ChannelHandlerContext ctx, ByteBuf run) {
         if (client != null && state == ServerState.ACTIVE) {
+            pool.stats().serverBytes += run.readableBytes();
             sendToPeer(ctx, client.channel(), run);
         } else {
             run.release();

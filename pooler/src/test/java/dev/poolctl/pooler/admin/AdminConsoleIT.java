@@ -65,13 +65,27 @@ class AdminConsoleIT {
                 new Object[] {"PEERS", "peer_id,host,port,pool_size"},
                 new Object[] {"PEER_POOLS", "peer_id,cl_active_cancel_req,cl_waiting_cancel_req,sv_active_cancel,sv_login"},
                 new Object[] {"FDS", "fd,task,user,database,addr,port,cancel,link,client_encoding,std_strings,datestyle,"
-                        + "timezone,password,scram_client_key,scram_server_key"});
+                        + "timezone,password,scram_client_key,scram_server_key"},
+                new Object[] {"STATS", "database,total_server_assignment_count,total_xact_count,total_query_count,"
+                        + "total_received,total_sent,total_xact_time,total_query_time,total_wait_time,"
+                        + "total_client_parse_count,total_server_parse_count,total_bind_count,total_client_login_count,"
+                        + "avg_server_assignment_count,avg_xact_count,avg_query_count,avg_recv,avg_sent,avg_xact_time,"
+                        + "avg_query_time,avg_wait_time,avg_client_parse_count,avg_server_parse_count,avg_bind_count,"
+                        + "avg_client_login_count"},
+                new Object[] {"STATS_TOTALS", "database,server_assignment_count,xact_count,query_count,bytes_received,"
+                        + "bytes_sent,xact_time,query_time,wait_time,client_parse_count,server_parse_count,bind_count,"
+                        + "client_login_count"},
+                new Object[] {"STATS_AVERAGES", "database,server_assignment_count,xact_count,query_count,bytes_received,"
+                        + "bytes_sent,xact_time,query_time,wait_time,avg_client_parse_count,avg_server_parse_count,"
+                        + "avg_bind_count,avg_client_login_count"},
+                new Object[] {"TOTALS", "name,value"});
     }
 
     @BeforeAll
     static void start() {
         pooler = PoolerFixture.start(pg, PoolerFixture.settings()
                 .set("default_pool_size", "5")
+                .set("stats_period", "1")
                 .set("admin_users", PostgresCluster.MD5_USER)
                 .set("stats_users", PostgresCluster.CLEARTEXT_USER));
     }
@@ -179,6 +193,39 @@ class AdminConsoleIT {
                 .filter(r -> PostgresCluster.TEST_DB.equals(r.get("database"))
                         && PostgresCluster.MD5_USER.equals(r.get("user")))
                 .findFirst().orElse(null);
+    }
+
+    @Test
+    void statsCountersGrowAsPgbenchRuns() throws Exception {
+        try (Connection admin = admin()) {
+            Map<String, String> before = statsRow(admin);
+            long xactsBefore = before == null ? 0 : Long.parseLong(before.get("total_xact_count"));
+            pooler.run("pgbench", PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, Duration.ofSeconds(60),
+                    "-n", "-S", "-c", "4", "-t", "50", PostgresCluster.TEST_DB).assertSuccess("pgbench -S -t 50");
+            Map<String, String> after = statsRow(admin);
+            long xacts = Long.parseLong(after.get("total_xact_count")) - xactsBefore;
+            assertTrue(xacts >= 200, "200 pgbench transactions counted, got " + xacts);
+            assertTrue(Long.parseLong(after.get("total_query_count")) >= Long.parseLong(after.get("total_xact_count")));
+            assertTrue(Long.parseLong(after.get("total_received")) > 0);
+            assertTrue(Long.parseLong(after.get("total_sent")) > Long.parseLong(after.get("total_received")),
+                    "select-only returns more than it sends");
+            assertTrue(Long.parseLong(after.get("total_query_time")) > 0);
+            assertTrue(Long.parseLong(after.get("total_client_login_count")) >= 4);
+            Map<String, String> totals = new HashMap<>();
+            for (Map<String, String> r : rows(admin, "SHOW TOTALS")) {
+                totals.put(r.get("name"), r.get("value"));
+            }
+            assertTrue(Long.parseLong(totals.get("total_xact_count")) >= Long.parseLong(after.get("total_xact_count")));
+        }
+        // stats_period = 1: PgBouncer's periodic line appears.
+        pooler.awaitLog("LOG stats: \\d+ xacts/s, \\d+ queries/s, \\d+ client parses/s, \\d+ server parses/s, "
+                + "\\d+ binds/s, in \\d+ B/s, out \\d+ B/s, xact \\d+ us, query \\d+ us, wait \\d+ us",
+                Duration.ofSeconds(10));
+    }
+
+    private static Map<String, String> statsRow(Connection admin) throws SQLException {
+        return rows(admin, "SHOW STATS").stream()
+                .filter(r -> PostgresCluster.TEST_DB.equals(r.get("database"))).findFirst().orElse(null);
     }
 
     @Test
