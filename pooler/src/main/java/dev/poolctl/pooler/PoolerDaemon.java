@@ -208,19 +208,44 @@ public final class PoolerDaemon implements AutoCloseable {
         manager.apply(loaded.config(), loaded.userlist());
     }
 
+    /** SIGUSR1: PAUSE. */
+    public void pauseAll() {
+        loop.execute(() -> {
+            if (manager.pauseMode() == PoolManager.PauseMode.NONE) {
+                manager.pause(null);
+            }
+        });
+    }
+
+    /** SIGUSR2: RESUME; ignored while shutting down, as in PgBouncer. */
+    public void resumeAll() {
+        loop.execute(() -> {
+            if (!manager.isShuttingDown()) {
+                manager.resume(null);
+            }
+        });
+    }
+
     /** Starts a shutdown; a second request while one runs makes it immediate, as in PgBouncer. */
     public void shutdown(ShutdownMode mode) {
+        if (terminated.getCount() == 0) {
+            return; // already stopped (e.g. by the console's SHUTDOWN)
+        }
         if (shutdownMode != null && mode != ShutdownMode.IMMEDIATE) {
             mode = ShutdownMode.IMMEDIATE;
         }
         shutdownMode = mode;
         ShutdownMode m = mode;
-        loop.execute(() -> {
-            listeners.close();
-            if (m == ShutdownMode.IMMEDIATE) {
-                finish();
-            }
-        });
+        try {
+            loop.execute(() -> {
+                listeners.close();
+                if (m == ShutdownMode.IMMEDIATE) {
+                    finish();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException alreadyStopping) {
+            // the loop is already shutting down: nothing left to stop
+        }
     }
 
     private void tick() {

@@ -57,13 +57,33 @@ public final class AdminConsole {
         this.show = new ShowCommands(manager);
     }
 
-    /** Answers one simple Query into {@code out}; {@code admin} is false for stats_users (SHOW only). */
-    public void execute(String query, boolean admin, ByteBuf out) {
+    /** An answer that waits for the pools: sent by {@link #tick} once {@code done} holds. */
+    private record Waiter(ConsoleClient client, String tag, java.util.function.BooleanSupplier done) {}
+
+    private final java.util.List<Waiter> waiters = new java.util.ArrayList<>();
+
+    /** Janitor tick: answers the PAUSE / WAIT_CLOSE commands whose condition now holds. */
+    public void tick() {
+        for (Waiter w : new java.util.ArrayList<>(waiters)) {
+            if (!w.client().isOpen()) {
+                waiters.remove(w);
+            } else if (w.done().getAsBoolean()) {
+                waiters.remove(w);
+                ByteBuf out = w.client().alloc().buffer(64);
+                ResultSetWriter.complete(out, w.tag());
+                w.client().send(out);
+            }
+        }
+    }
+
+    /** Answers one simple Query into {@code out} (left empty when the answer is deferred). */
+    public void execute(String query, ConsoleClient client, ByteBuf out) {
+        boolean admin = client.isAdmin();
         Matcher m = COMMAND.matcher(query);
         if (m.matches()) {
             String verb = unquote(m.group(1)).toLowerCase(Locale.ROOT);
             String arg = m.group(2) == null ? "" : unquote(m.group(2));
-            command(query, verb, arg, admin, out);
+            command(query, verb, arg, client, out);
             return;
         }
         Matcher set = SET.matcher(query);
@@ -74,7 +94,12 @@ public final class AdminConsole {
         syntaxError(query, out);
     }
 
-    private void command(String query, String verb, String arg, boolean admin, ByteBuf out) {
+    private void command(String query, String verb, String arg, ConsoleClient client, ByteBuf out) {
+        boolean admin = client.isAdmin();
+        if (CONTROL.contains(verb) && !admin) {
+            ResultSetWriter.error(out, "admin access needed");
+            return;
+        }
         switch (verb) {
             case "show", "select" -> {
                 String what = arg.toLowerCase(Locale.ROOT);
@@ -121,9 +146,152 @@ public final class AdminConsole {
                     // Immediate: like PgBouncer, no answer; the connection closes with the process.
                 }
             }
-            case "pause", "resume", "suspend", "kill", "kill_client", "reconnect", "disable", "enable", "wait_close" ->
-                    ResultSetWriter.error(out, verb.toUpperCase(Locale.ROOT) + " is not implemented in this version of poolctl yet");
+            case "pause" -> pause(arg, client, out);
+            case "resume" -> resume(arg, out);
+            case "suspend" -> {
+                if (!arg.isEmpty()) {
+                    syntaxError(query, out);
+                } else if (manager.pauseMode() != PoolManager.PauseMode.NONE) {
+                    ResultSetWriter.error(out, "already suspended/paused");
+                } else if (!manager.pausedDatabases().isEmpty()) {
+                    ResultSetWriter.error(out, "cannot suspend with paused databases");
+                } else {
+                    manager.log().log("SUSPEND command issued");
+                    manager.suspend();
+                    ResultSetWriter.complete(out, "SUSPEND");
+                }
+            }
+            case "kill" -> {
+                if (manager.pauseMode() != PoolManager.PauseMode.NONE) {
+                    ResultSetWriter.error(out, "already suspended/paused");
+                } else if (!arg.isEmpty() && !knownDatabase(arg)) {
+                    ResultSetWriter.error(out, "no such database: " + arg);
+                } else if (ADMIN_DB.equals(arg)) {
+                    ResultSetWriter.error(out, "cannot kill admin db: " + arg);
+                } else {
+                    manager.log().log(arg.isEmpty() ? "KILL command issued" : "KILL '" + arg + "' command issued");
+                    manager.kill(arg.isEmpty() ? null : arg);
+                    ResultSetWriter.complete(out, "KILL");
+                }
+            }
+            case "kill_client" -> {
+                long id;
+                try {
+                    id = Long.parseLong(arg);
+                } catch (NumberFormatException e) {
+                    ResultSetWriter.error(out, "invalid client pointer supplied");
+                    return;
+                }
+                if (manager.killClient(id)) {
+                    ResultSetWriter.complete(out, "KILL_CLIENT");
+                } else {
+                    ResultSetWriter.error(out, "client not found");
+                }
+            }
+            case "reconnect" -> {
+                if (!arg.isEmpty() && !knownDatabase(arg)) {
+                    ResultSetWriter.error(out, "no such database: " + arg);
+                } else if (ADMIN_DB.equals(arg)) {
+                    ResultSetWriter.error(out, "cannot reconnect admin db: " + arg);
+                } else {
+                    manager.log().log(arg.isEmpty() ? "RECONNECT command issued" : "RECONNECT '" + arg + "' command issued");
+                    manager.reconnect(arg.isEmpty() ? null : arg);
+                    ResultSetWriter.complete(out, "RECONNECT");
+                }
+            }
+            case "disable", "enable" -> {
+                if (arg.isEmpty()) {
+                    ResultSetWriter.error(out, "a database is required");
+                } else if (!knownDatabase(arg)) {
+                    ResultSetWriter.error(out, "no such database: " + arg);
+                } else if (ADMIN_DB.equals(arg)) {
+                    ResultSetWriter.error(out, "cannot " + verb + " admin db: " + arg);
+                } else {
+                    manager.log().log(verb.toUpperCase(Locale.ROOT) + " '" + arg + "' command issued");
+                    if (verb.equals("disable")) {
+                        manager.disable(arg);
+                    } else {
+                        manager.enable(arg);
+                    }
+                    ResultSetWriter.complete(out, verb.toUpperCase(Locale.ROOT));
+                }
+            }
+            case "wait_close" -> {
+                if (!arg.isEmpty() && !knownDatabase(arg)) {
+                    ResultSetWriter.error(out, "no such database: " + arg);
+                } else {
+                    manager.log().log(arg.isEmpty() ? "WAIT_CLOSE command issued" : "WAIT_CLOSE '" + arg + "' command issued");
+                    String db = arg.isEmpty() ? null : arg;
+                    answerWhen(client, "WAIT_CLOSE", () -> manager.closeNeededGone(db), out);
+                }
+            }
             default -> syntaxError(query, out);
+        }
+    }
+
+    private static final String ADMIN_DB = "pgbouncer";
+    private static final java.util.Set<String> CONTROL = java.util.Set.of("pause", "resume", "suspend", "kill",
+            "kill_client", "reconnect", "disable", "enable", "wait_close");
+
+    private boolean knownDatabase(String name) {
+        return ADMIN_DB.equals(name) || manager.config().databases().containsKey(name);
+    }
+
+    /** PAUSE [db]: answered once every server of the database(s) is released and closed. */
+    private void pause(String arg, ConsoleClient client, ByteBuf out) {
+        if (manager.pauseMode() != PoolManager.PauseMode.NONE) {
+            ResultSetWriter.error(out, "already suspended/paused");
+            return;
+        }
+        if (!arg.isEmpty() && !knownDatabase(arg)) {
+            ResultSetWriter.error(out, "no such database: " + arg);
+            return;
+        }
+        if (ADMIN_DB.equals(arg)) {
+            ResultSetWriter.error(out, "cannot pause admin db: " + arg);
+            return;
+        }
+        manager.log().log(arg.isEmpty() ? "PAUSE command issued" : "PAUSE '" + arg + "' command issued");
+        String db = arg.isEmpty() ? null : arg;
+        manager.pause(db);
+        answerWhen(client, "PAUSE", () -> manager.quiesced(db), out);
+    }
+
+    private void resume(String arg, ByteBuf out) {
+        if (arg.isEmpty()) {
+            manager.log().log("RESUME command issued");
+            if (manager.isShuttingDown()) {
+                ResultSetWriter.error(out, "pooler is shutting down");
+                return;
+            }
+            if (manager.pauseMode() == PoolManager.PauseMode.NONE && manager.pausedDatabases().isEmpty()) {
+                ResultSetWriter.error(out, "pooler is not paused/suspended");
+                return;
+            }
+            manager.resume(null);
+            for (String db : java.util.List.copyOf(manager.pausedDatabases())) {
+                manager.resume(db); // KILL without a database paused them all
+            }
+        } else {
+            manager.log().log("RESUME '" + arg + "' command issued");
+            if (!knownDatabase(arg)) {
+                ResultSetWriter.error(out, "no such database: " + arg);
+                return;
+            }
+            if (!manager.pausedDatabases().contains(arg)) {
+                ResultSetWriter.error(out, "database " + arg + " is not paused");
+                return;
+            }
+            manager.resume(arg);
+        }
+        ResultSetWriter.complete(out, "RESUME");
+    }
+
+    private void answerWhen(ConsoleClient client, String tag, java.util.function.BooleanSupplier done, ByteBuf out) {
+        if (done.getAsBoolean()) {
+            ResultSetWriter.complete(out, tag);
+        } else {
+            waiters.add(new Waiter(client, tag, done));
         }
     }
 
@@ -134,7 +302,25 @@ public final class AdminConsole {
         } else if (!admin) {
             ResultSetWriter.error(out, "admin access needed");
         } else {
-            ResultSetWriter.error(out, "SET of pooler settings is not implemented in this version of poolctl yet");
+            var setting = dev.poolctl.pooler.config.Setting.fromKey(key);
+            if (setting.isEmpty()) {
+                ResultSetWriter.error(out, "SET failed");
+                return;
+            }
+            var config = manager.config();
+            dev.poolctl.pooler.config.GeneralSettings general;
+            try {
+                general = config.general().with(setting.get(), value);
+            } catch (IllegalArgumentException e) {
+                ResultSetWriter.error(out, "SET failed");
+                return;
+            }
+            // PgBouncer answers SET for changeable=no keys too and leaves them alone until a restart.
+            if (setting.get().reloadable()) {
+                manager.apply(new dev.poolctl.pooler.config.PoolerConfig(config.file(), general, config.databases(),
+                        config.users()), manager.userlist());
+            }
+            ResultSetWriter.complete(out, "SET " + key + "=" + value);
         }
     }
 

@@ -144,7 +144,8 @@ final class ShowCommands {
                     config.serverLifetime(db).toSeconds(),
                     db.poolMode() == null ? null : db.poolMode().toString(),
                     db.hosts().size() > 1 ? "round-robin" : null,
-                    config.maxDbConnections(db), servers, 0, clients, 0, 0);
+                    config.maxDbConnections(db), servers, 0, clients,
+                    manager.isPaused(db.name()) ? 1 : 0, manager.isDisabled(db.name()) ? 1 : 0);
         }
         // The console itself, as PgBouncer lists it.
         rs.row("pgbouncer", null, g.listenPort(), "pgbouncer", "pgbouncer", 2, 0, 0,
@@ -220,9 +221,12 @@ final class ShowCommands {
         ResultSetWriter.complete(out, "SHOW");
     }
 
-    private static void state(ByteBuf out) {
+    private void state(ByteBuf out) {
+        PoolManager.PauseMode mode = manager.pauseMode();
         new ResultSetWriter(out, List.of(text("key"), text("value")))
-                .row("active", "yes").row("paused", "no").row("suspended", "no");
+                .row("active", mode == PoolManager.PauseMode.NONE ? "yes" : "no")
+                .row("paused", mode == PoolManager.PauseMode.PAUSE ? "yes" : "no")
+                .row("suspended", mode == PoolManager.PauseMode.SUSPEND ? "yes" : "no");
         ResultSetWriter.complete(out, "SHOW");
     }
 

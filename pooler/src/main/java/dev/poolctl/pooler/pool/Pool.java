@@ -145,7 +145,7 @@ public final class Pool {
      * null when the client has to queue with {@link #requestServer}.
      */
     public ServerConnection takeReadyServer(ClientConnection c) {
-        if (!waiting.isEmpty()) {
+        if (!waiting.isEmpty() || manager.isPaused(key.database())) {
             return null;
         }
         ServerConnection s = takeIdle();
@@ -197,6 +197,9 @@ public final class Pool {
     // ---- handing out servers ----
 
     private void dispatch(boolean reserveAllowed) {
+        if (manager.isPaused(key.database())) {
+            return; // PAUSE/SUSPEND/KILL: clients queue until RESUME
+        }
         while (!waiting.isEmpty()) {
             ServerConnection s = takeIdle();
             if (s == null) {
@@ -254,7 +257,7 @@ public final class Pool {
     }
 
     private boolean canOpen(boolean reserveAllowed) {
-        if (loginFailingRecently()) {
+        if (loginFailingRecently() || manager.isPaused(key.database())) {
             return false;
         }
         int limit = poolSize() + (reserveAllowed ? reservePoolSize() : 0);
@@ -377,6 +380,9 @@ public final class Pool {
     /** The server can take a client: idle it, or close it if it is due to go. */
     private void serverReady(ServerConnection s) {
         String expired = expiredReason(s, System.nanoTime());
+        if (expired == null && manager.isPaused(key.database())) {
+            expired = "pause mode"; // PAUSE disconnects every server once it is released
+        }
         if (expired != null || manager.isShuttingDown()) {
             s.close(expired != null ? expired : "pooler shutting down");
             return;
@@ -479,6 +485,19 @@ public final class Pool {
             while (serverCount() < minPoolSize() && canOpen(false)) {
                 launch();
             }
+        }
+    }
+
+    /** After RESUME: hand out servers to the queue again. */
+    void resumeDispatch() {
+        dispatch(false);
+    }
+
+    /** Closes the idle servers now (PAUSE). */
+    void closeIdle(String reason) {
+        for (ServerConnection s : new ArrayList<>(idle)) {
+            idle.remove(s);
+            s.close(reason);
         }
     }
 

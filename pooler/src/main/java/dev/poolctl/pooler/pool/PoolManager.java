@@ -111,6 +111,144 @@ public final class PoolManager {
         return true;
     }
 
+    /** PgBouncer's cf_pause_mode: PAUSE stops handing out servers, SUSPEND also stops reading sockets. */
+    public enum PauseMode { NONE, PAUSE, SUSPEND }
+
+    private PauseMode pauseMode = PauseMode.NONE;
+    private final Set<String> pausedDatabases = new java.util.HashSet<>();
+    private final Set<String> disabledDatabases = new java.util.HashSet<>();
+
+    public PauseMode pauseMode() { return pauseMode; }
+    public Set<String> pausedDatabases() { return Collections.unmodifiableSet(pausedDatabases); }
+    public Set<String> disabledDatabases() { return Collections.unmodifiableSet(disabledDatabases); }
+
+    /** Servers are not handed out for this database (global PAUSE/SUSPEND, PAUSE db or KILL db). */
+    public boolean isPaused(String database) {
+        return pauseMode != PauseMode.NONE || pausedDatabases.contains(database);
+    }
+
+    public boolean isDisabled(String database) {
+        return disabledDatabases.contains(database);
+    }
+
+    /** PAUSE [db]: release-and-close servers from now on; idle ones go at once. */
+    public void pause(String database) {
+        if (database == null) {
+            pauseMode = PauseMode.PAUSE;
+        } else {
+            pausedDatabases.add(database);
+        }
+        for (Pool p : pools.values()) {
+            if (isPaused(p.key().database())) {
+                p.closeIdle("pause mode");
+            }
+        }
+    }
+
+    /** Whether no server of {@code database} (null: any) is in use any more: PAUSE has taken effect. */
+    public boolean quiesced(String database) {
+        for (Pool p : pools.values()) {
+            if ((database == null || p.key().database().equals(database))
+                    && p.activeCount() + p.usedCount() + p.loginCount() > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** RESUME [db]: undo PAUSE/SUSPEND (global) or PAUSE/KILL of one database, and serve the queues. */
+    public void resume(String database) {
+        if (database == null) {
+            if (pauseMode == PauseMode.SUSPEND) {
+                eachConnection(ch -> ch.config().setAutoRead(true));
+            }
+            pauseMode = PauseMode.NONE;
+        } else {
+            pausedDatabases.remove(database);
+        }
+        for (Pool p : new ArrayList<>(pools.values())) {
+            p.resumeDispatch();
+        }
+    }
+
+    /** SUSPEND: flush everything and stop reading every client and server socket. */
+    public void suspend() {
+        pauseMode = PauseMode.SUSPEND;
+        eachConnection(ch -> {
+            ch.config().setAutoRead(false);
+            ch.flush();
+        });
+    }
+
+    private void eachConnection(java.util.function.Consumer<io.netty.channel.Channel> action) {
+        for (Pool p : pools.values()) {
+            for (ClientConnection c : p.clients()) {
+                action.accept(c.channel());
+            }
+            for (ServerConnection s : p.servers()) {
+                if (s.channel() != null) {
+                    action.accept(s.channel());
+                }
+            }
+        }
+    }
+
+    /** KILL [db]: drop every client and server of the database(s) now; they stay paused until RESUME. */
+    public void kill(String database) {
+        if (database != null) {
+            pausedDatabases.add(database);
+        }
+        for (Pool p : new ArrayList<>(pools.values())) {
+            if (database == null || p.key().database().equals(database)) {
+                if (database == null) {
+                    pausedDatabases.add(p.key().database());
+                }
+                p.closeAll("admin forced disconnect");
+            }
+        }
+    }
+
+    /** KILL_CLIENT id: false when no such client. */
+    public boolean killClient(long id) {
+        for (Pool p : pools.values()) {
+            for (ClientConnection c : p.clients()) {
+                if (c.id() == id) {
+                    c.fail(dev.poolctl.pooler.protocol.PgProtocol.PROTOCOL_VIOLATION, "admin forced disconnect");
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** RECONNECT [db]: every server is closed once released; new ones connect afresh. */
+    public void reconnect(String database) {
+        for (Pool p : pools.values()) {
+            if (database == null || p.key().database().equals(database)) {
+                p.markAllCloseNeeded();
+            }
+        }
+    }
+
+    /** WAIT_CLOSE has taken effect: no server of the database(s) is still marked close_needed. */
+    public boolean closeNeededGone(String database) {
+        for (Pool p : pools.values()) {
+            if ((database == null || p.key().database().equals(database))
+                    && p.servers().stream().anyMatch(ServerConnection::closeNeeded)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public void disable(String database) {
+        disabledDatabases.add(database);
+    }
+
+    public void enable(String database) {
+        disabledDatabases.remove(database);
+    }
+
     /** When the stats snapshots were last rotated, and the time before: averages span from the older stamp. */
     private long statsOldStampNanos = System.nanoTime() - 1_000_000_000L;
     private long statsNewStampNanos = System.nanoTime();
@@ -276,6 +414,9 @@ public final class PoolManager {
 
     public void janitor() {
         long now = System.nanoTime();
+        if (console != null) {
+            console.tick();
+        }
         long loginTimeout = config.general().clientLoginTimeout().toNanos();
         if (loginTimeout > 0) {
             for (ClientConnection c : new ArrayList<>(loggingIn)) {
@@ -299,6 +440,9 @@ public final class PoolManager {
         shuttingDown = true;
         for (Pool p : new ArrayList<>(pools.values())) {
             p.closeAll(reason);
+        }
+        for (ClientConnection c : new ArrayList<>(adminClients)) {
+            c.close("pooler shutting down");
         }
     }
 

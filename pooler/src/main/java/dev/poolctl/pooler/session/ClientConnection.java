@@ -259,6 +259,10 @@ public final class ClientConnection extends PgStreamHandler {
             fail(PgProtocol.PROTOCOL_VIOLATION, "no such database: " + database);
             return;
         }
+        if (manager.isDisabled(database)) {
+            fail(PgProtocol.PROTOCOL_VIOLATION, "database does not allow connections: " + database);
+            return;
+        }
         if (manager.config().general().authType() == AuthType.ANY && db.get().user() == null) {
             fail(PgProtocol.PROTOCOL_VIOLATION, "auth_type=any needs a forced user (user=) for database " + database);
             return;
@@ -316,13 +320,40 @@ public final class ClientConnection extends PgStreamHandler {
 
     private boolean adminUser;
 
+    /** This client as the console sees it. */
+    private final dev.poolctl.pooler.admin.ConsoleClient consoleClient = new dev.poolctl.pooler.admin.ConsoleClient() {
+        @Override
+        public boolean isAdmin() {
+            return adminUser;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return state == ClientState.ADMIN && ctx.channel().isOpen();
+        }
+
+        @Override
+        public io.netty.buffer.ByteBufAllocator alloc() {
+            return ctx.alloc();
+        }
+
+        @Override
+        public void send(ByteBuf answer) {
+            ctx.writeAndFlush(answer);
+        }
+    };
+
     private int adminMessage(byte type, ByteBuf frame) {
         switch (type) {
             case PgProtocol.QUERY -> {
                 String sql = dev.poolctl.pooler.protocol.Messages.passwordText(frame);
                 ByteBuf out = ctx.alloc().buffer(1024);
-                manager.console().execute(sql, adminUser, out);
-                ctx.writeAndFlush(out);
+                manager.console().execute(sql, consoleClient, out);
+                if (out.isReadable()) {
+                    ctx.writeAndFlush(out);
+                } else {
+                    out.release(); // deferred: PAUSE and WAIT_CLOSE answer when the pools are done
+                }
             }
             case PgProtocol.TERMINATE -> close("client close request");
             case PgProtocol.PARSE, PgProtocol.BIND, PgProtocol.EXECUTE ->
