@@ -54,8 +54,10 @@ final class ShowCommands {
             case "config" -> config(out);
             case "databases" -> databases(out);
             case "pools" -> pools(out);
-            case "clients" -> sockets(out, true, false);
-            case "servers" -> sockets(out, false, false);
+            case "clients" -> sockets(out, true, false, false, false);
+            case "servers" -> sockets(out, false, true, false, false);
+            case "sockets" -> sockets(out, true, true, true, false);
+            case "active_sockets" -> sockets(out, true, true, true, true);
             case "users" -> users(out);
             case "lists" -> lists(out);
             case "state" -> state(out);
@@ -339,56 +341,93 @@ final class ShowCommands {
 
     // ---- SHOW CLIENTS / SERVERS: one row per socket ----
 
-    private void sockets(ByteBuf out, boolean clients, boolean debug) {
-        ResultSetWriter rs = new ResultSetWriter(out, List.of(text("type"), text("user"), text("database"),
-                text("replication"), text("state"), text("addr"), int4("port"), text("local_addr"), int4("local_port"),
-                timestamptz("connect_time"), timestamptz("request_time"), int4("wait"), int4("wait_us"),
-                int4("close_needed"), text("ptr"), text("link"), int4("remote_pid"), text("tls"),
+    /**
+     * SHOW CLIENTS / SERVERS, and SOCKETS / ACTIVE_SOCKETS ({@code debug}: PgBouncer's seven buffer columns and
+     * list-style states such as cl_active, sv_idle; {@code pendingOnly}: only sockets with unsent bytes).
+     */
+    private void sockets(ByteBuf out, boolean clients, boolean servers, boolean debug, boolean pendingOnly) {
+        List<ResultSetWriter.Column> cols = new java.util.ArrayList<>(List.of(text("type"), text("user"),
+                text("database"), text("replication"), text("state"), text("addr"), int4("port"), text("local_addr"),
+                int4("local_port"), timestamptz("connect_time"), timestamptz("request_time"), int4("wait"),
+                int4("wait_us"), int4("close_needed"), text("ptr"), text("link"), int4("remote_pid"), text("tls"),
                 text("application_name"), int4("prepared_statements"), int8("id")));
+        if (debug) {
+            for (String c : List.of("recv_pos", "pkt_pos", "pkt_remain", "send_pos", "send_remain", "pkt_avail",
+                    "send_avail")) {
+                cols.add(int4(c));
+            }
+        }
+        ResultSetWriter rs = new ResultSetWriter(out, cols);
         long now = System.nanoTime();
         for (Pool p : manager.pools()) {
             if (clients) {
                 for (ClientConnection c : p.clients()) {
                     String state = switch (c.state()) {
-                        case WAITING -> "waiting";
+                        case WAITING, LOGIN_WAIT -> "waiting";
                         case ACTIVE -> "active";
-                        case LOGIN_WAIT -> "waiting";
                         default -> "idle";
                     };
+                    if (debug) {
+                        state = c.state() == ClientState.WAITING || c.state() == ClientState.LOGIN_WAIT
+                                ? "cl_waiting" : "cl_active";
+                    }
                     long wait = c.state() == ClientState.WAITING ? now - c.stateSinceNanos() : 0;
                     ServerConnection link = c.server();
-                    socketRow(rs, "C", c.user(), p.key().database(), state, c.channel(), c.connectNanos(),
-                            c.lastActivityNanos(), wait, false, ptr(c.id()), link == null ? "" : ptr(link.id()), 0,
-                            c.applicationName(), c.id(), now);
+                    socketRow(rs, debug, pendingOnly, "C", c.user(), p.key().database(), state, c.channel(),
+                            c.connectNanos(), c.lastActivityNanos(), wait, false, ptr(c.id()),
+                            link == null ? "" : ptr(link.id()), 0, c.applicationName(), c.id(), now);
                 }
-            } else {
+            }
+            if (servers) {
                 for (ServerConnection s : p.servers()) {
                     String state = switch (s.state()) {
                         case ACTIVE -> "active";
                         case IDLE -> "idle";
                         case USED -> "used";
                         case TESTED -> "tested";
-                        default -> "new";
+                        default -> debug ? "login" : "new";
                     };
+                    if (debug) {
+                        state = "sv_" + state;
+                    }
                     ClientConnection link = s.client();
-                    socketRow(rs, "S", p.key().user(), p.key().database(), state, s.channel(), s.connectNanos(),
-                            s.lastUsedNanos(), 0, s.closeNeeded(), ptr(s.id()), link == null ? "" : ptr(link.id()),
-                            s.backendPid(), s.params().getOrDefault("application_name", ""), s.id(), now);
+                    socketRow(rs, debug, pendingOnly, "S", p.key().user(), p.key().database(), state, s.channel(),
+                            s.connectNanos(), s.lastUsedNanos(), 0, s.closeNeeded(), ptr(s.id()),
+                            link == null ? "" : ptr(link.id()), s.backendPid(),
+                            s.params().getOrDefault("application_name", ""), s.id(), now);
                 }
             }
         }
         ResultSetWriter.complete(out, "SHOW");
     }
 
-    private static void socketRow(ResultSetWriter rs, String type, String user, String database, String state,
-                                  Channel ch, long connectNanos, long requestNanos, long waitNanos, boolean closeNeeded,
-                                  String ptr, String link, int remotePid, String applicationName, long id, long now) {
+    private static void socketRow(ResultSetWriter rs, boolean debug, boolean pendingOnly, String type, String user,
+                                  String database, String state, Channel ch, long connectNanos, long requestNanos,
+                                  long waitNanos, boolean closeNeeded, String ptr, String link, int remotePid,
+                                  String applicationName, long id, long now) {
+        long pending = pendingBytes(ch);
+        if (pendingOnly && pending == 0) {
+            return;
+        }
         SocketAddress remote = ch == null ? null : ch.remoteAddress();
         SocketAddress local = ch == null ? null : ch.localAddress();
-        rs.row(type, user, database, "none", state, host(remote), port(remote), host(local), port(local),
-                wallClock(connectNanos, now), wallClock(requestNanos, now), waitNanos / 1_000_000_000L,
-                (waitNanos / 1_000L) % 1_000_000L, closeNeeded ? 1 : 0, ptr, link, remotePid, "", applicationName,
-                0, id);
+        List<Object> row = new java.util.ArrayList<>(java.util.Arrays.asList(type, user, database, "none", state,
+                host(remote), port(remote), host(local), port(local), wallClock(connectNanos, now),
+                wallClock(requestNanos, now), waitNanos / 1_000_000_000L, (waitNanos / 1_000L) % 1_000_000L,
+                closeNeeded ? 1 : 0, ptr, link, remotePid, "", applicationName, 0, id));
+        if (debug) {
+            // PgBouncer's iobuf positions have no equivalent here; send_avail is what waits to be written.
+            row.addAll(List.of(0, 0, 0, 0, 0, 0, pending));
+        }
+        rs.row(row.toArray());
+    }
+
+    /** Bytes written to a socket but not yet sent (Netty's outbound buffer). */
+    private static long pendingBytes(Channel ch) {
+        if (ch == null || ch.unsafe().outboundBuffer() == null) {
+            return 0;
+        }
+        return ch.unsafe().outboundBuffer().totalPendingWriteBytes();
     }
 
     /** PgBouncer prints %p; a stable per-connection hex id plays that part. */

@@ -49,6 +49,9 @@ class AdminConsoleIT {
                         + "sv_active,sv_active_cancel,sv_being_canceled,sv_idle,sv_used,sv_tested,sv_login,maxwait,"
                         + "maxwait_us,pool_mode,load_balance_hosts"},
                 new Object[] {"CLIENTS", sockets},
+                new Object[] {"SOCKETS", sockets + ",recv_pos,pkt_pos,pkt_remain,send_pos,send_remain,pkt_avail,send_avail"},
+                new Object[] {"ACTIVE_SOCKETS",
+                    sockets + ",recv_pos,pkt_pos,pkt_remain,send_pos,send_remain,pkt_avail,send_avail"},
                 new Object[] {"SERVERS", sockets},
                 new Object[] {"DATABASES", "name,host,port,database,force_user,pool_size,min_pool_size,"
                         + "reserve_pool_size,server_lifetime,pool_mode,load_balance_hosts,max_connections,"
