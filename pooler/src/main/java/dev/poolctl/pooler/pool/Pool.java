@@ -452,6 +452,10 @@ public final class Pool {
                 }
             }
         }
+        // A smaller pool_size after RELOAD/SET: idle servers above the new limit go (PgBouncer's janitor).
+        while (!idle.isEmpty() && serverCount() > poolSize() + reservePoolSize()) {
+            idle.pollLast().close("too many servers in the pool");
+        }
         Duration serverIdle = g.serverIdleTimeout();
         for (ServerConnection s : new ArrayList<>(idle)) {
             String expired = expiredReason(s, now);

@@ -58,6 +58,9 @@ public final class PoolManager {
 
     /** Installs a new configuration (start or reload); pools pick up changed database entries. */
     public void apply(PoolerConfig newConfig, Userlist newUserlist) {
+        if (this.config != null) {
+            newConfig = keepRestartOnlySettings(newConfig);
+        }
         this.config = newConfig;
         this.userlist = newUserlist;
         List<String> t = new ArrayList<>(ALWAYS_TRACKED);
@@ -80,6 +83,25 @@ public final class PoolManager {
                 }
             }
         }
+    }
+
+    /**
+     * Keys PgBouncer marks changeable=no (listen_port, unix_socket_dir, ...) keep their running value on
+     * reload; each change is reported so it is not silently lost.
+     */
+    private PoolerConfig keepRestartOnlySettings(PoolerConfig next) {
+        var general = next.general();
+        for (dev.poolctl.pooler.config.Setting s : dev.poolctl.pooler.config.Setting.values()) {
+            String running = config.general().raw(s);
+            String wanted = general.raw(s);
+            if (!s.reloadable() && !java.util.Objects.equals(running, wanted)) {
+                log.warning("cannot change " + s.key() + " from '" + running + "' to '" + wanted
+                        + "' without a restart; keeping '" + running + "'");
+                general = general.with(s, running == null ? "" : running);
+            }
+        }
+        return general == next.general() ? next
+                : new PoolerConfig(next.file(), general, next.databases(), next.users());
     }
 
     public PoolerConfig config() { return config; }

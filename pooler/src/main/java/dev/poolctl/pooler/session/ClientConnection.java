@@ -229,6 +229,13 @@ public final class ClientConnection extends PgStreamHandler {
         if (general.logConnections()) {
             manager.log().log(prefix() + " login attempt: db=" + database + " user=" + user + " tls=no");
         }
+        if (ADMIN_DATABASE.equals(database) && ADMIN_DATABASE.equals(user) && PeerCredentials.sameUser(ctx.channel())) {
+            // PgBouncer: user pgbouncer over the unix socket from our own OS user is admin without a password.
+            manager.log().log(prefix() + " pgbouncer access from unix socket");
+            peerAdmin = true;
+            adminLogin();
+            return;
+        }
         AuthType authType = general.authType();
         Secret secret = manager.userlist().secret(user).orElse(null);
         if (secret == null && authType != AuthType.ANY && (authType != AuthType.TRUST || manager.hasUserlist())) {
@@ -307,7 +314,7 @@ public final class ClientConnection extends PgStreamHandler {
     private void adminLogin() {
         GeneralSettings g = manager.config().general();
         boolean any = g.authType() == AuthType.ANY;
-        adminUser = any || g.adminUsers().contains(user);
+        adminUser = peerAdmin || any || g.adminUsers().contains(user);
         if (!adminUser && !g.statsUsers().contains(user)) {
             fail(PgProtocol.PROTOCOL_VIOLATION, "not allowed");
             return;
@@ -319,6 +326,8 @@ public final class ClientConnection extends PgStreamHandler {
     }
 
     private boolean adminUser;
+    /** Logged in as pgbouncer over the unix socket by a process of our own OS user. */
+    private boolean peerAdmin;
 
     /** This client as the console sees it. */
     private final dev.poolctl.pooler.admin.ConsoleClient consoleClient = new dev.poolctl.pooler.admin.ConsoleClient() {

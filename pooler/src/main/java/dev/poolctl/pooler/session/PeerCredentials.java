@@ -1,0 +1,33 @@
+package dev.poolctl.pooler.session;
+
+import io.netty.channel.Channel;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** SO_PEERCRED on unix sockets: is the peer process running as our own OS user? */
+final class PeerCredentials {
+    private PeerCredentials() {}
+
+    private static final int OWN_UID = ownUid();
+
+    private static int ownUid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return -1; // unknown: nobody is trusted by uid
+        }
+    }
+
+    static boolean sameUser(Channel channel) {
+        if (OWN_UID < 0 || !(channel instanceof EpollDomainSocketChannel domain)) {
+            return false;
+        }
+        try {
+            return domain.peerCredentials().uid() == OWN_UID;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
