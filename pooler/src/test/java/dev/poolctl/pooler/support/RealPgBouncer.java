@@ -154,9 +154,20 @@ public final class RealPgBouncer implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + db;
     }
 
-    /** pgjdbc through PgBouncer, with the same defaults as {@link PoolerFixture#connect(String, String, String, String...)}. */
+    /**
+     * pgjdbc through PgBouncer, with the same defaults as {@link PoolerFixture#connect(String, String, String, String...)}.
+     *
+     * <p>For the console (database {@code pgbouncer}) the socket comes from {@link ConsoleSocketFactory}: pgjdbc
+     * 42.7.5+ sends {@code SET extra_float_digits = 2} after login to any server that reports a version below 12,
+     * and PgBouncer's console up to 1.25.2 refuses it ("SET failed", pgbouncer/pgbouncer#1509, fixed by #1550
+     * after 1.25.2, which accepts and ignores it), so no pgjdbc can open the console of this PgBouncer otherwise.
+     * The factory answers that one statement as the fixed PgBouncer does; everything else passes unchanged.
+     */
     public Connection connect(String db, String user, String password, String... props) throws SQLException {
         Properties p = new Properties();
+        if ("pgbouncer".equals(db)) {
+            p.setProperty("socketFactory", ConsoleSocketFactory.class.getName());
+        }
         p.setProperty("user", user);
         if (password != null) {
             p.setProperty("password", password);
@@ -398,6 +409,186 @@ public final class RealPgBouncer implements AutoCloseable {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // a leftover temp dir is harmless; the test result stands
+        }
+    }
+
+    // ------------------------------------------------------------------ pgjdbc vs PgBouncer's console
+
+    /**
+     * A pgjdbc {@code socketFactory} whose sockets answer the driver's {@code SET extra_float_digits = N} with
+     * CommandComplete {@code SET} + ReadyForQuery themselves instead of sending it, as PgBouncer's console does
+     * since pgbouncer/pgbouncer#1550 (see {@link #connect}). Every other byte goes to PgBouncer unchanged.
+     */
+    public static final class ConsoleSocketFactory extends javax.net.SocketFactory {
+        public ConsoleSocketFactory() {
+        }
+
+        @Override
+        public Socket createSocket() {
+            return new ConsoleSocket();
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            Socket s = createSocket();
+            s.connect(new InetSocketAddress(host, port));
+            return s;
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, java.net.InetAddress localHost, int localPort) throws IOException {
+            Socket s = createSocket();
+            s.bind(new InetSocketAddress(localHost, localPort));
+            s.connect(new InetSocketAddress(host, port));
+            return s;
+        }
+
+        @Override
+        public Socket createSocket(java.net.InetAddress host, int port) throws IOException {
+            Socket s = createSocket();
+            s.connect(new InetSocketAddress(host, port));
+            return s;
+        }
+
+        @Override
+        public Socket createSocket(java.net.InetAddress address, int port, java.net.InetAddress localAddress, int localPort)
+                throws IOException {
+            Socket s = createSocket();
+            s.bind(new InetSocketAddress(localAddress, localPort));
+            s.connect(new InetSocketAddress(address, port));
+            return s;
+        }
+    }
+
+    private static final java.util.regex.Pattern EXTRA_FLOAT_DIGITS =
+            java.util.regex.Pattern.compile("(?i)\\s*SET\\s+extra_float_digits\\s*(=|TO)\\s*\\d+\\s*;?\\s*");
+
+    /** A plain TCP socket whose streams filter that one Query message (frontend messages are framed here). */
+    private static final class ConsoleSocket extends Socket {
+        private final java.io.ByteArrayOutputStream pendingOut = new java.io.ByteArrayOutputStream();
+        private final java.util.ArrayDeque<Byte> injected = new java.util.ArrayDeque<>();
+        private boolean startupDone;
+        private InputStream in;
+        private OutputStream out;
+
+        @Override
+        public synchronized InputStream getInputStream() throws IOException {
+            if (in == null) {
+                InputStream raw = super.getInputStream();
+                in = new InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        synchronized (injected) {
+                            if (!injected.isEmpty()) {
+                                return injected.poll() & 0xff;
+                            }
+                        }
+                        return raw.read();
+                    }
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        if (len == 0) {
+                            return 0;
+                        }
+                        synchronized (injected) {
+                            if (!injected.isEmpty()) {
+                                int n = 0;
+                                while (n < len && !injected.isEmpty()) {
+                                    b[off + n++] = injected.poll();
+                                }
+                                return n;
+                            }
+                        }
+                        return raw.read(b, off, len);
+                    }
+
+                    @Override
+                    public int available() throws IOException {
+                        synchronized (injected) {
+                            return injected.size() + raw.available();
+                        }
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        raw.close();
+                    }
+                };
+            }
+            return in;
+        }
+
+        @Override
+        public synchronized OutputStream getOutputStream() throws IOException {
+            if (out == null) {
+                OutputStream raw = super.getOutputStream();
+                out = new OutputStream() {
+                    @Override
+                    public void write(int b) throws IOException {
+                        write(new byte[] {(byte) b}, 0, 1);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        pendingOut.write(b, off, len);
+                        forwardCompleteMessages(raw);
+                    }
+
+                    @Override
+                    public void flush() throws IOException {
+                        raw.flush();
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        raw.close();
+                    }
+                };
+            }
+            return out;
+        }
+
+        /** Sends every complete frontend message buffered so far, answering the driver's SET itself. */
+        private void forwardCompleteMessages(OutputStream raw) throws IOException {
+            byte[] buf = pendingOut.toByteArray();
+            int pos = 0;
+            while (true) {
+                int header = startupDone ? 1 : 0;
+                if (buf.length - pos < header + 4) {
+                    break;
+                }
+                int len = ByteBuffer.wrap(buf, pos + header, 4).getInt();
+                int total = header + len;
+                if (len < 4 || buf.length - pos < total) {
+                    break;
+                }
+                if (!startupDone) {
+                    int code = len >= 8 ? ByteBuffer.wrap(buf, pos + 4, 4).getInt() : 0;
+                    // SSLRequest / GSSENCRequest come before the StartupMessage; after that every message is typed.
+                    startupDone = code != 80877103 && code != 80877104;
+                    raw.write(buf, pos, total);
+                } else if (buf[pos] == 'Q' && EXTRA_FLOAT_DIGITS.matcher(
+                        new String(buf, pos + 5, Math.max(0, len - 5), StandardCharsets.UTF_8)).matches()) {
+                    answerSetLocally();
+                } else {
+                    raw.write(buf, pos, total);
+                }
+                pos += total;
+            }
+            pendingOut.reset();
+            pendingOut.write(buf, pos, buf.length - pos);
+        }
+
+        private void answerSetLocally() {
+            ByteBuffer reply = ByteBuffer.allocate(1 + 4 + 4 + 1 + 4 + 1);
+            reply.put((byte) 'C').putInt(4 + 4).put("SET".getBytes(StandardCharsets.US_ASCII)).put((byte) 0);
+            reply.put((byte) 'Z').putInt(5).put((byte) 'I');
+            synchronized (injected) {
+                for (byte b : reply.array()) {
+                    injected.add(b);
+                }
+            }
         }
     }
 
