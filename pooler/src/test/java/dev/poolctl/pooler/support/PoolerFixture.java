@@ -116,6 +116,11 @@ public final class PoolerFixture implements AutoCloseable {
 
     /** pgjdbc through the pooler; extra properties like {@code prepareThreshold} may be given as k=v pairs. */
     public Connection connect(String db, String user, String password, String... props) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(db), jdbcProperties(user, password, props));
+    }
+
+    /** pgjdbc properties every test client uses (bounded timeouts, no TLS) plus {@code k=v} extras. */
+    public static Properties jdbcProperties(String user, String password, String... props) {
         Properties p = new Properties();
         p.setProperty("user", user);
         if (password != null) {
@@ -128,7 +133,7 @@ public final class PoolerFixture implements AutoCloseable {
             int eq = kv.indexOf('=');
             p.setProperty(kv.substring(0, eq), kv.substring(eq + 1));
         }
-        return DriverManager.getConnection(jdbcUrl(db), p);
+        return p;
     }
 
     public Connection connect() throws SQLException {

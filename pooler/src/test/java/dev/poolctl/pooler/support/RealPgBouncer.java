@@ -164,20 +164,9 @@ public final class RealPgBouncer implements AutoCloseable {
      * The factory answers that one statement as the fixed PgBouncer does; everything else passes unchanged.
      */
     public Connection connect(String db, String user, String password, String... props) throws SQLException {
-        Properties p = new Properties();
+        Properties p = PoolerFixture.jdbcProperties(user, password, props);
         if ("pgbouncer".equals(db)) {
             p.setProperty("socketFactory", ConsoleSocketFactory.class.getName());
-        }
-        p.setProperty("user", user);
-        if (password != null) {
-            p.setProperty("password", password);
-        }
-        p.setProperty("sslmode", "disable");
-        p.setProperty("connectTimeout", "10");
-        p.setProperty("socketTimeout", "60");
-        for (String kv : props) {
-            int eq = kv.indexOf('=');
-            p.setProperty(kv.substring(0, eq), kv.substring(eq + 1));
         }
         return DriverManager.getConnection(jdbcUrl(db), p);
     }
