@@ -1,5 +1,6 @@
 package dev.poolctl.cli;
 
+import dev.poolctl.cli.commands.ConfigCommand;
 import dev.poolctl.cli.commands.Start;
 import dev.poolctl.cli.commands.UserlistCommand;
 import dev.poolctl.pooler.Version;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Poolctl.VersionProvider.class,
         description = "A PgBouncer-compatible PostgreSQL connection pooler and its operator tools.",
-        subcommands = {Start.class, UserlistCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {Start.class, UserlistCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  poolctl start -c /etc/pgbouncer/pgbouncer.ini"})
 public final class Poolctl {
 
