@@ -1,7 +1,10 @@
 package dev.poolctl.cli;
 
+import dev.poolctl.cli.commands.ConfigCommand;
 import dev.poolctl.cli.commands.Start;
+import dev.poolctl.cli.commands.UserlistCommand;
 import dev.poolctl.pooler.Version;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,7 +15,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Poolctl.VersionProvider.class,
         description = "A PgBouncer-compatible PostgreSQL connection pooler and its operator tools.",
-        subcommands = {Start.class, CommandLine.HelpCommand.class},
+        subcommands = {Start.class, UserlistCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  poolctl start -c /etc/pgbouncer/pgbouncer.ini"})
 public final class Poolctl {
 
@@ -20,12 +23,27 @@ public final class Poolctl {
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
-    /** Runs a command line and returns its exit code; tests call this in-process. */
+    /** Where commands read input (passwords with --password-stdin); System.in unless a caller gives another. */
+    private InputStream stdin = System.in;
+
+    /** Runs a command line and returns its exit code; tests call this in-process. Input is System.in. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Poolctl());
+        return run(System.in, out, err, args);
+    }
+
+    /** {@link #run(PrintWriter, PrintWriter, String...)} with its own stdin, so that calls can run in parallel. */
+    public static int run(InputStream in, PrintWriter out, PrintWriter err, String... args) {
+        Poolctl root = new Poolctl();
+        root.stdin = in;
+        CommandLine cl = new CommandLine(root);
         cl.setOut(out);
         cl.setErr(err);
         return cl.execute(args);
+    }
+
+    /** The input of this run, for subcommands (through {@code spec.root().userObject()}). */
+    public InputStream stdin() {
+        return stdin;
     }
 
     static final class VersionProvider implements CommandLine.IVersionProvider {

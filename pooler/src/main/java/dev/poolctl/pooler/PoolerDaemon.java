@@ -116,37 +116,62 @@ public final class PoolerDaemon implements AutoCloseable {
         IniLoader.LoadResult result = IniLoader.load(configFile);
         result.warnings().forEach(log::warning);
         PoolerConfig config = result.config();
+        checkSupported(configFile, config);
+        warnNotApplied(config, log);
+        Userlist userlist = loadUserlist(configFile, config);
+        userlist.warnings().forEach(log::warning);
+        return new Loaded(config, userlist);
+    }
+
+    /**
+     * Refuses what this version cannot run with: an auth_type it does not implement, or a TLS mode that requires
+     * TLS (which must not silently run in plain text). {@code poolctl config check} reports the same.
+     */
+    public static void checkSupported(Path configFile, PoolerConfig config) throws ConfigException {
         AuthType auth = config.general().authType();
         if (!SUPPORTED_AUTH.contains(auth)) {
             throw new ConfigException(configFile + ": [pgbouncer] auth_type: '" + auth + "' is not supported yet");
         }
-        warnNotApplied(config, log);
         // TLS is not built yet: a config that demands it must not silently run in plain text.
-        String clientTls = config.general().raw(dev.poolctl.pooler.config.Setting.CLIENT_TLS_SSLMODE);
+        String clientTls = config.general().raw(Setting.CLIENT_TLS_SSLMODE);
         if (!Set.of("disable", "allow", "prefer").contains(clientTls)) {
             throw new ConfigException(configFile + ": [pgbouncer] client_tls_sslmode: '" + clientTls
                     + "' needs TLS, which poolctl does not support yet (use disable, allow or prefer)");
         }
-        String serverTls = config.general().raw(dev.poolctl.pooler.config.Setting.SERVER_TLS_SSLMODE);
+        String serverTls = config.general().raw(Setting.SERVER_TLS_SSLMODE);
         if (!Set.of("disable", "allow", "prefer").contains(serverTls)) {
             throw new ConfigException(configFile + ": [pgbouncer] server_tls_sslmode: '" + serverTls
                     + "' needs TLS, which poolctl does not support yet (use disable, allow or prefer)");
         }
-        Userlist userlist = Userlist.parse("");
+    }
+
+    /**
+     * Where the daemon reads {@code auth_file}: as written, or, when that relative path does not exist, relative
+     * to the config file's directory. Null when auth_file is not set.
+     */
+    public static Path resolveAuthFile(Path configFile, PoolerConfig config) {
         String authFile = config.general().authFile();
-        if (authFile != null && !authFile.isEmpty()) {
-            Path p = Path.of(authFile);
-            if (!p.isAbsolute() && configFile.getParent() != null && !Files.exists(p)) {
-                p = configFile.getParent().resolve(p);
-            }
-            try {
-                userlist = Userlist.load(p);
-            } catch (IOException e) {
-                throw new ConfigException(configFile + ": [pgbouncer] auth_file: cannot read " + p + ": " + e.getMessage());
-            }
-            userlist.warnings().forEach(log::warning);
+        if (authFile == null || authFile.isEmpty()) {
+            return null;
         }
-        return new Loaded(config, userlist);
+        Path p = Path.of(authFile);
+        if (!p.isAbsolute() && configFile.getParent() != null && !Files.exists(p)) {
+            p = configFile.getParent().resolve(p);
+        }
+        return p;
+    }
+
+    /** The auth_file as the daemon loads it (empty when not set); unreadable is a config error, as at start. */
+    public static Userlist loadUserlist(Path configFile, PoolerConfig config) throws ConfigException {
+        Path p = resolveAuthFile(configFile, config);
+        if (p == null) {
+            return Userlist.parse("");
+        }
+        try {
+            return Userlist.load(p);
+        } catch (IOException e) {
+            throw new ConfigException(configFile + ": [pgbouncer] auth_file: cannot read " + p + ": " + e.getMessage());
+        }
     }
 
     /** The [pgbouncer] settings this version applies; the rest are read, validated and reported when set. */
@@ -165,14 +190,20 @@ public final class PoolerDaemon implements AutoCloseable {
             Setting.SERVER_ROUND_ROBIN, Setting.VERBOSE, Setting.STATS_PERIOD, Setting.LOG_STATS, Setting.ADMIN_USERS,
             Setting.STATS_USERS, Setting.CLIENT_TLS_SSLMODE, Setting.SERVER_TLS_SSLMODE);
 
-    private static void warnNotApplied(PoolerConfig config, PoolerLog log) {
-        List<String> ignored = new java.util.ArrayList<>();
+    /** The settings set to a non-default value that this version reads and validates but does not act on. */
+    public static List<Setting> settingsNotApplied(PoolerConfig config) {
+        List<Setting> ignored = new java.util.ArrayList<>();
         for (Setting setting : Setting.values()) {
             String value = config.general().raw(setting);
             if (!APPLIED.contains(setting) && value != null && !value.equals(setting.normalize(setting.defaultValue()))) {
-                ignored.add(setting.key());
+                ignored.add(setting);
             }
         }
+        return ignored;
+    }
+
+    private static void warnNotApplied(PoolerConfig config, PoolerLog log) {
+        List<String> ignored = settingsNotApplied(config).stream().map(Setting::key).toList();
         if (!ignored.isEmpty()) {
             log.warning("settings read but not applied by this version: " + String.join(", ", ignored));
         }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,10 +53,23 @@ public final class IniLoader {
      * A loaded configuration and the warnings met on the way, for the caller to log.
      *
      * @param warnings human-readable, each naming the file it is about
+     * @param settingOrigins {@code file:line} of each {@code [pgbouncer]} key set in a file (the last one wins);
+     *     keys at their default are absent
+     * @param databaseOrigins {@code file:line} of each {@code [databases]} entry, by name
      */
-    public record LoadResult(PoolerConfig config, List<String> warnings) {
+    public record LoadResult(PoolerConfig config, List<String> warnings, Map<Setting, String> settingOrigins,
+            Map<String, String> databaseOrigins) {
         public LoadResult {
             warnings = List.copyOf(warnings);
+            Map<Setting, String> origins = new EnumMap<>(Setting.class);
+            origins.putAll(settingOrigins);
+            settingOrigins = Collections.unmodifiableMap(origins);
+            databaseOrigins = Collections.unmodifiableMap(new LinkedHashMap<>(databaseOrigins));
+        }
+
+        /** Without origins, for callers that build a result by hand. */
+        public LoadResult(PoolerConfig config, List<String> warnings) {
+            this(config, warnings, Map.of(), Map.of());
         }
     }
 
@@ -79,6 +93,8 @@ public final class IniLoader {
         Map<Setting, String> settings = new EnumMap<>(Setting.class);
         Map<String, DatabaseConfig> databases = new LinkedHashMap<>();
         Map<String, UserConfig> users = new LinkedHashMap<>();
+        Map<Setting, String> settingOrigins = new EnumMap<>(Setting.class);
+        Map<String, String> databaseOrigins = new LinkedHashMap<>();
         boolean sawMainSection = false;
         int peers = 0;
         Origin firstPeer = null;
@@ -108,6 +124,7 @@ public final class IniLoader {
                         throw new ConfigException(where + name + ": " + e.getMessage(), e);
                     }
                     settings.put(setting, line.value());
+                    settingOrigins.put(setting, line.origin().toString());
                 }
                 case DATABASES -> {
                     if (PGBOUNCER.equals(name)) {
@@ -117,6 +134,7 @@ public final class IniLoader {
                     try {
                         databases.put(name, DatabaseConfig.parse(name, line.value(),
                                 warning -> warnings.add(where + name + ": " + warning)));
+                        databaseOrigins.put(name, line.origin().toString());
                     } catch (IllegalArgumentException e) {
                         throw new ConfigException(where + name + ": " + e.getMessage(), e);
                     }
@@ -156,7 +174,8 @@ public final class IniLoader {
             // Not reached: every value was checked above, where its file is known.
             throw new ConfigException(file + ": " + e.getMessage(), e);
         }
-        return new LoadResult(new PoolerConfig(file, general, databases, users), warnings);
+        return new LoadResult(new PoolerConfig(file, general, databases, users), warnings, settingOrigins,
+                databaseOrigins);
     }
 
     /** Runs ini4j over the expanded text and pairs each reported line with its origin. */

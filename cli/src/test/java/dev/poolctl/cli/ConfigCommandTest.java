@@ -1,0 +1,285 @@
+package dev.poolctl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.poolctl.cli.commands.ConfigCommand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code poolctl config check|show}: one test per error and warning class, and the seed guide's config. */
+class ConfigCommandTest {
+    @TempDir
+    Path dir;
+    private Path ini;
+    private Path userlist;
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Poolctl.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @BeforeEach
+    void files() throws Exception {
+        ini = dir.resolve("pgbouncer.ini");
+        userlist = dir.resolve("userlist.txt");
+        Files.writeString(userlist, "\"app\" \"md5" + "0".repeat(32) + "\"\n");
+    }
+
+    /** A config with nothing to report, plus {@code extra} lines in [pgbouncer] (later keys win). */
+    private Run checkDbs(String databases, String extra, String... flags) throws Exception {
+        Files.writeString(ini, "[databases]\n" + databases
+                + "\n[pgbouncer]\n"
+                + "listen_port = 6432\n"
+                + "auth_type = md5\n"
+                + "auth_file = " + userlist + "\n"
+                + "ignore_startup_parameters = extra_float_digits\n"
+                + extra);
+        String[] args = new String[2 + 2 + flags.length];
+        args[0] = "config";
+        args[1] = "check";
+        args[2] = "-c";
+        args[3] = ini.toString();
+        System.arraycopy(flags, 0, args, 4, flags.length);
+        return run(args);
+    }
+
+    private Run check(String extra, String... flags) throws Exception {
+        return checkDbs("db = host=127.0.0.1 port=5432 dbname=db\n", extra, flags);
+    }
+
+    private static void assertWarning(Run r, String regex) {
+        assertTrue(Pattern.compile(regex).matcher(r.out()).find(), "expected /" + regex + "/ in:\n" + r.out());
+    }
+
+    /** The line number of the first line of the ini containing {@code text}. */
+    private int lineOf(String text) throws Exception {
+        var lines = Files.readAllLines(ini);
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(text)) {
+                return i + 1;
+            }
+        }
+        throw new AssertionError(text);
+    }
+
+    @Test
+    void cleanConfigExitsZeroEvenWithStrict() throws Exception {
+        Run r = check("", "--strict");
+        assertEquals(0, r.code(), r.out());
+        assertTrue(r.out().contains("0 error(s), 0 warning(s)"), r.out());
+    }
+
+    @Test
+    void badValueIsAnErrorNamingFileSectionAndKey() throws Exception {
+        Run r = check("max_client_conn = lots\n");
+        assertEquals(2, r.code());
+        assertTrue(r.out().contains("error: " + ini + ": [pgbouncer] max_client_conn: invalid integer"), r.out());
+        assertFalse(r.out().contains("Exception"), r.out());
+    }
+
+    @Test
+    void missingConfigFileIsAnError() {
+        Run r = run("config", "check", "-c", dir.resolve("nope.ini").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.out().contains("nope.ini"), r.out());
+    }
+
+    @Test
+    void unsupportedAuthTypeIsAnErrorAsAtStart() throws Exception {
+        Run r = check("auth_type = hba\n");
+        assertEquals(2, r.code());
+        assertTrue(r.out().contains("auth_type: 'hba' is not supported yet"), r.out());
+    }
+
+    @Test
+    void tlsRequiredIsAnErrorAsAtStart() throws Exception {
+        Run r = check("client_tls_sslmode = require\n");
+        assertEquals(2, r.code());
+        assertTrue(r.out().contains("client_tls_sslmode"), r.out());
+    }
+
+    @Test
+    void loaderWarningsAreReportedAndStrictMakesThemFail() throws Exception {
+        Run r = check("no_such_key = 1\n");
+        assertEquals(0, r.code(), r.out());
+        assertWarning(r, "warning: unknown parameter: pgbouncer/no_such_key in " + Pattern.quote(ini.toString()));
+        assertEquals(1, check("no_such_key = 1\n", "--strict").code());
+    }
+
+    @Test
+    void missingAuthFileIsAnErrorSinceStartRefusesIt() throws Exception {
+        Files.delete(userlist);
+        Run r = check("");
+        assertEquals(2, r.code());
+        assertTrue(r.out().contains(ini + ":" + lineOf("auth_file =") + ": auth_file " + userlist + " does not exist"),
+                r.out());
+    }
+
+    @Test
+    void unsetAuthFileIsAWarning() throws Exception {
+        Run r = check("auth_file =\n");
+        assertEquals(0, r.code(), r.out());
+        assertWarning(r, "warning: auth_file is not set");
+    }
+
+    @Test
+    void brokenAuthFileLinesAreWarningsWithTheirLine() throws Exception {
+        Files.writeString(userlist, "\"app\" \"pw\"\nbroken\n");
+        Run r = check("");
+        assertWarning(r, Pattern.quote(userlist + ":2: skipped"));
+    }
+
+    @Test
+    void forcedUserWithoutASecretIsAWarningWithTheDatabaseLine() throws Exception {
+        Run r = checkDbs("db = host=127.0.0.1 dbname=db user=ghost\nok = host=127.0.0.1 user=app\n"
+                + "pw = host=127.0.0.1 user=ghost password=x\n", "");
+        assertWarning(r, Pattern.quote(ini + ":" + lineOf("db = ") + ": warning: [databases] db: forced user=ghost"));
+        assertFalse(r.out().contains("[databases] ok:") || r.out().contains("[databases] pw:"), r.out());
+        Run trust = checkDbs("db = host=127.0.0.1 dbname=db user=ghost\n", "auth_type = trust\n");
+        assertFalse(trust.out().contains("forced user"), trust.out());
+    }
+
+    @Test
+    void poolSizesAboveMaxDbConnectionsIsAWarning() throws Exception {
+        Run r = checkDbs("a = host=127.0.0.1\nb = host=127.0.0.1 pool_size=15\n", "default_pool_size = 10\nmax_db_connections = 20\n");
+        assertWarning(r, Pattern.quote(ini + ":" + lineOf("max_db_connections") + ": warning: pool sizes")
+                + ".*add up to 25, more than max_db_connections = 20");
+        Run fits = checkDbs("a = host=127.0.0.1\nb = host=127.0.0.1\n", "default_pool_size = 10\nmax_db_connections = 20\n");
+        assertFalse(fits.out().contains("pool sizes"), fits.out());
+    }
+
+    @Test
+    void maxClientConnAboveTheOpenFilesLimitIsAWarning() throws Exception {
+        OptionalLong limit = ConfigCommand.openFilesSoftLimit();
+        assumeTrue(limit.isPresent() && limit.getAsLong() < Integer.MAX_VALUE, "needs a finite open-files limit");
+        Run r = check("max_client_conn = " + (limit.getAsLong() + 1) + "\n");
+        assertWarning(r, Pattern.quote(ini + ":" + lineOf("max_client_conn") + ": warning: max_client_conn = ")
+                + ".*open-files soft limit " + limit.getAsLong());
+    }
+
+    @Test
+    void serverResetQueryInTransactionModeIsAWarning() throws Exception {
+        Run r = check("pool_mode = transaction\nserver_reset_query = DISCARD ALL\n");
+        assertWarning(r, Pattern.quote(ini + ":" + lineOf("server_reset_query") + ": warning: server_reset_query"));
+        Run always = check("pool_mode = transaction\nserver_reset_query = DISCARD ALL\nserver_reset_query_always = 1\n");
+        assertFalse(always.out().contains("server_reset_query is not run"), always.out());
+        Run session = check("server_reset_query = DISCARD ALL\n");
+        assertFalse(session.out().contains("server_reset_query is not run"), session.out());
+    }
+
+    @Test
+    void ignoreStartupParametersWithoutExtraFloatDigitsIsAWarning() throws Exception {
+        Run r = check("ignore_startup_parameters = options\n");
+        assertWarning(r, Pattern.quote(ini + ":" + lineOf("= options") + ": warning: ignore_startup_parameters lacks"));
+    }
+
+    @Test
+    void settingsNotAppliedAreWarnings() throws Exception {
+        Run r = check("application_name_add_host = 1\n");
+        assertWarning(r, Pattern.quote(ini + ":" + lineOf("application_name_add_host")
+                + ": warning: application_name_add_host is read but not applied"));
+    }
+
+    /** The pgbouncer.ini block of the seed guide, with its auth_file pointing at a temp userlist. */
+    @Test
+    void seedGuideConfigHasNoErrors() throws Exception {
+        Files.writeString(ini, String.join("\n",
+                "[databases]",
+                "hospitality_platform = host=localhost port=5432 dbname=hospitality_platform",
+                "",
+                "[pgbouncer]",
+                "# Connection settings",
+                "listen_addr = 0.0.0.0",
+                "listen_port = 6432",
+                "auth_type = md5",
+                "auth_file = " + userlist,
+                "",
+                "# Pool settings for 1M organizations",
+                "pool_mode = transaction",
+                "max_client_conn = 10000",
+                "default_pool_size = 100",
+                "min_pool_size = 10",
+                "reserve_pool_size = 10",
+                "reserve_pool_timeout = 5",
+                "",
+                "# Connection limits",
+                "max_db_connections = 100",
+                "max_user_connections = 10000",
+                "",
+                "# Timeouts",
+                "server_idle_timeout = 600",
+                "server_lifetime = 3600",
+                "server_connect_timeout = 15",
+                "query_timeout = 0",
+                "query_wait_timeout = 120",
+                "client_idle_timeout = 0",
+                "client_login_timeout = 60",
+                "",
+                "# Logging",
+                "log_connections = 1",
+                "log_disconnections = 1",
+                "log_pooler_errors = 1",
+                "stats_period = 60",
+                "",
+                "# Advanced settings",
+                "ignore_startup_parameters = extra_float_digits",
+                "",
+                "# Performance tuning",
+                "tcp_keepalive = 1",
+                "tcp_keepcnt = 5",
+                "tcp_keepidle = 30",
+                "tcp_keepintvl = 10",
+                ""));
+        Files.writeString(userlist, "\"hospitality_user\" \"md5" + "0".repeat(32) + "\"\n");
+        Run r = run("config", "check", "-c", ini.toString());
+        assertEquals(0, r.code(), r.out());
+        assertTrue(r.out().contains(" 0 error(s)"), r.out());
+    }
+
+    @Test
+    void showPrintsValueDefaultAndSource() throws Exception {
+        check("pool_mode = transaction\n");
+        Run r = run("config", "show", "-c", ini.toString());
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().split("\n");
+        assertTrue(lines[0].matches("key\\s+value\\s+default\\s+source"), lines[0]);
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("pool_mode\\s+transaction\\s+session\\s+file")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("listen_backlog\\s+128\\s+128\\s+default")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("listen_port\\s+6432\\s+6432\\s+file")),
+                "set in the file, even to the default: " + r.out());
+        // aligned: every row's value column starts at the same offset, after the padded key
+        int valueColumn = lines[0].indexOf("value");
+        assertTrue(r.out().lines().allMatch(l -> l.substring(valueColumn - 2, valueColumn).equals("  ")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("pool_mode ") && l.indexOf("transaction") == valueColumn),
+                r.out());
+    }
+
+    @Test
+    void showOfABrokenFileExitsTwo() throws Exception {
+        check("max_client_conn = lots\n");
+        Run r = run("config", "show", "-c", ini.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("max_client_conn"), r.err());
+    }
+
+    @Test
+    void helpHasExamplesAndExitCodes() {
+        Run r = run("config", "check", "--help");
+        assertTrue(r.out().contains("poolctl config check -c") && r.out().contains("Exit codes:"), r.out());
+        assertTrue(run("config", "show", "--help").out().contains("poolctl config show -c"));
+    }
+}
