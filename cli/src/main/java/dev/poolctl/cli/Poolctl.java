@@ -1,5 +1,6 @@
 package dev.poolctl.cli;
 
+import dev.poolctl.cli.commands.Show;
 import dev.poolctl.cli.commands.Start;
 import dev.poolctl.pooler.Version;
 import java.io.PrintWriter;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Poolctl.VersionProvider.class,
         description = "A PgBouncer-compatible PostgreSQL connection pooler and its operator tools.",
-        subcommands = {Start.class, CommandLine.HelpCommand.class},
+        subcommands = {Start.class, Show.class, CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  poolctl start -c /etc/pgbouncer/pgbouncer.ini"})
 public final class Poolctl {
 
