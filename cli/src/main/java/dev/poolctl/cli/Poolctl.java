@@ -1,7 +1,18 @@
 package dev.poolctl.cli;
 
+import dev.poolctl.cli.commands.Disable;
+import dev.poolctl.cli.commands.Enable;
+import dev.poolctl.cli.commands.Kill;
+import dev.poolctl.cli.commands.KillClient;
+import dev.poolctl.cli.commands.Pause;
+import dev.poolctl.cli.commands.Reconnect;
+import dev.poolctl.cli.commands.Reload;
+import dev.poolctl.cli.commands.Resume;
 import dev.poolctl.cli.commands.Show;
+import dev.poolctl.cli.commands.Shutdown;
 import dev.poolctl.cli.commands.Start;
+import dev.poolctl.cli.commands.Suspend;
+import dev.poolctl.cli.commands.WaitClose;
 import dev.poolctl.pooler.Version;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -13,7 +24,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Poolctl.VersionProvider.class,
         description = "A PgBouncer-compatible PostgreSQL connection pooler and its operator tools.",
-        subcommands = {Start.class, Show.class, CommandLine.HelpCommand.class},
+        subcommands = {Start.class, Show.class, Reload.class, Pause.class, Resume.class, Kill.class,
+            KillClient.class, Reconnect.class, Disable.class, Enable.class, Suspend.class, Shutdown.class,
+            WaitClose.class, CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  poolctl start -c /etc/pgbouncer/pgbouncer.ini"})
 public final class Poolctl {
 
