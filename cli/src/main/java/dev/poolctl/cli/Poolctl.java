@@ -11,6 +11,7 @@ import dev.poolctl.cli.commands.Resume;
 import dev.poolctl.cli.commands.Show;
 import dev.poolctl.cli.commands.Shutdown;
 import dev.poolctl.cli.commands.Start;
+import dev.poolctl.cli.commands.Status;
 import dev.poolctl.cli.commands.Suspend;
 import dev.poolctl.cli.commands.WaitClose;
 import dev.poolctl.pooler.Version;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Poolctl.VersionProvider.class,
         description = "A PgBouncer-compatible PostgreSQL connection pooler and its operator tools.",
-        subcommands = {Start.class, Show.class, Reload.class, Pause.class, Resume.class, Kill.class,
+        subcommands = {Start.class, Status.class, Show.class, Reload.class, Pause.class, Resume.class, Kill.class,
             KillClient.class, Reconnect.class, Disable.class, Enable.class, Suspend.class, Shutdown.class,
             WaitClose.class, CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  poolctl start -c /etc/pgbouncer/pgbouncer.ini"})
