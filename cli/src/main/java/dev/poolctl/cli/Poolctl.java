@@ -1,8 +1,21 @@
 package dev.poolctl.cli;
 
 import dev.poolctl.cli.commands.ConfigCommand;
+import dev.poolctl.cli.commands.Disable;
+import dev.poolctl.cli.commands.Enable;
+import dev.poolctl.cli.commands.Kill;
+import dev.poolctl.cli.commands.KillClient;
+import dev.poolctl.cli.commands.Pause;
+import dev.poolctl.cli.commands.Reconnect;
+import dev.poolctl.cli.commands.Reload;
+import dev.poolctl.cli.commands.Resume;
+import dev.poolctl.cli.commands.Show;
+import dev.poolctl.cli.commands.Shutdown;
 import dev.poolctl.cli.commands.Start;
+import dev.poolctl.cli.commands.Status;
+import dev.poolctl.cli.commands.Suspend;
 import dev.poolctl.cli.commands.UserlistCommand;
+import dev.poolctl.cli.commands.WaitClose;
 import dev.poolctl.pooler.Version;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -15,7 +28,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Poolctl.VersionProvider.class,
         description = "A PgBouncer-compatible PostgreSQL connection pooler and its operator tools.",
-        subcommands = {Start.class, UserlistCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {Start.class, Status.class, Show.class, Reload.class, Pause.class, Resume.class, Kill.class,
+            KillClient.class, Reconnect.class, Disable.class, Enable.class, Suspend.class, Shutdown.class,
+            WaitClose.class, UserlistCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  poolctl start -c /etc/pgbouncer/pgbouncer.ini"})
 public final class Poolctl {
 

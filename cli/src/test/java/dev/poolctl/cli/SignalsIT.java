@@ -94,8 +94,7 @@ class SignalsIT {
 
     @Test
     void sigtermWaitsForTheLastClientThenExits() throws Exception {
-        try (Socket client = connect()) {
-            await("client admitted", client::isConnected);
+        try (Socket client = loggingInClient()) {
             signal("TERM");
             await("shutdown logged", () -> logText().contains("got SIGTERM"));
             // Listening has stopped, but the connected client keeps the daemon up.
@@ -108,7 +107,7 @@ class SignalsIT {
 
     @Test
     void secondSigtermExitsAtOnceDespiteClients() throws Exception {
-        try (Socket client = connect()) {
+        try (Socket client = loggingInClient()) {
             signal("TERM");
             await("first SIGTERM logged", () -> logText().contains("got SIGTERM"));
             signal("TERM");
@@ -118,7 +117,7 @@ class SignalsIT {
 
     @Test
     void sigintExitsWhenNoServerIsInUse() throws Exception {
-        try (Socket client = connect()) {
+        try (Socket client = loggingInClient()) {
             signal("INT");
             assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "no server is active, so SIGINT completes");
             assertEquals(0, daemon.exitValue());
@@ -128,6 +127,29 @@ class SignalsIT {
     private Socket connect() throws IOException {
         Socket s = new Socket();
         s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        return s;
+    }
+
+    /**
+     * A client the daemon has surely admitted: it sent a StartupMessage and sits at the password request
+     * (client_login_timeout = 0), logged as a login attempt. A bare TCP connect is not enough: the kernel
+     * completes it before the daemon has seen the socket.
+     */
+    private Socket loggingInClient() throws Exception {
+        Socket s = connect();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(body);
+        out.writeInt(196608);
+        for (String p : new String[] {"user", "u", "database", "db"}) {
+            out.write(p.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.write(0);
+        }
+        out.write(0);
+        java.io.DataOutputStream wire = new java.io.DataOutputStream(s.getOutputStream());
+        wire.writeInt(body.size() + 4);
+        wire.write(body.toByteArray());
+        wire.flush();
+        await("the login attempt", () -> logText().contains("login attempt: db=db user=u"));
         return s;
     }
 

@@ -1,0 +1,24 @@
+package dev.poolctl.cli.commands;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code poolctl enable}: the console's ENABLE. */
+@Command(
+        name = "enable",
+        description = {"Accept new client connections to a database again, after disable."},
+        footer = {"", "Examples:", "  poolctl enable appdb"})
+public final class Enable extends ConsoleCommand {
+    @Parameters(index = "0", paramLabel = "DB", description = "the database")
+    String db;
+
+    @Override
+    protected String validate() {
+        return checkWord("database", db);
+    }
+
+    @Override
+    protected String sql() {
+        return withArg("ENABLE", db);
+    }
+}

@@ -1,0 +1,24 @@
+package dev.poolctl.cli.commands;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code poolctl resume}: the console's RESUME. */
+@Command(
+        name = "resume",
+        description = {"Resume after pause, kill or suspend (the console's RESUME)."},
+        footer = {"", "Examples:", "  poolctl resume", "  poolctl resume appdb"})
+public final class Resume extends ConsoleCommand {
+    @Parameters(arity = "0..1", paramLabel = "DB", description = "only this database (default: all)")
+    String db;
+
+    @Override
+    protected String validate() {
+        return checkWord("database", db);
+    }
+
+    @Override
+    protected String sql() {
+        return withArg("RESUME", db);
+    }
+}

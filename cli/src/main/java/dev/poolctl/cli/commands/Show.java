@@ -1,0 +1,123 @@
+package dev.poolctl.cli.commands;
+
+import dev.poolctl.cli.ExitCodes;
+import dev.poolctl.cli.admin.AdminClient;
+import dev.poolctl.cli.admin.AdminException;
+import dev.poolctl.cli.output.OutputFormat;
+import dev.poolctl.cli.output.ResultFormatter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code poolctl show WHAT}: one of the console's SHOW commands, as a table, CSV or JSON. */
+@Command(
+        name = "show",
+        description = "Print one of the admin console's SHOW lists (PgBouncer's columns).",
+        footer = {"", "Examples:", "  poolctl show pools -p 6432 -U admin",
+            "  poolctl show stats --format json -c /etc/pgbouncer/pgbouncer.ini",
+            "  poolctl show clients --format csv > clients.csv",
+            "  poolctl show pools --watch 2          (Ctrl-C to stop)"})
+public final class Show extends AdminCommand {
+    /** The lists {@code show} knows, by their CLI name; the console command is the name in upper case with '_'. */
+    public enum What {
+        pools, clients, servers, stats, stats_totals, stats_averages, databases, users, config, lists, mem, state,
+        version, sockets, active_sockets, totals;
+
+        public String sql() {
+            return "SHOW " + name().toUpperCase(Locale.ROOT);
+        }
+
+        public String cliName() {
+            return name().replace('_', '-');
+        }
+    }
+
+    static final class WhatConverter implements CommandLine.ITypeConverter<What> {
+        @Override
+        public What convert(String value) {
+            String key = value.toLowerCase(Locale.ROOT).replace('-', '_');
+            for (What w : What.values()) {
+                if (w.name().equals(key)) {
+                    return w;
+                }
+            }
+            throw new CommandLine.TypeConversionException("unknown list '" + value + "' (expected one of: "
+                    + String.join(", ", new Candidates()) + ")");
+        }
+    }
+
+    static final class Candidates implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(What.values()).map(What::cliName).iterator();
+        }
+    }
+
+    @Parameters(index = "0", paramLabel = "WHAT", converter = WhatConverter.class,
+            completionCandidates = Candidates.class, description = "the list: ${COMPLETION-CANDIDATES}")
+    What what;
+
+    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", defaultValue = "table",
+            description = "table, csv or json (default: ${DEFAULT-VALUE})")
+    OutputFormat format;
+
+    @Option(names = {"-w", "--watch"}, paramLabel = "SECONDS",
+            description = "repeat every SECONDS until interrupted")
+    Integer watch;
+
+    @Option(names = "--count", paramLabel = "N", description = "with --watch: stop after N rounds")
+    Integer count;
+
+    @Override
+    protected String validate() {
+        if (watch != null && watch < 1) {
+            return "--watch must be at least 1 second";
+        }
+        if (count != null && count < 1) {
+            return "--count must be at least 1";
+        }
+        if (count != null && watch == null) {
+            return "--count needs --watch";
+        }
+        return null;
+    }
+
+    @Override
+    protected int run(AdminClient client) throws IOException, AdminException, InterruptedException {
+        PrintWriter out = out();
+        int rounds = 0;
+        while (true) {
+            AdminClient.Result r = client.query(what.sql());
+            if (watch != null && format == OutputFormat.table) {
+                out.println(ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME) + " (every " + watch
+                        + "s)");
+                out.println();
+            }
+            out.print(ResultFormatter.format(r, format));
+            printNotices(r);
+            out.flush();
+            rounds++;
+            if (watch == null || (count != null && rounds >= count)) {
+                return ExitCodes.OK;
+            }
+            if (format == OutputFormat.table) {
+                out.println();
+            }
+            Thread.sleep(watch * 1000L);
+        }
+    }
+
+    /** For tests: the CLI names of the lists. */
+    static List<String> names() {
+        return Arrays.stream(What.values()).map(What::cliName).toList();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.poolctl.cli.commands;
+
+import dev.poolctl.cli.ExitCodes;
+import dev.poolctl.cli.admin.AdminClient;
+import dev.poolctl.cli.admin.AdminException;
+import java.io.EOFException;
+import java.io.IOException;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code poolctl shutdown}: the console's SHUTDOWN; the pooler closing the connection is success. */
+@Command(
+        name = "shutdown",
+        description = {"Stop the pooler (the console's SHUTDOWN).",
+            "At once, or once servers are released (--wait-for-servers, as SIGINT),",
+            "or once clients have left (--wait-for-clients, as SIGTERM)."},
+        footer = {"", "Examples:", "  poolctl shutdown", "  poolctl shutdown --wait-for-clients -c pgbouncer.ini"})
+public final class Shutdown extends ConsoleCommand {
+    static final class Mode {
+        @Option(names = "--wait-for-servers", description = "stop listening, exit once every server is released")
+        boolean servers;
+
+        @Option(names = "--wait-for-clients", description = "stop listening, exit when the last client leaves")
+        boolean clients;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Mode mode;
+
+    @Override
+    protected String sql() {
+        if (mode == null) {
+            return "SHUTDOWN";
+        }
+        return mode.servers ? "SHUTDOWN WAIT_FOR_SERVERS" : "SHUTDOWN WAIT_FOR_CLIENTS";
+    }
+
+    @Override
+    protected int run(AdminClient client) throws IOException, AdminException {
+        try {
+            return super.run(client);
+        } catch (EOFException closed) {
+            // PgBouncer exits without answering: the connection closing is the answer.
+            if (!quiet) {
+                out().println("SHUTDOWN");
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.poolctl.cli.commands;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code poolctl wait-close}: the console's WAIT_CLOSE. */
+@Command(
+        name = "wait-close",
+        description = {"Wait until the servers of all databases, or one, closed after reconnect or reload."},
+        footer = {"", "Examples:", "  poolctl reconnect appdb && poolctl wait-close appdb"})
+public final class WaitClose extends ConsoleCommand {
+    @Parameters(arity = "0..1", paramLabel = "DB", description = "only this database (default: all)")
+    String db;
+
+    @Override
+    protected String validate() {
+        return checkWord("database", db);
+    }
+
+    @Override
+    protected String sql() {
+        return withArg("WAIT_CLOSE", db);
+    }
+}

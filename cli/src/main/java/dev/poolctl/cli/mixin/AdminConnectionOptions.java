@@ -1,0 +1,172 @@
+package dev.poolctl.cli.mixin;
+
+import dev.poolctl.cli.admin.AdminClient;
+import dev.poolctl.cli.admin.PgPass;
+import dev.poolctl.pooler.config.ConfigException;
+import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.IniLoader;
+import java.io.Console;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import picocli.CommandLine.Option;
+
+/**
+ * How a command reaches the admin console: {@code -h -p -U}, else the {@code -c} pgbouncer.ini (listen_addr,
+ * listen_port, unix_socket_dir, the first admin_users entry), else PGHOST/PGPORT/PGUSER, else
+ * 127.0.0.1:6432 as user pgbouncer. The password is never taken from argv: {@code --passfile}, PGPASSWORD,
+ * PGPASSFILE or ~/.pgpass, then a no-echo prompt when there is a console.
+ */
+public final class AdminConnectionOptions {
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 6432;
+    public static final String DEFAULT_USER = "pgbouncer";
+
+    @Option(names = {"-h", "--host"}, paramLabel = "HOST",
+            description = "pooler host, or a unix socket directory (default: from -c, PGHOST, else 127.0.0.1)")
+    String host;
+
+    @Option(names = {"-p", "--port"}, paramLabel = "PORT",
+            description = "pooler port (default: from -c, PGPORT, else 6432)")
+    Integer port;
+
+    @Option(names = {"-U", "--user"}, paramLabel = "USER",
+            description = "admin user (default: first admin_users entry of -c, PGUSER, else pgbouncer)")
+    String user;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "pgbouncer.ini to take the address and admin user from")
+    Path config;
+
+    @Option(names = "--passfile", paramLabel = "FILE",
+            description = "password file in .pgpass format (default: PGPASSWORD, then PGPASSFILE or ~/.pgpass)")
+    Path passfile;
+
+    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "give up connecting and logging in after this long (default: ${DEFAULT-VALUE})")
+    int connectTimeoutSeconds;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "give up waiting for an answer after this long (default: 30 for show/status, none for"
+                    + " commands that wait such as pause, wait-close)")
+    Integer timeoutSeconds;
+
+    /** A problem with the options themselves (unreadable config): exit code 2. */
+    public static final class OptionsException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public OptionsException(String message) {
+            super(message);
+        }
+    }
+
+    /** Where to connect and how to get the password. */
+    public record Resolved(AdminClient.Target target, Function<String, String> password, int connectTimeoutMillis,
+            Integer readTimeoutSeconds) {
+        public int readTimeoutMillis(int commandDefaultSeconds) {
+            int s = readTimeoutSeconds != null ? readTimeoutSeconds : commandDefaultSeconds;
+            return Math.max(0, s) * 1000;
+        }
+    }
+
+    public Resolved resolve(PrintWriter err) throws OptionsException {
+        return resolve(System.getenv(), err, System.console());
+    }
+
+    /** Testable: the environment and console are given. */
+    public Resolved resolve(Map<String, String> env, PrintWriter err, Console console) throws OptionsException {
+        String h = host;
+        Integer p = port;
+        String u = user;
+        if (config != null) {
+            GeneralSettings g;
+            try {
+                g = IniLoader.load(config).config().general();
+            } catch (ConfigException e) {
+                throw new OptionsException("cannot use " + config + ": " + e.getMessage());
+            }
+            if (h == null) {
+                h = hostFrom(g);
+            }
+            if (p == null) {
+                p = g.listenPort();
+            }
+            if (u == null && !g.adminUsers().isEmpty()) {
+                u = g.adminUsers().get(0);
+            }
+        }
+        if (h == null) {
+            h = nonEmpty(env.get("PGHOST")).orElse(DEFAULT_HOST);
+        }
+        if (p == null) {
+            String envPort = env.get("PGPORT");
+            try {
+                p = envPort == null || envPort.isBlank() ? DEFAULT_PORT : Integer.parseInt(envPort.trim());
+            } catch (NumberFormatException e) {
+                throw new OptionsException("invalid PGPORT: " + envPort);
+            }
+        }
+        if (u == null) {
+            u = nonEmpty(env.get("PGUSER")).orElse(DEFAULT_USER);
+        }
+        if (p < 1 || p > 65535) {
+            throw new OptionsException("invalid port: " + p);
+        }
+        if (connectTimeoutSeconds < 1) {
+            throw new OptionsException("--connect-timeout must be at least 1 second");
+        }
+        AdminClient.Target target = new AdminClient.Target(h, p, u);
+        return new Resolved(target, password(target, env, err, console), connectTimeoutSeconds * 1000,
+                timeoutSeconds);
+    }
+
+    /** listen_addr's first address ({@code *} = this host), else the unix socket directory. */
+    private static String hostFrom(GeneralSettings g) {
+        List<String> addrs = g.listenAddr();
+        if (!addrs.isEmpty()) {
+            String a = addrs.get(0);
+            if (a.equals("*") || a.equals("0.0.0.0")) {
+                return DEFAULT_HOST;
+            }
+            return a.equals("::") ? "::1" : a;
+        }
+        String dir = g.unixSocketDir();
+        return dir == null || dir.isEmpty() ? DEFAULT_HOST : dir;
+    }
+
+    private Function<String, String> password(AdminClient.Target t, Map<String, String> env, PrintWriter err,
+            Console console) {
+        return who -> {
+            if (passfile != null) {
+                Optional<String> pw = PgPass.read(passfile, err::println)
+                        .flatMap(f -> f.lookup(t.host(), t.port(), "pgbouncer", who));
+                if (pw.isPresent()) {
+                    return pw.get();
+                }
+            }
+            String envPw = env.get("PGPASSWORD");
+            if (envPw != null) {
+                return envPw;
+            }
+            Path file = nonEmpty(env.get("PGPASSFILE")).map(Path::of)
+                    .orElseGet(() -> Path.of(System.getProperty("user.home"), ".pgpass"));
+            Optional<String> pw = PgPass.read(file, err::println)
+                    .flatMap(f -> f.lookup(t.host(), t.port(), "pgbouncer", who));
+            if (pw.isPresent()) {
+                return pw.get();
+            }
+            if (console != null) {
+                char[] typed = console.readPassword("Password for user %s: ", who);
+                return typed == null ? null : new String(typed);
+            }
+            return null;
+        };
+    }
+
+    private static Optional<String> nonEmpty(String s) {
+        return s == null || s.isEmpty() ? Optional.empty() : Optional.of(s);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.poolctl.cli.support;
+
+import dev.poolctl.cli.Poolctl;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Arrays;
+
+/** Runs {@code Poolctl.run} in-process and keeps exit code, stdout and stderr. */
+public record Cli(int code, String out, String err) {
+    public static Cli run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Poolctl.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Cli(code, out.toString(), err.toString());
+    }
+
+    /** For assertion messages. */
+    public String describe(String... args) {
+        return "poolctl " + String.join(" ", Arrays.asList(args)) + " -> exit " + code + "\n--- stdout\n" + out
+                + "--- stderr\n" + err;
+    }
+
+    @Override
+    public String toString() {
+        return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+    }
+}
