@@ -1,5 +1,6 @@
 package dev.poolctl.cli;
 
+import dev.poolctl.cli.commands.Completion;
 import dev.poolctl.cli.commands.ConfigCommand;
 import dev.poolctl.cli.commands.Disable;
 import dev.poolctl.cli.commands.Enable;
@@ -12,6 +13,7 @@ import dev.poolctl.cli.commands.Resume;
 import dev.poolctl.cli.commands.Show;
 import dev.poolctl.cli.commands.Shutdown;
 import dev.poolctl.cli.commands.Start;
+import dev.poolctl.cli.commands.Stop;
 import dev.poolctl.cli.commands.Status;
 import dev.poolctl.cli.commands.Suspend;
 import dev.poolctl.cli.commands.UserlistCommand;
@@ -30,7 +32,8 @@ import picocli.CommandLine.Command;
         description = "A PgBouncer-compatible PostgreSQL connection pooler and its operator tools.",
         subcommands = {Start.class, Status.class, Show.class, Reload.class, Pause.class, Resume.class, Kill.class,
             KillClient.class, Reconnect.class, Disable.class, Enable.class, Suspend.class, Shutdown.class,
-            WaitClose.class, UserlistCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
+            WaitClose.class, UserlistCommand.class, ConfigCommand.class, Stop.class, Completion.class,
+            CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  poolctl start -c /etc/pgbouncer/pgbouncer.ini"})
 public final class Poolctl {
 

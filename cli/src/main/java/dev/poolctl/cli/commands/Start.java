@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped by a signal", "1:could not start (port in use, pidfile...)", "2:usage error",
             "3:invalid configuration"},
-        footer = {"", "Examples:", "  poolctl start -c pgbouncer.ini", "  poolctl start pgbouncer.ini   (PgBouncer's form)"})
+        footer = {"", "Examples:", "  poolctl start -c pgbouncer.ini", "  poolctl start pgbouncer.ini   (PgBouncer's form)",
+            "  poolctl start -d -c pgbouncer.ini   (background; stop it with: poolctl stop -c pgbouncer.ini)"})
 public final class Start implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -42,12 +43,20 @@ public final class Start implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "more log detail; repeat for more")
     boolean[] verbose = new boolean[0];
 
+    @Option(names = {"-d", "--daemon"},
+            description = "run in the background (needs pidfile and logfile in the config, as PgBouncer); returns "
+                    + "once the pooler accepts connections, or exits non-zero with the reason")
+    boolean daemon;
+
     @Override
     public Integer call() throws InterruptedException {
         Path file = config != null ? config : positional;
         if (file == null) {
             spec.commandLine().getErr().println("poolctl start: no config file given (use -c FILE)");
             return ExitCodes.USAGE;
+        }
+        if (daemon) {
+            return Daemonizer.detach(file, verbose.length, spec.commandLine().getOut(), spec.commandLine().getErr());
         }
         PoolerDaemon daemon;
         try {

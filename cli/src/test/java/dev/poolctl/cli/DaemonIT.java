@@ -1,0 +1,87 @@
+package dev.poolctl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code poolctl start -d} and {@code poolctl stop} through the shaded jar, as an operator runs them. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class DaemonIT {
+    @TempDir
+    Path dir;
+    private Path pidfile;
+
+    private record Run(int code, String out, String err) {}
+
+    private Run poolctl(String... args) throws Exception {
+        Path jar = Path.of("target", "poolctl.jar").toAbsolutePath();
+        Path out = dir.resolve("out.txt");
+        Path err = dir.resolve("err.txt");
+        List<String> cmd = new java.util.ArrayList<>(List.of("java", "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "poolctl " + String.join(" ", args) + " finished");
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    private Path ini(boolean withLogfile) throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        pidfile = dir.resolve("pooler.pid");
+        Path ini = dir.resolve("pgbouncer.ini");
+        Files.writeString(ini, String.join("\n", "[databases]", "db = host=127.0.0.1 port=1 dbname=db", "[pgbouncer]",
+                "listen_addr = 127.0.0.1", "listen_port = " + port, "unix_socket_dir = " + dir, "auth_type = trust",
+                "pidfile = " + pidfile, withLogfile ? "logfile = " + dir.resolve("pooler.log") : "", ""));
+        return ini;
+    }
+
+    @AfterEach
+    void killLeftover() throws IOException {
+        if (pidfile != null && Files.exists(pidfile)) {
+            ProcessHandle.of(Long.parseLong(Files.readString(pidfile).trim())).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
+    void startInTheBackgroundThenStop() throws Exception {
+        Path ini = ini(true);
+        Run started = poolctl("start", "-d", "-c", ini.toString());
+        assertEquals(0, started.code(), started.err());
+        String pid = Files.readString(pidfile).trim();
+        assertTrue(started.out().contains("pid " + pid), started.out());
+        assertTrue(ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false));
+
+        Run again = poolctl("start", "-d", "-c", ini.toString());
+        assertEquals(1, again.code());
+        assertTrue(again.err().contains("another instance running"), again.err());
+
+        Run stopped = poolctl("stop", "--wait", "-c", ini.toString());
+        assertEquals(0, stopped.code(), stopped.err());
+        assertFalse(ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false));
+        assertFalse(Files.exists(pidfile), "the daemon removed its pidfile");
+
+        Run notRunning = poolctl("stop", "-c", ini.toString());
+        assertEquals(3, notRunning.code());
+    }
+
+    @Test
+    void daemonNeedsALogfile() throws Exception {
+        Run r = poolctl("start", "-d", "-c", ini(false).toString());
+        assertEquals(3, r.code());
+        assertTrue(r.err().contains("daemon needs logfile configured"), r.err());
+    }
+}
