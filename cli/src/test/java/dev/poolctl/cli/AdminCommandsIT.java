@@ -92,6 +92,30 @@ class AdminCommandsIT {
                 .filter(r -> db.equals(r.get("name"))).findFirst().orElseThrow();
     }
 
+    // ------------------------------------------------------------------ reload --dry-run
+
+    @Test
+    void reloadDryRunNamesChangesAndRestartKeysAndAppliesNothing(@TempDir Path dir) throws Exception {
+        String ini = Files.readString(pooler.ini());
+        String port = Integer.toString(pooler.port());
+        Path edited = dir.resolve("edited.ini");
+        Files.writeString(edited, ini
+                .replace("[databases]\n", "[databases]\nextra = host=127.0.0.1 port=" + pg.port() + " dbname=testdb\n")
+                .replace("[pgbouncer]\n", "[pgbouncer]\ndefault_pool_size = 7\n")
+                .replace("listen_port = " + port, "listen_port = 1"));
+        Cli r = ok("reload", "--dry-run", "-c", edited.toString());
+        assertTrue(r.out().contains("default_pool_size: '20' -> '7'"), r.out());
+        assertTrue(r.out().contains("listen_port: '" + port + "' -> '1'   (needs a restart"), r.out());
+        assertTrue(r.out().contains("+ database extra"), r.out());
+        assertTrue(r.out().contains("3 change(s)"), r.out());
+        Object applied = json(ok("show", "config", "--format", "json").out()).stream()
+                .filter(row -> "default_pool_size".equals(row.get("key"))).findFirst().orElseThrow().get("value");
+        assertEquals("20", String.valueOf(applied), "a dry run applies nothing");
+
+        Cli noFile = admin("reload", "--dry-run");
+        assertEquals(2, noFile.code(), noFile.describe("reload", "--dry-run"));
+    }
+
     // ------------------------------------------------------------------ show
 
     @Test

@@ -1,15 +1,116 @@
 package dev.poolctl.cli.commands;
 
+import dev.poolctl.cli.ExitCodes;
+import dev.poolctl.cli.admin.AdminClient;
+import dev.poolctl.cli.admin.AdminException;
+import dev.poolctl.pooler.config.ConfigException;
+import dev.poolctl.pooler.config.DatabaseConfig;
+import dev.poolctl.pooler.config.IniLoader;
+import dev.poolctl.pooler.config.PoolerConfig;
+import dev.poolctl.pooler.config.Setting;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code poolctl reload}: the console's RELOAD. */
+/** {@code poolctl reload}: the console's RELOAD, or with --dry-run what it would change. */
 @Command(
         name = "reload",
-        description = {"Re-read the config file and auth_file (the console's RELOAD)."},
-        footer = {"", "Examples:", "  poolctl reload -c /etc/pgbouncer/pgbouncer.ini", "  poolctl reload -h /var/run/postgresql -U pgbouncer"})
+        description = {"Re-read the config file and auth_file (the console's RELOAD).",
+            "--dry-run compares the -c file with the running pooler's SHOW CONFIG and SHOW DATABASES instead,",
+            "and names the keys that need a restart; nothing is applied."},
+        footer = {"", "Examples:", "  poolctl reload -c /etc/pgbouncer/pgbouncer.ini",
+            "  poolctl reload --dry-run -c /etc/pgbouncer/pgbouncer.ini",
+            "  poolctl reload -h /var/run/postgresql -U pgbouncer"})
 public final class Reload extends ConsoleCommand {
+    @Option(names = "--dry-run", description = "show what RELOAD would change (needs -c FILE), apply nothing")
+    boolean dryRun;
+
     @Override
     protected String sql() {
         return "RELOAD";
+    }
+
+    @Override
+    protected String validate() {
+        return dryRun && connection.configFile() == null
+                ? "--dry-run needs -c FILE: the file the pooler would re-read" : null;
+    }
+
+    @Override
+    protected int run(AdminClient client) throws IOException, AdminException {
+        if (!dryRun) {
+            return super.run(client);
+        }
+        PoolerConfig next;
+        try {
+            next = IniLoader.load(connection.configFile()).config();
+        } catch (ConfigException e) {
+            err().println("poolctl reload: RELOAD would fail: " + e.getMessage());
+            return ExitCodes.ERROR;
+        }
+        int changes = settingChanges(client.query("SHOW CONFIG"), next) + databaseChanges(client.query("SHOW DATABASES"), next);
+        out().println(changes == 0 ? "no changes" : changes + " change(s)");
+        return ExitCodes.OK;
+    }
+
+    private int settingChanges(AdminClient.Result config, PoolerConfig next) {
+        int key = config.columns().indexOf("key");
+        int value = config.columns().indexOf("value");
+        int changeable = config.columns().indexOf("changeable");
+        int changes = 0;
+        for (List<String> row : config.rows()) {
+            Optional<Setting> setting = Setting.fromKey(row.get(key));
+            if (setting.isEmpty()) {
+                continue;
+            }
+            String running = Objects.toString(row.get(value), "");
+            String wanted = Objects.toString(next.general().raw(setting.get()), "");
+            if (!running.equals(wanted)) {
+                boolean restart = "no".equals(row.get(changeable));
+                out().println("  " + setting.get().key() + ": '" + running + "' -> '" + wanted + "'"
+                        + (restart ? "   (needs a restart; RELOAD keeps '" + running + "')" : ""));
+                changes++;
+            }
+        }
+        return changes;
+    }
+
+    private int databaseChanges(AdminClient.Result databases, PoolerConfig next) {
+        int name = databases.columns().indexOf("name");
+        int host = databases.columns().indexOf("host");
+        int port = databases.columns().indexOf("port");
+        int dbname = databases.columns().indexOf("database");
+        Map<String, List<String>> running = new LinkedHashMap<>();
+        for (List<String> row : databases.rows()) {
+            if (!"pgbouncer".equals(row.get(name))) {
+                running.put(row.get(name), row);
+            }
+        }
+        int changes = 0;
+        for (DatabaseConfig db : next.databases().values()) {
+            List<String> row = running.remove(db.name());
+            String target = String.join(",", db.hosts()) + ":" + db.port() + "/" + db.targetDbname();
+            if (row == null) {
+                out().println("  + database " + db.name() + " (" + target + ")");
+                changes++;
+            } else {
+                String was = Objects.toString(row.get(host), "") + ":" + row.get(port) + "/" + row.get(dbname);
+                if (!was.equals(target)) {
+                    out().println("  ~ database " + db.name() + ": " + was + " -> " + target
+                            + "   (its servers are replaced as they are released)");
+                    changes++;
+                }
+            }
+        }
+        for (String gone : running.keySet()) {
+            out().println("  - database " + gone);
+            changes++;
+        }
+        return changes;
     }
 }

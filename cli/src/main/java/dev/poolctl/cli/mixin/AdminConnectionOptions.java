@@ -41,6 +41,11 @@ public final class AdminConnectionOptions {
             description = "pgbouncer.ini to take the address and admin user from")
     Path config;
 
+    /** The -c file, or null: {@code reload --dry-run} compares it with the running settings. */
+    public Path configFile() {
+        return config;
+    }
+
     @Option(names = "--passfile", paramLabel = "FILE",
             description = "password file in .pgpass format (default: PGPASSWORD, then PGPASSFILE or ~/.pgpass)")
     Path passfile;
