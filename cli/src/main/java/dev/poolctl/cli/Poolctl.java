@@ -1,6 +1,7 @@
 package dev.poolctl.cli;
 
 import dev.poolctl.cli.commands.ConfigCommand;
+import dev.poolctl.cli.commands.Console;
 import dev.poolctl.cli.commands.Disable;
 import dev.poolctl.cli.commands.Enable;
 import dev.poolctl.cli.commands.Kill;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Command;
         description = "A PgBouncer-compatible PostgreSQL connection pooler and its operator tools.",
         subcommands = {Start.class, Status.class, Show.class, Reload.class, Pause.class, Resume.class, Kill.class,
             KillClient.class, Reconnect.class, Disable.class, Enable.class, Suspend.class, Shutdown.class,
-            WaitClose.class, UserlistCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
+            WaitClose.class, Console.class, UserlistCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  poolctl start -c /etc/pgbouncer/pgbouncer.ini"})
 public final class Poolctl {
 
