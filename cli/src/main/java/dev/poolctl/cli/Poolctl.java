@@ -2,6 +2,7 @@ package dev.poolctl.cli;
 
 import dev.poolctl.cli.commands.Completion;
 import dev.poolctl.cli.commands.ConfigCommand;
+import dev.poolctl.cli.commands.Console;
 import dev.poolctl.cli.commands.Disable;
 import dev.poolctl.cli.commands.Enable;
 import dev.poolctl.cli.commands.Kill;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Command;
         description = "A PgBouncer-compatible PostgreSQL connection pooler and its operator tools.",
         subcommands = {Start.class, Status.class, Show.class, Reload.class, Pause.class, Resume.class, Kill.class,
             KillClient.class, Reconnect.class, Disable.class, Enable.class, Suspend.class, Shutdown.class,
-            WaitClose.class, UserlistCommand.class, ConfigCommand.class, Stop.class, Completion.class,
+            WaitClose.class, Console.class, UserlistCommand.class, ConfigCommand.class, Stop.class, Completion.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  poolctl start -c /etc/pgbouncer/pgbouncer.ini"})
 public final class Poolctl {
