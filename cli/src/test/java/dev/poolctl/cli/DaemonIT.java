@@ -79,6 +79,19 @@ class DaemonIT {
     }
 
     @Test
+    void pidfileFromTheCommandLineOverridesTheIni() throws Exception {
+        Path ini = ini(true);
+        Path own = dir.resolve("own.pid");
+        Run started = poolctl("start", "-d", "--pidfile", own.toString(), "-c", ini.toString());
+        assertEquals(0, started.code(), started.err());
+        assertTrue(Files.exists(own), "--pidfile written");
+        assertFalse(Files.exists(pidfile), "the ini's pidfile is not used");
+        pidfile = own; // for the cleanup
+        Run stopped = poolctl("stop", "--wait", "--pidfile", own.toString(), "-c", ini.toString());
+        assertEquals(0, stopped.code(), stopped.err());
+    }
+
+    @Test
     void daemonNeedsALogfile() throws Exception {
         Run r = poolctl("start", "-d", "-c", ini(false).toString());
         assertEquals(3, r.code());

@@ -49,6 +49,8 @@ public final class PoolerDaemon implements AutoCloseable {
     private final ScheduledFuture<?> janitor;
     private final Path pidfile;
     private volatile ShutdownMode shutdownMode;
+    /** {@code start --pidfile}: kept across reloads, which re-read the ini. */
+    private volatile Path pidfileOverride;
 
     private PoolerDaemon(Path configFile, PoolerConfig config, Userlist userlist, PoolerLog log) throws IOException, InterruptedException {
         this.configFile = configFile;
@@ -101,21 +103,33 @@ public final class PoolerDaemon implements AutoCloseable {
 
     /** Loads {@code configFile} and starts serving; throws with a message naming what is wrong. */
     public static PoolerDaemon start(Path configFile, boolean quiet, int verbose) throws ConfigException, IOException, InterruptedException {
+        return start(configFile, quiet, verbose, null);
+    }
+
+    /** As {@link #start(Path, boolean, int)}, with the pidfile given on the command line instead of the ini's. */
+    public static PoolerDaemon start(Path configFile, boolean quiet, int verbose, Path pidfileOverride)
+            throws ConfigException, IOException, InterruptedException {
         PoolerLog log = new PoolerLog(!quiet, verbose);
-        Loaded loaded = load(configFile, log);
+        Loaded loaded = load(configFile, log, pidfileOverride);
         GeneralSettings g = loaded.config().general();
         if (g.logfile() != null && !g.logfile().isEmpty()) {
             log.logfile(Path.of(g.logfile()));
         }
-        return new PoolerDaemon(configFile, loaded.config(), loaded.userlist(), log);
+        PoolerDaemon daemon = new PoolerDaemon(configFile, loaded.config(), loaded.userlist(), log);
+        daemon.pidfileOverride = pidfileOverride;
+        return daemon;
     }
 
     private record Loaded(PoolerConfig config, Userlist userlist) {}
 
-    private static Loaded load(Path configFile, PoolerLog log) throws ConfigException, IOException {
+    private static Loaded load(Path configFile, PoolerLog log, Path pidfileOverride) throws ConfigException, IOException {
         IniLoader.LoadResult result = IniLoader.load(configFile);
         result.warnings().forEach(log::warning);
         PoolerConfig config = result.config();
+        if (pidfileOverride != null) {
+            config = new PoolerConfig(config.file(), config.general().with(Setting.PIDFILE, pidfileOverride.toString()),
+                    config.databases(), config.users());
+        }
         checkSupported(configFile, config);
         warnNotApplied(config, log);
         Userlist userlist = loadUserlist(configFile, config);
@@ -229,13 +243,13 @@ public final class PoolerDaemon implements AutoCloseable {
     /** Re-reads the ini and auth_file; a broken file leaves the running config untouched. */
     public void reload() throws ConfigException, IOException {
         log.log("got SIGHUP, re-reading config");
-        Loaded loaded = load(configFile, log);
+        Loaded loaded = load(configFile, log, pidfileOverride);
         loop.execute(() -> manager.apply(loaded.config(), loaded.userlist()));
     }
 
     /** RELOAD from the console, already on the loop: applies at once so the answer reflects the new config. */
     private void reloadNow() throws ConfigException, IOException {
-        Loaded loaded = load(configFile, log);
+        Loaded loaded = load(configFile, log, pidfileOverride);
         manager.apply(loaded.config(), loaded.userlist());
     }
 

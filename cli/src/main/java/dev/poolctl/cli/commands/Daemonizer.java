@@ -25,13 +25,17 @@ final class Daemonizer {
 
     private static final long READY_TIMEOUT_MILLIS = 30_000;
 
-    static int detach(Path config, int verbose, PrintWriter out, PrintWriter err) throws InterruptedException {
+    static int detach(Path config, Path pidfileOverride, int verbose, PrintWriter out, PrintWriter err)
+            throws InterruptedException {
         GeneralSettings g;
         try {
             g = IniLoader.load(config).config().general();
         } catch (ConfigException e) {
             err.println("poolctl start: invalid config: " + e.getMessage());
             return ExitCodes.CONFIG;
+        }
+        if (pidfileOverride != null) {
+            g = g.with(dev.poolctl.pooler.config.Setting.PIDFILE, pidfileOverride.toAbsolutePath().toString());
         }
         // PgBouncer's rules for -d: without a pidfile nobody can stop it, without a logfile nobody can read it.
         if (g.pidfile() == null || g.pidfile().isEmpty()) {
@@ -55,6 +59,9 @@ final class Daemonizer {
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.poolctl.cli.Poolctl",
                 "start", "-q", "-c", config.toAbsolutePath().toString()));
+        if (pidfileOverride != null) {
+            cmd.addAll(List.of("--pidfile", pidfileOverride.toAbsolutePath().toString()));
+        }
         for (int i = 0; i < verbose; i++) {
             cmd.add("-v");
         }

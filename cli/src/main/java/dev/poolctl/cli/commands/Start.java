@@ -43,6 +43,9 @@ public final class Start implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "more log detail; repeat for more")
     boolean[] verbose = new boolean[0];
 
+    @Option(names = "--pidfile", paramLabel = "FILE", description = "write the pid here instead of the ini's pidfile")
+    Path pidfile;
+
     @Option(names = {"-d", "--daemon"},
             description = "run in the background (needs pidfile and logfile in the config, as PgBouncer); returns "
                     + "once the pooler accepts connections, or exits non-zero with the reason")
@@ -56,11 +59,11 @@ public final class Start implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         if (daemon) {
-            return Daemonizer.detach(file, verbose.length, spec.commandLine().getOut(), spec.commandLine().getErr());
+            return Daemonizer.detach(file, pidfile, verbose.length, spec.commandLine().getOut(), spec.commandLine().getErr());
         }
         PoolerDaemon daemon;
         try {
-            daemon = PoolerDaemon.start(file, quiet, verbose.length);
+            daemon = PoolerDaemon.start(file, quiet, verbose.length, pidfile);
         } catch (ConfigException e) {
             spec.commandLine().getErr().println("poolctl start: invalid config: " + e.getMessage());
             return ExitCodes.CONFIG;

@@ -34,6 +34,9 @@ public final class Stop implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = "the pooler's pgbouncer.ini")
     Path config;
 
+    @Option(names = "--pidfile", paramLabel = "FILE", description = "the pidfile given to 'start --pidfile'")
+    Path pidfileOverride;
+
     @Option(names = "--wait", description = "wait until the process has exited (at most --timeout seconds)")
     boolean waitForExit;
 
@@ -53,13 +56,14 @@ public final class Stop implements Callable<Integer> {
             err.println("poolctl stop: invalid config: " + e.getMessage());
             return ExitCodes.USAGE;
         }
-        if (g.pidfile() == null || g.pidfile().isEmpty()) {
+        String pidfile = pidfileOverride != null ? pidfileOverride.toString() : g.pidfile();
+        if (pidfile == null || pidfile.isEmpty()) {
             err.println("poolctl stop: " + config + " sets no pidfile: stop the pooler with 'poolctl shutdown' instead");
             return ExitCodes.USAGE;
         }
-        Optional<ProcessHandle> process = running(Path.of(g.pidfile()));
+        Optional<ProcessHandle> process = running(Path.of(pidfile));
         if (process.isEmpty()) {
-            err.println("poolctl stop: not running (no live process in " + g.pidfile() + ")");
+            err.println("poolctl stop: not running (no live process in " + pidfile + ")");
             return 3;
         }
         long pid = process.get().pid();
