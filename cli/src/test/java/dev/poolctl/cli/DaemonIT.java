@@ -94,7 +94,7 @@ class DaemonIT {
     @Test
     void daemonNeedsALogfile() throws Exception {
         Run r = poolctl("start", "-d", "-c", ini(false).toString());
-        assertEquals(3, r.code());
+        assertEquals(2, r.code());
         assertTrue(r.err().contains("daemon needs logfile configured"), r.err());
     }
 }

@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
             "TERM waits for clients to leave, then exits; a second INT or TERM exits at once."
         },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped by a signal", "1:could not start (port in use, pidfile...)", "2:usage error",
-            "3:invalid configuration"},
+        exitCodeList = {"0:stopped by a signal (with -d: started)", "1:could not start (port in use, pidfile...)",
+            "2:usage error or invalid configuration"},
         footer = {"", "Examples:", "  poolctl start -c pgbouncer.ini", "  poolctl start pgbouncer.ini   (PgBouncer's form)",
             "  poolctl start -d -c pgbouncer.ini   (background; stop it with: poolctl stop -c pgbouncer.ini)"})
 public final class Start implements Callable<Integer> {
