@@ -8,17 +8,17 @@ import picocli.CommandLine.Parameters;
         name = "disable",
         description = {"Refuse new client connections to a database (existing ones go on)."},
         footer = {"", "Examples:", "  poolctl disable appdb"})
-public final class Disable extends ConsoleCommand {
+public final class Disable extends ArgumentCommand {
     @Parameters(index = "0", paramLabel = "DB", description = "the database")
     String db;
 
     @Override
-    protected String validate() {
-        return checkWord("database", db);
+    protected String verb() {
+        return "DISABLE";
     }
 
     @Override
-    protected String sql() {
-        return withArg("DISABLE", db);
+    protected String argument() {
+        return db;
     }
 }

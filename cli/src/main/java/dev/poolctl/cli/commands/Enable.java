@@ -8,17 +8,17 @@ import picocli.CommandLine.Parameters;
         name = "enable",
         description = {"Accept new client connections to a database again, after disable."},
         footer = {"", "Examples:", "  poolctl enable appdb"})
-public final class Enable extends ConsoleCommand {
+public final class Enable extends ArgumentCommand {
     @Parameters(index = "0", paramLabel = "DB", description = "the database")
     String db;
 
     @Override
-    protected String validate() {
-        return checkWord("database", db);
+    protected String verb() {
+        return "ENABLE";
     }
 
     @Override
-    protected String sql() {
-        return withArg("ENABLE", db);
+    protected String argument() {
+        return db;
     }
 }

@@ -8,17 +8,17 @@ import picocli.CommandLine.Parameters;
         name = "kill",
         description = {"Drop every client and server connection of a database and pause it (resume undoes it)."},
         footer = {"", "Examples:", "  poolctl kill appdb && poolctl resume appdb"})
-public final class Kill extends ConsoleCommand {
+public final class Kill extends ArgumentCommand {
     @Parameters(index = "0", paramLabel = "DB", description = "the database")
     String db;
 
     @Override
-    protected String validate() {
-        return checkWord("database", db);
+    protected String verb() {
+        return "KILL";
     }
 
     @Override
-    protected String sql() {
-        return withArg("KILL", db);
+    protected String argument() {
+        return db;
     }
 }

@@ -8,17 +8,22 @@ import picocli.CommandLine.Parameters;
         name = "kill-client",
         description = {"Close one client connection (its id is the id column of 'poolctl show clients')."},
         footer = {"", "Examples:", "  poolctl kill-client 17"})
-public final class KillClient extends ConsoleCommand {
+public final class KillClient extends ArgumentCommand {
     @Parameters(index = "0", paramLabel = "ID", description = "the client's id (id column of show clients)")
     String id;
 
     @Override
-    protected String validate() {
-        return checkWord("client id", id);
+    protected String verb() {
+        return "KILL_CLIENT";
     }
 
     @Override
-    protected String sql() {
-        return withArg("KILL_CLIENT", id);
+    protected String argument() {
+        return id;
+    }
+
+    @Override
+    protected String argumentName() {
+        return "client id";
     }
 }

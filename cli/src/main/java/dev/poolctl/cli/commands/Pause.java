@@ -9,17 +9,17 @@ import picocli.CommandLine.Parameters;
         description = {"Pause all databases, or one: wait until every server is released, then close them.",
             "Returns when the pause is complete (RESUME undoes it)."},
         footer = {"", "Examples:", "  poolctl pause", "  poolctl pause appdb --timeout 60"})
-public final class Pause extends ConsoleCommand {
+public final class Pause extends ArgumentCommand {
     @Parameters(arity = "0..1", paramLabel = "DB", description = "only this database (default: all)")
     String db;
 
     @Override
-    protected String validate() {
-        return checkWord("database", db);
+    protected String verb() {
+        return "PAUSE";
     }
 
     @Override
-    protected String sql() {
-        return withArg("PAUSE", db);
+    protected String argument() {
+        return db;
     }
 }

@@ -8,17 +8,17 @@ import picocli.CommandLine.Parameters;
         name = "reconnect",
         description = {"Close server connections once released, so new ones are opened (after a failover)."},
         footer = {"", "Examples:", "  poolctl reconnect", "  poolctl reconnect appdb"})
-public final class Reconnect extends ConsoleCommand {
+public final class Reconnect extends ArgumentCommand {
     @Parameters(arity = "0..1", paramLabel = "DB", description = "only this database (default: all)")
     String db;
 
     @Override
-    protected String validate() {
-        return checkWord("database", db);
+    protected String verb() {
+        return "RECONNECT";
     }
 
     @Override
-    protected String sql() {
-        return withArg("RECONNECT", db);
+    protected String argument() {
+        return db;
     }
 }

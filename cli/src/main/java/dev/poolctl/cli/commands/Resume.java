@@ -8,17 +8,17 @@ import picocli.CommandLine.Parameters;
         name = "resume",
         description = {"Resume after pause, kill or suspend (the console's RESUME)."},
         footer = {"", "Examples:", "  poolctl resume", "  poolctl resume appdb"})
-public final class Resume extends ConsoleCommand {
+public final class Resume extends ArgumentCommand {
     @Parameters(arity = "0..1", paramLabel = "DB", description = "only this database (default: all)")
     String db;
 
     @Override
-    protected String validate() {
-        return checkWord("database", db);
+    protected String verb() {
+        return "RESUME";
     }
 
     @Override
-    protected String sql() {
-        return withArg("RESUME", db);
+    protected String argument() {
+        return db;
     }
 }

@@ -8,17 +8,17 @@ import picocli.CommandLine.Parameters;
         name = "wait-close",
         description = {"Wait until the servers of all databases, or one, closed after reconnect or reload."},
         footer = {"", "Examples:", "  poolctl reconnect appdb && poolctl wait-close appdb"})
-public final class WaitClose extends ConsoleCommand {
+public final class WaitClose extends ArgumentCommand {
     @Parameters(arity = "0..1", paramLabel = "DB", description = "only this database (default: all)")
     String db;
 
     @Override
-    protected String validate() {
-        return checkWord("database", db);
+    protected String verb() {
+        return "WAIT_CLOSE";
     }
 
     @Override
-    protected String sql() {
-        return withArg("WAIT_CLOSE", db);
+    protected String argument() {
+        return db;
     }
 }
