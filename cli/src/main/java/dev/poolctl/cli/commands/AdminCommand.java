@@ -1,10 +1,10 @@
 package dev.poolctl.cli.commands;
 
 import dev.poolctl.cli.ExitCodes;
-import dev.poolctl.cli.admin.AdminClient;
-import dev.poolctl.cli.admin.AdminException;
-import dev.poolctl.cli.admin.ConnectFailedException;
-import dev.poolctl.cli.admin.PasswordRequiredException;
+import dev.poolctl.client.AdminClient;
+import dev.poolctl.client.AdminException;
+import dev.poolctl.client.ConnectFailedException;
+import dev.poolctl.client.PasswordRequiredException;
 import dev.poolctl.cli.mixin.AdminConnectionOptions;
 import java.io.EOFException;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package dev.poolctl.cli.commands;
 
 import dev.poolctl.cli.ExitCodes;
 import dev.poolctl.cli.Poolctl;
-import dev.poolctl.cli.admin.AdminClient;
+import dev.poolctl.client.AdminClient;
 import dev.poolctl.cli.console.AdminConsole;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.poolctl.cli.commands;
 
 import dev.poolctl.cli.ExitCodes;
-import dev.poolctl.cli.admin.AdminClient;
-import dev.poolctl.cli.admin.AdminException;
+import dev.poolctl.client.AdminClient;
+import dev.poolctl.client.AdminException;
 import dev.poolctl.pooler.config.ConfigException;
 import dev.poolctl.pooler.config.DatabaseConfig;
 import dev.poolctl.pooler.config.IniLoader;

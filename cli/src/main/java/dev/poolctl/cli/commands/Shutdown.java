@@ -1,8 +1,8 @@
 package dev.poolctl.cli.commands;
 
 import dev.poolctl.cli.ExitCodes;
-import dev.poolctl.cli.admin.AdminClient;
-import dev.poolctl.cli.admin.AdminException;
+import dev.poolctl.client.AdminClient;
+import dev.poolctl.client.AdminException;
 import java.io.EOFException;
 import java.io.IOException;
 import picocli.CommandLine.ArgGroup;

@@ -1,7 +1,7 @@
 package dev.poolctl.cli.console;
 
-import dev.poolctl.cli.admin.AdminClient;
-import dev.poolctl.cli.admin.AdminException;
+import dev.poolctl.client.AdminClient;
+import dev.poolctl.client.AdminException;
 import dev.poolctl.cli.output.ResultFormatter;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.poolctl.cli.mixin;
 
-import dev.poolctl.cli.admin.AdminClient;
-import dev.poolctl.cli.admin.PgPass;
+import dev.poolctl.client.AdminClient;
+import dev.poolctl.client.PgPass;
 import dev.poolctl.pooler.config.ConfigException;
 import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.config.IniLoader;

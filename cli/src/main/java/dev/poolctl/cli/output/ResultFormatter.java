@@ -1,6 +1,6 @@
 package dev.poolctl.cli.output;
 
-import dev.poolctl.cli.admin.AdminClient.Result;
+import dev.poolctl.client.AdminClient.Result;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Set;

@@ -3,7 +3,7 @@ package dev.poolctl.cli.mixin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.poolctl.cli.admin.AdminClient;
+import dev.poolctl.client.AdminClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.poolctl.cli.admin.AdminClient.Result;
+import dev.poolctl.client.AdminClient.Result;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.poolctl.cli.admin;
+package dev.poolctl.client;
 
 import java.io.IOException;
 

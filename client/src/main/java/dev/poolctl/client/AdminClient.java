@@ -1,4 +1,4 @@
-package dev.poolctl.cli.admin;
+package dev.poolctl.client;
 
 import dev.poolctl.pooler.auth.Md5Password;
 import dev.poolctl.pooler.auth.ScramClientExchange;

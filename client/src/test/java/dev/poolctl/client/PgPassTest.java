@@ -1,4 +1,4 @@
-package dev.poolctl.cli.admin;
+package dev.poolctl.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.poolctl.cli.admin;
+package dev.poolctl.client;
 
 /** The pooler answered with an ErrorResponse (at login or to a query): its SQLSTATE and message. */
 public final class AdminException extends Exception {
