@@ -17,6 +17,7 @@ import dev.poolctl.cli.commands.Start;
 import dev.poolctl.cli.commands.Stop;
 import dev.poolctl.cli.commands.Status;
 import dev.poolctl.cli.commands.Suspend;
+import dev.poolctl.cli.commands.Top;
 import dev.poolctl.cli.commands.UserlistCommand;
 import dev.poolctl.cli.commands.WaitClose;
 import dev.poolctl.pooler.Version;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Command;
         description = "A PgBouncer-compatible PostgreSQL connection pooler and its operator tools.",
         subcommands = {Start.class, Status.class, Show.class, Reload.class, Pause.class, Resume.class, Kill.class,
             KillClient.class, Reconnect.class, Disable.class, Enable.class, Suspend.class, Shutdown.class,
-            WaitClose.class, Console.class, UserlistCommand.class, ConfigCommand.class, Stop.class, Completion.class,
+            WaitClose.class, Console.class, Top.class, UserlistCommand.class, ConfigCommand.class, Stop.class, Completion.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  poolctl start -c /etc/pgbouncer/pgbouncer.ini"})
 public final class Poolctl {

@@ -38,6 +38,9 @@ public abstract class AdminCommand implements Callable<Integer> {
     @Option(names = {"-?", "--help"}, usageHelp = true, description = "show this help and exit")
     boolean help;
 
+    /** Where the command connected, with the password asked at most once; set before {@link #run}. */
+    protected AdminConnectionOptions.Resolved resolved;
+
     /** Runs the command on a logged-in client; returns the exit code. */
     protected abstract int run(AdminClient client) throws IOException, AdminException, InterruptedException;
 
@@ -71,11 +74,12 @@ public abstract class AdminCommand implements Callable<Integer> {
             }
             AdminConnectionOptions.Resolved r;
             try {
-                r = connection.resolve(err);
+                r = connection.resolve(err).rememberingPassword();
             } catch (AdminConnectionOptions.OptionsException e) {
                 err.println("poolctl: " + e.getMessage());
                 return ExitCodes.USAGE;
             }
+            resolved = r;
             try (AdminClient client = AdminClient.connect(r.target(), r.password(), r.connectTimeoutMillis(),
                     r.readTimeoutMillis(defaultTimeoutSeconds()))) {
                 return run(client);

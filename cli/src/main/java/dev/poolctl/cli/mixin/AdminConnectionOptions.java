@@ -75,6 +75,21 @@ public final class AdminConnectionOptions {
             int s = readTimeoutSeconds != null ? readTimeoutSeconds : commandDefaultSeconds;
             return Math.max(0, s) * 1000;
         }
+
+        /**
+         * The same, but the password is asked at most once and then reused: for commands that log in again later
+         * (poolctl top reconnecting), where a prompt would land in the middle of the screen.
+         */
+        public Resolved rememberingPassword() {
+            Map<String, String> asked = new java.util.HashMap<>();
+            Function<String, String> once = u -> {
+                if (!asked.containsKey(u)) {
+                    asked.put(u, password.apply(u));
+                }
+                return asked.get(u);
+            };
+            return new Resolved(target, once, connectTimeoutMillis, readTimeoutSeconds);
+        }
     }
 
     public Resolved resolve(PrintWriter err) throws OptionsException {

@@ -1,6 +1,7 @@
 package dev.poolctl.cli.output;
 
 import dev.poolctl.client.AdminClient.Result;
+import dev.poolctl.client.JsonText;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Set;
@@ -127,7 +128,7 @@ public final class ResultFormatter {
                 if (i > 0) {
                     sb.append(", ");
                 }
-                jsonString(sb, r.columns().get(i));
+                JsonText.append(sb, r.columns().get(i));
                 sb.append(": ");
                 String v = i < row.size() ? row.get(i) : null;
                 if (v == null) {
@@ -135,7 +136,7 @@ public final class ResultFormatter {
                 } else if (isNumeric(r, i) && isJsonNumber(v)) {
                     sb.append(v);
                 } else {
-                    jsonString(sb, v);
+                    JsonText.append(sb, v);
                 }
             }
             sb.append(ri < r.rows().size() - 1 ? "},\n" : "}\n");
@@ -154,29 +155,5 @@ public final class ResultFormatter {
         } catch (NumberFormatException e) {
             return false;
         }
-    }
-
-    static void jsonString(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
     }
 }

@@ -1,0 +1,181 @@
+package dev.poolctl.tui;
+
+import dev.poolctl.client.AdminException;
+import dev.poolctl.client.JsonText;
+import dev.poolctl.tui.model.Alert;
+import dev.poolctl.tui.model.AlertRules;
+import dev.poolctl.tui.model.DashboardModel;
+import dev.poolctl.tui.model.DatabaseRates;
+import dev.poolctl.tui.model.PoolRow;
+import dev.poolctl.tui.source.SnapshotSource;
+import dev.poolctl.tui.view.Format;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code poolctl top --once}: two snapshots one interval apart, so the rates are real, printed once as a table or
+ * JSON for scripts and CI. Same model as the screen, so both show the same numbers.
+ */
+public final class OnceReport {
+    /** Lower case, as the cli's --format values are typed. */
+    public enum OutputFormat {
+        table, json
+    }
+
+    private OnceReport() {}
+
+    /** Takes two snapshots {@code interval} apart. Waiting is the point here: rates need two samples. */
+    public static DashboardModel sample(SnapshotSource source, Duration interval, AlertRules rules, Clock clock)
+            throws IOException, AdminException, InterruptedException {
+        DashboardModel m = new DashboardModel(source.describe(), interval, rules, clock.instant());
+        m.apply(source.take(), clock.instant());
+        Thread.sleep(interval.toMillis());
+        m.apply(source.take(), clock.instant());
+        return m;
+    }
+
+    public static void print(PrintWriter out, DashboardModel m, OutputFormat format) {
+        if (format == OutputFormat.json) {
+            out.println(json(m));
+        } else {
+            table(out, m);
+        }
+        out.flush();
+    }
+
+    private static final String[] POOL_HEADERS = {"database", "user", "pool_mode", "cl_active", "cl_waiting",
+        "sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login", "maxwait", "pool_size", "saturation", "tps"};
+
+    static void table(PrintWriter out, DashboardModel m) {
+        out.println("target: " + m.target() + "  version: " + m.version() + "  interval: "
+                + Format.interval(m.interval()));
+        DatabaseRates t = m.totals();
+        long[] sums = sums(m.pools());
+        out.println("clients " + sums[0] + " (waiting " + sums[1] + ")  servers " + sums[2] + " (active " + sums[3]
+                + ")  tps " + Format.rate(t.tps()) + "  qps " + Format.rate(t.qps()) + "  avg wait "
+                + Format.micros(t.avgWaitMicros()) + "  in " + Format.bytesPerSecond(t.receivedPerSecond())
+                + "  out " + Format.bytesPerSecond(t.sentPerSecond()));
+        out.println();
+        List<String[]> rows = new ArrayList<>();
+        rows.add(POOL_HEADERS);
+        for (PoolRow p : m.pools()) {
+            rows.add(new String[] {p.database(), p.user(), p.poolMode(), Long.toString(p.clActive()),
+                Long.toString(p.clWaiting()), Long.toString(p.svActive()), Long.toString(p.svIdle()),
+                Long.toString(p.svUsed()), Long.toString(p.svTested()), Long.toString(p.svLogin()),
+                Format.seconds(p.maxwaitSeconds()), p.poolSize() < 0 ? Format.UNKNOWN : Integer.toString(p.poolSize()),
+                Double.isNaN(p.saturation()) ? Format.UNKNOWN : Math.round(p.saturation() * 100) + "%",
+                Format.rate(p.tps())});
+        }
+        aligned(out, rows);
+        out.println();
+        List<Alert> alerts = m.alerts().active();
+        out.println("alerts: " + (alerts.isEmpty() ? "none" : alerts.size()));
+        for (Alert a : alerts) {
+            out.println("  " + a.kind().label() + " " + a.subject() + ": " + a.detail());
+        }
+    }
+
+    private static long[] sums(List<PoolRow> pools) {
+        long[] s = new long[4];
+        for (PoolRow p : pools) {
+            s[0] += p.clActive() + p.clWaiting();
+            s[1] += p.clWaiting();
+            s[2] += p.servers();
+            s[3] += p.svActive();
+        }
+        return s;
+    }
+
+    private static void aligned(PrintWriter out, List<String[]> rows) {
+        int[] w = new int[rows.get(0).length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                w[i] = Math.max(w[i], r[i].length());
+            }
+        }
+        for (String[] r : rows) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                sb.append(i == 0 ? "" : "  ").append(Format.fit(r[i], w[i], i >= 3));
+            }
+            out.println(sb.toString().stripTrailing());
+        }
+    }
+
+    static String json(DashboardModel m) {
+        DatabaseRates t = m.totals();
+        long[] sums = sums(m.pools());
+        StringBuilder sb = new StringBuilder("{");
+        field(sb, "target", m.target()).append(',');
+        field(sb, "version", m.version()).append(',');
+        sb.append("\"interval_seconds\":").append(number(m.interval().toMillis() / 1000.0)).append(',');
+        sb.append("\"totals\":{\"clients\":").append(sums[0]).append(",\"cl_waiting\":").append(sums[1])
+                .append(",\"servers\":").append(sums[2]).append(",\"sv_active\":").append(sums[3]);
+        rates(sb, t);
+        sb.append("},\"pools\":[");
+        for (int i = 0; i < m.pools().size(); i++) {
+            PoolRow p = m.pools().get(i);
+            sb.append(i == 0 ? "{" : ",{");
+            field(sb, "database", p.database()).append(',');
+            field(sb, "user", p.user()).append(',');
+            field(sb, "pool_mode", p.poolMode());
+            sb.append(",\"cl_active\":").append(p.clActive()).append(",\"cl_waiting\":").append(p.clWaiting())
+                    .append(",\"sv_active\":").append(p.svActive()).append(",\"sv_idle\":").append(p.svIdle())
+                    .append(",\"sv_used\":").append(p.svUsed()).append(",\"sv_tested\":").append(p.svTested())
+                    .append(",\"sv_login\":").append(p.svLogin())
+                    .append(",\"maxwait_seconds\":").append(number(p.maxwaitSeconds()))
+                    .append(",\"pool_size\":").append(p.poolSize() < 0 ? "null" : Integer.toString(p.poolSize()))
+                    .append(",\"saturation\":").append(number(p.saturation()))
+                    .append(",\"tps\":").append(number(p.tps())).append('}');
+        }
+        sb.append("],\"databases\":[");
+        int i = 0;
+        for (DatabaseRates r : m.rates().values()) {
+            sb.append(i++ == 0 ? "{" : ",{");
+            field(sb, "database", r.database());
+            rates(sb, r);
+            sb.append(",\"counters_reset\":").append(r.reset()).append('}');
+        }
+        sb.append("],\"alerts\":[");
+        i = 0;
+        for (Alert a : m.alerts().active()) {
+            sb.append(i++ == 0 ? "{" : ",{");
+            field(sb, "kind", a.kind().name().toLowerCase(Locale.ROOT)).append(',');
+            field(sb, "subject", a.subject()).append(',');
+            field(sb, "since", a.since().toString()).append(',');
+            field(sb, "detail", a.detail()).append('}');
+        }
+        return sb.append("]}").toString();
+    }
+
+    private static void rates(StringBuilder sb, DatabaseRates r) {
+        sb.append(",\"tps\":").append(number(r.tps())).append(",\"qps\":").append(number(r.qps()))
+                .append(",\"received_per_second\":").append(number(r.receivedPerSecond()))
+                .append(",\"sent_per_second\":").append(number(r.sentPerSecond()))
+                .append(",\"avg_xact_us\":").append(number(r.avgXactMicros()))
+                .append(",\"avg_query_us\":").append(number(r.avgQueryMicros()))
+                .append(",\"avg_wait_us\":").append(number(r.avgWaitMicros()));
+    }
+
+    private static String number(double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return "null";
+        }
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v)
+                : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    private static StringBuilder field(StringBuilder sb, String name, String value) {
+        sb.append('"').append(name).append("\":");
+        if (value == null) {
+            return sb.append("null");
+        }
+        JsonText.append(sb, value);
+        return sb;
+    }
+}

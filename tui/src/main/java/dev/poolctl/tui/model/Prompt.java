@@ -1,0 +1,18 @@
+package dev.poolctl.tui.model;
+
+/** What the keyboard is talking to: the views, or a prompt drawn over them. */
+public sealed interface Prompt {
+    /** Keys go to the key bindings. */
+    record None() implements Prompt {}
+
+    /** Typing edits the filter of the current view; Enter keeps it, Esc clears it. */
+    record Filter(String text) implements Prompt {}
+
+    /** y runs {@code command}, anything else cancels. */
+    record Confirm(String command) implements Prompt {}
+
+    /** The key list; any key closes it. */
+    record Help() implements Prompt {}
+
+    Prompt NONE = new None();
+}
