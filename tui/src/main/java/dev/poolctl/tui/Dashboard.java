@@ -44,6 +44,7 @@ public final class Dashboard {
 
     /** With no news the screen still redraws this often, so "for 12s" and "next try in" move. */
     private static final long TICK_MILLIS = 1000;
+    private static final long INPUT_POLL_MILLIS = 20;
 
     private final Screen screen;
     private final SnapshotSource source;
@@ -128,19 +129,25 @@ public final class Dashboard {
         return t;
     }
 
+    /**
+     * Polls rather than blocks: a blocking read holds some terminals' lock (Lanterna's virtual terminal) and would
+     * stall every redraw. 20 ms between polls is below what a typist notices.
+     */
     private void readKeys() {
         try {
             while (!Thread.currentThread().isInterrupted()) {
-                KeyStroke k = screen.readInput();
+                KeyStroke k = screen.pollInput();
                 if (k == null) {
-                    continue;
-                }
-                if (k.getKeyType() == KeyType.EOF) {
+                    Thread.sleep(INPUT_POLL_MILLIS);
+                } else if (k.getKeyType() == KeyType.EOF) {
                     post(new UiEvent.Quit());
                     return;
+                } else {
+                    post(new UiEvent.KeyPressed(k));
                 }
-                post(new UiEvent.KeyPressed(k));
             }
+        } catch (InterruptedException e) {
+            // run() is done with us.
         } catch (IOException | RuntimeException e) {
             post(new UiEvent.Quit());
         }

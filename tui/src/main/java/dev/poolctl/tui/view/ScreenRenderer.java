@@ -193,7 +193,7 @@ public final class ScreenRenderer {
         } else if (!m.message().isEmpty()) {
             text = m.message();
         } else {
-            text = hints();
+            text = hints(w);
         }
         g.setForegroundColor(colour);
         g.enableModifiers(SGR.REVERSE);
@@ -202,18 +202,18 @@ public final class ScreenRenderer {
         g.setForegroundColor(TextColor.ANSI.DEFAULT);
     }
 
-    /** The key hints of the status line, from the key bindings: {@code q quit  ? help  Tab views ...}. */
-    private String hints() {
-        StringBuilder sb = new StringBuilder();
+    /** The key hints of the status line, from the key bindings, as many whole ones as fit: {@code q quit  ...}. */
+    private String hints(int w) {
+        List<String> parts = new ArrayList<>();
+        if (!keys.bound(Action.PAUSE)) {
+            parts.add(Strings.READONLY);
+        }
         for (Action a : Action.values()) {
             if (!a.hint().isEmpty() && keys.bound(a)) {
-                sb.append(sb.length() == 0 ? "" : "  ").append(keys.keyOf(a)).append(' ').append(a.hint());
+                parts.add(keys.keyOf(a) + " " + a.hint());
             }
         }
-        if (!keys.bound(Action.PAUSE)) {
-            sb.append("  ").append(Strings.READONLY);
-        }
-        return sb.toString();
+        return join(parts, w);
     }
 
     /** The key list, in two columns when one does not fit the height (80x24 over SSH). */

@@ -1,0 +1,205 @@
+package dev.poolctl.tui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.googlecode.lanterna.TerminalSize;
+import com.googlecode.lanterna.input.KeyStroke;
+import com.googlecode.lanterna.input.KeyType;
+import com.googlecode.lanterna.screen.TerminalScreen;
+import com.googlecode.lanterna.terminal.virtual.DefaultVirtualTerminal;
+import dev.poolctl.client.AdminException;
+import dev.poolctl.tui.model.AlertRules;
+import dev.poolctl.tui.source.Snapshot;
+import dev.poolctl.tui.source.SnapshotSource;
+import dev.poolctl.tui.support.Recorded;
+import dev.poolctl.tui.support.Screens;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The whole loop (poller, keys, actions, redraws) on a virtual terminal, with recorded snapshots. */
+@Timeout(30)
+class DashboardTest {
+    final DefaultVirtualTerminal terminal = new DefaultVirtualTerminal(new TerminalSize(80, 24));
+    final List<String> commands = new CopyOnWriteArrayList<>();
+    final AtomicBoolean down = new AtomicBoolean();
+    Future<?> running;
+
+    /** Alternates the two recorded PgBouncer samples; refuses while {@link #down} is set. */
+    final SnapshotSource source = new SnapshotSource() {
+        int n;
+
+        @Override
+        public Snapshot take() throws IOException {
+            if (down.get()) {
+                throw new ConnectException("connection refused");
+            }
+            n++;
+            return Recorded.snapshot(n % 2 == 1 ? "pgbouncer-1.18-a" : "pgbouncer-1.18-b", n);
+        }
+
+        @Override
+        public String describe() {
+            return "recorded";
+        }
+
+        @Override
+        public void close() {}
+    };
+
+    void start(boolean readonly) throws IOException {
+        Dashboard d = new Dashboard(new TerminalScreen(terminal), source,
+                new Dashboard.Options(Duration.ofMillis(100), new AlertRules(Duration.ofSeconds(60), 0.8,
+                        Duration.ofSeconds(1)), readonly ? null : this::run),
+                Clock.system(ZoneOffset.UTC));
+        FutureTask<Void> task = new FutureTask<>(() -> {
+            d.run();
+            return null;
+        });
+        running = task;
+        Thread t = new Thread(task, "dashboard-under-test");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    String run(String command) throws AdminException {
+        commands.add(command);
+        if (command.startsWith("KILL")) {
+            throw new AdminException("42501", "admin access needed");
+        }
+        return command.split(" ")[0];
+    }
+
+    @AfterEach
+    void quit() throws Exception {
+        if (running != null && !running.isDone()) {
+            press('q');
+            running.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    void press(char c) {
+        terminal.addInput(new KeyStroke(c, false, false));
+    }
+
+    void press(KeyType type) {
+        terminal.addInput(new KeyStroke(type));
+    }
+
+    String awaitScreen(String what, Predicate<String> condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String screen = Screens.text(terminal);
+        while (!condition.test(screen)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what + "; screen:\n" + screen);
+            }
+            Thread.onSpinWait();
+            Thread.sleep(10);
+            screen = Screens.text(terminal);
+        }
+        return screen;
+    }
+
+    @Test
+    void pauseAsksFirstThenRunsOnTheSelectedDatabaseAndShowsTheAnswer() throws Exception {
+        start(false);
+        awaitScreen("pools", s -> s.contains("postgres     postgres"));
+        press(KeyType.ArrowDown);
+        press('p');
+        awaitScreen("the confirmation", s -> s.contains("PAUSE postgres ?"));
+        press('n');
+        awaitScreen("no dialog", s -> !s.contains("PAUSE postgres ?"));
+        assertTrue(commands.isEmpty(), "n cancels");
+        press('p');
+        awaitScreen("the confirmation", s -> s.contains("PAUSE postgres ?"));
+        press('y');
+        String screen = awaitScreen("the answer", s -> s.contains("PAUSE postgres: PAUSE"));
+        assertEquals(List.of("PAUSE postgres"), commands);
+        assertFalse(screen.contains("y = run it"));
+    }
+
+    @Test
+    void aRefusedActionShowsTheConsolesError() throws Exception {
+        start(false);
+        awaitScreen("pools", s -> s.contains("postgres     postgres"));
+        press('K');
+        press('y');
+        awaitScreen("the error", s -> s.contains("KILL pgbouncer failed: admin access needed (42501)"));
+    }
+
+    @Test
+    void readonlyRunsNoAction() throws Exception {
+        start(true);
+        awaitScreen("pools", s -> s.contains("postgres     postgres"));
+        press('p');
+        press('y');
+        press('2');
+        awaitScreen("the clients view", s -> s.contains("connect_time"));
+        assertTrue(commands.isEmpty());
+    }
+
+    @Test
+    void viewsFilterAndHelpFollowTheKeys() throws Exception {
+        start(false);
+        awaitScreen("pools", s -> s.contains("postgres     postgres"));
+        press('5');
+        awaitScreen("databases", s -> s.contains("pool_size") && s.contains("25533"));
+        press('/');
+        for (char c : "pgb".toCharArray()) {
+            press(c);
+        }
+        String filtered = awaitScreen("the filter", s -> s.contains("filter: pgb_"));
+        assertFalse(filtered.contains("25533"), "the postgres row is filtered out");
+        press(KeyType.Enter);
+        awaitScreen("the filter kept", s -> s.contains("filter 'pgb'") && !s.contains("filter: pgb_"));
+        press('?');
+        awaitScreen("help", s -> s.contains("keys (any key closes)"));
+        press('x');
+        awaitScreen("help closed", s -> !s.contains("keys (any key closes)"));
+        press(' ');
+        awaitScreen("frozen", s -> s.contains("FROZEN"));
+    }
+
+    @Test
+    void aLostConnectionShowsReconnectingKeepsTheDataAndRecovers() throws Exception {
+        start(false);
+        awaitScreen("pools", s -> s.contains("postgres     postgres"));
+        down.set(true);
+        String lost = awaitScreen("reconnecting", s -> s.contains("reconnecting... attempt"));
+        assertTrue(lost.contains("connection refused"));
+        assertTrue(lost.contains("postgres     postgres"), "the last snapshot stays");
+        down.set(false);
+        awaitScreen("recovered", s -> !s.contains("reconnecting...") && s.contains("q quit"));
+    }
+
+    @Test
+    void resizeRedrawsAtTheNewSize() throws Exception {
+        start(false);
+        awaitScreen("pools", s -> s.contains("postgres     postgres"));
+        terminal.setTerminalSize(new TerminalSize(160, 48));
+        awaitScreen("the wide columns", s -> s.contains("cl_waiting history"));
+    }
+
+    @Test
+    void quittingRestoresTheTerminal() throws Exception {
+        start(false);
+        awaitScreen("pools", s -> s.contains("poolctl top"));
+        press('q');
+        running.get(10, TimeUnit.SECONDS);
+        assertFalse(Screens.text(terminal).contains("poolctl top"), "back from the private (alternate) screen");
+    }
+}
