@@ -101,17 +101,7 @@ class DashboardTest {
     }
 
     String awaitScreen(String what, Predicate<String> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        String screen = Screens.text(terminal);
-        while (!condition.test(screen)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what + "; screen:\n" + screen);
-            }
-            Thread.onSpinWait();
-            Thread.sleep(10);
-            screen = Screens.text(terminal);
-        }
-        return screen;
+        return Screens.await(terminal, what, condition, 10);
     }
 
     @Test

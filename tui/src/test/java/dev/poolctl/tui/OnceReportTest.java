@@ -1,0 +1,54 @@
+package dev.poolctl.tui;
+
+import static dev.poolctl.tui.support.Recorded.T0;
+import static dev.poolctl.tui.support.Recorded.snapshot;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.poolctl.tui.model.AlertRules;
+import dev.poolctl.tui.model.DashboardModel;
+import dev.poolctl.tui.source.Snapshot;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class OnceReportTest {
+    final DashboardModel model = new DashboardModel("a \"quoted\" host:6432", Duration.ofMillis(1500),
+            AlertRules.DEFAULT, T0);
+
+    void apply(String sample, double seconds) {
+        Snapshot s = snapshot(sample, seconds);
+        model.apply(s, s.takenAt());
+    }
+
+    @Test
+    void jsonHasRatesNullsForUnknownsAndEscapedText() {
+        apply("pgbouncer-1.18-a", 0);
+        String first = OnceReport.json(model);
+        assertTrue(first.contains("\"target\":\"a \\\"quoted\\\" host:6432\""), first);
+        assertTrue(first.contains("\"tps\":null"), "one sample has no rate: " + first);
+        apply("pgbouncer-1.18-b", 2);
+        String json = OnceReport.json(model);
+        assertTrue(json.contains("\"interval_seconds\":1.500"), json);
+        assertTrue(json.contains("{\"database\":\"postgres\",\"user\":\"postgres\",\"pool_mode\":\"transaction\","
+                + "\"cl_active\":0,\"cl_waiting\":0,\"sv_active\":0,\"sv_idle\":3,"), json);
+        assertTrue(json.contains("\"pool_size\":3,\"saturation\":0,\"tps\":422.500}"), json);
+        assertTrue(json.contains("\"counters_reset\":false"), json);
+    }
+
+    @Test
+    void tableLinesUpThePoolColumns() {
+        apply("poolctl-0.1-a", 0);
+        apply("poolctl-0.1-b", 2);
+        StringWriter out = new StringWriter();
+        OnceReport.print(new PrintWriter(out), model, OnceReport.OutputFormat.table);
+        String text = out.toString();
+        assertTrue(text.startsWith("target: a \"quoted\" host:6432  version: poolctl 0.1.0  interval: 1500ms\n"),
+                text);
+        String header = text.lines().filter(l -> l.startsWith("database")).findFirst().orElseThrow();
+        String row = text.lines().filter(l -> l.startsWith("postgres")).findFirst().orElseThrow();
+        assertTrue(row.endsWith("904"), "tps (8671 - 6863) / 2 right-aligned under its header: " + row);
+        assertTrue(header.endsWith("tps"), header);
+        assertTrue(row.length() == header.length(), header + "\n" + row);
+    }
+}
