@@ -181,7 +181,7 @@ class DashboardTest {
         start(false);
         awaitScreen("pools", s -> s.contains("postgres     postgres"));
         terminal.setTerminalSize(new TerminalSize(160, 48));
-        awaitScreen("the wide columns", s -> s.contains("cl_waiting history"));
+        awaitScreen("the wide columns", s -> s.contains("sv_login") && s.contains("cl_waiting 1m00s"));
     }
 
     @Test

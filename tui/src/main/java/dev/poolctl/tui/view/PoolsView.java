@@ -7,6 +7,7 @@ import dev.poolctl.tui.model.History;
 import dev.poolctl.tui.model.PoolRow;
 import dev.poolctl.tui.model.View;
 import dev.poolctl.tui.model.ViewState;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,6 +15,8 @@ import java.util.List;
 public final class PoolsView {
     static final int BAR = 8;
     static final int SPARK = 20;
+    /** What the sparklines cover: the last minutes, as an operator asks "since when is it waiting". */
+    static final Duration HISTORY_WINDOW = Duration.ofMinutes(5);
 
     private PoolsView() {}
 
@@ -42,12 +45,20 @@ public final class PoolsView {
                 .coloured(p -> p.saturation() >= saturationWarn ? TextColor.ANSI.RED_BRIGHT
                         : p.saturation() >= 0.5 ? TextColor.ANSI.YELLOW_BRIGHT : TextColor.ANSI.GREEN_BRIGHT));
         c.add(Column.right("tps", "tps", 6, 5, p -> Format.rate(p.tps())));
-        c.add(Column.left("tps_history", "tps history", SPARK, 8,
-                p -> Sparkline.of(h.tps(p.key(), SPARK), SPARK)));
-        c.add(Column.<PoolRow>left("waiting_history", "cl_waiting history", SPARK, 8,
-                p -> Sparkline.of(h.waiting(p.key(), SPARK), SPARK))
+        int perCell = samplesPerCell(m.interval());
+        String window = Format.duration(m.interval().multipliedBy((long) perCell * SPARK));
+        c.add(Column.left("tps_history", "tps " + window, SPARK, 8,
+                p -> Sparkline.of(h.tps(p.key(), SPARK * perCell), SPARK, perCell)));
+        c.add(Column.<PoolRow>left("waiting_history", "cl_waiting " + window, SPARK, 8,
+                p -> Sparkline.of(h.waiting(p.key(), SPARK * perCell), SPARK, perCell))
                 .coloured(p -> TextColor.ANSI.YELLOW));
         return c;
+    }
+
+    /** Enough samples per sparkline cell that the line covers about {@link #HISTORY_WINDOW}. */
+    static int samplesPerCell(Duration interval) {
+        long perCell = HISTORY_WINDOW.toMillis() / Math.max(1, interval.toMillis()) / SPARK;
+        return (int) Math.max(1, Math.min(perCell, History.CAPACITY / SPARK));
     }
 
     /** pool_mode in four cells: session, transaction and statement are too wide for 80 columns. */

@@ -7,7 +7,26 @@ public final class Sparkline {
 
     private Sparkline() {}
 
-    /** The newest samples right-aligned in {@code width} cells. */
+    /**
+     * The newest samples in {@code width} cells, {@code perCell} samples to a cell (the biggest of them, so a
+     * one-sample spike of waiting clients still shows), right-aligned.
+     */
+    public static String of(double[] samples, int width, int perCell) {
+        int cells = (samples.length + perCell - 1) / perCell;
+        double[] folded = new double[cells];
+        // Cells are cut from the newest end, so the oldest cell is the one that may be partial.
+        for (int c = 0; c < cells; c++) {
+            int end = samples.length - (cells - 1 - c) * perCell;
+            double max = 0;
+            for (int i = Math.max(0, end - perCell); i < end; i++) {
+                max = Math.max(max, samples[i]);
+            }
+            folded[c] = max;
+        }
+        return of(folded, width);
+    }
+
+    /** The newest samples right-aligned in {@code width} cells, one sample to a cell. */
     public static String of(double[] samples, int width) {
         int n = Math.min(samples.length, width);
         double max = 0;

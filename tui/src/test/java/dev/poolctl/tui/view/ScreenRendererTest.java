@@ -71,8 +71,8 @@ class ScreenRendererTest {
         apply("pgbouncer-1.18-b", 2);
         String screen = render(model, 160, 48, false);
         String header = line(screen, "database");
-        for (String h : List.of("mode", "sv_used", "sv_test", "sv_login", "tps", "tps history",
-                "cl_waiting history")) {
+        for (String h : List.of("mode", "sv_used", "sv_test", "sv_login", "tps", "tps 5m00s",
+                "cl_waiting 5m00s")) {
             assertTrue(header.contains(h), h + " in " + header);
         }
         List<String> row = cells(line(screen, "postgres     postgres"));
