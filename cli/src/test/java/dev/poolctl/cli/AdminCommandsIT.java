@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.poolctl.cli.support.Cli;
+import dev.poolctl.cli.support.PassFiles;
 import dev.poolctl.cli.support.MiniJson;
 import dev.poolctl.pooler.support.FreePort;
 import dev.poolctl.pooler.support.PoolerFixture;
@@ -14,7 +15,6 @@ import dev.poolctl.pooler.support.PostgresClusterExtension;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,9 +63,7 @@ class AdminCommandsIT {
     }
 
     static Path pgpass(Path file, String text) throws IOException {
-        Files.writeString(file, text);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        return file;
+        return PassFiles.write(file, text);
     }
 
     /** poolctl ARGS -h 127.0.0.1 -p PORT -U md5_user --passfile FILE. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.poolctl.cli.support.Cli;
+import dev.poolctl.cli.support.PassFiles;
 import dev.poolctl.pooler.Version;
 import dev.poolctl.pooler.support.FreePort;
 import dev.poolctl.pooler.support.PoolerFixture;
@@ -12,7 +13,6 @@ import dev.poolctl.pooler.support.PostgresCluster;
 import dev.poolctl.pooler.support.PostgresClusterExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -37,10 +37,7 @@ class ConsoleIT {
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
         pooler = PoolerFixture.start(pg, PoolerFixture.settings().set("admin_users", PostgresCluster.MD5_USER));
-        passfile = dir.resolve("pgpass");
-        Files.writeString(passfile, "*:*:pgbouncer:" + PostgresCluster.MD5_USER + ":" + PostgresCluster.MD5_PASSWORD
-                + "\n");
-        Files.setPosixFilePermissions(passfile, PosixFilePermissions.fromString("rw-------"));
+        passfile = PassFiles.md5Admin(dir);
         client = pooler.connect(); // a testdb pool, so SHOW POOLS has a row
         try (var st = client.createStatement()) {
             st.execute("select 1");

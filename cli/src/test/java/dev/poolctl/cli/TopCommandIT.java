@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.poolctl.cli.support.Cli;
+import dev.poolctl.cli.support.PassFiles;
 import dev.poolctl.cli.support.MiniJson;
 import dev.poolctl.pooler.support.FreePort;
 import dev.poolctl.pooler.support.PoolerFixture;
@@ -14,7 +15,6 @@ import dev.poolctl.pooler.support.PostgresCluster;
 import dev.poolctl.pooler.support.PostgresClusterExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -41,10 +41,7 @@ class TopCommandIT {
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
         pooler = PoolerFixture.start(pg, PoolerFixture.settings().set("admin_users", PostgresCluster.MD5_USER));
-        passfile = dir.resolve("pgpass");
-        Files.writeString(passfile, "*:*:pgbouncer:" + PostgresCluster.MD5_USER + ":" + PostgresCluster.MD5_PASSWORD
-                + "\n");
-        Files.setPosixFilePermissions(passfile, PosixFilePermissions.fromString("rw-------"));
+        passfile = PassFiles.md5Admin(dir);
     }
 
     @AfterAll

@@ -285,9 +285,4 @@ public final class Dashboard {
             // Restoring the terminal is best effort; there is nowhere left to report to.
         }
     }
-
-    /** The model, for tests that drive the loop's events and look at the state. */
-    DashboardModel model() {
-        return model;
-    }
 }

@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -105,9 +104,5 @@ public final class Recorded {
 
     private static String value(StringBuilder field, boolean quoted) {
         return field.length() == 0 && !quoted ? null : field.toString();
-    }
-
-    public static List<String> list(String... values) {
-        return Arrays.asList(values);
     }
 }
