@@ -34,8 +34,8 @@ import picocli.CommandLine.Command;
         description = "A PgBouncer-compatible PostgreSQL connection pooler and its operator tools.",
         subcommands = {Start.class, Status.class, Show.class, Reload.class, Pause.class, Resume.class, Kill.class,
             KillClient.class, Reconnect.class, Disable.class, Enable.class, Suspend.class, Shutdown.class,
-            WaitClose.class, Console.class, Top.class, UserlistCommand.class, ConfigCommand.class, Stop.class, Completion.class,
-            CommandLine.HelpCommand.class},
+            WaitClose.class, Console.class, Top.class, UserlistCommand.class, ConfigCommand.class, Stop.class,
+            Completion.class, CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  poolctl start -c /etc/pgbouncer/pgbouncer.ini"})
 public final class Poolctl {
 
