@@ -375,7 +375,8 @@ final class ShowCommands {
                     ServerConnection link = c.server();
                     socketRow(rs, debug, pendingOnly, "C", c.user(), p.key().database(), state, c.channel(),
                             c.connectNanos(), c.lastActivityNanos(), wait, false, ptr(c.id()),
-                            link == null ? "" : ptr(link.id()), 0, c.applicationName(), c.id(), now);
+                            link == null ? "" : ptr(link.id()), 0, c.applicationName(), c.preparedStatementCount(),
+                            c.id(), now);
                 }
             }
             if (servers) {
@@ -394,7 +395,7 @@ final class ShowCommands {
                     socketRow(rs, debug, pendingOnly, "S", p.key().user(), p.key().database(), state, s.channel(),
                             s.connectNanos(), s.lastUsedNanos(), 0, s.closeNeeded(), ptr(s.id()),
                             link == null ? "" : ptr(link.id()), s.backendPid(),
-                            s.params().getOrDefault("application_name", ""), s.id(), now);
+                            s.params().getOrDefault("application_name", ""), s.statements().size(), s.id(), now);
                 }
             }
         }
@@ -404,7 +405,7 @@ final class ShowCommands {
     private static void socketRow(ResultSetWriter rs, boolean debug, boolean pendingOnly, String type, String user,
                                   String database, String state, Channel ch, long connectNanos, long requestNanos,
                                   long waitNanos, boolean closeNeeded, String ptr, String link, int remotePid,
-                                  String applicationName, long id, long now) {
+                                  String applicationName, int preparedStatements, long id, long now) {
         long pending = pendingBytes(ch);
         if (pendingOnly && pending == 0) {
             return;
@@ -414,7 +415,7 @@ final class ShowCommands {
         List<Object> row = new java.util.ArrayList<>(java.util.Arrays.asList(type, user, database, "none", state,
                 host(remote), port(remote), host(local), port(local), wallClock(connectNanos, now),
                 wallClock(requestNanos, now), waitNanos / 1_000_000_000L, (waitNanos / 1_000L) % 1_000_000L,
-                closeNeeded ? 1 : 0, ptr, link, remotePid, "", applicationName, 0, id));
+                closeNeeded ? 1 : 0, ptr, link, remotePid, "", applicationName, preparedStatements, id));
         if (debug) {
             // PgBouncer's iobuf positions have no equivalent here; send_avail is what waits to be written.
             row.addAll(List.of(0, 0, 0, 0, 0, 0, pending));

@@ -65,6 +65,19 @@ public final class Pool {
     public DatabaseConfig database() { return db; }
     public PoolMode mode() { return mode; }
     public PoolerLog log() { return manager.log(); }
+    public dev.poolctl.pooler.prepare.StatementRegistry statementRegistry() { return manager.statementRegistry(); }
+
+    /**
+     * Whether a client logging in now gets its named prepared statements rewritten (PgBouncer: not in session
+     * mode, and max_prepared_statements above 0). Decided once per client: a reload applies to new clients.
+     */
+    public boolean rewritesPreparedStatements() {
+        return mode != PoolMode.SESSION && general().maxPreparedStatements() > 0;
+    }
+
+    public int maxPreparedStatements() {
+        return general().maxPreparedStatements();
+    }
     public int idleCount() { return idle.size(); }
     public int activeCount() { return active.size(); }
     public int usedCount() { return used.size(); }

@@ -35,6 +35,9 @@ public final class PoolManager {
     private final ServerConnector connector;
     private final SecureRandom random = dev.poolctl.pooler.auth.Randoms.secure();
     private final Map<PoolKey, Pool> pools = new LinkedHashMap<>();
+    /** Distinct prepared statements of all pools: their PGBOUNCER_<n> names are unique pooler-wide. */
+    private final dev.poolctl.pooler.prepare.StatementRegistry statementRegistry =
+            new dev.poolctl.pooler.prepare.StatementRegistry();
     private final Map<Long, ClientConnection> byCancelKey = new HashMap<>();
     private final Map<ClientConnection, Long> cancelKeys = new HashMap<>();
     /** Clients logged in to the admin console (database pgbouncer). */
@@ -113,6 +116,7 @@ public final class PoolManager {
     public int clientCount() { return clientCount; }
     public boolean isShuttingDown() { return shuttingDown; }
     public long nextId() { return ++nextId; }
+    public dev.poolctl.pooler.prepare.StatementRegistry statementRegistry() { return statementRegistry; }
 
     public List<String> trackedParameters() {
         return tracked;

@@ -61,6 +61,14 @@ public final class BackendMessages {
         b.writeByte(PgProtocol.READY_FOR_QUERY).writeInt(5).writeByte(status);
     }
 
+    public static ByteBuf parseComplete(ByteBufAllocator alloc) {
+        return alloc.buffer(5).writeByte(PgProtocol.PARSE_COMPLETE).writeInt(4);
+    }
+
+    public static ByteBuf closeComplete(ByteBufAllocator alloc) {
+        return alloc.buffer(5).writeByte(PgProtocol.CLOSE_COMPLETE).writeInt(4);
+    }
+
     /** ErrorResponse (or NoticeResponse) with exactly the fields PgBouncer sends: S, C, M. */
     public static ByteBuf errorResponse(ByteBufAllocator alloc, String severity, String sqlState, String message) {
         ByteBuf b = alloc.buffer(64 + message.length());

@@ -60,6 +60,34 @@ public final class FrontendMessages {
         return b;
     }
 
+    /** Parse of statement {@code name}; {@code queryAndTypes} is the rest of a Parse body (query, types). */
+    public static ByteBuf parse(ByteBufAllocator alloc, String name, byte[] queryAndTypes) {
+        ByteBuf b = alloc.buffer(5 + name.length() + 1 + queryAndTypes.length);
+        b.writeByte(PgProtocol.PARSE).writeInt(0);
+        cstring(b, name);
+        b.writeBytes(queryAndTypes);
+        b.setInt(1, b.writerIndex() - 1);
+        return b;
+    }
+
+    /** Close of a statement ('S') or portal ('P'). */
+    public static ByteBuf close(ByteBufAllocator alloc, byte kind, String name) {
+        return kindAndName(alloc, PgProtocol.CLOSE, kind, name);
+    }
+
+    /** Describe of a statement ('S') or portal ('P'). */
+    public static ByteBuf describe(ByteBufAllocator alloc, byte kind, String name) {
+        return kindAndName(alloc, PgProtocol.DESCRIBE, kind, name);
+    }
+
+    private static ByteBuf kindAndName(ByteBufAllocator alloc, byte type, byte kind, String name) {
+        ByteBuf b = alloc.buffer(7 + name.length());
+        b.writeByte(type).writeInt(0).writeByte(kind);
+        cstring(b, name);
+        b.setInt(1, b.writerIndex() - 1);
+        return b;
+    }
+
     public static ByteBuf terminate(ByteBufAllocator alloc) {
         return alloc.buffer(5).writeByte(PgProtocol.TERMINATE).writeInt(4);
     }

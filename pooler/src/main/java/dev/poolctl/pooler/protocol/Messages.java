@@ -104,6 +104,36 @@ public final class Messages {
         return out;
     }
 
+    /** Index of the NUL ending the string that starts at {@code from}; a frame without one is malformed. */
+    public static int cstringEnd(ByteBuf frame, int from) throws PgProtocolException {
+        int end = from < frame.writerIndex() ? frame.indexOf(from, frame.writerIndex(), (byte) 0) : -1;
+        if (end < 0) {
+            throw new PgProtocolException("invalid message format: unterminated string in '"
+                    + (char) frame.getByte(frame.readerIndex()) + "' message");
+        }
+        return end;
+    }
+
+    /** CommandComplete of DISCARD ALL or DEALLOCATE ALL: the server dropped every prepared statement. */
+    public static boolean droppedAllStatements(ByteBuf frame) {
+        int length = frame.readableBytes() - BODY;
+        return (length == DISCARD_ALL.length && equalsAt(frame, DISCARD_ALL))
+                || (length == DEALLOCATE_ALL.length && equalsAt(frame, DEALLOCATE_ALL));
+    }
+
+    private static final byte[] DISCARD_ALL = "DISCARD ALL\0".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DEALLOCATE_ALL = "DEALLOCATE ALL\0".getBytes(StandardCharsets.US_ASCII);
+
+    private static boolean equalsAt(ByteBuf frame, byte[] expected) {
+        int p = frame.readerIndex() + BODY;
+        for (int i = 0; i < expected.length; i++) {
+            if (frame.getByte(p + i) != expected[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static int backendKeyPid(ByteBuf frame) {
         return frame.getInt(frame.readerIndex() + BODY);
     }

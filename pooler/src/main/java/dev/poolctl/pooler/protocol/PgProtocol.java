@@ -18,6 +18,9 @@ public final class PgProtocol {
     public static final byte EXECUTE = 'E';
     public static final byte SYNC = 'S';
     public static final byte FUNCTION_CALL = 'F';
+    public static final byte DESCRIBE = 'D';
+    public static final byte CLOSE = 'C';
+    public static final byte FLUSH = 'H';
     public static final byte TERMINATE = 'X';
     public static final byte PASSWORD_MESSAGE = 'p';
 
@@ -28,6 +31,15 @@ public final class PgProtocol {
     public static final byte READY_FOR_QUERY = 'Z';
     public static final byte ERROR_RESPONSE = 'E';
     public static final byte NOTICE_RESPONSE = 'N';
+    public static final byte PARSE_COMPLETE = '1';
+    public static final byte BIND_COMPLETE = '2';
+    public static final byte CLOSE_COMPLETE = '3';
+    public static final byte PARAMETER_DESCRIPTION = 't';
+    public static final byte ROW_DESCRIPTION = 'T';
+    public static final byte NO_DATA = 'n';
+    public static final byte COMMAND_COMPLETE = 'C';
+    public static final byte EMPTY_QUERY_RESPONSE = 'I';
+    public static final byte PORTAL_SUSPENDED = 's';
 
     // Authentication request codes
     public static final int AUTH_OK = 0;
@@ -51,4 +63,6 @@ public final class PgProtocol {
     public static final String QUERY_CANCELED = "57014";
     public static final String FEATURE_NOT_SUPPORTED = "0A000";
     public static final String ADMIN_SHUTDOWN = "57P01";
+    public static final String DUPLICATE_PREPARED_STATEMENT = "42P05";
+    public static final String INVALID_SQL_STATEMENT_NAME = "26000";
 }

@@ -43,6 +43,14 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
     private long passRemaining;
     /** Set by {@link #STOP}: reads are kept, not scanned, until {@link #resumeScan}. */
     private boolean stopped;
+    /**
+     * Size of the incomplete message at the start of {@link #leftover} when it is an owned buffer that later
+     * reads are appended to (0 otherwise): a large message we must see whole is collected in linear time and
+     * scanned once, instead of being re-merged and re-scanned on every read.
+     */
+    private long collecting;
+    /** Messages {@link #emit}ted by the current {@link #onMessage}, sent right after (or instead of) it. */
+    private java.util.ArrayList<ByteBuf> emitted;
 
     protected abstract int maxPacketSize();
 
@@ -68,11 +76,48 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
     /** The stream is not PostgreSQL: bad length. The subclass reports it and closes. */
     protected abstract void onProtocolError(ChannelHandlerContext ctx, String message);
 
+    /**
+     * Called from {@link #onMessage}: {@code message} (owned by the callee) goes to {@link #forward} right after
+     * the current message, or in its place when it is {@link #DROP}ped; several go in call order.
+     */
+    protected final void emit(ByteBuf message) {
+        if (emitted == null) {
+            emitted = new java.util.ArrayList<>(4);
+        }
+        emitted.add(message);
+    }
+
+    private void forwardEmitted(ChannelHandlerContext ctx) {
+        if (emitted == null || emitted.isEmpty()) {
+            return;
+        }
+        for (ByteBuf b : emitted) {
+            forward(ctx, b);
+        }
+        emitted.clear();
+    }
+
+    private boolean hasEmitted() {
+        return emitted != null && !emitted.isEmpty();
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf in = (ByteBuf) msg;
         if (stopped) {
             append(ctx, in);
+            return;
+        }
+        if (collecting > 0) {
+            leftover.writeBytes(in);
+            in.release();
+            if (leftover.readableBytes() < collecting) {
+                return;
+            }
+            in = leftover;
+            leftover = null;
+            collecting = 0;
+            scan(ctx, in);
             return;
         }
         if (leftover != null) {
@@ -89,6 +134,7 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
     /** Hands back bytes kept by a {@link #STOP}, to be scanned in the current state. */
     protected final void resumeScan(ChannelHandlerContext ctx) {
         stopped = false;
+        collecting = 0;
         ByteBuf kept = leftover;
         leftover = null;
         if (kept != null) {
@@ -141,24 +187,39 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 if (in.readableBytes() < total) {
+                    if (total > COLLECT_THRESHOLD) {
+                        flushRun(ctx, in, runStart, start);
+                        collect(ctx, in, total);
+                        return;
+                    }
                     break;
                 }
                 int action = onMessage(ctx, type, in.slice(start, (int) total));
                 switch (action) {
-                    case FORWARD -> in.skipBytes((int) total);
+                    case FORWARD -> {
+                        in.skipBytes((int) total);
+                        if (hasEmitted()) {
+                            flushRun(ctx, in, runStart, in.readerIndex());
+                            runStart = in.readerIndex();
+                            forwardEmitted(ctx);
+                        }
+                    }
                     case FORWARD_AND_CUT -> {
                         in.skipBytes((int) total);
                         flushRun(ctx, in, runStart, in.readerIndex());
                         runStart = in.readerIndex();
+                        forwardEmitted(ctx);
                         afterCut(ctx);
                     }
                     case DROP -> {
                         flushRun(ctx, in, runStart, start);
+                        forwardEmitted(ctx);
                         in.skipBytes((int) total);
                         runStart = in.readerIndex();
                     }
                     case STOP -> {
                         flushRun(ctx, in, runStart, start);
+                        forwardEmitted(ctx);
                         stopped = true;
                         keep(in);
                         afterStop(ctx);
@@ -193,6 +254,18 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
             // A peer that keeps sending while stopped (e.g. waiting for a server) must not grow memory: pause it.
             ctx.channel().config().setAutoRead(false);
         }
+    }
+
+    /** Messages above this size that we must see whole are collected by appending, not by re-merging. */
+    private static final int COLLECT_THRESHOLD = 64 * 1024;
+
+    /** Starts collecting the incomplete message of {@code total} bytes that begins at {@code in}'s reader index. */
+    private void collect(ChannelHandlerContext ctx, ByteBuf in, long total) {
+        int have = in.readableBytes();
+        // Grows by doubling as reads arrive (never trusting the length word for one big allocation up front).
+        leftover = ctx.alloc().buffer((int) Math.min(total, Math.max(2L * have, COLLECT_THRESHOLD)));
+        leftover.writeBytes(in);
+        collecting = total;
     }
 
     /** Keeps the unread rest of {@code in} without copying it; the caller still releases {@code in}. */
@@ -242,5 +315,10 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
         }
         passRemaining = 0;
         stopped = false;
+        collecting = 0;
+        if (emitted != null) {
+            emitted.forEach(ByteBuf::release);
+            emitted.clear();
+        }
     }
 }

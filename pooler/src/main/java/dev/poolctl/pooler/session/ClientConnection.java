@@ -6,6 +6,10 @@ import dev.poolctl.pooler.config.DatabaseConfig;
 import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.pool.PoolManager;
+import dev.poolctl.pooler.prepare.ClientStatements;
+import dev.poolctl.pooler.prepare.OutstandingRequests;
+import dev.poolctl.pooler.prepare.SharedStatement;
+import dev.poolctl.pooler.prepare.StatementRewriter;
 import dev.poolctl.pooler.protocol.BackendMessages;
 import dev.poolctl.pooler.protocol.PgProtocol;
 import dev.poolctl.pooler.protocol.PgProtocolException;
@@ -49,6 +53,8 @@ public final class ClientConnection extends PgStreamHandler {
     private boolean cancelPending;
     private long stateSinceNanos;
     private long lastActivityNanos;
+    /** Rewrites named prepared statements (transaction/statement mode); null when they pass unchanged. */
+    private StatementRewriter rewriter;
 
     public ClientConnection(long id, PoolManager manager, long nowNanos) {
         this.id = id;
@@ -286,6 +292,9 @@ public final class ClientConnection extends PgStreamHandler {
 
     /** The pool knows the server's parameters: send the welcome and become idle. */
     public void finishLogin(Map<String, String> serverWelcome) {
+        if (pool.rewritesPreparedStatements()) {
+            rewriter = new StatementRewriter(new ClientStatements(pool.statementRegistry()), pool.statementRegistry());
+        }
         sendWelcome(serverWelcome);
         setState(ClientState.IDLE, System.nanoTime());
         manager.loginFinished(this);
@@ -416,10 +425,22 @@ public final class ClientConnection extends PgStreamHandler {
         switch (type) {
             case PgProtocol.QUERY, PgProtocol.SYNC, PgProtocol.FUNCTION_CALL -> {
                 server.expectReadyForQuery();
+                if (rewriter != null) {
+                    server.requests().add(OutstandingRequests.Kind.SYNC);
+                }
                 return PASS;
             }
             case PgProtocol.TERMINATE -> {
                 return NEED_BODY;
+            }
+            case PgProtocol.PARSE, PgProtocol.BIND, PgProtocol.DESCRIBE, PgProtocol.CLOSE -> {
+                return rewriter != null ? NEED_BODY : PASS;
+            }
+            case PgProtocol.EXECUTE -> {
+                if (rewriter != null) {
+                    server.requests().add(OutstandingRequests.Kind.EXECUTE);
+                }
+                return PASS;
             }
             default -> {
                 return PASS;
@@ -436,12 +457,77 @@ public final class ClientConnection extends PgStreamHandler {
                 return adminMessage(type, frame);
             case IDLE:
             case ACTIVE:
-                // Terminate: the only message classify() asks to see once logged in.
-                close("client close request");
-                return DROP;
+                if (type == PgProtocol.TERMINATE) {
+                    close("client close request");
+                    return DROP;
+                }
+                return statementMessage(type, frame);
             default:
                 return STOP;
         }
+    }
+
+    // ---- prepared statements (transaction and statement mode) ----
+
+    /** A Parse, Bind, Describe or Close while the statements are rewritten (classify asks only for those). */
+    private int statementMessage(byte type, ByteBuf frame) {
+        if (server == null) {
+            return DROP; // cannot happen: linked in classify
+        }
+        ServerConnection s = server;
+        try {
+            StatementRewriter.Link link = new StatementRewriter.Link(s.statements(), s.requests(),
+                    pool.maxPreparedStatements(), pool.stats(), ctx.alloc());
+            return rewriter.handle(type, frame, link, rewriterOutput) == StatementRewriter.FORWARD ? FORWARD : DROP;
+        } catch (PgProtocolException e) {
+            fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
+        } catch (StatementRewriter.StatementError e) {
+            manager.log().warning(prefix() + " " + e.getMessage() + ": " + describeStatement(type, frame));
+            fail(e.sqlState(), e.getMessage());
+        }
+        return DROP;
+    }
+
+    private static String describeStatement(byte type, ByteBuf frame) {
+        int end = Math.min(frame.writerIndex(), frame.readerIndex() + 80);
+        return "'" + (char) type + "' " + frame.toString(frame.readerIndex() + 5, end - frame.readerIndex() - 5,
+                java.nio.charset.StandardCharsets.ISO_8859_1).replace('\0', ' ').strip();
+    }
+
+    private final StatementRewriter.Output rewriterOutput = new StatementRewriter.Output() {
+        @Override
+        public void toServer(ByteBuf message) {
+            emit(message);
+        }
+
+        @Override
+        public void toClient(ByteBuf message) {
+            ctx.writeAndFlush(message, ctx.voidPromise());
+        }
+    };
+
+    /** Whether this client's named statements are rewritten: its server must match answers to requests. */
+    boolean rewritesStatements() {
+        return rewriter != null;
+    }
+
+    /** The server ran DEALLOCATE ALL or DISCARD ALL for this client. */
+    void clearStatements() {
+        if (rewriter != null) {
+            rewriter.statements().clear();
+        }
+    }
+
+    /** A Parse of this client that the server never carried out. */
+    void forgetStatement(String name, SharedStatement s) {
+        if (rewriter != null) {
+            rewriter.statements().forget(name, s);
+        }
+    }
+
+    /** SHOW CLIENTS prepared_statements. */
+    public int preparedStatementCount() {
+        return rewriter == null ? 0 : rewriter.statements().size();
     }
 
     @Override
@@ -607,6 +693,9 @@ public final class ClientConnection extends PgStreamHandler {
         ClientState was = state;
         setState(ClientState.CLOSED, System.nanoTime());
         releaseKept();
+        if (rewriter != null) {
+            rewriter.statements().clear();
+        }
         if (startupBuffer != null) {
             startupBuffer.release();
             startupBuffer = null;

@@ -5,6 +5,8 @@ import dev.poolctl.pooler.auth.ScramClientExchange;
 import dev.poolctl.pooler.auth.ScramException;
 import dev.poolctl.pooler.auth.Secret;
 import dev.poolctl.pooler.pool.Pool;
+import dev.poolctl.pooler.prepare.OutstandingRequests;
+import dev.poolctl.pooler.prepare.PreparedStatementCache;
 import dev.poolctl.pooler.protocol.FrontendMessages;
 import dev.poolctl.pooler.protocol.Messages;
 import dev.poolctl.pooler.protocol.PgProtocol;
@@ -46,6 +48,12 @@ public final class ServerConnection extends PgStreamHandler {
     private long xactStartNanos;
     private boolean closeNeeded;
     private String closeReason;
+    /** The shared statements this server has prepared (only ever filled in transaction/statement mode). */
+    private final PreparedStatementCache statements;
+    /** The linked client's requests still to be answered, tracked while its statements are rewritten. */
+    private final OutstandingRequests requests = new OutstandingRequests();
+    /** Set while linked to a client whose statements are rewritten: the answers are matched to requests. */
+    private boolean tracking;
 
     public ServerConnection(long id, Pool pool, ServerLogin login, long nowNanos) {
         this.id = id;
@@ -53,6 +61,7 @@ public final class ServerConnection extends PgStreamHandler {
         this.login = login;
         this.connectNanos = nowNanos;
         this.lastUsedNanos = nowNanos;
+        this.statements = new PreparedStatementCache(pool.statementRegistry());
     }
 
     public long id() { return id; }
@@ -72,10 +81,13 @@ public final class ServerConnection extends PgStreamHandler {
     public Map<String, String> params() { return params; }
     public boolean closeNeeded() { return closeNeeded; }
     public void markCloseNeeded() { closeNeeded = true; }
+    public PreparedStatementCache statements() { return statements; }
+    public OutstandingRequests requests() { return requests; }
 
     /** Nothing in flight: no ReadyForQuery owed and the server is outside a transaction. */
     public boolean isQuiet() {
-        return pendingReadyForQuery <= 0 && internalReadyForQuery <= 0 && txStatus == PgProtocol.TX_IDLE;
+        return pendingReadyForQuery <= 0 && internalReadyForQuery <= 0 && txStatus == PgProtocol.TX_IDLE
+                && requests.isEmpty();
     }
 
     public String prefix() {
@@ -96,6 +108,7 @@ public final class ServerConnection extends PgStreamHandler {
         client = c;
         requestNanos = nowNanos;
         transition(ServerState.ACTIVE);
+        tracking = c.rewritesStatements();
         // Reads may have been paused for the previous client's backpressure.
         channel.config().setAutoRead(c.channel().isWritable());
         String set = c.parameterSetQuery(params);
@@ -117,6 +130,12 @@ public final class ServerConnection extends PgStreamHandler {
         }
         lastUsedNanos = nowNanos;
         pendingReadyForQuery = 0;
+        tracking = false;
+        if (!requests.isEmpty()) {
+            // Unlinked with answers outstanding (the client went away): what the server prepared is unknown.
+            requests.clear(effects);
+            closeNeeded = true;
+        }
     }
 
     /** A request of the linked client (Query, Sync, FunctionCall) that the server answers with ReadyForQuery. */
@@ -173,6 +192,8 @@ public final class ServerConnection extends PgStreamHandler {
     /** Sets the final state; only the pool calls this while it removes the connection. */
     public void markClosed() {
         state = ServerState.CLOSED;
+        requests.clear(effects);
+        statements.clear();
     }
 
     @Override
@@ -196,6 +217,9 @@ public final class ServerConnection extends PgStreamHandler {
     @Override
     protected int classify(byte type, int length) {
         if (state != ServerState.ACTIVE || internalReadyForQuery > 0) {
+            return NEED_BODY;
+        }
+        if (tracking && OutstandingRequests.tracks(type)) {
             return NEED_BODY;
         }
         return type == PgProtocol.READY_FOR_QUERY || type == PgProtocol.PARAMETER_STATUS ? NEED_BODY : PASS;
@@ -226,6 +250,12 @@ public final class ServerConnection extends PgStreamHandler {
             client.serverParameterChanged(p[0], p[1]);
             return FORWARD;
         }
+        if (tracking) {
+            int answer = trackedResponse(type, frame);
+            if (type != PgProtocol.READY_FOR_QUERY || answer != FORWARD) {
+                return answer;
+            }
+        }
         // ReadyForQuery: a query ended, and a transaction with it when the status is back to idle.
         txStatus = Messages.readyForQueryStatus(frame);
         pendingReadyForQuery--;
@@ -245,6 +275,61 @@ public final class ServerConnection extends PgStreamHandler {
         return pool.releasableAt(this) ? FORWARD_AND_CUT : FORWARD;
     }
 
+    /** A server answer while the client's statements are rewritten: match it to the request it answers. */
+    private int trackedResponse(byte type, ByteBuf frame) {
+        if (type == PgProtocol.COMMAND_COMPLETE && Messages.droppedAllStatements(frame)) {
+            // DEALLOCATE ALL / DISCARD ALL: gone on the server, and gone for the client that asked (PgBouncer 1.22).
+            statements.clear();
+            client.clearStatements();
+        }
+        switch (requests.onResponse(type, effects)) {
+            case OutstandingRequests.SWALLOW:
+                return DROP;
+            case OutstandingRequests.OUT_OF_SYNC:
+                pool.log().warning(prefix() + " unexpected '" + (char) type + "' from server with "
+                        + requests.size() + " requests outstanding");
+                close("server answer does not match the requests sent");
+                return DROP;
+            default:
+                return FORWARD;
+        }
+    }
+
+    /** What answers to the pooler's own and skipped requests do to the caches. */
+    private final OutstandingRequests.Effects effects = new OutstandingRequests.Effects() {
+        @Override
+        public void fake(byte type) {
+            emit(type == PgProtocol.PARSE_COMPLETE
+                    ? dev.poolctl.pooler.protocol.BackendMessages.parseComplete(channel.alloc())
+                    : dev.poolctl.pooler.protocol.BackendMessages.closeComplete(channel.alloc()));
+        }
+
+        @Override
+        public void parseUndone(OutstandingRequests.Request r) {
+            if (r.kind() != OutstandingRequests.Kind.PARSE_FAKE) {
+                statements.remove(r.statement());
+            }
+            if (r.clientName() != null && client != null) {
+                client.forgetStatement(r.clientName(), r.statement());
+            }
+        }
+
+        @Override
+        public void closeUndone(OutstandingRequests.Request r) {
+            statements.putBack(r.statement());
+        }
+
+        @Override
+        public void closeDone(OutstandingRequests.Request r) {
+            pool.statementRegistry().release(r.statement());
+        }
+
+        @Override
+        public void cacheUncertain() {
+            closeNeeded = true;
+        }
+    };
+
     @Override
     protected void afterCut(ChannelHandlerContext ctx) {
         pool.readyForQuery(this);
@@ -260,6 +345,8 @@ public final class ServerConnection extends PgStreamHandler {
         } else if (type == PgProtocol.PARAMETER_STATUS) {
             String[] p = Messages.parameterStatus(frame);
             params.put(p[0].toLowerCase(Locale.ROOT), p[1]);
+        } else if (type == PgProtocol.COMMAND_COMPLETE && Messages.droppedAllStatements(frame)) {
+            statements.clear(); // server_reset_query (DISCARD ALL) or a check query that drops them
         } else if (type == PgProtocol.ERROR_RESPONSE) {
             Map<Character, String> e = Messages.errorFields(frame);
             pool.log().warning(prefix() + " pooler query failed: " + e.get('C') + " " + e.get('M'));

@@ -137,6 +137,73 @@ public final class RawClient implements AutoCloseable {
         return message('Q', b.toByteArray());
     }
 
+    // ---- extended query protocol ----
+
+    /** Parse of statement {@code name} (no parameter types given: the server infers them). */
+    public static byte[] parse(String name, String sql) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        cstring(b, name);
+        cstring(b, sql);
+        b.write(0);
+        b.write(0);
+        return message('P', b.toByteArray());
+    }
+
+    /** Bind of {@code statement} to the unnamed portal, text parameters (null = NULL), text results. */
+    public static byte[] bind(String statement, String... params) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        cstring(b, "");
+        cstring(b, statement);
+        b.writeBytes(new byte[] {0, 0});
+        b.writeBytes(ByteBuffer.allocate(2).putShort((short) params.length).array());
+        for (String p : params) {
+            if (p == null) {
+                writeInt(b, -1);
+            } else {
+                byte[] v = p.getBytes(StandardCharsets.UTF_8);
+                writeInt(b, v.length);
+                b.writeBytes(v);
+            }
+        }
+        b.writeBytes(new byte[] {0, 0});
+        return message('B', b.toByteArray());
+    }
+
+    /** Execute of the unnamed portal, all rows. */
+    public static byte[] execute() {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        cstring(b, "");
+        writeInt(b, 0);
+        return message('E', b.toByteArray());
+    }
+
+    /** Describe ('S' statement or 'P' portal). */
+    public static byte[] describe(char kind, String name) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(kind);
+        cstring(b, name);
+        return message('D', b.toByteArray());
+    }
+
+    /** Close ('S' statement or 'P' portal). */
+    public static byte[] closeStatement(char kind, String name) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(kind);
+        cstring(b, name);
+        return message('C', b.toByteArray());
+    }
+
+    public static byte[] sync() {
+        return message('S', new byte[0]);
+    }
+
+    /** The type letters of {@code messages} in order, e.g. "12DCZ". */
+    public static String types(List<Message> messages) {
+        StringBuilder t = new StringBuilder();
+        messages.forEach(m -> t.append(m.type()));
+        return t.toString();
+    }
+
     public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         for (byte[] p : parts) {
