@@ -42,12 +42,10 @@ import org.postgresql.copy.CopyManager;
  * pgjdbc through the real pooler to the real cluster, in session and transaction pool mode: simple and
  * extended protocol, batches, cursors, COPY, a 20 MB value, cancel, transactions, errors, and the varcache.
  *
- * <p>Transaction mode and prepared statements: pgjdbc switches a PreparedStatement to a named server-side
- * statement ({@code S_1}, ...) after {@code prepareThreshold} (default 5) executions. In transaction mode the
- * next execution may run on another server connection that never saw the Parse, which fails with
- * "prepared statement S_1 does not exist" — the known PgBouncer limitation (poolctl does not support
- * prepared statements in transaction mode yet, see README). Clients in transaction mode therefore connect
- * with {@code prepareThreshold=0} (unnamed statements only); session mode is tested with the default too.
+ * <p>Both modes use pgjdbc's defaults: after {@code prepareThreshold} (5) executions a PreparedStatement
+ * becomes a named server-side statement ({@code S_1}, ...), which in transaction mode the pooler maps to its
+ * own names and prepares on whichever server the next transaction gets (max_prepared_statements, see
+ * PreparedStatementsIT).
  */
 @ExtendWith(PostgresClusterExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -84,17 +82,13 @@ class JdbcClientsIT {
         return FIXTURES.get(mode);
     }
 
-    /** md5_user to testdb; in transaction mode with prepareThreshold=0 (see the class comment). */
+    /** md5_user to testdb. */
     private static Connection connect(String mode, String... props) throws SQLException {
         return connectTo(mode, PostgresCluster.TEST_DB, props);
     }
 
     private static Connection connectTo(String mode, String db, String... props) throws SQLException {
-        List<String> all = new ArrayList<>();
-        if (TRANSACTION.equals(mode)) {
-            all.add("prepareThreshold=0");
-        }
-        all.addAll(List.of(props));
+        List<String> all = new ArrayList<>(List.of(props));
         return fixture(mode).connect(db, PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD,
                 all.toArray(String[]::new));
     }

@@ -140,8 +140,9 @@ class ManyClientsIT {
         try (Connection c = fixture.connect(PostgresCluster.TEST_DB, PostgresCluster.MD5_USER,
                 PostgresCluster.MD5_PASSWORD,
                 "loginTimeout=60", "connectTimeout=30", "socketTimeout=90",
-                // transaction mode: no named server-side statements (see JdbcClientsIT)
-                "prepareThreshold=0")) {
+                // every client's PreparedStatement is a named server-side one at once: the pooler maps them
+                // all to one shared statement, prepared once per server (max_prepared_statements)
+                "prepareThreshold=1")) {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_sleep(0.1)")) {
                 if (!rs.next()) {
                     throw new AssertionError("no row from pg_sleep");
