@@ -96,6 +96,59 @@ class PgStreamHandlerTest {
         open();
     }
 
+    // ---- emitted messages (prepared statement rewriting) ----
+
+    @Test
+    void emittedMessageGoesRightAfterAForwardedMessage() {
+        handler.needBody('Z').emitOn('Z', PARSE_COMPLETE);
+
+        feed(STREAM);
+
+        assertEquals(List.of(msg(READY), fwd(concat(DATA_ROW, READY)), fwd(PARSE_COMPLETE), fwd(COMPLETE)),
+                handler.events);
+    }
+
+    @Test
+    void emittedMessagesTakeTheDroppedMessagesPlaceInOrder() {
+        handler.answer('Z', PgStreamHandler.DROP).emitOn('Z', PARSE_COMPLETE, PARAM);
+
+        feed(STREAM);
+
+        assertEquals(List.of(msg(READY), fwd(DATA_ROW), fwd(PARSE_COMPLETE), fwd(PARAM), fwd(COMPLETE)),
+                handler.events);
+    }
+
+    @Test
+    void emittedMessageGoesBeforeAfterCut() {
+        handler.answer('Z', PgStreamHandler.FORWARD_AND_CUT).emitOn('Z', PARSE_COMPLETE);
+
+        feed(STREAM);
+
+        assertEquals(List.of(msg(READY), fwd(concat(DATA_ROW, READY)), fwd(PARSE_COMPLETE), "cut", fwd(COMPLETE)),
+                handler.events);
+    }
+
+    @Test
+    void largeNeedBodyMessageIsCollectedAcrossReadsAndSeenOnce() {
+        handler.needBody('B');
+        byte[] payload = new byte[300_000];
+        Arrays.fill(payload, (byte) 'x');
+        byte[] bind = Wire.message('B').cstring("").cstring("s").bytes(payload).bytes();
+        byte[] stream = concat(DATA_ROW, bind, READY);
+        List<byte[]> chunks = new ArrayList<>();
+        for (int from = 0; from < stream.length; from += 1000) {
+            chunks.add(Arrays.copyOfRange(stream, from, Math.min(stream.length, from + 1000)));
+        }
+
+        feed(chunks);
+
+        assertEquals(List.of(msg(bind)), handler.messages());
+        assertBytes(stream, handler.forwardedBytes(), "forwarded");
+        long bindClassified = handler.classified.stream().filter(c -> c.startsWith("B/")).count();
+        assertTrue(bindClassified <= 2, "classified when first seen and once when whole: " + handler.classified);
+        assertFalse(handler.kept());
+    }
+
     // ---- whole messages ----
 
     @Test

@@ -37,6 +37,8 @@ final class RecordingStreamHandler extends PgStreamHandler {
     Consumer<ChannelHandlerContext> onMessageHook = ctx -> {};
 
     private final Map<Byte, Deque<Integer>> answers = new HashMap<>();
+    /** Messages {@code onMessage} emits (PgStreamHandler.emit) for a type, before it answers. */
+    private final Map<Byte, List<byte[]>> emits = new HashMap<>();
     private ChannelHandlerContext ctx;
 
     RecordingStreamHandler needBody(char... types) {
@@ -52,6 +54,12 @@ final class RecordingStreamHandler extends PgStreamHandler {
             q.add(a);
         }
         answers.put((byte) type, q);
+        return this;
+    }
+
+    /** Makes {@code onMessage} of {@code type} emit these messages (allocated from the channel's allocator). */
+    RecordingStreamHandler emitOn(char type, byte[]... messages) {
+        emits.put((byte) type, List.of(messages));
         return this;
     }
 
@@ -108,6 +116,9 @@ final class RecordingStreamHandler extends PgStreamHandler {
     protected int onMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
         events.add(msg(ByteBufUtil.getBytes(frame)));
         onMessageHook.accept(ctx);
+        for (byte[] m : emits.getOrDefault(type, List.of())) {
+            emit(ctx.alloc().buffer(m.length).writeBytes(m));
+        }
         Deque<Integer> q = answers.get(type);
         return q.size() > 1 ? q.poll() : q.peek();
     }
