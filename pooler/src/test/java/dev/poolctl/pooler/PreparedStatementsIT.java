@@ -59,6 +59,8 @@ class PreparedStatementsIT {
     private static PoolerFixture pooler;
     /** max_prepared_statements = 2, for eviction. */
     private static PoolerFixture small;
+    /** max_prepared_statements = 0: named statements pass unchanged, as before. */
+    private static PoolerFixture off;
 
     @BeforeAll
     static void start() {
@@ -69,10 +71,14 @@ class PreparedStatementsIT {
                 .database("ps_one", "host=127.0.0.1 port=${port} dbname=testdb pool_size=1")
                 .database("ps_life", "host=127.0.0.1 port=${port} dbname=testdb pool_size=1 server_lifetime=1")
                 .database("ps_stmt", "host=127.0.0.1 port=${port} dbname=testdb pool_size=2 min_pool_size=2 "
-                        + "pool_mode=statement"));
+                        + "pool_mode=statement")
+                .database("ps_session", "host=127.0.0.1 port=${port} dbname=testdb pool_size=1 pool_mode=session"));
         small = PoolerFixture.start(pg, PoolerFixture.settings()
                 .set("max_prepared_statements", "2")
                 .set("admin_users", PostgresCluster.MD5_USER)
+                .database("ps_one", "host=127.0.0.1 port=${port} dbname=testdb pool_size=1"));
+        off = PoolerFixture.start(pg, PoolerFixture.settings()
+                .set("max_prepared_statements", "0")
                 .database("ps_one", "host=127.0.0.1 port=${port} dbname=testdb pool_size=1"));
     }
 
@@ -80,6 +86,7 @@ class PreparedStatementsIT {
     static void stop() {
         pooler.close();
         small.close();
+        off.close();
     }
 
     private static RawClient client(PoolerFixture f, String db) throws IOException {
@@ -196,6 +203,41 @@ class PreparedStatementsIT {
             // The other client still works: one client's mistake hurts nobody else.
             assertEquals(List.of("42"), firstColumn(other.send(concat(bind("mine", "41"), execute(), sync()))
                     .readUntil('Z')));
+        }
+    }
+
+    /** The names the server has: the client's own where nothing is rewritten, the shared ones otherwise. */
+    private static List<String> serverStatementNames(RawClient c) throws IOException {
+        return firstColumn(c.simpleQuery("SELECT name FROM pg_prepared_statements ORDER BY name"));
+    }
+
+    @Test
+    void namesReachTheServerAsPgBouncerNamesInTransactionModeOnly() throws IOException {
+        try (RawClient session = client(pooler, "ps_session"); RawClient disabled = client(off, "ps_one");
+             RawClient transaction = client(pooler, "ps_one")) {
+            for (RawClient c : List.of(session, disabled, transaction)) {
+                List<RawClient.Message> got = c.send(concat(parse("own_name", "SELECT 'n' || $1::int"),
+                        bind("own_name", "5"), execute(), sync())).readUntil('Z');
+                assertEquals(List.of("n5"), firstColumn(got), got.toString());
+            }
+            assertEquals(List.of("own_name"), serverStatementNames(session), "session mode: nothing rewritten");
+            assertEquals(List.of("own_name"), serverStatementNames(disabled), "max_prepared_statements = 0");
+            // (other tests may have left statements on this server: all of them carry shared names)
+            List<String> shared = serverStatementNames(transaction);
+            assertTrue(!shared.isEmpty() && shared.stream().allMatch(n -> n.matches("PGBOUNCER_[0-9]+")),
+                    shared.toString());
+        }
+    }
+
+    @Test
+    void malformedParseIsAProtocolViolationForThatClientOnly() throws IOException {
+        try (RawClient bad = client(pooler, "ps_two"); RawClient good = client(pooler, "ps_two")) {
+            good.send(concat(parse("g1", "SELECT 7"), sync())).readUntil('Z');
+            RawClient.Message error = bad.send(concat(RawClient.message('P', "no terminator".getBytes()), sync()))
+                    .readError();
+            assertEquals("08P01", error.fields().get('C'), error.toString());
+            assertTrue(bad.awaitClosed(WAIT));
+            assertEquals(List.of("7"), firstColumn(good.send(concat(bind("g1"), execute(), sync())).readUntil('Z')));
         }
     }
 
