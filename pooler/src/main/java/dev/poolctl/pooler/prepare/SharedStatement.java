@@ -10,12 +10,15 @@ import java.util.Arrays;
  */
 public final class SharedStatement {
     private final String name;
+    /** The name as sent in every rewritten Bind. */
+    private final byte[] nameBytes;
     private final byte[] queryAndTypes;
     private final int hash;
     int refs;
 
     SharedStatement(String name, byte[] queryAndTypes, int hash) {
         this.name = name;
+        this.nameBytes = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         this.queryAndTypes = queryAndTypes;
         this.hash = hash;
     }
@@ -23,6 +26,11 @@ public final class SharedStatement {
     /** The name it has on every server. */
     public String name() {
         return name;
+    }
+
+    /** {@link #name} in ASCII; not to be modified. */
+    byte[] nameBytes() {
+        return nameBytes;
     }
 
     /** The Parse body after the statement name: query, NUL, int16 count, the parameter type OIDs. */

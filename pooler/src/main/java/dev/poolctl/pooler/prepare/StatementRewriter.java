@@ -121,7 +121,7 @@ public final class StatementRewriter {
         int portalLength = portalEnd - portalStart;
         int restFrom = nameEnd + 1;
         int rest = frame.writerIndex() - restFrom;
-        byte[] newName = s.name().getBytes(StandardCharsets.US_ASCII);
+        byte[] newName = s.nameBytes();
         int bodyLength = 4 + portalLength + 1 + newName.length + 1 + rest;
         // Small parameters are copied into the new message; large ones go along as a slice of the original.
         boolean copyRest = rest <= 1024;
