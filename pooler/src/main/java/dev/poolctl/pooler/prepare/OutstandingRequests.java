@@ -217,6 +217,17 @@ public final class OutstandingRequests {
         }
     }
 
+    /** Forgets the first {@code n} Syncs: the server ignored them in copy-in and will not answer them. */
+    public void ignoreSyncs(int n) {
+        int left = n;
+        for (java.util.Iterator<Request> it = queue.iterator(); it.hasNext() && left > 0; ) {
+            if (it.next().kind() == Kind.SYNC) {
+                it.remove();
+                left--;
+            }
+        }
+    }
+
     /** The connection is going away: hands the references held by queued Closes to {@code effects}. */
     public void clear(Effects effects) {
         for (Request r : queue) {

@@ -23,6 +23,9 @@ public final class PgProtocol {
     public static final byte FLUSH = 'H';
     public static final byte TERMINATE = 'X';
     public static final byte PASSWORD_MESSAGE = 'p';
+    /** Both directions: the end of a COPY's data. */
+    public static final byte COPY_DONE = 'c';
+    public static final byte COPY_FAIL = 'f';
 
     // Backend message types
     public static final byte AUTHENTICATION = 'R';
@@ -38,6 +41,7 @@ public final class PgProtocol {
     public static final byte ROW_DESCRIPTION = 'T';
     public static final byte NO_DATA = 'n';
     public static final byte COMMAND_COMPLETE = 'C';
+    public static final byte COPY_IN_RESPONSE = 'G';
     public static final byte EMPTY_QUERY_RESPONSE = 'I';
     public static final byte PORTAL_SUSPENDED = 's';
 

@@ -55,6 +55,8 @@ public final class ClientConnection extends PgStreamHandler {
     private long lastActivityNanos;
     /** Rewrites named prepared statements (transaction/statement mode); null when they pass unchanged. */
     private StatementRewriter rewriter;
+    /** Syncs sent since the last Execute or Query: the ones a server in copy-in ignores (see copyEndedByClient). */
+    private int syncsSinceCommand;
 
     public ClientConnection(long id, PoolManager manager, long nowNanos) {
         this.id = id;
@@ -424,6 +426,7 @@ public final class ClientConnection extends PgStreamHandler {
     private int classifyLinked(byte type) {
         switch (type) {
             case PgProtocol.QUERY, PgProtocol.SYNC, PgProtocol.FUNCTION_CALL -> {
+                syncsSinceCommand = type == PgProtocol.SYNC ? syncsSinceCommand + 1 : 0;
                 server.expectReadyForQuery();
                 if (rewriter != null) {
                     server.requests().add(OutstandingRequests.Kind.SYNC);
@@ -436,7 +439,13 @@ public final class ClientConnection extends PgStreamHandler {
             case PgProtocol.PARSE, PgProtocol.BIND, PgProtocol.DESCRIBE, PgProtocol.CLOSE -> {
                 return rewriter != null ? NEED_BODY : PASS;
             }
+            case PgProtocol.COPY_DONE, PgProtocol.COPY_FAIL -> {
+                server.copyEndedByClient(syncsSinceCommand);
+                syncsSinceCommand = 0;
+                return PASS;
+            }
             case PgProtocol.EXECUTE -> {
+                syncsSinceCommand = 0;
                 if (rewriter != null) {
                     server.requests().add(OutstandingRequests.Kind.EXECUTE);
                 }

@@ -54,6 +54,12 @@ public final class ServerConnection extends PgStreamHandler {
     private final OutstandingRequests requests = new OutstandingRequests();
     /** Set while linked to a client whose statements are rewritten: the answers are matched to requests. */
     private boolean tracking;
+    /**
+     * Between the server's CopyInResponse and the client's CopyDone or CopyFail. PostgreSQL ignores Sync in
+     * copy-in, and libpq sends one right after an extended-protocol COPY's Execute and another after CopyDone:
+     * only the second is answered with ReadyForQuery.
+     */
+    private boolean copyIn;
 
     public ServerConnection(long id, Pool pool, ServerLogin login, long nowNanos) {
         this.id = id;
@@ -130,11 +136,27 @@ public final class ServerConnection extends PgStreamHandler {
         }
         lastUsedNanos = nowNanos;
         pendingReadyForQuery = 0;
+        copyIn = false;
         tracking = false;
         if (!requests.isEmpty()) {
             // Unlinked with answers outstanding (the client went away): what the server prepared is unknown.
             requests.clear(effects);
             closeNeeded = true;
+        }
+    }
+
+    /**
+     * The client ended a COPY FROM STDIN (CopyDone or CopyFail) after sending {@code syncs} Syncs since the command
+     * that started it: if the server was in copy-in, it ignored those, so they get no ReadyForQuery.
+     */
+    public void copyEndedByClient(int syncs) {
+        if (!copyIn) {
+            return;
+        }
+        copyIn = false;
+        pendingReadyForQuery -= syncs;
+        if (tracking) {
+            requests.ignoreSyncs(syncs);
         }
     }
 
@@ -222,7 +244,8 @@ public final class ServerConnection extends PgStreamHandler {
         if (tracking && OutstandingRequests.tracks(type)) {
             return NEED_BODY;
         }
-        return type == PgProtocol.READY_FOR_QUERY || type == PgProtocol.PARAMETER_STATUS ? NEED_BODY : PASS;
+        return type == PgProtocol.READY_FOR_QUERY || type == PgProtocol.PARAMETER_STATUS
+                || type == PgProtocol.COPY_IN_RESPONSE ? NEED_BODY : PASS;
     }
 
     @Override
@@ -250,6 +273,10 @@ public final class ServerConnection extends PgStreamHandler {
             client.serverParameterChanged(p[0], p[1]);
             return FORWARD;
         }
+        if (type == PgProtocol.COPY_IN_RESPONSE) {
+            copyIn = true;
+            return FORWARD;
+        }
         if (tracking) {
             int answer = trackedResponse(type, frame);
             if (type != PgProtocol.READY_FOR_QUERY || answer != FORWARD) {
@@ -258,6 +285,7 @@ public final class ServerConnection extends PgStreamHandler {
         }
         // ReadyForQuery: a query ended, and a transaction with it when the status is back to idle.
         txStatus = Messages.readyForQueryStatus(frame);
+        copyIn = false;
         pendingReadyForQuery--;
         long now = System.nanoTime();
         dev.poolctl.pooler.stats.PoolStats stats = pool.stats();

@@ -55,6 +55,21 @@ class OutstandingRequestsTest {
     }
 
     @Test
+    void syncsIgnoredInCopyInAreForgotten() {
+        // libpq's extended COPY FROM STDIN: Parse, Bind, Execute, Sync, (data), CopyDone, Sync.
+        requests.add(Kind.PARSE);
+        requests.add(Kind.BIND);
+        requests.add(Kind.EXECUTE);
+        requests.add(Kind.SYNC);
+        assertEquals("ff", answers("12"));
+        requests.add(Kind.SYNC);
+        requests.ignoreSyncs(1);
+        // CommandComplete, then the one ReadyForQuery PostgreSQL sends.
+        assertEquals("ff", answers("CZ"));
+        assertTrue(requests.isEmpty());
+    }
+
+    @Test
     void answersOfAPipelineAreForwardedAndTheQueueEmpties() {
         requests.add(Kind.PARSE);
         requests.add(Kind.BIND);
