@@ -598,7 +598,31 @@ public final class ClientConnection extends PgStreamHandler {
             // Only now: the query the cancel is meant for has just been sent to this server.
             cancelPending = false;
             manager.forwardCancel(s);
+            repeatQueuedCancel(s, s.forwardedRuns(), 1);
         }
+    }
+
+    /** How often and how many times a queued client's cancel is sent again while its server stays silent. */
+    private static final long QUEUED_CANCEL_REPEAT_MILLIS = 200;
+    private static final int QUEUED_CANCEL_REPEATS = 5;
+
+    /**
+     * PostgreSQL ignores a cancel that arrives while its backend is still reading a command, and the cancel sent
+     * right after a queued client's query can get there first when the machine is busy. So while the client is
+     * still linked to {@code s} and the server has answered nothing since, the cancel is sent again, a few times.
+     * Once the server answers anything the query has run or started, and no cancel is repeated: a late one could
+     * hit the client's next query.
+     */
+    private void repeatQueuedCancel(ServerConnection s, long runsAtCancel, int attempt) {
+        if (attempt > QUEUED_CANCEL_REPEATS) {
+            return;
+        }
+        ctx.executor().schedule(() -> {
+            if (server == s && state == ClientState.ACTIVE && s.forwardedRuns() == runsAtCancel) {
+                manager.forwardCancel(s);
+                repeatQueuedCancel(s, runsAtCancel, attempt + 1);
+            }
+        }, QUEUED_CANCEL_REPEAT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /** Linked in the middle of a read (fast path): the scan goes on in state ACTIVE. */

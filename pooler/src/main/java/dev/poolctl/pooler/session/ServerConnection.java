@@ -60,6 +60,7 @@ public final class ServerConnection extends PgStreamHandler {
      * only the second is answered with ReadyForQuery.
      */
     private boolean copyIn;
+    private long forwardedRuns;
 
     public ServerConnection(long id, Pool pool, ServerLogin login, long nowNanos) {
         this.id = id;
@@ -393,9 +394,15 @@ public final class ServerConnection extends PgStreamHandler {
         return DROP;
     }
 
+    /** How many runs of bytes this server has sent on to clients: tells whether it answered since a moment. */
+    public long forwardedRuns() {
+        return forwardedRuns;
+    }
+
     @Override
     protected void forward(ChannelHandlerContext ctx, ByteBuf run) {
         if (client != null && state == ServerState.ACTIVE) {
+            forwardedRuns++;
             pool.stats().serverBytes += run.readableBytes();
             sendToPeer(ctx, client.channel(), run);
         } else {
