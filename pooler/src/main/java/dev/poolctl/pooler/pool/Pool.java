@@ -47,6 +47,7 @@ public final class Pool {
     private byte[] scramClientKey;
     private int nextHost;
     private final dev.poolctl.pooler.stats.PoolStats stats = new dev.poolctl.pooler.stats.PoolStats();
+    private final long[] hazards = new long[dev.poolctl.pooler.hazard.Hazard.values().length];
 
     Pool(PoolKey key, DatabaseConfig db, PoolManager manager) {
         this.key = key;
@@ -127,6 +128,25 @@ public final class Pool {
     /** The server's original value of a tracked parameter: what a client that never set it gets. */
     public String defaultParameter(String lowerName) {
         return defaults.get(lowerName);
+    }
+
+    /** Whether the servers report this parameter with ParameterStatus (it was in the first login's welcome). */
+    public boolean isReported(String lowerName) {
+        return defaults.containsKey(lowerName);
+    }
+
+    /** Every parameter the servers report, by lower-case name. */
+    public Set<String> reportedParameters() {
+        return defaults.keySet();
+    }
+
+    /** A client of this pool did something transaction pooling cannot carry (SHOW HAZARDS). */
+    public void countHazard(dev.poolctl.pooler.hazard.Hazard h) {
+        hazards[h.ordinal()]++;
+    }
+
+    public long hazardCount(dev.poolctl.pooler.hazard.Hazard h) {
+        return hazards[h.ordinal()];
     }
 
     public void rememberScramKey(byte[] clientKey) {

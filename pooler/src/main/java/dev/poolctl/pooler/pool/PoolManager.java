@@ -27,8 +27,13 @@ import java.util.Set;
  * (max_db_connections, max_user_connections). Confined to the one event loop.
  */
 public final class PoolManager {
+    /**
+     * PgBouncer's fixed varcache set, plus search_path (tracked by default since PgBouncer 1.26; before
+     * PostgreSQL 18 the server does not report it, so the pooler reads it back, see ClientSettings).
+     */
     private static final List<String> ALWAYS_TRACKED =
-            List.of("client_encoding", "datestyle", "timezone", "standard_conforming_strings", "application_name");
+            List.of("client_encoding", "datestyle", "timezone", "standard_conforming_strings", "application_name",
+                    "search_path");
 
     private final EventLoop loop;
     private final PoolerLog log;

@@ -42,6 +42,23 @@ public final class Messages {
         };
     }
 
+    /** DataRow: each column as text (null for SQL NULL); only for the pooler's own small answers. */
+    public static String[] dataRowTexts(ByteBuf frame) {
+        int p = frame.readerIndex() + BODY;
+        int n = frame.getUnsignedShort(p);
+        p += 2;
+        String[] values = new String[n];
+        for (int i = 0; i < n; i++) {
+            int len = frame.getInt(p);
+            p += 4;
+            if (len >= 0) {
+                values[i] = frame.toString(p, len, StandardCharsets.UTF_8);
+                p += len;
+            }
+        }
+        return values;
+    }
+
     /** ErrorResponse/NoticeResponse fields by their one-letter codes ('S', 'C', 'M', ...). */
     public static Map<Character, String> errorFields(ByteBuf frame) {
         Map<Character, String> fields = new LinkedHashMap<>();

@@ -39,6 +39,7 @@ public final class PgProtocol {
     public static final byte CLOSE_COMPLETE = '3';
     public static final byte PARAMETER_DESCRIPTION = 't';
     public static final byte ROW_DESCRIPTION = 'T';
+    public static final byte DATA_ROW = 'D';
     public static final byte NO_DATA = 'n';
     public static final byte COMMAND_COMPLETE = 'C';
     public static final byte COPY_IN_RESPONSE = 'G';

@@ -22,7 +22,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -46,8 +45,12 @@ public final class ClientConnection extends PgStreamHandler {
     private ClientAuthenticator authenticator;
     private Pool pool;
     private ServerConnection server;
-    /** Tracked parameters the client asked for, by lower-case name (PgBouncer's varcache). */
-    private final Map<String, String> vars = new HashMap<>();
+    /** The settings carried to each server this client gets (PgBouncer's varcache). */
+    private final ClientSettings settings = new ClientSettings();
+    /** Query and Parse texts are scanned for hazards and setting changes (transaction and statement mode). */
+    private boolean scanStatements;
+    /** Hazards already logged for this client: each kind is logged once per client. */
+    private int hazardsLogged;
     private int cancelPid;
     private int cancelKey;
     private boolean cancelPending;
@@ -81,7 +84,8 @@ public final class ClientConnection extends PgStreamHandler {
 
     /** The application_name the client set (startup or SET), "" when none: SHOW CLIENTS. */
     public String applicationName() {
-        return vars.getOrDefault("application_name", "");
+        String name = settings.get("application_name");
+        return name == null ? "" : name;
     }
 
     public String prefix() {
@@ -227,8 +231,12 @@ public final class ClientConnection extends PgStreamHandler {
             if (name.equals("user") || name.equals("database")) {
                 continue;
             }
-            if (manager.isTrackedParameter(name)) {
-                vars.put(name, p.getValue());
+            if (name.equals("options")) {
+                if (!startupOptions(p.getValue(), general)) {
+                    return;
+                }
+            } else if (manager.isTrackedParameter(name)) {
+                settings.put(name, p.getValue());
             } else if (!general.ignoreStartupParameters().contains(name)) {
                 fail(PgProtocol.PROTOCOL_VIOLATION, "unsupported startup parameter: " + p.getKey());
                 return;
@@ -260,6 +268,32 @@ public final class ClientConnection extends PgStreamHandler {
         } else {
             ctx.writeAndFlush(request);
         }
+    }
+
+    /**
+     * {@code -c name=value} settings in the options startup parameter, as PgBouncer takes them: tracked ones are
+     * carried like startup parameters, others are refused unless in ignore_startup_parameters (by name, or all
+     * of them when {@code options} is listed there).
+     */
+    private boolean startupOptions(String options, GeneralSettings general) {
+        java.util.List<String[]> parsed;
+        try {
+            parsed = StartupOptions.parse(options);
+        } catch (IllegalArgumentException e) {
+            fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
+            return false;
+        }
+        for (String[] setting : parsed) {
+            String name = setting[0].toLowerCase(Locale.ROOT);
+            if (manager.isTrackedParameter(name)) {
+                settings.put(name, setting[1]);
+            } else if (!general.ignoreStartupParameters().contains(name)
+                    && !general.ignoreStartupParameters().contains("options")) {
+                fail(PgProtocol.PROTOCOL_VIOLATION, "unsupported startup parameter in options: " + setting[0]);
+                return false;
+            }
+        }
+        return true;
     }
 
     private void loginAuthenticated() {
@@ -294,6 +328,7 @@ public final class ClientConnection extends PgStreamHandler {
 
     /** The pool knows the server's parameters: send the welcome and become idle. */
     public void finishLogin(Map<String, String> serverWelcome) {
+        scanStatements = pool.mode() != dev.poolctl.pooler.pool.PoolMode.SESSION;
         if (pool.rewritesPreparedStatements()) {
             rewriter = new StatementRewriter(new ClientStatements(pool.statementRegistry()), pool.statementRegistry());
         }
@@ -311,7 +346,7 @@ public final class ClientConnection extends PgStreamHandler {
         ByteBuf b = ctx.alloc().buffer(512);
         b.writeByte(PgProtocol.AUTHENTICATION).writeInt(8).writeInt(PgProtocol.AUTH_OK);
         for (Map.Entry<String, String> p : serverWelcome.entrySet()) {
-            String wanted = vars.get(p.getKey().toLowerCase(Locale.ROOT));
+            String wanted = settings.get(p.getKey().toLowerCase(Locale.ROOT));
             BackendMessages.writeParameterStatus(b, p.getKey(), wanted != null ? wanted : p.getValue());
         }
         BackendMessages.writeBackendKeyData(b, cancelPid, cancelKey);
@@ -401,7 +436,7 @@ public final class ClientConnection extends PgStreamHandler {
     protected int classify(byte type, int length) {
         switch (state) {
             case ACTIVE:
-                return classifyLinked(type);
+                return classifyLinked(type, length);
             case IDLE:
                 if (type == PgProtocol.TERMINATE) {
                     return NEED_BODY;
@@ -409,7 +444,7 @@ public final class ClientConnection extends PgStreamHandler {
                 if (pool.takeReadyServer(this) != null) {
                     // Common case: a server is idle. Linked now, this message and the rest of the read are
                     // forwarded at once, with no buffering and no pause of the socket.
-                    return classifyLinked(type);
+                    return classifyLinked(type, length);
                 }
                 // Queue for a server; reads go on (no epoll change per transaction) and PgStreamHandler pauses
                 // the socket only if the client sends a lot before it has one.
@@ -423,20 +458,38 @@ public final class ClientConnection extends PgStreamHandler {
         }
     }
 
-    private int classifyLinked(byte type) {
+    /**
+     * Queries and Parses longer than this are not scanned (they stream through): bulk loads, not session
+     * settings, and a text we must see whole is held in memory.
+     */
+    private static final int SCAN_LIMIT = 64 * 1024;
+
+    private boolean scans(int length) {
+        return scanStatements && length <= SCAN_LIMIT;
+    }
+
+    private int classifyLinked(byte type, int length) {
         switch (type) {
-            case PgProtocol.QUERY, PgProtocol.SYNC, PgProtocol.FUNCTION_CALL -> {
-                syncsSinceCommand = type == PgProtocol.SYNC ? syncsSinceCommand + 1 : 0;
-                server.expectReadyForQuery();
-                if (rewriter != null) {
-                    server.requests().add(OutstandingRequests.Kind.SYNC);
+            case PgProtocol.QUERY -> {
+                syncsSinceCommand = 0; // idempotent: classify may see a split Query again
+                if (scans(length)) {
+                    return NEED_BODY; // counted as a request in onMessage: classify may run again on a split message
                 }
+                expectReadyForQuery();
+                return PASS;
+            }
+            case PgProtocol.SYNC, PgProtocol.FUNCTION_CALL -> {
+                syncsSinceCommand = type == PgProtocol.SYNC ? syncsSinceCommand + 1 : 0;
+                expectReadyForQuery();
                 return PASS;
             }
             case PgProtocol.TERMINATE -> {
                 return NEED_BODY;
             }
-            case PgProtocol.PARSE, PgProtocol.BIND, PgProtocol.DESCRIBE, PgProtocol.CLOSE -> {
+            case PgProtocol.PARSE -> {
+                return rewriter != null || scans(length) ? NEED_BODY : PASS;
+            }
+            case PgProtocol.BIND, PgProtocol.DESCRIBE, PgProtocol.CLOSE -> {
                 return rewriter != null ? NEED_BODY : PASS;
             }
             case PgProtocol.COPY_DONE, PgProtocol.COPY_FAIL -> {
@@ -470,9 +523,73 @@ public final class ClientConnection extends PgStreamHandler {
                     close("client close request");
                     return DROP;
                 }
+                if (type == PgProtocol.QUERY) {
+                    expectReadyForQuery();
+                    scan(frame, frame.readerIndex() + 5);
+                    return FORWARD;
+                }
+                if (type == PgProtocol.PARSE && scanStatements) {
+                    int nameEnd = frame.indexOf(frame.readerIndex() + 5, frame.writerIndex(), (byte) 0);
+                    if (nameEnd >= 0) {
+                        scan(frame, nameEnd + 1);
+                    }
+                    if (rewriter == null) {
+                        return FORWARD;
+                    }
+                }
                 return statementMessage(type, frame);
             default:
                 return STOP;
+        }
+    }
+
+    /** A Query, Sync or FunctionCall: the server answers it with ReadyForQuery. */
+    private void expectReadyForQuery() {
+        server.expectReadyForQuery();
+        if (rewriter != null) {
+            server.requests().add(OutstandingRequests.Kind.SYNC);
+        }
+    }
+
+    // ---- hazards and setting changes (transaction and statement mode) ----
+
+    /** What the scanner needs to know about parameters: tracked by the pooler, and reported by the server. */
+    private final dev.poolctl.pooler.hazard.StatementScanner.Parameters scanParameters =
+            new dev.poolctl.pooler.hazard.StatementScanner.Parameters() {
+                @Override
+                public boolean isTracked(String name) {
+                    return ClientSettings.carried(name, manager, pool);
+                }
+
+                @Override
+                public boolean needsReadback(String name) {
+                    return manager.isTrackedParameter(name) && !pool.isReported(name);
+                }
+            };
+
+    /** Scans the SQL text of a Query or Parse that starts at {@code from} (up to its NUL terminator). */
+    private void scan(ByteBuf frame, int from) {
+        int end = frame.indexOf(from, frame.writerIndex(), (byte) 0);
+        if (end < 0) {
+            end = frame.writerIndex();
+        }
+        boolean inTransaction = server != null && server.txStatus() != PgProtocol.TX_IDLE;
+        int found = dev.poolctl.pooler.hazard.StatementScanner.scan(frame, from, end, inTransaction, scanParameters);
+        if (found == 0) {
+            return;
+        }
+        if ((found & dev.poolctl.pooler.hazard.StatementScanner.SETTINGS_CHANGED) != 0) {
+            settings.markReadbackNeeded();
+        }
+        for (dev.poolctl.pooler.hazard.Hazard h : dev.poolctl.pooler.hazard.Hazard.values()) {
+            if ((found & h.bit()) != 0) {
+                pool.countHazard(h);
+                if ((hazardsLogged & h.bit()) == 0) {
+                    hazardsLogged |= h.bit();
+                    manager.log().log(prefix() + " " + h.statement() + " in " + pool.mode()
+                            + " pooling mode: the next transaction may run on another server");
+                }
+            }
         }
     }
 
@@ -643,30 +760,34 @@ public final class ClientConnection extends PgStreamHandler {
         cancelPending = true;
     }
 
-    /** The SET query that makes a server's tracked parameters match this client's, or null. */
+    /** The query that makes a server's settings this client's, or null (see {@link ClientSettings#applyQuery}). */
     String parameterSetQuery(Map<String, String> serverParams) {
-        StringBuilder sql = null;
-        for (String name : manager.trackedParameters()) {
-            String wanted = vars.get(name);
-            if (wanted == null) {
-                wanted = pool.defaultParameter(name);
-            }
-            if (wanted != null && !wanted.equals(serverParams.get(name))) {
-                if (sql == null) {
-                    sql = new StringBuilder();
-                }
-                sql.append("SET ").append(name).append(" = '").append(wanted.replace("'", "''")).append("';");
-            }
-        }
-        return sql == null ? null : sql.toString();
+        return settings.applyQuery(serverParams, manager, pool);
     }
 
-    /** A SET by the client reached the server: the client now wants that value on every server it gets. */
+    /** The server reported a parameter while linked to this client: that is now the client's value. */
     void serverParameterChanged(String name, String value) {
         String key = name.toLowerCase(Locale.ROOT);
-        if (manager.isTrackedParameter(key)) {
-            vars.put(key, value);
+        if (ClientSettings.carried(key, manager, pool)) {
+            settings.put(key, value);
         }
+    }
+
+    /**
+     * The tracked parameters to read back from the server before it is released, because a statement of this
+     * client may have changed them and the server does not report them; empty when there is nothing to ask.
+     */
+    java.util.List<String> settingsToReadBack() {
+        return settings.readbackNeeded() ? ClientSettings.unreported(manager, pool) : java.util.List.of();
+    }
+
+    boolean settingsReadbackPending() {
+        return settings.readbackNeeded();
+    }
+
+    /** The server's answer to the read-back of {@code names} (null row: the query failed). */
+    void settingsReadBack(java.util.List<String> names, String[] row) {
+        settings.readBack(names, row);
     }
 
     // ---- ending ----

@@ -32,7 +32,10 @@ public final class ServerConnection extends PgStreamHandler {
     private ServerState state = ServerState.LOGIN;
     private ClientConnection client;
 
-    /** Every ParameterStatus the server reported, by lower-case name (varcache). */
+    /**
+     * Every ParameterStatus the server reported, by lower-case name (varcache), and the values of unreported
+     * tracked parameters the pooler set or read back (absent: the session default).
+     */
     private final Map<String, String> params = new LinkedHashMap<>();
     private final Map<String, String> welcome = new LinkedHashMap<>();
     private int backendPid;
@@ -61,6 +64,9 @@ public final class ServerConnection extends PgStreamHandler {
      */
     private boolean copyIn;
     private long forwardedRuns;
+    /** The parameters being read back for the linked client at the end of its transaction, or null. */
+    private List<String> readback;
+    private String[] readbackRow;
 
     public ServerConnection(long id, Pool pool, ServerLogin login, long nowNanos) {
         this.id = id;
@@ -131,6 +137,8 @@ public final class ServerConnection extends PgStreamHandler {
 
     public void unlink(long nowNanos) {
         client = null;
+        readback = null;
+        readbackRow = null;
         xactStartNanos = 0;
         if (channel != null) {
             channel.config().setAutoRead(true);
@@ -301,7 +309,29 @@ public final class ServerConnection extends PgStreamHandler {
             pool.statementModeViolation(this);
             return DROP;
         }
+        if (pool.releasableAt(this) && startReadback()) {
+            return DROP; // the read-back's own ReadyForQuery (also 'I') goes to the client in its place
+        }
         return pool.releasableAt(this) ? FORWARD_AND_CUT : FORWARD;
+    }
+
+    /**
+     * At the end of a transaction that may have changed a tracked parameter the server does not report (SET
+     * search_path before PostgreSQL 18), asks the server for the values before it is released: what the client
+     * gets on its next server. Right after ROLLBACK, SET LOCAL or a function's set_config, with no SQL parsing.
+     */
+    private boolean startReadback() {
+        List<String> names = client.settingsToReadBack();
+        if (names.isEmpty()) {
+            if (client.settingsReadbackPending()) {
+                client.settingsReadBack(names, null);
+            }
+            return false;
+        }
+        readback = names;
+        readbackRow = null;
+        sendInternal(ClientSettings.readbackQuery(names));
+        return true;
     }
 
     /** A server answer while the client's statements are rewritten: match it to the request it answers. */
@@ -370,10 +400,17 @@ public final class ServerConnection extends PgStreamHandler {
             internalReadyForQuery--;
             if (internalReadyForQuery == 0 && state != ServerState.ACTIVE) {
                 pool.internalQueryDone(this);
+            } else if (internalReadyForQuery == 0 && readback != null) {
+                return readbackDone();
             }
+        } else if (type == PgProtocol.DATA_ROW && readback != null) {
+            readbackRow = Messages.dataRowTexts(frame);
         } else if (type == PgProtocol.PARAMETER_STATUS) {
             String[] p = Messages.parameterStatus(frame);
             params.put(p[0].toLowerCase(Locale.ROOT), p[1]);
+            if (state == ServerState.ACTIVE && client != null) {
+                client.serverParameterChanged(p[0], p[1]); // the linked client's value, as the server spells it
+            }
         } else if (type == PgProtocol.COMMAND_COMPLETE && Messages.droppedAllStatements(frame)) {
             statements.clear(); // server_reset_query (DISCARD ALL) or a check query that drops them
         } else if (type == PgProtocol.ERROR_RESPONSE) {
@@ -382,6 +419,25 @@ public final class ServerConnection extends PgStreamHandler {
             closeNeeded = true;
         }
         return DROP;
+    }
+
+    /** The read-back's ReadyForQuery: store the values, and forward it as the one the client's request owes. */
+    private int readbackDone() {
+        List<String> names = readback;
+        readback = null;
+        if (client == null) {
+            return DROP;
+        }
+        if (readbackRow != null) {
+            for (int i = 0; i < names.size() && i < readbackRow.length; i++) {
+                if (readbackRow[i] != null) {
+                    params.put(names.get(i), readbackRow[i]);
+                }
+            }
+        }
+        client.settingsReadBack(names, readbackRow);
+        readbackRow = null;
+        return pool.releasableAt(this) ? FORWARD_AND_CUT : FORWARD;
     }
 
     private int idleMessage(byte type, ByteBuf frame) {

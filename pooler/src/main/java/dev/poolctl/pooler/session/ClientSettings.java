@@ -1,0 +1,134 @@
+package dev.poolctl.pooler.session;
+
+import dev.poolctl.pooler.pool.Pool;
+import dev.poolctl.pooler.pool.PoolManager;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A client's session settings, carried to every server it is given (PgBouncer's varcache, extended): every
+ * parameter the servers report with ParameterStatus, plus the tracked ones ({@code track_extra_parameters},
+ * search_path) that a server may not report. A reported parameter's value is what the server last reported to
+ * this client; an unreported one's is read back from the server at the end of a transaction that may have
+ * changed it ({@link #markReadbackNeeded}). Names are lower-case.
+ */
+final class ClientSettings {
+    /** Reported parameters that are facts about the server or the login, not settings a client can carry. */
+    static final Set<String> NOT_SETTABLE = Set.of("server_version", "server_encoding", "integer_datetimes",
+            "is_superuser", "in_hot_standby", "session_authorization");
+
+    private final Map<String, String> values = new HashMap<>();
+    private boolean readbackNeeded;
+
+    String get(String name) {
+        return values.get(name);
+    }
+
+    void put(String name, String value) {
+        values.put(name, value);
+    }
+
+    /** A statement may have changed an unreported tracked parameter: ask the server when the transaction ends. */
+    void markReadbackNeeded() {
+        readbackNeeded = true;
+    }
+
+    boolean readbackNeeded() {
+        return readbackNeeded;
+    }
+
+    /** Whether the client's value of {@code name} goes to each server: tracked, or reported and settable. */
+    static boolean carried(String name, PoolManager manager, Pool pool) {
+        return manager.isTrackedParameter(name) || (pool.isReported(name) && !NOT_SETTABLE.contains(name));
+    }
+
+    /** Tracked parameters the servers of {@code pool} do not report (search_path before PostgreSQL 18). */
+    static List<String> unreported(PoolManager manager, Pool pool) {
+        List<String> names = new ArrayList<>();
+        for (String name : manager.trackedParameters()) {
+            if (!pool.isReported(name)) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
+    /**
+     * The query that makes a server's settings this client's, or null when they match. {@code server} holds what
+     * the pooler knows of the server's values (its reports, and the unreported values it set or read back); it
+     * is updated for the unreported ones, whose change the server will not report.
+     *
+     * <p>A setting the client never made gets the pool's default: the first server's report, or for an unreported
+     * parameter a {@code RESET} when the server is known to have another value (RESET gives the value a fresh
+     * session has: postgresql.conf, ALTER ROLE/DATABASE SET).
+     */
+    String applyQuery(Map<String, String> server, PoolManager manager, Pool pool) {
+        Set<String> names = new LinkedHashSet<>(manager.trackedParameters());
+        names.addAll(pool.reportedParameters());
+        names.addAll(values.keySet());
+        StringBuilder resets = null;
+        StringBuilder sets = null;
+        for (String name : names) {
+            if (NOT_SETTABLE.contains(name)) {
+                continue;
+            }
+            boolean reported = pool.isReported(name);
+            String wanted = values.get(name);
+            if (wanted == null && reported) {
+                wanted = pool.defaultParameter(name);
+            }
+            if (wanted == null) {
+                if (server.remove(name) != null) {
+                    resets = (resets == null ? new StringBuilder() : resets).append("RESET ").append(quoteIdent(name))
+                            .append(';');
+                }
+                continue;
+            }
+            if (!wanted.equals(server.get(name))) {
+                sets = (sets == null ? new StringBuilder("SELECT ") : sets.append(", "))
+                        .append("pg_catalog.set_config(").append(quoteLiteral(name)).append(", ")
+                        .append(quoteLiteral(wanted)).append(", false)");
+                if (!reported) {
+                    server.put(name, wanted);
+                }
+            }
+        }
+        if (resets == null && sets == null) {
+            return null;
+        }
+        return (resets == null ? "" : resets.toString()) + (sets == null ? "" : sets.toString());
+    }
+
+    /** The query that reads back {@code names}: one row, one column each (NULL for an unknown custom name). */
+    static String readbackQuery(List<String> names) {
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int i = 0; i < names.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("pg_catalog.current_setting(").append(quoteLiteral(names.get(i)))
+                    .append(", true)");
+        }
+        return sql.toString();
+    }
+
+    /** The read-back values of {@code names} (null where the server has none). */
+    void readBack(List<String> names, String[] row) {
+        readbackNeeded = false;
+        for (int i = 0; i < names.size() && row != null && i < row.length; i++) {
+            if (row[i] != null) {
+                values.put(names.get(i), row[i]);
+            }
+        }
+    }
+
+    /** A literal that means the same whatever standard_conforming_strings is: E'...' with \ and ' escaped. */
+    static String quoteLiteral(String s) {
+        return "E'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    private static String quoteIdent(String s) {
+        return "\"" + s.replace("\"", "\"\"") + "\"";
+    }
+}
