@@ -159,7 +159,8 @@ class AdminCommandsIT {
     @Test
     void everyListIsAccepted() {
         for (String what : List.of("pools", "clients", "servers", "stats", "stats-totals", "stats-averages",
-                "databases", "users", "config", "lists", "mem", "state", "version", "sockets", "totals")) {
+                "databases", "users", "config", "lists", "mem", "state", "version", "sockets", "totals",
+                "hazards")) {
             ok("show", what, "--format", "json");
         }
     }

@@ -54,6 +54,7 @@ final class ShowCommands {
             case "config" -> config(out);
             case "databases" -> databases(out);
             case "pools" -> pools(out);
+            case "hazards" -> hazards(out);
             case "clients" -> sockets(out, true, false, false, false);
             case "servers" -> sockets(out, false, true, false, false);
             case "sockets" -> sockets(out, true, true, true, false);
@@ -98,6 +99,7 @@ final class ShowCommands {
                 + "\tSHOW FDS|SOCKETS|ACTIVE_SOCKETS|LISTS|MEM|STATE\n"
                 + "\tSHOW DNS_HOSTS|DNS_ZONES\n"
                 + "\tSHOW STATS|STATS_TOTALS|STATS_AVERAGES|TOTALS\n"
+                + "\tSHOW HAZARDS\n"
                 + "\tSET key = arg\n\tRELOAD\n\tPAUSE [<db>]\n\tRESUME [<db>]\n\tDISABLE <db>\n\tENABLE <db>\n"
                 + "\tRECONNECT [<db>]\n\tKILL [<db>]\n\tKILL_CLIENT <client_id>\n\tSUSPEND\n\tSHUTDOWN\n"
                 + "\tSHUTDOWN WAIT_FOR_SERVERS|WAIT_FOR_CLIENTS\n\tWAIT_CLOSE [<db>]");
@@ -170,6 +172,28 @@ final class ShowCommands {
                     p.activeCount(), 0, 0, p.idleCount(), p.usedCount() - p.testedCount(), p.testedCount(),
                     p.loginCount(), wait / 1_000_000_000L, (wait / 1_000L) % 1_000_000L, p.mode().toString(),
                     p.database().hosts().size() > 1 ? "round-robin" : null);
+        }
+        ResultSetWriter.complete(out, "SHOW");
+    }
+
+    /**
+     * poolctl's own: per pool, how often clients did what transaction pooling cannot carry to the next server
+     * (see Hazard). A command of its own, so that SHOW POOLS stays PgBouncer's for tools that parse it.
+     */
+    private void hazards(ByteBuf out) {
+        List<ResultSetWriter.Column> columns = new java.util.ArrayList<>(List.of(text("database"), text("user")));
+        for (dev.poolctl.pooler.hazard.Hazard h : dev.poolctl.pooler.hazard.Hazard.values()) {
+            columns.add(int8(h.column()));
+        }
+        ResultSetWriter rs = new ResultSetWriter(out, columns);
+        for (Pool p : manager.pools()) {
+            Object[] row = new Object[columns.size()];
+            row[0] = p.key().database();
+            row[1] = p.key().user();
+            for (dev.poolctl.pooler.hazard.Hazard h : dev.poolctl.pooler.hazard.Hazard.values()) {
+                row[2 + h.ordinal()] = p.hazardCount(h);
+            }
+            rs.row(row);
         }
         ResultSetWriter.complete(out, "SHOW");
     }

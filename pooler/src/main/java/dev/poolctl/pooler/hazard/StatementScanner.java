@@ -19,6 +19,10 @@ import java.util.Locale;
 public final class StatementScanner {
     /** A tracked parameter the server does not report may have changed (SET, RESET, DISCARD ALL, set_config). */
     public static final int SETTINGS_CHANGED = 1 << 16;
+    /** The text opens a transaction block (BEGIN, START TRANSACTION) and does not close it. */
+    public static final int BLOCK_BEGUN = 1 << 17;
+    /** The text closes a transaction block (COMMIT, END, ROLLBACK, ABORT) and opens none after. */
+    public static final int BLOCK_ENDED = 1 << 18;
 
     /** What the pooler knows about parameters, by lower-case name. */
     public interface Parameters {
@@ -86,7 +90,14 @@ public final class StatementScanner {
                 }
                 default -> {
                     if (atStart) {
-                        result |= statement(buf, i, to, inTransaction, params);
+                        int block = block(buf, i, to);
+                        if (block != 0) {
+                            // A SET after BEGIN in the same text is inside the block (psql -c "BEGIN; SET ...").
+                            inTransaction = block == BLOCK_BEGUN;
+                            result = (result & ~(BLOCK_BEGUN | BLOCK_ENDED)) | block;
+                        } else {
+                            result |= statement(buf, i, to, inTransaction, params);
+                        }
                         atStart = false;
                     }
                     int end = wordEnd(buf, i, to);
@@ -100,6 +111,22 @@ public final class StatementScanner {
             }
         }
         return result;
+    }
+
+    /** {@link #BLOCK_BEGUN} or {@link #BLOCK_ENDED} for transaction control at {@code i}, else 0. */
+    private static int block(ByteBuf buf, int i, int to) {
+        int e = wordEnd(buf, i, to);
+        if (is(buf, i, e, "begin") || is(buf, i, e, "start")) {
+            return BLOCK_BEGUN;
+        }
+        if (is(buf, i, e, "commit") || is(buf, i, e, "end") || is(buf, i, e, "abort")) {
+            return BLOCK_ENDED;
+        }
+        if (is(buf, i, e, "rollback")) {
+            int w = skipSpace(buf, e, to);
+            return is(buf, w, wordEnd(buf, w, to), "to") ? 0 : BLOCK_ENDED; // ROLLBACK TO SAVEPOINT stays inside
+        }
+        return 0;
     }
 
     /** Hazard and settings bits of the statement whose first word starts at {@code i}. */

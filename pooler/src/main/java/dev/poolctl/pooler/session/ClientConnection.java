@@ -51,6 +51,11 @@ public final class ClientConnection extends PgStreamHandler {
     private boolean scanStatements;
     /** Hazards already logged for this client: each kind is logged once per client. */
     private int hazardsLogged;
+    /**
+     * A scanned text opened a transaction block the server has not yet confirmed with ReadyForQuery (pgjdbc sends
+     * BEGIN in the same pipeline as the first statement); cleared when the block ends or the server is released.
+     */
+    private boolean blockBegun;
     private int cancelPid;
     private int cancelKey;
     private boolean cancelPending;
@@ -573,10 +578,15 @@ public final class ClientConnection extends PgStreamHandler {
         if (end < 0) {
             end = frame.writerIndex();
         }
-        boolean inTransaction = server != null && server.txStatus() != PgProtocol.TX_IDLE;
+        boolean inTransaction = blockBegun || (server != null && server.txStatus() != PgProtocol.TX_IDLE);
         int found = dev.poolctl.pooler.hazard.StatementScanner.scan(frame, from, end, inTransaction, scanParameters);
         if (found == 0) {
             return;
+        }
+        if ((found & dev.poolctl.pooler.hazard.StatementScanner.BLOCK_BEGUN) != 0) {
+            blockBegun = true;
+        } else if ((found & dev.poolctl.pooler.hazard.StatementScanner.BLOCK_ENDED) != 0) {
+            blockBegun = false;
         }
         if ((found & dev.poolctl.pooler.hazard.StatementScanner.SETTINGS_CHANGED) != 0) {
             settings.markReadbackNeeded();
@@ -751,6 +761,7 @@ public final class ClientConnection extends PgStreamHandler {
     /** The pool took the server back (transaction/statement mode). */
     public void released() {
         server = null;
+        blockBegun = false;
         setState(ClientState.IDLE, System.nanoTime());
         ctx.channel().config().setAutoRead(true);
     }

@@ -103,7 +103,7 @@ class StatementScannerTest {
             "SELECT my_set_config(1)|0",
             "SELECT 'SET x = 1; LISTEN y'|0",
             "SELECT 1; LISTEN a; select 2|LISTEN",
-            "BEGIN; CREATE TEMP TABLE t(a int); COMMIT|TEMP",
+            "SELECT 1; CREATE TEMP TABLE t(a int)|TEMP",
             "SELECT E'it\\'s; LISTEN x'|0",
             "UPDATE t SET a = 1|0",
             "SELECT 1 - 1; PREPARE p AS SELECT 1|PREPARE",
@@ -128,6 +128,20 @@ class StatementScannerTest {
         assertEquals(0, scan("SET statement_timeout = 0", true));
         assertEquals(SETTINGS, scan("SET search_path = a", true)); // read back even so: a COMMIT keeps it
         assertEquals(LISTEN, scan("LISTEN x", true));
+    }
+
+    @Test
+    void transactionBlocksInTheText() {
+        int begun = StatementScanner.BLOCK_BEGUN;
+        int ended = StatementScanner.BLOCK_ENDED;
+        assertEquals(begun, scan("BEGIN; SET work_mem = '8MB'"));
+        assertEquals(ended, scan("BEGIN; SET work_mem = '8MB'; COMMIT"));
+        assertEquals(ended | SESSION_SET, scan("COMMIT; SET work_mem = '8MB'"));
+        assertEquals(begun, scan("start transaction isolation level serializable"));
+        assertEquals(0, scan("ROLLBACK TO SAVEPOINT s; SET work_mem = '8MB'", true));
+        assertEquals(ended | SESSION_SET, scan("ROLLBACK; SET work_mem = '8MB'", true));
+        assertEquals(0, scan("SELECT 1", true));
+        assertEquals(ended | TEMP, scan("BEGIN; CREATE TEMP TABLE t(a int); COMMIT"));
     }
 
     @Test
