@@ -51,7 +51,10 @@ class SessionSettingsIT {
                 + "GRANT USAGE ON SCHEMA st_a TO PUBLIC; GRANT SELECT ON st_a.st_only TO PUBLIC");
         pooler = PoolerFixture.start(pg, PoolerFixture.settings()
                 .set("server_round_robin", "1")
-                .database("st_two", "host=127.0.0.1 port=${port} dbname=testdb pool_size=2 min_pool_size=2"));
+                .database("st_two", "host=127.0.0.1 port=${port} dbname=testdb pool_size=2 min_pool_size=2")
+                .database("st_stmt", "host=127.0.0.1 port=${port} dbname=testdb pool_size=2 min_pool_size=2 "
+                        + "pool_mode=statement")
+                .database("st_session", "host=127.0.0.1 port=${port} dbname=testdb pool_size=1 pool_mode=session"));
     }
 
     @AfterAll
@@ -60,16 +63,20 @@ class SessionSettingsIT {
     }
 
     private static Connection connect(String... props) throws SQLException, IOException {
-        awaitIdleServers();
-        return pooler.connect("st_two", PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, props);
+        return connectTo("st_two", props);
+    }
+
+    private static Connection connectTo(String db, String... props) throws SQLException, IOException {
+        awaitIdleServers(db);
+        return pooler.connect(db, PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, props);
     }
 
     /** Both servers logged in and idle, so the next transactions alternate between them. */
-    private static void awaitIdleServers() throws IOException {
+    private static void awaitIdleServers(String db) throws IOException {
         try (RawClient holder = RawClient.connect(pooler)) {
-            holder.login(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, "st_two");
+            holder.login(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, db);
             PoolerFixture.await("2 idle servers", WAIT, () -> {
-                Pool p = pooler.pool("st_two", PostgresCluster.MD5_USER);
+                Pool p = pooler.pool(db, PostgresCluster.MD5_USER);
                 return p != null && pooler.inLoop(p::idleCount) == 2;
             });
         }
@@ -216,6 +223,32 @@ class SessionSettingsIT {
                 e.getMessage());
         e = assertThrows(SQLException.class, () -> connect("options=-c search_path"));
         assertTrue(e.getMessage().contains("only '-c config=val'"), e.getMessage());
+    }
+
+    @Test
+    void statementModeCarriesSearchPathToo() throws Exception {
+        try (Connection c = connectTo("st_stmt")) {
+            exec(c, "SET search_path TO st_a");
+            assertOnBothServers(c, "search_path", "st_a");
+            exec(c, "RESET search_path");
+            assertOnBothServers(c, "search_path", DEFAULT_PATH);
+        }
+    }
+
+    @Test
+    void sessionModeNeedsNoReadBack() throws Exception {
+        try (Connection c = pooler.connect("st_session", PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD)) {
+            exec(c, "SET search_path TO st_a");
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT v FROM st_only")) {
+                assertTrue(rs.next());
+            }
+        }
+        // The session-mode server keeps the client's SET until server_reset_query (DISCARD ALL) on release.
+        try (Connection c = pooler.connect("st_session", PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD);
+                Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW search_path")) {
+            assertTrue(rs.next());
+            assertEquals(DEFAULT_PATH, rs.getString(1));
+        }
     }
 
     @Test

@@ -4,7 +4,6 @@ import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.pool.PoolManager;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -67,40 +66,52 @@ final class ClientSettings {
      * session has: postgresql.conf, ALTER ROLE/DATABASE SET).
      */
     String applyQuery(Map<String, String> server, PoolManager manager, Pool pool) {
-        Set<String> names = new LinkedHashSet<>(manager.trackedParameters());
-        names.addAll(pool.reportedParameters());
-        names.addAll(values.keySet());
-        StringBuilder resets = null;
-        StringBuilder sets = null;
-        for (String name : names) {
-            if (NOT_SETTABLE.contains(name)) {
-                continue;
-            }
-            boolean reported = pool.isReported(name);
-            String wanted = values.get(name);
-            if (wanted == null && reported) {
-                wanted = pool.defaultParameter(name);
-            }
-            if (wanted == null) {
-                if (server.remove(name) != null) {
-                    resets = (resets == null ? new StringBuilder() : resets).append("RESET ").append(quoteIdent(name))
-                            .append(';');
-                }
-                continue;
-            }
-            if (!wanted.equals(server.get(name))) {
-                sets = (sets == null ? new StringBuilder("SELECT ") : sets.append(", "))
-                        .append("pg_catalog.set_config(").append(quoteLiteral(name)).append(", ")
-                        .append(quoteLiteral(wanted)).append(", false)");
-                if (!reported) {
-                    server.put(name, wanted);
-                }
+        // Runs at every link (every transaction in transaction mode): no collection is built.
+        Apply apply = null;
+        for (String name : manager.trackedParameters()) {
+            apply = apply(name, server, pool, apply);
+        }
+        for (String name : pool.reportedParameters()) {
+            if (!manager.isTrackedParameter(name)) {
+                apply = apply(name, server, pool, apply);
             }
         }
-        if (resets == null && sets == null) {
-            return null;
+        return apply == null ? null : apply.sql();
+    }
+
+    /** The RESETs and set_config() calls of one {@link #applyQuery}; created only when there is one. */
+    private static final class Apply {
+        final StringBuilder resets = new StringBuilder();
+        final StringBuilder sets = new StringBuilder();
+
+        String sql() {
+            return sets.length() == 0 ? resets.toString() : resets + "SELECT " + sets;
         }
-        return (resets == null ? "" : resets.toString()) + (sets == null ? "" : sets.toString());
+    }
+
+    private Apply apply(String name, Map<String, String> server, Pool pool, Apply apply) {
+        if (NOT_SETTABLE.contains(name)) {
+            return apply;
+        }
+        boolean reported = pool.isReported(name);
+        String wanted = values.get(name);
+        if (wanted == null && reported) {
+            wanted = pool.defaultParameter(name);
+        }
+        if (wanted == null) {
+            if (server.remove(name) != null) {
+                apply = apply == null ? new Apply() : apply;
+                apply.resets.append("RESET ").append(quoteIdent(name)).append(';');
+            }
+        } else if (!wanted.equals(server.get(name))) {
+            apply = apply == null ? new Apply() : apply;
+            apply.sets.append(apply.sets.length() == 0 ? "" : ", ").append("pg_catalog.set_config(")
+                    .append(quoteLiteral(name)).append(", ").append(quoteLiteral(wanted)).append(", false)");
+            if (!reported) {
+                server.put(name, wanted);
+            }
+        }
+        return apply;
     }
 
     /** The query that reads back {@code names}: one row, one column each (NULL for an unknown custom name). */
