@@ -17,6 +17,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -248,6 +249,42 @@ class SessionSettingsIT {
                 Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW search_path")) {
             assertTrue(rs.next());
             assertEquals(DEFAULT_PATH, rs.getString(1));
+        }
+    }
+
+    @Test
+    void valuesWithQuotesAndBackslashesAreAppliedAsGiven() throws Exception {
+        try (Connection c = connect()) {
+            exec(c, "SET application_name = E'it''s a \\\\ test'");
+            assertOnBothServers(c, "application_name", "it's a \\ test");
+            exec(c, "SET search_path = \"we'ird\", public");
+            assertOnBothServers(c, "search_path", "\"we'ird\", public");
+        }
+    }
+
+    @Test
+    void pipelinedQueriesWithARawClient() throws Exception {
+        awaitIdleServers("st_two");
+        try (RawClient c = RawClient.connect(pooler)) {
+            c.login(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, "st_two");
+            // Both queries in one write: the read-back waits for the second one's end.
+            c.send(RawClient.concat(RawClient.query("SET search_path TO st_a"),
+                    RawClient.query("SELECT current_setting('search_path')")));
+            List<RawClient.Message> first = c.readUntil('Z');
+            List<RawClient.Message> second = c.readUntil('Z');
+            assertEquals('I', (char) first.get(first.size() - 1).body()[0]);
+            assertEquals(List.of("st_a"), RawClient.firstColumn(second));
+            assertEquals('I', (char) second.get(second.size() - 1).body()[0]);
+            Set<String> pids = new HashSet<>();
+            for (int i = 0; i < 4; i++) {
+                List<RawClient.Message> m =
+                        c.simpleQuery("SELECT pg_backend_pid() || ' ' || current_setting('search_path')");
+                String[] row = RawClient.firstColumn(m).get(0).split(" ", 2);
+                pids.add(row[0]);
+                assertEquals("st_a", row[1]);
+                assertEquals(1, m.stream().filter(x -> x.type() == 'Z').count());
+            }
+            assertEquals(2, pids.size(), pids.toString());
         }
     }
 
