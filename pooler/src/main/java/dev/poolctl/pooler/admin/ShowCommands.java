@@ -12,6 +12,7 @@ import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.config.PoolerConfig;
 import dev.poolctl.pooler.config.Setting;
 import dev.poolctl.pooler.config.UserConfig;
+import dev.poolctl.pooler.hazard.Hazard;
 import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.pool.PoolManager;
 import dev.poolctl.pooler.protocol.BackendMessages;
@@ -182,7 +183,7 @@ final class ShowCommands {
      */
     private void hazards(ByteBuf out) {
         List<ResultSetWriter.Column> columns = new java.util.ArrayList<>(List.of(text("database"), text("user")));
-        for (dev.poolctl.pooler.hazard.Hazard h : dev.poolctl.pooler.hazard.Hazard.values()) {
+        for (Hazard h : Hazard.values()) {
             columns.add(int8(h.column()));
         }
         ResultSetWriter rs = new ResultSetWriter(out, columns);
@@ -190,7 +191,7 @@ final class ShowCommands {
             Object[] row = new Object[columns.size()];
             row[0] = p.key().database();
             row[1] = p.key().user();
-            for (dev.poolctl.pooler.hazard.Hazard h : dev.poolctl.pooler.hazard.Hazard.values()) {
+            for (Hazard h : Hazard.values()) {
                 row[2 + h.ordinal()] = p.hazardCount(h);
             }
             rs.row(row);

@@ -2,6 +2,7 @@ package dev.poolctl.pooler.pool;
 
 import dev.poolctl.pooler.config.DatabaseConfig;
 import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.hazard.Hazard;
 import dev.poolctl.pooler.log.PoolerLog;
 import dev.poolctl.pooler.protocol.PgProtocol;
 import dev.poolctl.pooler.session.ClientConnection;
@@ -47,7 +48,7 @@ public final class Pool {
     private byte[] scramClientKey;
     private int nextHost;
     private final dev.poolctl.pooler.stats.PoolStats stats = new dev.poolctl.pooler.stats.PoolStats();
-    private final long[] hazards = new long[dev.poolctl.pooler.hazard.Hazard.values().length];
+    private final long[] hazards = new long[Hazard.values().length];
 
     Pool(PoolKey key, DatabaseConfig db, PoolManager manager) {
         this.key = key;
@@ -141,11 +142,11 @@ public final class Pool {
     }
 
     /** A client of this pool did something transaction pooling cannot carry (SHOW HAZARDS). */
-    public void countHazard(dev.poolctl.pooler.hazard.Hazard h) {
+    public void countHazard(Hazard h) {
         hazards[h.ordinal()]++;
     }
 
-    public long hazardCount(dev.poolctl.pooler.hazard.Hazard h) {
+    public long hazardCount(Hazard h) {
         return hazards[h.ordinal()];
     }
 

@@ -4,6 +4,8 @@ import dev.poolctl.pooler.auth.Secret;
 import dev.poolctl.pooler.config.AuthType;
 import dev.poolctl.pooler.config.DatabaseConfig;
 import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.hazard.Hazard;
+import dev.poolctl.pooler.hazard.StatementScanner;
 import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.pool.PoolManager;
 import dev.poolctl.pooler.prepare.ClientStatements;
@@ -22,6 +24,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -559,8 +562,8 @@ public final class ClientConnection extends PgStreamHandler {
     // ---- hazards and setting changes (transaction and statement mode) ----
 
     /** What the scanner needs to know about parameters: tracked by the pooler, and reported by the server. */
-    private final dev.poolctl.pooler.hazard.StatementScanner.Parameters scanParameters =
-            new dev.poolctl.pooler.hazard.StatementScanner.Parameters() {
+    private final StatementScanner.Parameters scanParameters =
+            new StatementScanner.Parameters() {
                 @Override
                 public boolean isTracked(String name) {
                     return ClientSettings.carried(name, manager, pool);
@@ -579,19 +582,19 @@ public final class ClientConnection extends PgStreamHandler {
             end = frame.writerIndex();
         }
         boolean inTransaction = blockBegun || (server != null && server.txStatus() != PgProtocol.TX_IDLE);
-        int found = dev.poolctl.pooler.hazard.StatementScanner.scan(frame, from, end, inTransaction, scanParameters);
+        int found = StatementScanner.scan(frame, from, end, inTransaction, scanParameters);
         if (found == 0) {
             return;
         }
-        if ((found & dev.poolctl.pooler.hazard.StatementScanner.BLOCK_BEGUN) != 0) {
+        if ((found & StatementScanner.BLOCK_BEGUN) != 0) {
             blockBegun = true;
-        } else if ((found & dev.poolctl.pooler.hazard.StatementScanner.BLOCK_ENDED) != 0) {
+        } else if ((found & StatementScanner.BLOCK_ENDED) != 0) {
             blockBegun = false;
         }
-        if ((found & dev.poolctl.pooler.hazard.StatementScanner.SETTINGS_CHANGED) != 0) {
+        if ((found & StatementScanner.SETTINGS_CHANGED) != 0) {
             settings.markReadbackNeeded();
         }
-        for (dev.poolctl.pooler.hazard.Hazard h : dev.poolctl.pooler.hazard.Hazard.values()) {
+        for (Hazard h : Hazard.values()) {
             if ((found & h.bit()) != 0) {
                 pool.countHazard(h);
                 if ((hazardsLogged & h.bit()) == 0) {
@@ -788,8 +791,8 @@ public final class ClientConnection extends PgStreamHandler {
      * The tracked parameters to read back from the server before it is released, because a statement of this
      * client may have changed them and the server does not report them; empty when there is nothing to ask.
      */
-    java.util.List<String> settingsToReadBack() {
-        return settings.readbackNeeded() ? ClientSettings.unreported(manager, pool) : java.util.List.of();
+    List<String> settingsToReadBack() {
+        return settings.readbackNeeded() ? ClientSettings.unreported(manager, pool) : List.of();
     }
 
     boolean settingsReadbackPending() {
@@ -797,7 +800,7 @@ public final class ClientConnection extends PgStreamHandler {
     }
 
     /** The server's answer to the read-back of {@code names} (null row: the query failed). */
-    void settingsReadBack(java.util.List<String> names, String[] row) {
+    void settingsReadBack(List<String> names, String[] row) {
         settings.readBack(names, row);
     }
 
