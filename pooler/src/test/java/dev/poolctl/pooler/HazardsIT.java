@@ -56,6 +56,34 @@ class HazardsIT {
         pooler.close();
     }
 
+    @Test
+    void parsesAreScannedWithoutStatementRewriting() throws Exception {
+        // max_prepared_statements = 0: Parse passes unchanged, and is still looked at for hazards.
+        try (PoolerFixture off = PoolerFixture.start(pg, PoolerFixture.settings()
+                .set("max_prepared_statements", "0")
+                .set("admin_users", PostgresCluster.MD5_USER)
+                .database("hz_off", "host=127.0.0.1 port=${port} dbname=testdb pool_size=1"));
+                Connection c = off.connect("hz_off", PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD,
+                        "prepareThreshold=1")) {
+            for (int i = 0; i < 2; i++) {
+                try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(?)")) {
+                    ps.setInt(1, 424245);
+                    ps.execute();
+                }
+                exec(c, "SELECT pg_advisory_unlock(424245)");
+            }
+            try (Connection admin = off.connect("pgbouncer", PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD,
+                    "preferQueryMode=simple");
+                    Statement st = admin.createStatement();
+                    ResultSet rs = st.executeQuery("SHOW HAZARDS")) {
+                assertTrue(rs.next());
+                assertEquals("hz_off", rs.getString("database"));
+                // Once: the second run reuses pgjdbc's named statement (Bind only), whose text is not sent again.
+                assertEquals(1, rs.getLong("advisory_lock"));
+            }
+        }
+    }
+
     private static Connection connect(String db) throws SQLException {
         return pooler.connect(db, PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD);
     }
