@@ -13,6 +13,7 @@ import dev.poolctl.client.AdminException;
 import dev.poolctl.tui.model.AlertRules;
 import dev.poolctl.tui.source.Snapshot;
 import dev.poolctl.tui.source.SnapshotSource;
+import dev.poolctl.tui.support.FlushedFrames;
 import dev.poolctl.tui.support.Recorded;
 import dev.poolctl.tui.support.Screens;
 import java.io.IOException;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class DashboardTest {
     final DefaultVirtualTerminal terminal = new DefaultVirtualTerminal(new TerminalSize(80, 24));
+    final FlushedFrames frames = new FlushedFrames(terminal);
     final List<String> commands = new CopyOnWriteArrayList<>();
     final AtomicBoolean down = new AtomicBoolean();
     Future<?> running;
@@ -101,7 +103,7 @@ class DashboardTest {
     }
 
     String awaitScreen(String what, Predicate<String> condition) throws InterruptedException {
-        return Screens.await(terminal, what, condition, 10);
+        return frames.await(what, condition, 10);
     }
 
     @Test

@@ -15,6 +15,7 @@ import dev.poolctl.pooler.support.PostgresClusterExtension;
 import dev.poolctl.tui.model.AlertRules;
 import dev.poolctl.tui.source.AdminConsoleActions;
 import dev.poolctl.tui.source.AdminSnapshotSource;
+import dev.poolctl.tui.support.FlushedFrames;
 import dev.poolctl.tui.support.Screens;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -44,6 +45,7 @@ class TopIT {
     static PostgresCluster pg;
     PoolerFixture pooler;
     final DefaultVirtualTerminal terminal = new DefaultVirtualTerminal(new TerminalSize(160, 48));
+    final FlushedFrames frames = new FlushedFrames(terminal);
     final ExecutorService threads = Executors.newCachedThreadPool();
     Future<?> dashboard;
 
@@ -100,8 +102,9 @@ class TopIT {
             return null;
         });
 
-        String screen = Screens.await(terminal, "cl_waiting 1 and the alert", s -> s.contains("clients waiting testdb")
-                && cells(Screens.line(s, "testdb       md5_user")).get(4).equals("1"), 30);
+        String screen = frames.await("cl_waiting 1 and the alert", s -> s.contains("clients waiting testdb/md5_user")
+                && s.contains("testdb       md5_user") && cells(Screens.line(s, "testdb       md5_user")).get(4).equals("1"),
+                30);
         List<String> row = cells(Screens.line(screen, "testdb       md5_user"));
         try (AdminClient c = admin()) {
             AdminClient.Result pools = c.query("SHOW POOLS");
@@ -121,12 +124,12 @@ class TopIT {
         }
         terminal.addInput(new KeyStroke(KeyType.Enter));
         press('p');
-        Screens.await(terminal, "the confirmation", s -> s.contains("PAUSE testdb ?"), 10);
+        frames.await("the confirmation", s -> s.contains("PAUSE testdb ?"), 10);
         press('y');
-        Screens.await(terminal, "the running pause", s -> s.contains("PAUSE testdb: running..."), 10);
+        frames.await("the running pause", s -> s.contains("PAUSE testdb: running..."), 10);
         holder.commit();
         holder.close();
-        Screens.await(terminal, "the console's answer", s -> s.contains("PAUSE testdb: PAUSE"), 30);
+        frames.await("the console's answer", s -> s.contains("PAUSE testdb: PAUSE"), 30);
         try (AdminClient c = admin()) {
             AdminClient.Result dbs = c.query("SHOW DATABASES");
             List<String> testdb = dbs.rows().stream().filter(r -> "testdb".equals(r.get(0))).findFirst()

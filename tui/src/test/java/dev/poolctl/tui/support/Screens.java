@@ -9,8 +9,6 @@ import dev.poolctl.tui.view.ScreenRenderer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.ZoneOffset;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 /** Renders a model into Lanterna's {@link DefaultVirtualTerminal} and reads the screen back as text. */
 public final class Screens {
@@ -52,20 +50,5 @@ public final class Screens {
             }
         }
         throw new AssertionError("no line with '" + needle + "' on screen:\n" + screen);
-    }
-
-    /** Waits until the terminal's screen satisfies {@code condition} and returns it; fails with the screen. */
-    public static String await(DefaultVirtualTerminal terminal, String what, Predicate<String> condition, int seconds)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        String screen = text(terminal);
-        while (!condition.test(screen)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what + "; screen:\n" + screen);
-            }
-            Thread.sleep(10);
-            screen = text(terminal);
-        }
-        return screen;
     }
 }
