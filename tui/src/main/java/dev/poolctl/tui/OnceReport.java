@@ -29,10 +29,15 @@ public final class OnceReport {
 
     private OnceReport() {}
 
-    /** Takes two snapshots {@code interval} apart. Waiting is the point here: rates need two samples. */
+    /**
+     * Takes two snapshots {@code interval} apart. Waiting is the point here: rates need two samples. A condition that
+     * held in both counts as an alert even when the alert delay is longer than the interval: one report cannot wait.
+     */
     public static DashboardModel sample(SnapshotSource source, Duration interval, AlertRules rules, Clock clock)
             throws IOException, AdminException, InterruptedException {
-        DashboardModel m = new DashboardModel(source.describe(), interval, rules, clock.instant());
+        AlertRules once = new AlertRules(rules.after().compareTo(interval) > 0 ? interval : rules.after(),
+                rules.saturation(), rules.maxwaitWarn());
+        DashboardModel m = new DashboardModel(source.describe(), interval, once, clock.instant());
         m.apply(source.take(), clock.instant());
         Thread.sleep(interval.toMillis());
         m.apply(source.take(), clock.instant());

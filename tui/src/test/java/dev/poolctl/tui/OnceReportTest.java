@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.poolctl.tui.model.AlertRules;
 import dev.poolctl.tui.model.DashboardModel;
 import dev.poolctl.tui.source.Snapshot;
+import dev.poolctl.tui.source.SnapshotSource;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -50,5 +51,29 @@ class OnceReportTest {
         assertTrue(row.endsWith("904"), "tps (8671 - 6863) / 2 right-aligned under its header: " + row);
         assertTrue(header.endsWith("tps"), header);
         assertTrue(row.length() == header.length(), header + "\n" + row);
+    }
+
+    @Test
+    void aConditionInBothSamplesIsAnAlertWhateverTheDelay() throws Exception {
+        SnapshotSource waiting = new SnapshotSource() {
+            int n;
+
+            @Override
+            public Snapshot take() {
+                return snapshot("pgbouncer-1.18-a", n++);
+            }
+
+            @Override
+            public String describe() {
+                return "recorded";
+            }
+
+            @Override
+            public void close() {}
+        };
+        DashboardModel m = OnceReport.sample(waiting, Duration.ofMillis(10),
+                new AlertRules(Duration.ofMinutes(5), 0.8, Duration.ofSeconds(1)), java.time.Clock.systemUTC());
+        assertTrue(OnceReport.json(m).contains("\"kind\":\"clients_waiting\",\"subject\":\"postgres/postgres\""),
+                OnceReport.json(m));
     }
 }

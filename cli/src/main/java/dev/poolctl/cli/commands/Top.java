@@ -52,7 +52,7 @@ public final class Top extends AdminCommand {
     @Option(names = "--alert-after", paramLabel = "DURATION", defaultValue = "5s",
             converter = DurationConverter.class,
             description = "raise an alert once a condition (clients waiting, pool near its size, no server) has "
-                    + "held this long (default: ${DEFAULT-VALUE})")
+                    + "held this long (default: ${DEFAULT-VALUE}; --once reports what held in both samples)")
     Duration alertAfter;
 
     @Option(names = "--maxwait-warn", paramLabel = "DURATION", defaultValue = "1s",
