@@ -204,7 +204,7 @@ public final class Dashboard {
         model.message("");
         int page = Math.max(1, screen.getTerminalSize().getRows() - 10);
         switch (a) {
-            case VIEW_POOLS, VIEW_CLIENTS, VIEW_SERVERS, VIEW_STATS, VIEW_DATABASES, VIEW_CONFIG ->
+            case VIEW_POOLS, VIEW_CLIENTS, VIEW_SERVERS, VIEW_STATS, VIEW_DATABASES, VIEW_CONFIG, VIEW_HAZARDS ->
                     model.view(View.values()[a.ordinal() - Action.VIEW_POOLS.ordinal()]);
             case NEXT_VIEW -> model.view(model.view().next());
             case UP -> model.moveSelection(-1);

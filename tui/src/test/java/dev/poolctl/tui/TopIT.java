@@ -138,6 +138,15 @@ class TopIT {
             c.query("RESUME testdb");
         }
         waiter.get(30, TimeUnit.SECONDS); // paused pools keep their waiting clients until RESUME
+
+        // A LISTEN in transaction mode shows in the Hazards view (7), as SHOW HAZARDS counts it.
+        try (Connection c = pooler.connect(); Statement st = c.createStatement()) {
+            st.execute("LISTEN top_it");
+        }
+        press('7');
+        String hazards = frames.await("the LISTEN counted", s -> s.contains("advisory_lock")
+                && s.lines().anyMatch(l -> l.startsWith("testdb") && cells(l).get(4).equals("1")), 30);
+        assertTrue(Screens.line(hazards, "database").contains("session_set"), hazards);
     }
 
     static List<String> cells(String line) {

@@ -25,9 +25,10 @@ import picocli.CommandLine.Option;
 @Command(
         name = "top",
         description = {"A live dashboard of the pooler: pools with waiting clients, saturation, rates (tps, qps, "
-                + "bytes/s, wait) and history, alerts, and the clients, servers, stats, databases and config lists.",
+                + "bytes/s, wait) and history, alerts, and the clients, servers, stats, databases and config lists "
+                + "(and poolctl's hazards).",
             "It polls the admin console only, so it works against poolctl and PgBouncer alike.",
-            "Keys: 1-6 or Tab views, / filter, s sort, +/- refresh interval, Space freeze, ? help, q quit; "
+            "Keys: 1-7 or Tab views, / filter, s sort, +/- refresh interval, Space freeze, ? help, q quit; "
                     + "p pause, r resume, R reload, c reconnect, K kill the selected database (asks first; "
                     + "not with --readonly).",
             "With --once: take two samples one interval apart and print one report, for scripts and CI."},

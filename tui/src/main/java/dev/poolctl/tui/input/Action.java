@@ -10,6 +10,7 @@ public enum Action {
     VIEW_STATS("Stats view", "", false),
     VIEW_DATABASES("Databases view", "", false),
     VIEW_CONFIG("Config view", "", false),
+    VIEW_HAZARDS("Hazards view (poolctl)", "", false),
     NEXT_VIEW("next view", "views", false),
     UP("select previous row", "", false),
     DOWN("select next row", "", false),

@@ -36,6 +36,7 @@ public final class KeyBindings {
         b.add(ch('4', Action.VIEW_STATS));
         b.add(ch('5', Action.VIEW_DATABASES));
         b.add(ch('6', Action.VIEW_CONFIG));
+        b.add(ch('7', Action.VIEW_HAZARDS));
         b.add(special("Tab", KeyType.Tab, Action.NEXT_VIEW));
         b.add(special("Up", KeyType.ArrowUp, Action.UP));
         b.add(ch('k', Action.UP));

@@ -4,7 +4,7 @@ import dev.poolctl.tui.source.Show;
 import java.util.List;
 
 /**
- * The dashboard's screens, in key order (1-6). Console-backed views list the columns they prefer, most useful
+ * The dashboard's screens, in key order (1-7). Console-backed views list the columns they prefer, most useful
  * first; the ones the target has and the width allows are shown, so a PgBouncer with fewer columns works.
  */
 public enum View {
@@ -17,7 +17,10 @@ public enum View {
     DATABASES("Databases", Show.DATABASES, List.of("name", "host", "port", "database", "pool_size", "min_pool_size",
             "reserve_pool", "reserve_pool_size", "pool_mode", "max_connections", "current_connections", "paused",
             "disabled", "force_user", "server_lifetime", "max_client_connections", "current_client_connections")),
-    CONFIG("Config", Show.CONFIG, List.of("key", "value", "default", "changeable"));
+    CONFIG("Config", Show.CONFIG, List.of("key", "value", "default", "changeable")),
+    /** poolctl's SHOW HAZARDS: what transaction pooling silently breaks, per pool. Empty against PgBouncer. */
+    HAZARDS("Hazards", Show.HAZARDS, List.of("database", "user", "prepare", "session_set", "listen",
+            "advisory_lock", "temp_table", "with_hold"));
 
     private final String title;
     private final Show source;

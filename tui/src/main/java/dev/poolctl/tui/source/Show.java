@@ -1,10 +1,24 @@
 package dev.poolctl.tui.source;
 
-/** The admin-console lists the dashboard polls. Each is a SHOW that PgBouncer 1.18 and poolctl both answer. */
+/**
+ * The admin-console lists the dashboard polls: SHOWs that PgBouncer 1.18 and poolctl both answer, and poolctl's
+ * own SHOW HAZARDS, asked only of a poolctl so a PgBouncer's log gets no error a second.
+ */
 public enum Show {
-    POOLS, STATS, CLIENTS, SERVERS, DATABASES, CONFIG;
+    POOLS(false), STATS(false), CLIENTS(false), SERVERS(false), DATABASES(false), CONFIG(false), HAZARDS(true);
+
+    private final boolean poolctlOnly;
+
+    Show(boolean poolctlOnly) {
+        this.poolctlOnly = poolctlOnly;
+    }
 
     public String sql() {
         return "SHOW " + name();
+    }
+
+    /** Whether a target answering SHOW VERSION with {@code version} has this list. */
+    public boolean askedOf(String version) {
+        return !poolctlOnly || version.startsWith("poolctl");
     }
 }

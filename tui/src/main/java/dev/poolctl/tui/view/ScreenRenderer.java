@@ -114,10 +114,23 @@ public final class ScreenRenderer {
         return sb.toString();
     }
 
+    /**
+     * The view tabs, and on the right the current view's sort and filter. When both do not fit (80 columns), the
+     * other views' tabs shrink to their key.
+     */
     private static void tabs(TextGraphics g, int w, DashboardModel m) {
+        ViewState st = m.state(m.view());
+        StringBuilder info = new StringBuilder();
+        if (st.sortKey() != null) {
+            info.append("sort ").append(st.sortKey()).append(st.reversed() ? " (reversed)" : "");
+        }
+        if (!st.filter().isEmpty()) {
+            info.append(info.length() == 0 ? "" : "  ").append("filter '").append(st.filter()).append('\'');
+        }
+        boolean full = tabLabels(m, true).length() + (info.length() == 0 ? 0 : info.length() + 2) <= w;
         int x = 0;
         for (View v : View.values()) {
-            String label = (v.ordinal() + 1) + " " + v.title();
+            String label = tabLabel(v, full || v == m.view());
             if (x + label.length() > w) {
                 break;
             }
@@ -128,17 +141,21 @@ public final class ScreenRenderer {
             g.disableModifiers(SGR.REVERSE);
             x += label.length() + 2;
         }
-        ViewState st = m.state(m.view());
-        StringBuilder info = new StringBuilder();
-        if (st.sortKey() != null) {
-            info.append("sort ").append(st.sortKey()).append(st.reversed() ? " (reversed)" : "");
-        }
-        if (!st.filter().isEmpty()) {
-            info.append(info.length() == 0 ? "" : "  ").append("filter '").append(st.filter()).append('\'');
-        }
         if (info.length() > 0 && x + info.length() <= w) {
             g.putString(w - info.length(), 2, info.toString());
         }
+    }
+
+    private static String tabLabel(View v, boolean withTitle) {
+        return (v.ordinal() + 1) + (withTitle ? " " + v.title() : "");
+    }
+
+    private static String tabLabels(DashboardModel m, boolean withTitles) {
+        StringBuilder sb = new StringBuilder();
+        for (View v : View.values()) {
+            sb.append(sb.length() == 0 ? "" : "  ").append(tabLabel(v, withTitles || v == m.view()));
+        }
+        return sb.toString();
     }
 
     /** {@code [marker, text]} lines: active alerts first, then ended ones while room is left. */
