@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * What the dashboard knows: the current and previous snapshot, the rates between them, per-pool history, alerts,
+ * What the dashboard knows: the current snapshot, the rates since the one before, per-pool history, alerts,
  * and per-view sort, filter and selection. Views only read it; it is changed on the dashboard's loop thread only.
  */
 public final class DashboardModel {
@@ -35,7 +35,6 @@ public final class DashboardModel {
     private final History history = new History();
     private final Alerts alerts;
     private final Map<View, ViewState> states = new EnumMap<>(View.class);
-    private Snapshot previous;
     private Snapshot current;
     private Snapshot heldWhileFrozen;
     private Map<String, DatabaseRates> rates = Map.of();
@@ -73,7 +72,7 @@ public final class DashboardModel {
             heldWhileFrozen = s;
             return;
         }
-        previous = current;
+        Snapshot previous = current;
         current = s;
         double seconds = previous == null ? 0 : (s.monotonicNanos() - previous.monotonicNanos()) / 1e9;
         rates = RateCalculator.between(previous == null ? null : previous.table(Show.STATS), s.table(Show.STATS),
@@ -261,12 +260,13 @@ public final class DashboardModel {
     /** The database of the selected row, or null when the view has no row or no database column. */
     public String selectedDatabase() {
         int sel = states.get(view).selected();
-        return switch (view) {
-            case POOLS -> sel < visiblePools().size() ? visiblePools().get(sel).database() : null;
-            case STATS -> sel < visibleStats().size() ? visibleStats().get(sel).database() : null;
-            case CONFIG -> null;
-            default -> sel < visibleRows(view).size() ? visibleRows(view).get(sel).text(view.databaseColumn()) : null;
+        List<String> databases = switch (view) {
+            case POOLS -> visiblePools().stream().map(PoolRow::database).toList();
+            case STATS -> visibleStats().stream().map(DatabaseRates::database).toList();
+            case CONFIG -> List.of();
+            default -> visibleRows(view).stream().map(r -> r.text(view.databaseColumn())).toList();
         };
+        return sel < databases.size() ? databases.get(sel) : null;
     }
 
     public String target() {
