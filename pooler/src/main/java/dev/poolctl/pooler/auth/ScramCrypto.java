@@ -37,6 +37,10 @@ final class ScramCrypto {
         byte[] u = mac.doFinal();
         byte[] result = u.clone();
         for (int i = 1; i < iterations; i++) {
+            if ((i & 0xfff) == 0 && Thread.currentThread().isInterrupted()) {
+                // A server's iteration count can be huge; a cancelled login must not go on deriving.
+                throw new java.util.concurrent.CancellationException("SCRAM key derivation cancelled");
+            }
             u = mac.doFinal(u);
             for (int j = 0; j < result.length; j++) {
                 result[j] ^= u[j];

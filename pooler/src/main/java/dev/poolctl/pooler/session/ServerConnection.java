@@ -215,6 +215,10 @@ public final class ServerConnection extends PgStreamHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseKept();
+        if (derivation != null) {
+            derivation.cancel(true);
+            derivation = null;
+        }
         if (state != ServerState.CLOSED) {
             pool.serverClosed(this, closeReason != null ? closeReason : "server conn crashed?");
         }
@@ -514,6 +518,37 @@ public final class ServerConnection extends PgStreamHandler {
     }
 
     private ScramClientExchange scram;
+    /** The client-final-message being computed off the loop (the key derivation), cancelled if the server closes. */
+    private java.util.concurrent.Future<?> derivation;
+
+    /**
+     * The server chose the salt and the iteration count, so the key derivation may take any time: it runs on a
+     * worker and the answer is sent from this connection's loop, unless the login ended meanwhile.
+     */
+    private void deriveClientFinal(ChannelHandlerContext ctx, ScramClientExchange exchange, String serverFirst) {
+        derivation = dev.poolctl.pooler.auth.KeyDerivation.submit(() -> {
+            String answer = null;
+            String error = null;
+            try {
+                answer = exchange.clientFinal(serverFirst);
+            } catch (ScramException | RuntimeException e) {
+                error = e.getMessage();
+            }
+            String clientFinal = answer;
+            String failure = error;
+            ctx.executor().execute(() -> {
+                derivation = null;
+                if (scram != exchange || !ctx.channel().isActive()) {
+                    return;
+                }
+                if (failure != null) {
+                    loginFailed(PgProtocol.CONNECTION_FAILURE, "server login failed: " + failure);
+                } else {
+                    ctx.writeAndFlush(FrontendMessages.saslResponse(ctx.alloc(), clientFinal));
+                }
+            });
+        });
+    }
 
     private void authenticate(ChannelHandlerContext ctx, ByteBuf frame) throws ScramException {
         int code = Messages.authCode(frame);
@@ -552,7 +587,7 @@ public final class ServerConnection extends PgStreamHandler {
                     throw new ScramException("unexpected SASL continue");
                 }
                 String serverFirst = new String(Messages.authData(frame), java.nio.charset.StandardCharsets.UTF_8);
-                ctx.writeAndFlush(FrontendMessages.saslResponse(ctx.alloc(), scram.clientFinal(serverFirst)));
+                deriveClientFinal(ctx, scram, serverFirst);
             }
             case PgProtocol.AUTH_SASL_FINAL -> {
                 if (scram == null) {
