@@ -46,6 +46,7 @@ class LoginHardeningIT {
     private static final Duration AWAIT = Duration.ofSeconds(10);
     static final String EMPTY_USER = "empty_user";
     static final String EMPTY_MD5_USER = "empty_md5_user";
+    static final String RELOAD_USER = "reload_user";
 
     private static PostgresCluster pg;
     private static PoolerFixture md5;
@@ -66,9 +67,11 @@ class LoginHardeningIT {
         return PoolerFixture.start(pg, PoolerFixture.settings()
                 .set("auth_type", authType)
                 .set("pool_mode", "session")
-                .set("admin_users", EMPTY_USER + "," + EMPTY_MD5_USER + "," + PostgresCluster.CLEARTEXT_USER)
+                .set("admin_users", EMPTY_USER + "," + EMPTY_MD5_USER + "," + PostgresCluster.CLEARTEXT_USER + ","
+                        + RELOAD_USER)
                 .authFileLine(EMPTY_USER, "")
-                .authFileLine(EMPTY_MD5_USER, Md5Password.encrypt("", EMPTY_MD5_USER)));
+                .authFileLine(EMPTY_MD5_USER, Md5Password.encrypt("", EMPTY_MD5_USER))
+                .authFileLine(RELOAD_USER, "before-reload"));
     }
 
     @AfterAll
@@ -273,6 +276,31 @@ class LoginHardeningIT {
         assertEquals(12, first.last().authCode());
         assertEquals(12, second.last().authCode());
         assertEquals(saltOf(first.serverFirst()), saltOf(second.serverFirst()), "keys derived once, salt reused");
+    }
+
+    /** A reload that changes a plain-text password derives new keys: the old password stops working at once. */
+    @Test
+    void reloadWithAChangedPasswordDerivesNewKeys() throws Exception {
+        ScramOutcome before = scramLogin(scram, RELOAD_USER, "before-reload", "pgbouncer");
+        assertEquals(12, before.last().authCode(), "login before the reload: " + before.last());
+        java.nio.file.Path authFile = scram.dir().resolve("userlist.txt");
+        String text = java.nio.file.Files.readString(authFile);
+        java.nio.file.Files.writeString(authFile, text.replace("\"before-reload\"", "\"after-reload\""));
+        try (Connection admin = scram.connect("pgbouncer", RELOAD_USER, "before-reload", "preferQueryMode=simple");
+             Statement st = admin.createStatement()) {
+            st.execute("RELOAD");
+        }
+        PoolerFixture.await("the new password works", AWAIT, () -> {
+            try {
+                return scramLogin(scram, RELOAD_USER, "after-reload", "pgbouncer").last().type() == 'R';
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        ScramOutcome after = scramLogin(scram, RELOAD_USER, "after-reload", "pgbouncer");
+        assertEquals(12, after.last().authCode());
+        assertNotEquals(saltOf(before.serverFirst()), saltOf(after.serverFirst()), "new keys, new salt");
+        assertError(scramLogin(scram, RELOAD_USER, "before-reload", "pgbouncer").last(), "SASL authentication failed");
     }
 
     // ---- item 12: protocol versions ----
