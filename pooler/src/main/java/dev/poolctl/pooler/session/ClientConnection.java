@@ -1,6 +1,5 @@
 package dev.poolctl.pooler.session;
 
-import dev.poolctl.pooler.auth.Secret;
 import dev.poolctl.pooler.config.AuthType;
 import dev.poolctl.pooler.config.DatabaseConfig;
 import dev.poolctl.pooler.config.GeneralSettings;
