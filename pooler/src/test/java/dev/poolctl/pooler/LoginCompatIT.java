@@ -32,6 +32,9 @@ class LoginCompatIT {
     private static PostgresCluster pg;
     private static PoolerFixture poolctl;
     private static RealPgBouncer pgbouncer;
+    /** Both poolers per other auth_type, started by the test that needs them. */
+    private static final Map<String, PoolerFixture> POOLCTL_BY_AUTH = new java.util.HashMap<>();
+    private static final Map<String, RealPgBouncer> PGBOUNCER_BY_AUTH = new java.util.HashMap<>();
 
     @BeforeAll
     static void start() {
@@ -51,6 +54,21 @@ class LoginCompatIT {
         if (pgbouncer != null) {
             pgbouncer.close();
         }
+        POOLCTL_BY_AUTH.values().forEach(PoolerFixture::close);
+        PGBOUNCER_BY_AUTH.values().forEach(RealPgBouncer::close);
+    }
+
+    /** Plays {@code s} on a PgBouncer and a poolctl with {@code auth_type = authType}. */
+    private static void assertSameOnBoth(String authType, Scenario s) throws IOException {
+        Assumptions.assumeTrue(pgbouncer != null, "PgBouncer is not installed: skipped");
+        RealPgBouncer theirs = PGBOUNCER_BY_AUTH.computeIfAbsent(authType, a ->
+                RealPgBouncer.start(RealPgBouncer.binary().orElseThrow(), pg, Map.of("auth_type", a)));
+        PoolerFixture ours = POOLCTL_BY_AUTH.computeIfAbsent(authType, a ->
+                PoolerFixture.start(pg, PoolerFixture.settings().set("auth_type", a)));
+        List<String> theirAnswers = play(theirs.host(), theirs.port(), s);
+        List<String> ourAnswers = play(ours.host(), ours.port(), s);
+        System.out.println("[LoginCompatIT] auth_type=" + authType + " pgbouncer " + theirAnswers + " poolctl " + ourAnswers);
+        assertEquals(theirAnswers, ourAnswers);
     }
 
     /** What one side answered: message types, with the error's message text. */
@@ -118,6 +136,36 @@ class LoginCompatIT {
             c.send(RawClient.startupPacket(PostgresCluster.MD5_USER, PostgresCluster.TEST_DB));
             answers.add(describe(c.read()));
             c.send(RawClient.startupPacket(PostgresCluster.MD5_USER, PostgresCluster.TEST_DB));
+            answers.add(describe(c.read()));
+        });
+    }
+
+    /** SCRAM for a user PgBouncer's auth_file lacks: the whole mock exchange, then PgBouncer's error. */
+    @Test
+    void unknownUserGetsAScramExchange() throws IOException {
+        assertSameOnBoth("scram-sha-256", (c, answers) -> {
+            c.send(RawClient.startupPacket("nobody_here", PostgresCluster.TEST_DB));
+            answers.add(describe(c.read()));
+            dev.poolctl.pooler.auth.ScramClientExchange x = dev.poolctl.pooler.auth.ScramClientExchange.forPassword("x");
+            c.send(LoginHardeningIT.saslInitialResponse("SCRAM-SHA-256", x.clientFirst()));
+            RawClient.Message serverFirst = c.read();
+            answers.add(describe(serverFirst));
+            if (serverFirst != null && serverFirst.type() == 'R') {
+                try {
+                    c.send(RawClient.message('p', x.clientFinal(LoginHardeningIT.saslData(serverFirst))
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                } catch (dev.poolctl.pooler.auth.ScramException e) {
+                    throw new IOException(e);
+                }
+                answers.add(describe(c.read()));
+            }
+        });
+    }
+
+    @Test
+    void trustNeedsTheUserInAuthFile() throws IOException {
+        assertSameOnBoth("trust", (c, answers) -> {
+            c.send(RawClient.startupPacket("nobody_here", PostgresCluster.TEST_DB));
             answers.add(describe(c.read()));
         });
     }
