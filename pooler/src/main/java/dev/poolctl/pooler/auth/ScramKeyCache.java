@@ -32,7 +32,30 @@ public final class ScramKeyCache {
     private static final Map<String, Derived> BY_USER = new ConcurrentHashMap<>();
     private static final Map<ScramSecret, byte[]> VERIFIED = new ConcurrentHashMap<>();
 
+    /**
+     * Where derivations run: a few daemon threads, never a connection's event loop (4096 HMAC rounds there would
+     * stall every client of that loop). Its queue grows only with logins waiting for a derivation.
+     */
+    public static final java.util.concurrent.Executor DERIVATIONS = java.util.concurrent.Executors.newFixedThreadPool(
+            Math.max(1, Runtime.getRuntime().availableProcessors() / 2), r -> {
+                Thread t = new Thread(r, "poolctl-scram-keys");
+                t.setDaemon(true);
+                return t;
+            });
+
     private ScramKeyCache() {}
+
+    /** Whether {@link #forPlainPassword} has this password's secret ready (no derivation needed). */
+    public static boolean hasPlainPassword(String user, String password) {
+        Derived d = BY_USER.get(user);
+        return d != null && d.password().equals(password);
+    }
+
+    /** Whether {@link #verifyPlain} would answer true at once, from the last success. */
+    public static boolean isVerifiedPlain(ScramSecret secret, String password) {
+        byte[] known = VERIFIED.get(secret);
+        return known != null && MessageDigest.isEqual(known, digest("plain", password));
+    }
 
     /** The SCRAM secret for {@code user}'s plain-text auth_file password, derived at most once per password. */
     public static ScramSecret forPlainPassword(String user, String password) {
@@ -48,11 +71,10 @@ public final class ScramKeyCache {
 
     /** Whether the cleartext {@code password} matches the SCRAM {@code secret} (auth_type=plain). */
     public static boolean verifyPlain(ScramSecret secret, String password) {
-        byte[] digest = digest("plain", password);
-        byte[] known = VERIFIED.get(secret);
-        if (known != null && MessageDigest.isEqual(known, digest)) {
+        if (isVerifiedPlain(secret, password)) {
             return true;
         }
+        byte[] digest = digest("plain", password);
         ScramSecret again = ScramSecret.fromPassword(password, secret.salt(), secret.iterations());
         // PgBouncer compares the ServerKey (scram_verify_plain_password); StoredKey would do as well.
         boolean ok = MessageDigest.isEqual(again.serverKey(), secret.serverKey());

@@ -45,6 +45,12 @@ final class ClientAuthenticator {
     private ScramServerExchange scram;
     private byte[] scramClientKey;
     private String failure;
+    /** A derivation was already run off the event loop for this login: never a second one. */
+    private boolean derived;
+    /** The verdict of a cleartext password checked against a SCRAM secret off the event loop. */
+    private volatile PreparedVerdict preparedCleartext;
+
+    private record PreparedVerdict(String given, boolean ok) {}
 
     ClientAuthenticator(String user, Secret listed) {
         this.user = user;
@@ -125,6 +131,30 @@ final class ClientAuthenticator {
         return BackendMessages.authenticationSasl(alloc, "SCRAM-SHA-256");
     }
 
+    /**
+     * The key derivation (4096 HMAC rounds) that the next {@link #step} with {@code frame} needs, to run off the
+     * event loop before that step; null when the step is cheap (keys cached, md5, a mock exchange). Running it
+     * fills the cache or this login's verdict, so the step then finds the work done.
+     */
+    Runnable slowWork(ByteBuf frame) {
+        if (derived) {
+            return null;
+        }
+        if (method == Method.SCRAM_FIRST && secret instanceof Secret.Plain p
+                && !ScramKeyCache.hasPlainPassword(user, p.password())) {
+            derived = true;
+            return () -> ScramKeyCache.forPlainPassword(user, p.password());
+        }
+        if (method == Method.CLEARTEXT && secret instanceof Secret.Scram s) {
+            String given = Messages.passwordText(frame);
+            if (!given.isEmpty() && !ScramKeyCache.isVerifiedPlain(s.secret(), given)) {
+                derived = true;
+                return () -> preparedCleartext = new PreparedVerdict(given, ScramKeyCache.verifyPlain(s.secret(), given));
+            }
+        }
+        return null;
+    }
+
     /** One PasswordMessage-type frame; returns the step and writes any reply into {@code reply[0]}. */
     Step step(ByteBuf frame, ByteBufAllocator alloc, ByteBuf[] reply) throws PgProtocolException {
         switch (method) {
@@ -198,7 +228,9 @@ final class ClientAuthenticator {
             return constantTimeEquals(m.hash(), Md5Password.encrypt(given, user));
         }
         if (secret instanceof Secret.Scram s) {
-            return ScramKeyCache.verifyPlain(s.secret(), given);
+            PreparedVerdict prepared = preparedCleartext;
+            return prepared != null && prepared.given().equals(given) ? prepared.ok()
+                    : ScramKeyCache.verifyPlain(s.secret(), given);
         }
         // Mock: the same md5 work as for a listed md5 user, then a failure.
         constantTimeEquals(Md5Password.encrypt(user, user), Md5Password.encrypt(given, user));

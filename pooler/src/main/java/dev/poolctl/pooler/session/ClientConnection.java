@@ -630,6 +630,11 @@ public final class ClientConnection extends PgStreamHandler {
             fail(PgProtocol.PROTOCOL_VIOLATION, "expected a password packet, got '" + (char) type + "'");
             return DROP;
         }
+        Runnable slow = authenticator.slowWork(frame);
+        if (slow != null) {
+            deriveOffLoop(slow);
+            return STOP; // this message is kept and read again once the keys are ready
+        }
         ByteBuf[] reply = new ByteBuf[1];
         try {
             ClientAuthenticator.Step step = authenticator.step(frame, ctx.alloc(), reply);
@@ -648,6 +653,22 @@ public final class ClientConnection extends PgStreamHandler {
             fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
         }
         return DROP;
+    }
+
+    /** SCRAM key derivation runs on a worker thread; then the kept password message is read again. */
+    private void deriveOffLoop(Runnable slow) {
+        ClientAuthenticator waiting = authenticator;
+        dev.poolctl.pooler.auth.ScramKeyCache.DERIVATIONS.execute(() -> {
+            try {
+                slow.run();
+            } finally {
+                ctx.executor().execute(() -> {
+                    if (authenticator == waiting && state == ClientState.AUTH && !failing) {
+                        resumeScan(ctx);
+                    }
+                });
+            }
+        });
     }
 
     @Override
