@@ -137,6 +137,22 @@ class ConfigCommandTest {
     }
 
     @Test
+    void unsetAuthFileWithTrustSaysNobodyGetsIn() throws Exception {
+        Run r = check("auth_type = trust\nauth_file =\n");
+        assertWarning(r, Pattern.quote("warning: auth_file is not set: no client can log in with auth_type trust"
+                + " (trust still needs the user listed in auth_file)"));
+    }
+
+    @Test
+    void emptyPasswordLinesAreWarningsWithTheirLine() throws Exception {
+        Files.writeString(userlist, "\"app\" \"pw\"\n\"nopw\" \"\"\n");
+        Run r = check("", "--strict");
+        assertEquals(1, r.code(), r.out());
+        assertWarning(r, Pattern.quote(userlist + ":2: user \"nopw\" has an empty password"));
+        assertFalse(r.out().contains("\"app\""), r.out());
+    }
+
+    @Test
     void brokenAuthFileLinesAreWarningsWithTheirLine() throws Exception {
         Files.writeString(userlist, "\"app\" \"pw\"\nbroken\n");
         Run r = check("");

@@ -129,8 +129,10 @@ public final class ConfigCommand implements Callable<Integer> {
         Path authFile = PoolerDaemon.resolveAuthFile(file, config);
         if (authFile == null) {
             if (g.authType() != AuthType.ANY && g.authUser() == null) {
+                // With trust too: PgBouncer lets in only users listed in auth_file, and so does the pooler.
                 warnings.add(new Finding(at.getOrDefault(Setting.AUTH_TYPE, fileName), "auth_file is not set:"
-                        + " no client can log in with auth_type " + g.authType()));
+                        + " no client can log in with auth_type " + g.authType()
+                        + (g.authType() == AuthType.TRUST ? " (trust still needs the user listed in auth_file)" : "")));
             }
         } else if (!Files.isRegularFile(authFile) || !Files.isReadable(authFile)) {
             errors.add(at.get(Setting.AUTH_FILE) + ": auth_file " + authFile
@@ -139,6 +141,7 @@ public final class ConfigCommand implements Callable<Integer> {
             try {
                 userlist = PoolerDaemon.loadUserlist(file, config);
                 userlist.warnings().forEach(w -> warnings.add(new Finding(null, w)));
+                userlist.emptyPasswords().forEach(w -> warnings.add(new Finding(null, w)));
             } catch (ConfigException e) {
                 errors.add(e.getMessage());
             }

@@ -25,10 +25,12 @@ import java.util.Set;
 public final class Userlist {
     private final Map<String, Secret> secrets;
     private final List<String> warnings;
+    private final List<String> emptyPasswords;
 
-    private Userlist(Map<String, Secret> secrets, List<String> warnings) {
+    private Userlist(Map<String, Secret> secrets, List<String> warnings, Map<String, String> emptyPasswords) {
         this.secrets = Collections.unmodifiableMap(secrets);
         this.warnings = List.copyOf(warnings);
+        this.emptyPasswords = List.copyOf(emptyPasswords.values());
     }
 
     /**
@@ -49,6 +51,7 @@ public final class Userlist {
     private static Userlist parse(String content, String source) {
         Map<String, Secret> secrets = new LinkedHashMap<>();
         List<String> warnings = new ArrayList<>();
+        Map<String, String> emptyPasswords = new LinkedHashMap<>();
         String[] lines = content.split("\r?\n|\r", -1);
         for (int i = 0; i < lines.length; i++) {
             String where = source + ":" + (i + 1) + ": ";
@@ -84,8 +87,13 @@ public final class Userlist {
                 warnings.add(where + "user \"" + user.value() + "\" listed again; this entry replaces the earlier one");
             }
             secrets.put(user.value(), Secret.of(secret.value()));
+            emptyPasswords.remove(user.value());
+            if (secret.value().isEmpty() || secret.value().equals(Md5Password.encrypt("", user.value()))) {
+                emptyPasswords.put(user.value(), where + "user \"" + user.value() + "\" has an empty password:"
+                        + " it can never log in with a password (empty passwords are refused, as in PgBouncer)");
+            }
         }
-        return new Userlist(secrets, warnings);
+        return new Userlist(secrets, warnings, emptyPasswords);
     }
 
     /** The secret listed for {@code user}; user names are case-sensitive, as in PostgreSQL. */
@@ -101,6 +109,15 @@ public final class Userlist {
     /** One message per skipped or suspicious line, in file order; empty for a clean file. */
     public List<String> warnings() {
         return warnings;
+    }
+
+    /**
+     * One message per user whose password is empty (or the md5 hash of an empty one), naming its line: such a
+     * user never authenticates with md5, scram-sha-256 or plain. Kept apart from {@link #warnings()}: the
+     * line is well formed.
+     */
+    public List<String> emptyPasswords() {
+        return emptyPasswords;
     }
 
     /**

@@ -46,6 +46,21 @@ public final class BackendMessages {
         return b;
     }
 
+    /**
+     * NegotiateProtocolVersion ('v'): the newest protocol the pooler speaks for the major the client asked for
+     * (3.0), and the {@code _pq_.} options it did not recognise; the login then goes on as with 3.0.
+     */
+    public static ByteBuf negotiateProtocolVersion(ByteBufAllocator alloc, java.util.List<String> unrecognizedOptions) {
+        ByteBuf b = alloc.buffer(64);
+        b.writeByte('v').writeInt(0).writeInt(PgProtocol.PROTOCOL_3_0).writeInt(unrecognizedOptions.size());
+        for (String option : unrecognizedOptions) {
+            b.writeCharSequence(option, java.nio.charset.StandardCharsets.UTF_8);
+            b.writeByte(0);
+        }
+        b.setInt(1, b.writerIndex() - 1);
+        return b;
+    }
+
     public static void writeParameterStatus(ByteBuf b, String name, String value) {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         byte[] v = value.getBytes(StandardCharsets.UTF_8);

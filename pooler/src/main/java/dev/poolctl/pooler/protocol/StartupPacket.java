@@ -15,7 +15,15 @@ public sealed interface StartupPacket {
 
     record CancelRequest(int pid, int key) implements StartupPacket {}
 
-    record StartupMessage(Map<String, String> parameters) implements StartupPacket {
+    /**
+     * A v3 StartupMessage; {@code minorVersion} is the 3.x minor the client asked for (libpq 18 may ask for 3.2),
+     * answered with NegotiateProtocolVersion when above what the pooler speaks (3.0).
+     */
+    record StartupMessage(Map<String, String> parameters, int minorVersion) implements StartupPacket {
+        public StartupMessage(Map<String, String> parameters) {
+            this(parameters, 0);
+        }
+
         public String user() {
             return parameters.getOrDefault("user", "");
         }
@@ -54,10 +62,17 @@ public sealed interface StartupPacket {
                 }
                 return new CancelRequest(frame.readInt(), frame.readInt());
             default:
-                if (code >> 16 != 3) {
-                    throw new PgProtocolException("unsupported protocol version: " + (code >> 16) + "." + (code & 0xffff));
+                int major = code >>> 16;
+                int minor = code & 0xffff;
+                if (major == 2 && minor == 0) {
+                    throw new PgProtocolException("old V2 protocol not supported"); // PgBouncer's wording
                 }
-                return new StartupMessage(parameters(frame));
+                if (major != 3) {
+                    // PostgreSQL's wording (ProcessStartupPacket) for a major it does not speak.
+                    throw new PgProtocolException("unsupported frontend protocol " + major + "." + minor
+                            + ": server supports 3.0 to 3.0");
+                }
+                return new StartupMessage(parameters(frame), minor);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.poolctl.pooler.session;
 
 import dev.poolctl.pooler.auth.Md5Password;
 import dev.poolctl.pooler.auth.ScramException;
+import dev.poolctl.pooler.auth.ScramKeyCache;
 import dev.poolctl.pooler.auth.ScramSecret;
 import dev.poolctl.pooler.auth.ScramServerExchange;
 import dev.poolctl.pooler.auth.Secret;
@@ -19,27 +20,69 @@ import java.security.SecureRandom;
 /**
  * The pooler authenticating one client (PgBouncer's client.c login part): a step function that answers each
  * PasswordMessage with the next request, success or failure.
+ *
+ * <p>Names are not probeable (PgBouncer's mock authentication): a user missing from auth_file, or listed with an
+ * empty password, gets the same challenge as a real one (an md5 salt, or a SCRAM exchange with a salt that
+ * depends only on the name) and the same error as a wrong password, after about the same work. An empty
+ * password never authenticates (PgBouncer: "disallow empty passwords"), whichever side it comes from.
  */
 final class ClientAuthenticator {
     /** Outcome of one step. */
     enum Step { CONTINUE, OK, FAILED }
 
     private static final SecureRandom RANDOM = dev.poolctl.pooler.auth.Randoms.secure();
-    private static final int SCRAM_ITERATIONS = 4096;
+    static final String PASSWORD_FAILED = "password authentication failed";
+    static final String SASL_FAILED = "SASL authentication failed";
 
     private enum Method { NONE, CLEARTEXT, MD5, SCRAM_FIRST, SCRAM_FINAL }
 
     private final String user;
+    /** The auth_file secret; null for an unknown user and for an empty password (mock authentication). */
     private final Secret secret;
+    private final boolean unknownUser;
     private Method method = Method.NONE;
     private byte[] md5Salt;
     private ScramServerExchange scram;
     private byte[] scramClientKey;
     private String failure;
+    /** A derivation was already run off the event loop for this login: never a second one. */
+    private boolean derived;
+    /** The verdict of a cleartext password checked against a SCRAM secret off the event loop. */
+    private volatile PreparedVerdict preparedCleartext;
 
-    ClientAuthenticator(String user, Secret secret) {
+    private record PreparedVerdict(String given, boolean ok) {}
+
+    ClientAuthenticator(String user, Secret listed) {
         this.user = user;
-        this.secret = secret;
+        this.unknownUser = listed == null;
+        this.secret = listed == null || isEmptyPassword(listed, user) ? null : listed;
+    }
+
+    /** A plain empty password, or the md5 hash of one: what PgBouncer's {@code !*user->passwd} refuses. */
+    static boolean isEmptyPassword(Secret secret, String user) {
+        if (secret instanceof Secret.Plain p) {
+            return p.password().isEmpty();
+        }
+        return secret instanceof Secret.Md5 m && m.hash().equals(Md5Password.encrypt("", user));
+    }
+
+    /**
+     * The error for a typed packet that has no place in {@code state}, or null when it may be read: in AUTH only
+     * password packets, and nowhere a StartupMessage-like packet (type byte 0, PgBouncer's wording).
+     */
+    static String unexpectedPacket(ClientState state, byte type) {
+        return switch (state) {
+            case AUTH -> type == 0 ? "client re-sent startup pkt"
+                    : type == PgProtocol.PASSWORD_MESSAGE ? null
+                    : "expected a password packet, got '" + (char) type + "'";
+            case IDLE, ACTIVE, ADMIN -> type == 0 ? "unknown pkt" : null;
+            default -> null;
+        };
+    }
+
+    /** Not in auth_file: logged as "no such user" (the client cannot tell). */
+    boolean isUnknownUser() {
+        return unknownUser;
     }
 
     String failure() {
@@ -51,11 +94,19 @@ final class ClientAuthenticator {
         return scramClientKey;
     }
 
-    /** The first request for this auth_type; null means the client is in without a password. */
+    /**
+     * The first request for this auth_type; null means the client is in without a password, unless
+     * {@link #failure()} is set (trust for a user not in auth_file).
+     */
     ByteBuf start(AuthType type, ByteBufAllocator alloc) {
         switch (type) {
-            case TRUST:
             case ANY:
+                return null;
+            case TRUST:
+                if (unknownUser) {
+                    // PgBouncer: with trust the user must still be in auth_file.
+                    failure = "\"trust\" authentication failed";
+                }
                 return null;
             case PLAIN:
                 method = Method.CLEARTEXT;
@@ -80,23 +131,49 @@ final class ClientAuthenticator {
         return BackendMessages.authenticationSasl(alloc, "SCRAM-SHA-256");
     }
 
+    /**
+     * The key derivation (4096 HMAC rounds) that the next {@link #step} with {@code frame} needs, to run off the
+     * event loop before that step; null when the step is cheap (keys cached, md5, a mock exchange). Running it
+     * fills the cache or this login's verdict, so the step then finds the work done.
+     */
+    Runnable slowWork(ByteBuf frame) {
+        if (derived) {
+            return null;
+        }
+        if (method == Method.SCRAM_FIRST && secret instanceof Secret.Plain p
+                && !ScramKeyCache.hasPlainPassword(user, p.password())) {
+            derived = true;
+            return () -> ScramKeyCache.forPlainPassword(user, p.password());
+        }
+        if (method == Method.CLEARTEXT && secret instanceof Secret.Scram s) {
+            String given = Messages.passwordText(frame);
+            if (!given.isEmpty() && !ScramKeyCache.isVerifiedPlain(s.secret(), given)) {
+                derived = true;
+                return () -> preparedCleartext = new PreparedVerdict(given, ScramKeyCache.verifyPlain(s.secret(), given));
+            }
+        }
+        return null;
+    }
+
     /** One PasswordMessage-type frame; returns the step and writes any reply into {@code reply[0]}. */
     Step step(ByteBuf frame, ByteBufAllocator alloc, ByteBuf[] reply) throws PgProtocolException {
         switch (method) {
             case CLEARTEXT:
-                return verdict(checkCleartext(Messages.passwordText(frame)));
-            case MD5:
-                return verdict(checkMd5(Messages.passwordText(frame)));
+            case MD5: {
+                String given = Messages.passwordText(frame);
+                if (given.isEmpty()) {
+                    // PgBouncer (and PostgreSQL's recv_password_packet) refuse it before any check.
+                    failure = "empty password returned by client";
+                    return Step.FAILED;
+                }
+                return verdict(method == Method.CLEARTEXT ? checkCleartext(given) : checkMd5(given));
+            }
             case SCRAM_FIRST: {
                 String[] initial = Messages.saslInitialResponse(frame);
                 if (!"SCRAM-SHA-256".equals(initial[0]) || initial[1] == null) {
-                    throw new PgProtocolException("unsupported SASL mechanism " + initial[0]);
+                    throw new PgProtocolException("client selected an invalid SASL authentication mechanism");
                 }
-                ScramSecret scramSecret = scramSecret();
-                if (scramSecret == null) {
-                    return verdict(false);
-                }
-                scram = new ScramServerExchange(scramSecret);
+                scram = new ScramServerExchange(scramSecret());
                 try {
                     String serverFirst = scram.serverFirst(initial[1]);
                     reply[0] = BackendMessages.authenticationSaslData(alloc, PgProtocol.AUTH_SASL_CONTINUE, serverFirst);
@@ -123,23 +200,24 @@ final class ClientAuthenticator {
 
     private Step verdict(boolean ok) {
         if (!ok) {
-            failure = method == Method.SCRAM_FIRST || method == Method.SCRAM_FINAL
-                    ? "SASL authentication failed" : "password authentication failed";
+            failure = method == Method.SCRAM_FIRST || method == Method.SCRAM_FINAL ? SASL_FAILED : PASSWORD_FAILED;
             return Step.FAILED;
         }
         return Step.OK;
     }
 
+    /**
+     * The secret the exchange checks against: the stored one, one derived once per plain-text password, or a
+     * mock no proof matches (unknown user, empty password, or an md5 hash, which cannot answer SCRAM).
+     */
     private ScramSecret scramSecret() {
         if (secret instanceof Secret.Scram s) {
             return s.secret();
         }
         if (secret instanceof Secret.Plain p) {
-            byte[] salt = new byte[16];
-            RANDOM.nextBytes(salt);
-            return ScramSecret.fromPassword(p.password(), salt, SCRAM_ITERATIONS);
+            return ScramKeyCache.forPlainPassword(user, p.password());
         }
-        return null; // an md5 hash cannot answer SCRAM
+        return ScramKeyCache.mockSecret(user);
     }
 
     private boolean checkCleartext(String given) {
@@ -150,9 +228,12 @@ final class ClientAuthenticator {
             return constantTimeEquals(m.hash(), Md5Password.encrypt(given, user));
         }
         if (secret instanceof Secret.Scram s) {
-            ScramSecret again = ScramSecret.fromPassword(given, s.secret().salt(), s.secret().iterations());
-            return MessageDigest.isEqual(again.storedKey(), s.secret().storedKey());
+            PreparedVerdict prepared = preparedCleartext;
+            return prepared != null && prepared.given().equals(given) ? prepared.ok()
+                    : ScramKeyCache.verifyPlain(s.secret(), given);
         }
+        // Mock: the same md5 work as for a listed md5 user, then a failure.
+        constantTimeEquals(Md5Password.encrypt(user, user), Md5Password.encrypt(given, user));
         return false;
     }
 
@@ -163,6 +244,8 @@ final class ClientAuthenticator {
         } else if (secret instanceof Secret.Md5 m) {
             md5 = m.hash();
         } else {
+            // Mock: compute a response as for a real user so the answer takes as long, and refuse it.
+            Md5Password.challengeResponse(Md5Password.encrypt(user, user), md5Salt);
             return false;
         }
         return constantTimeEquals(Md5Password.challengeResponse(md5, md5Salt), given);

@@ -1,6 +1,5 @@
 package dev.poolctl.pooler.session;
 
-import dev.poolctl.pooler.auth.Secret;
 import dev.poolctl.pooler.config.AuthType;
 import dev.poolctl.pooler.config.DatabaseConfig;
 import dev.poolctl.pooler.config.GeneralSettings;
@@ -18,7 +17,6 @@ import dev.poolctl.pooler.protocol.PgProtocolException;
 import dev.poolctl.pooler.protocol.PgStreamHandler;
 import dev.poolctl.pooler.protocol.StartupPacket;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -40,7 +38,7 @@ public final class ClientConnection extends PgStreamHandler {
     private final long connectNanos;
     private ChannelHandlerContext ctx;
     private ClientState state = ClientState.STARTUP;
-    private ByteBuf startupBuffer;
+    private final StartupReader startupReader = new StartupReader();
 
     private String user = "(nouser)";
     private String database = "(nodb)";
@@ -175,25 +173,12 @@ public final class ClientConnection extends PgStreamHandler {
     // ---- startup phase ----
 
     private void readStartup(ChannelHandlerContext ctx, ByteBuf in) {
-        if (startupBuffer == null) {
-            startupBuffer = in;
-        } else {
-            startupBuffer = Unpooled.wrappedBuffer(startupBuffer, in);
-        }
-        ByteBuf buf = startupBuffer;
+        startupReader.add(ctx.alloc(), in);
         try {
-            while (state == ClientState.STARTUP && !failing && buf.readableBytes() >= 4) {
-                int length = buf.getInt(buf.readerIndex());
-                if (length < 8 || length > PgProtocol.MAX_STARTUP_PACKET_LENGTH) {
-                    fail(PgProtocol.PROTOCOL_VIOLATION, "bad packet header: '" + headerHex(buf) + "'");
-                    return;
-                }
-                if (buf.readableBytes() < length) {
-                    return;
-                }
-                StartupPacket packet = StartupPacket.parse(buf.readSlice(length));
+            StartupPacket packet;
+            while (state == ClientState.STARTUP && !failing && (packet = startupReader.next()) != null) {
                 if (packet instanceof StartupPacket.SslRequest || packet instanceof StartupPacket.GssEncRequest) {
-                    if (buf.isReadable()) {
+                    if (startupReader.hasMore()) {
                         // Bytes sent before our answer could be injected by a man in the middle (CVE-2021-23222).
                         fail(PgProtocol.PROTOCOL_VIOLATION, "unencrypted data after SSL request");
                         return;
@@ -210,23 +195,16 @@ public final class ClientConnection extends PgStreamHandler {
         } catch (PgProtocolException e) {
             fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
             return;
-        } finally {
-            if (startupBuffer == null) {
-                // fail() released it already
-            } else if (state != ClientState.STARTUP || !buf.isReadable()) {
-                ByteBuf rest = buf.isReadable() && ctx.channel().isOpen() ? buf.retainedSlice() : null;
-                buf.release();
-                startupBuffer = null;
-                if (rest != null) {
-                    super.channelRead(ctx, rest);
-                }
+        }
+        if (state == ClientState.STARTUP || failing) {
+            startupReader.compact();
+        } else {
+            // Whatever the client pipelined behind its StartupMessage is typed messages: the stream handler's.
+            ByteBuf rest = startupReader.takeRest();
+            if (rest != null) {
+                super.channelRead(ctx, rest);
             }
         }
-    }
-
-    /** PgBouncer shows the first 8 bytes of a bad startup header in hex. */
-    private static String headerHex(ByteBuf buf) {
-        return io.netty.buffer.ByteBufUtil.hexDump(buf, buf.readerIndex(), Math.min(8, buf.readableBytes()));
     }
 
     private void startup(StartupPacket.StartupMessage startup) {
@@ -234,21 +212,14 @@ public final class ClientConnection extends PgStreamHandler {
         user = startup.user();
         database = startup.database();
         GeneralSettings general = manager.config().general();
-        for (Map.Entry<String, String> p : startup.parameters().entrySet()) {
-            String name = p.getKey().toLowerCase(Locale.ROOT);
-            if (name.equals("user") || name.equals("database")) {
-                continue;
-            }
-            if (name.equals("options")) {
-                if (!startupOptions(p.getValue(), general)) {
-                    return;
-                }
-            } else if (manager.isTrackedParameter(name)) {
-                settings.put(name, p.getValue());
-            } else if (!general.ignoreStartupParameters().contains(name)) {
-                fail(PgProtocol.PROTOCOL_VIOLATION, "unsupported startup parameter: " + p.getKey());
-                return;
-            }
+        StartupParameters parameters = StartupParameters.read(startup.parameters(), settings, manager);
+        if (parameters.error != null) {
+            fail(PgProtocol.PROTOCOL_VIOLATION, parameters.error);
+            return;
+        }
+        if (startup.minorVersion() > 0 || !parameters.unrecognizedProtocolOptions.isEmpty()) {
+            // As PostgreSQL and PgBouncer: say we speak 3.0 and which _pq_ options we ignore; the login goes on.
+            ctx.writeAndFlush(BackendMessages.negotiateProtocolVersion(ctx.alloc(), parameters.unrecognizedProtocolOptions));
         }
         if (general.logConnections()) {
             manager.log().log(prefix() + " login attempt: db=" + database + " user=" + user + " tls=no");
@@ -261,47 +232,19 @@ public final class ClientConnection extends PgStreamHandler {
             return;
         }
         AuthType authType = general.authType();
-        Secret secret = manager.userlist().secret(user).orElse(null);
-        if (secret == null && authType != AuthType.ANY && (authType != AuthType.TRUST || manager.hasUserlist())) {
+        authenticator = new ClientAuthenticator(user, manager.userlist().secret(user).orElse(null));
+        if (authenticator.isUnknownUser() && authType != AuthType.ANY) {
             manager.log().log(prefix() + " no such user: " + user);
-            fail(PgProtocol.PROTOCOL_VIOLATION, authType == AuthType.TRUST
-                    ? "\"trust\" authentication failed" : "password authentication failed");
-            return;
         }
-        authenticator = new ClientAuthenticator(user, secret);
         setState(ClientState.AUTH, now);
         ByteBuf request = authenticator.start(authType, ctx.alloc());
-        if (request == null) {
+        if (authenticator.failure() != null) {
+            fail(PgProtocol.PROTOCOL_VIOLATION, authenticator.failure());
+        } else if (request == null) {
             loginAuthenticated();
         } else {
             ctx.writeAndFlush(request);
         }
-    }
-
-    /**
-     * {@code -c name=value} settings in the options startup parameter, as PgBouncer takes them: tracked ones are
-     * carried like startup parameters, others are refused unless in ignore_startup_parameters (by name, or all
-     * of them when {@code options} is listed there).
-     */
-    private boolean startupOptions(String options, GeneralSettings general) {
-        java.util.List<String[]> parsed;
-        try {
-            parsed = StartupOptions.parse(options);
-        } catch (IllegalArgumentException e) {
-            fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
-            return false;
-        }
-        for (String[] setting : parsed) {
-            String name = setting[0].toLowerCase(Locale.ROOT);
-            if (manager.isTrackedParameter(name)) {
-                settings.put(name, setting[1]);
-            } else if (!general.ignoreStartupParameters().contains(name)
-                    && !general.ignoreStartupParameters().contains("options")) {
-                fail(PgProtocol.PROTOCOL_VIOLATION, "unsupported startup parameter in options: " + setting[0]);
-                return false;
-            }
-        }
-        return true;
     }
 
     private void loginAuthenticated() {
@@ -442,6 +385,12 @@ public final class ClientConnection extends PgStreamHandler {
 
     @Override
     protected int classify(byte type, int length) {
+        if (ClientAuthenticator.unexpectedPacket(state, type) != null) {
+            // A StartupMessage-like packet after the startup phase never restarts the login (PgBouncer < 1.26.1
+            // took one sent during SCRAM as a new login); refused at its header, before waiting for its body.
+            fail(PgProtocol.PROTOCOL_VIOLATION, ClientAuthenticator.unexpectedPacket(state, type));
+            return HOLD;
+        }
         switch (state) {
             case ACTIVE:
                 return classifyLinked(type, length);
@@ -681,6 +630,11 @@ public final class ClientConnection extends PgStreamHandler {
             fail(PgProtocol.PROTOCOL_VIOLATION, "expected a password packet, got '" + (char) type + "'");
             return DROP;
         }
+        Runnable slow = authenticator.slowWork(frame);
+        if (slow != null) {
+            deriveOffLoop(slow);
+            return STOP; // this message is kept and read again once the keys are ready
+        }
         ByteBuf[] reply = new ByteBuf[1];
         try {
             ClientAuthenticator.Step step = authenticator.step(frame, ctx.alloc(), reply);
@@ -699,6 +653,22 @@ public final class ClientConnection extends PgStreamHandler {
             fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
         }
         return DROP;
+    }
+
+    /** SCRAM key derivation runs on a worker thread; then the kept password message is read again. */
+    private void deriveOffLoop(Runnable slow) {
+        ClientAuthenticator waiting = authenticator;
+        dev.poolctl.pooler.auth.ScramKeyCache.DERIVATIONS.execute(() -> {
+            try {
+                slow.run();
+            } finally {
+                ctx.executor().execute(() -> {
+                    if (authenticator == waiting && state == ClientState.AUTH && !failing) {
+                        resumeScan(ctx);
+                    }
+                });
+            }
+        });
     }
 
     @Override
@@ -813,10 +783,7 @@ public final class ClientConnection extends PgStreamHandler {
         }
         failing = true;
         releaseKept();
-        if (startupBuffer != null) {
-            startupBuffer.release();
-            startupBuffer = null;
-        }
+        startupReader.release();
         if (manager.config().general().logPoolerErrors()) {
             manager.log().warning(prefix() + " pooler error: " + message);
         }
@@ -864,10 +831,7 @@ public final class ClientConnection extends PgStreamHandler {
         if (rewriter != null) {
             rewriter.statements().clear();
         }
-        if (startupBuffer != null) {
-            startupBuffer.release();
-            startupBuffer = null;
-        }
+        startupReader.release();
         String reason = closeReason != null ? closeReason : defaultReason;
         if (manager.config().general().logDisconnections() && (was != ClientState.STARTUP || closeReason != null)) {
             long age = (System.nanoTime() - connectNanos) / 1_000_000_000L;

@@ -131,4 +131,22 @@ class UserlistTest {
         assertThrows(IllegalArgumentException.class, () -> Userlist.format("a", "p\rw"));
         assertThrows(IllegalArgumentException.class, () -> Userlist.format("a", "p\0w"));
     }
+
+    @Test
+    void emptyPasswordsAreListedWithTheirLine() {
+        Userlist list = Userlist.parse(String.join("\n",
+                "\"alice\" \"\"",
+                "\"bob\" \"pw\"",
+                "\"carol\" \"" + Md5Password.encrypt("", "carol") + "\"",
+                "\"dave\" \"\"",
+                "\"dave\" \"now-set\"",
+                ""));
+
+        assertEquals(List.of(
+                "auth_file:1: user \"alice\" has an empty password: it can never log in with a password"
+                        + " (empty passwords are refused, as in PgBouncer)",
+                "auth_file:3: user \"carol\" has an empty password: it can never log in with a password"
+                        + " (empty passwords are refused, as in PgBouncer)"), list.emptyPasswords());
+        assertTrue(list.warnings().stream().noneMatch(w -> w.contains("empty password")), list.warnings().toString());
+    }
 }

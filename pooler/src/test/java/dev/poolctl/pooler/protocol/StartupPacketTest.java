@@ -184,7 +184,22 @@ class StartupPacketTest {
     void protocolTwoIsRejected() {
         Wire w = Wire.startup().int32(2 << 16).cstring("user").cstring("bob").byte1(0);
 
-        assertEquals("unsupported protocol version: 2.0", parseFails(w).getMessage());
+        assertEquals("old V2 protocol not supported", parseFails(w).getMessage());
+    }
+
+    @Test
+    void otherMajorVersionsGetPostgresqlsError() {
+        Wire four = Wire.startup().int32(4 << 16).cstring("user").cstring("bob").byte1(0);
+        assertEquals("unsupported frontend protocol 4.0: server supports 3.0 to 3.0", parseFails(four).getMessage());
+        Wire one = Wire.startup().int32((1 << 16) | 7).cstring("user").cstring("bob").byte1(0);
+        assertEquals("unsupported frontend protocol 1.7: server supports 3.0 to 3.0", parseFails(one).getMessage());
+    }
+
+    @Test
+    void minorVersionOfProtocolThreeIsKept() throws Exception {
+        Wire w = Wire.startup().int32((3 << 16) | 2).cstring("user").cstring("bob").byte1(0);
+        StartupPacket p = parse(w);
+        assertEquals(2, ((StartupPacket.StartupMessage) p).minorVersion());
     }
 
     @Test

@@ -45,9 +45,16 @@ public final class PoolerFixture implements AutoCloseable {
     public static final class Settings {
         final Map<String, String> pgbouncer = new LinkedHashMap<>();
         final Map<String, String> databases = new LinkedHashMap<>();
+        final java.util.List<String> authFileLines = new java.util.ArrayList<>();
 
         public Settings set(String key, String value) {
             pgbouncer.put(key, value);
+            return this;
+        }
+
+        /** An extra auth_file line {@code "user" "secret"}, after the test roles. */
+        public Settings authFileLine(String user, String secret) {
+            authFileLines.add(line(user, secret));
             return this;
         }
 
@@ -70,7 +77,8 @@ public final class PoolerFixture implements AutoCloseable {
                     line(PostgresCluster.SCRAM_USER, pg.scramSecret(PostgresCluster.SCRAM_USER)),
                     line(PostgresCluster.CLEARTEXT_USER, PostgresCluster.CLEARTEXT_PASSWORD),
                     line(PostgresCluster.TRUST_USER, PostgresCluster.TRUST_PASSWORD),
-                    line(PostgresCluster.SUPERUSER, "unused")) + "\n");
+                    line(PostgresCluster.SUPERUSER, "unused")) + "\n"
+                    + settings.authFileLines.stream().map(l -> l + "\n").collect(java.util.stream.Collectors.joining()));
             int port = FreePort.find();
             Path logfile = dir.resolve("pooler.log");
             Map<String, String> general = new LinkedHashMap<>();

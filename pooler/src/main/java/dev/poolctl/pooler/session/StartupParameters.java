@@ -1,0 +1,72 @@
+package dev.poolctl.pooler.session;
+
+import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.pool.PoolManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The parameters of a StartupMessage taken as PgBouncer takes them (client.c decide_startup_pool): tracked
+ * parameters are carried to servers, {@code options} is read for {@code -c name=value} settings, {@code _pq_.}
+ * protocol options are collected for NegotiateProtocolVersion, listed ignore_startup_parameters are skipped and
+ * anything else refuses the login.
+ */
+final class StartupParameters {
+    /** The {@code _pq_.} options the client asked for; the pooler knows none of them. */
+    final List<String> unrecognizedProtocolOptions = new ArrayList<>();
+    /** PgBouncer's error for the first parameter it would not take; null when all are fine. */
+    String error;
+
+    private StartupParameters() {}
+
+    static StartupParameters read(Map<String, String> parameters, ClientSettings settings, PoolManager manager) {
+        StartupParameters result = new StartupParameters();
+        GeneralSettings general = manager.config().general();
+        for (Map.Entry<String, String> p : parameters.entrySet()) {
+            String name = p.getKey().toLowerCase(Locale.ROOT);
+            if (name.equals("user") || name.equals("database")) {
+                continue;
+            }
+            if (p.getKey().startsWith("_pq_.")) {
+                // Protocol options (PostgreSQL 14+): refused by name in NegotiateProtocolVersion, never an error.
+                result.unrecognizedProtocolOptions.add(p.getKey());
+            } else if (name.equals("options")) {
+                result.error = options(p.getValue(), settings, manager, general);
+            } else if (manager.isTrackedParameter(name)) {
+                settings.put(name, p.getValue());
+            } else if (!general.ignoreStartupParameters().contains(name)) {
+                result.error = "unsupported startup parameter: " + p.getKey();
+            }
+            if (result.error != null) {
+                break;
+            }
+        }
+        return result;
+    }
+
+    /**
+     * {@code -c name=value} settings in the options startup parameter: tracked ones are carried like startup
+     * parameters, others are refused unless in ignore_startup_parameters (by name, or all of them when
+     * {@code options} is listed there). Returns the error, or null.
+     */
+    private static String options(String options, ClientSettings settings, PoolManager manager, GeneralSettings general) {
+        List<String[]> parsed;
+        try {
+            parsed = StartupOptions.parse(options);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        for (String[] setting : parsed) {
+            String name = setting[0].toLowerCase(Locale.ROOT);
+            if (manager.isTrackedParameter(name)) {
+                settings.put(name, setting[1]);
+            } else if (!general.ignoreStartupParameters().contains(name)
+                    && !general.ignoreStartupParameters().contains("options")) {
+                return "unsupported startup parameter in options: " + setting[0];
+            }
+        }
+        return null;
+    }
+}
