@@ -32,17 +32,6 @@ public final class ScramKeyCache {
     private static final Map<String, Derived> BY_USER = new ConcurrentHashMap<>();
     private static final Map<ScramSecret, byte[]> VERIFIED = new ConcurrentHashMap<>();
 
-    /**
-     * Where derivations run: a few daemon threads, never a connection's event loop (4096 HMAC rounds there would
-     * stall every client of that loop). Its queue grows only with logins waiting for a derivation.
-     */
-    public static final java.util.concurrent.Executor DERIVATIONS = java.util.concurrent.Executors.newFixedThreadPool(
-            Math.max(1, Runtime.getRuntime().availableProcessors() / 2), r -> {
-                Thread t = new Thread(r, "poolctl-scram-keys");
-                t.setDaemon(true);
-                return t;
-            });
-
     private ScramKeyCache() {}
 
     /** Whether {@link #forPlainPassword} has this password's secret ready (no derivation needed). */

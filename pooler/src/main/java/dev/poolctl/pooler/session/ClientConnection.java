@@ -658,7 +658,7 @@ public final class ClientConnection extends PgStreamHandler {
     /** SCRAM key derivation runs on a worker thread; then the kept password message is read again. */
     private void deriveOffLoop(Runnable slow) {
         ClientAuthenticator waiting = authenticator;
-        dev.poolctl.pooler.auth.ScramKeyCache.DERIVATIONS.execute(() -> {
+        dev.poolctl.pooler.auth.KeyDerivation.submit(() -> {
             try {
                 slow.run();
             } finally {
