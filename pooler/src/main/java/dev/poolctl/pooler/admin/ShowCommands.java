@@ -384,6 +384,14 @@ final class ShowCommands {
         }
         ResultSetWriter rs = new ResultSetWriter(out, cols);
         long now = System.nanoTime();
+        if (clients) {
+            // PgBouncer keeps console clients in the admin pool: database pgbouncer, always active.
+            for (ClientConnection c : manager.adminClients()) {
+                socketRow(rs, debug, pendingOnly, "C", c.user(), "pgbouncer", debug ? "cl_active" : "active",
+                        c.channel(), c.connectNanos(), c.lastActivityNanos(), 0, false, ptr(c.id()), "", 0,
+                        c.applicationName(), 0, c.id(), now);
+            }
+        }
         for (Pool p : manager.pools()) {
             if (clients) {
                 for (ClientConnection c : p.clients()) {

@@ -327,6 +327,11 @@ public final class PoolManager {
         return adminClients.size();
     }
 
+    /** Clients logged in to the console, oldest first: SHOW CLIENTS lists them under database pgbouncer. */
+    public java.util.Collection<ClientConnection> adminClients() {
+        return java.util.Collections.unmodifiableCollection(adminClients);
+    }
+
     public int loginClientCount() {
         return loggingIn.size();
     }

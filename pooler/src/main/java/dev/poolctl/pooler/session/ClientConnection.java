@@ -367,9 +367,10 @@ public final class ClientConnection extends PgStreamHandler {
     /** Who may use the console: PgBouncer's admin_users (everything), stats_users (SHOW only). */
     private void adminLogin() {
         GeneralSettings g = manager.config().general();
+        // auth_type=any lets any name in (PgBouncer's admin_post_login), but admin rights still go by admin_users.
         boolean any = g.authType() == AuthType.ANY;
-        adminUser = peerAdmin || any || g.adminUsers().contains(user);
-        if (!adminUser && !g.statsUsers().contains(user)) {
+        adminUser = peerAdmin || g.adminUsers().contains(user);
+        if (!adminUser && !any && !g.statsUsers().contains(user)) {
             fail(PgProtocol.PROTOCOL_VIOLATION, "not allowed");
             return;
         }
