@@ -163,4 +163,26 @@ class ConsoleHardeningIT {
             }
         }
     }
+
+    /** PgBouncer under auth_type=any lets any name on the console, but only admin_users may control. */
+    @Test
+    void authTypeAnyGivesAdminRightsOnlyToAdminUsers() throws Exception {
+        try (PoolerFixture any = PoolerFixture.start(pg, PoolerFixture.settings()
+                .set("auth_type", "any")
+                .set("admin_users", PostgresCluster.MD5_USER))) {
+            try (Connection c = any.connect("pgbouncer", "somebody", null, "preferQueryMode=simple")) {
+                assertEquals(1, rows(c, "SHOW VERSION").size(), "any name may read");
+                for (String control : List.of("RESUME", "PAUSE", "SET default_pool_size = 3", "SHOW FDS")) {
+                    SQLException e = assertThrows(SQLException.class, () -> c.createStatement().execute(control));
+                    assertTrue(e.getMessage().contains("admin access needed"), control + ": " + e.getMessage());
+                }
+            }
+            try (Connection c = any.connect("pgbouncer", PostgresCluster.MD5_USER, null, "preferQueryMode=simple")) {
+                SQLException e = assertThrows(SQLException.class, () -> c.createStatement().execute("RESUME"));
+                assertTrue(e.getMessage().contains("pooler is not paused/suspended"), e.getMessage());
+                c.createStatement().execute("SET default_pool_size = 3");
+                assertEquals("3", config(c, "default_pool_size"), "admin_users keep their rights");
+            }
+        }
+    }
 }
