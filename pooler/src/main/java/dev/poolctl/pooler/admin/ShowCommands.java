@@ -144,8 +144,7 @@ final class ShowCommands {
             String host = db.hosts().isEmpty() ? null : String.join(",", db.hosts());
             rs.row(db.name(), host, db.port(), db.dbname() != null ? db.dbname() : db.name(), db.user(),
                     config.poolSize(db),
-                    db.minPoolSize() != null ? db.minPoolSize() : g.minPoolSize(),
-                    db.reservePoolSize() != null ? db.reservePoolSize() : g.reservePoolSize(),
+                    config.minPoolSize(db), config.reservePoolSize(db),
                     config.serverLifetime(db).toSeconds(),
                     db.poolMode() == null ? null : db.poolMode().toString(),
                     db.hosts().size() > 1 ? "round-robin" : null,

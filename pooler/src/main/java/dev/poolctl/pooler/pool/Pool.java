@@ -119,11 +119,11 @@ public final class Pool {
     }
 
     int reservePoolSize() {
-        return db.reservePoolSize() != null ? db.reservePoolSize() : general().reservePoolSize();
+        return manager.config().reservePoolSize(db, key.user());
     }
 
     int minPoolSize() {
-        return db.minPoolSize() != null ? db.minPoolSize() : general().minPoolSize();
+        return manager.config().minPoolSize(db);
     }
 
     /** The server's original value of a tracked parameter: what a client that never set it gets. */
