@@ -368,9 +368,8 @@ public final class ClientConnection extends PgStreamHandler {
     private void adminLogin() {
         GeneralSettings g = manager.config().general();
         // auth_type=any lets any name in (PgBouncer's admin_post_login), but admin rights still go by admin_users.
-        boolean any = g.authType() == AuthType.ANY;
         adminUser = peerAdmin || g.adminUsers().contains(user);
-        if (!adminUser && !any && !g.statsUsers().contains(user)) {
+        if (!adminUser && g.authType() != AuthType.ANY && !g.statsUsers().contains(user)) {
             fail(PgProtocol.PROTOCOL_VIOLATION, "not allowed");
             return;
         }
