@@ -105,9 +105,10 @@ public record PoolerConfig(
         return fromUser != null && fromUser > 0 ? fromUser : general.maxUserConnections();
     }
 
-    /** Database entry, then {@code server_lifetime}; zero = unlimited. */
+    /** Database entry, then {@code server_lifetime} (also for an entry of 0, as in PgBouncer); zero = unlimited. */
     public Duration serverLifetime(DatabaseConfig db) {
-        return db.serverLifetime() != null ? db.serverLifetime() : general.serverLifetime();
+        Duration own = db.serverLifetime();
+        return own != null && !own.isZero() ? own : general.serverLifetime();
     }
 
     /** Database entry, then the general {@code auth_user}; or null. */

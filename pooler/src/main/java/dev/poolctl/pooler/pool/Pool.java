@@ -283,7 +283,7 @@ public final class Pool {
         if (s.closeNeeded()) {
             return "server marked close_needed";
         }
-        Duration lifetime = db.serverLifetime() != null ? db.serverLifetime() : general().serverLifetime();
+        Duration lifetime = manager.config().serverLifetime(db);
         if (!lifetime.isZero() && now - s.connectNanos() > lifetime.toNanos()) {
             return "server lifetime over";
         }

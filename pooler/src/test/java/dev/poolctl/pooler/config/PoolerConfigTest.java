@@ -75,11 +75,12 @@ class PoolerConfigTest {
     @Test
     void zeroPerEntryLimitMeansTheGlobalLimit() {
         GeneralSettings general = GeneralSettings.of(Map.of(Setting.MAX_DB_CONNECTIONS, "10",
-                Setting.MAX_USER_CONNECTIONS, "50"));
-        DatabaseConfig zero = db("zero", "max_db_connections=0");
+                Setting.MAX_USER_CONNECTIONS, "50", Setting.SERVER_LIFETIME, "100"));
+        DatabaseConfig zero = db("zero", "max_db_connections=0 server_lifetime=0");
         PoolerConfig config = new PoolerConfig(Path.of("pgbouncer.ini"), general, Map.of("zero", zero),
                 Map.of("dora", new UserConfig("dora", null, 0, null, null)));
         assertEquals(10, config.maxDbConnections(zero));
         assertEquals(50, config.maxUserConnections("dora"));
+        assertEquals(Duration.ofSeconds(100), config.serverLifetime(zero));
     }
 }
