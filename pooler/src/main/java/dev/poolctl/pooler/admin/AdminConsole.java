@@ -298,7 +298,7 @@ public final class AdminConsole {
                 general = config.general().with(setting.get(), value);
                 dev.poolctl.pooler.config.SupportedSettings.check(general);
             } catch (IllegalArgumentException e) {
-                manager.log().warning("SET " + key + " refused: " + e.getMessage());
+                manager.log().warning("SET " + key + " refused: " + loggable(e.getMessage()));
                 ResultSetWriter.error(out, "SET failed");
                 return;
             }
@@ -322,5 +322,11 @@ public final class AdminConsole {
 
     private static String unquote(String word) {
         return ConsoleCommandParser.unquote(word);
+    }
+
+    /** A console user's text in one bounded log line: control characters (a forged line) become '?'. */
+    private static String loggable(String text) {
+        String shown = text.length() > 200 ? text.substring(0, 200) + "..." : text;
+        return shown.replaceAll("\\p{Cntrl}", "?");
     }
 }

@@ -140,6 +140,12 @@ class ConsoleHardeningIT {
             assertEquals("md5", config(c, "auth_type"));
             pooler.awaitLog("SET auth_type refused: auth_type: 'hba' is not supported yet", Duration.ofSeconds(5));
 
+            SQLException forged = assertThrows(SQLException.class,
+                    () -> c.createStatement().execute("SET default_pool_size = 'x\n2026-01-01 FORGED LOG LINE'"));
+            assertTrue(forged.getMessage().contains("SET failed"), forged.getMessage());
+            pooler.awaitLog("SET default_pool_size refused: .*x\\?2026-01-01 FORGED", Duration.ofSeconds(5));
+            assertFalse(pooler.log().contains("\n2026-01-01 FORGED"), "a value cannot start a log line of its own");
+
             c.createStatement().execute("SET server_tls_sslmode = 'disable'");
             assertEquals("disable", config(c, "server_tls_sslmode"), "a supported value is still applied");
             c.createStatement().execute("SET server_tls_sslmode = 'prefer'");
