@@ -257,7 +257,7 @@ public final class AdminConsole {
                 manager.resume(db); // KILL without a database paused them all
             }
         } else {
-            manager.log().log("RESUME '" + arg + "' command issued");
+            manager.log().log("RESUME '" + loggable(arg) + "' command issued");
             if (!knownDatabase(arg)) {
                 ResultSetWriter.error(out, "no such database: " + arg);
                 return;

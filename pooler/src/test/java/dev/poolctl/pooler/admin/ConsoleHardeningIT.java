@@ -205,4 +205,16 @@ class ConsoleHardeningIT {
         }
         pooler.awaitLog(java.util.regex.Pattern.quote(warning), Duration.ofSeconds(5));
     }
+
+    /** RESUME logs its argument before it knows the database: a quoted name with a newline stays on one line. */
+    @Test
+    void resumeOfAnUnknownQuotedNameCannotForgeALogLine() throws Exception {
+        try (Connection c = admin()) {
+            SQLException e = assertThrows(SQLException.class,
+                    () -> c.createStatement().execute("RESUME \"x\n2026-01-01 FORGED RESUME\""));
+            assertTrue(e.getMessage().contains("no such database"), e.getMessage());
+        }
+        pooler.awaitLog("RESUME 'x\\?2026-01-01 FORGED RESUME' command issued", Duration.ofSeconds(5));
+        assertFalse(pooler.log().contains("\n2026-01-01 FORGED RESUME"));
+    }
 }
