@@ -210,6 +210,13 @@ class ConfigCommandTest {
                 + ": warning: application_name_add_host is read but not applied"));
     }
 
+    @Test
+    void perDatabaseAuthUserIsAWarningUntilApplied() throws Exception {
+        Run r = checkDbs("db = host=127.0.0.1 dbname=db auth_user=lookup\n", "");
+        assertWarning(r, Pattern.quote(ini + ":" + lineOf("auth_user=lookup")
+                + ": warning: [databases] db: auth_user is read but not applied"));
+    }
+
     /** The pgbouncer.ini block of the seed guide, with its auth_file pointing at a temp userlist. */
     @Test
     void seedGuideConfigHasNoErrors() throws Exception {

@@ -1,12 +1,12 @@
 package dev.poolctl.pooler;
 
 import dev.poolctl.pooler.auth.Userlist;
-import dev.poolctl.pooler.config.AuthType;
 import dev.poolctl.pooler.config.ConfigException;
 import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.config.IniLoader;
 import dev.poolctl.pooler.config.PoolerConfig;
 import dev.poolctl.pooler.config.Setting;
+import dev.poolctl.pooler.config.SupportedSettings;
 import dev.poolctl.pooler.log.PoolerLog;
 import dev.poolctl.pooler.net.Listeners;
 import dev.poolctl.pooler.net.ServerConnector;
@@ -19,9 +19,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +32,6 @@ public final class PoolerDaemon implements AutoCloseable {
     /** How the daemon stops, after PgBouncer's SHUTDOWN variants. */
     public enum ShutdownMode { IMMEDIATE, WAIT_FOR_SERVERS, WAIT_FOR_CLIENTS }
 
-    private static final Set<AuthType> SUPPORTED_AUTH =
-            EnumSet.of(AuthType.TRUST, AuthType.ANY, AuthType.PLAIN, AuthType.MD5, AuthType.SCRAM_SHA_256);
     private static final long JANITOR_MILLIS = 200;
 
     private final Path configFile;
@@ -142,20 +138,10 @@ public final class PoolerDaemon implements AutoCloseable {
      * TLS (which must not silently run in plain text). {@code poolctl config check} reports the same.
      */
     public static void checkSupported(Path configFile, PoolerConfig config) throws ConfigException {
-        AuthType auth = config.general().authType();
-        if (!SUPPORTED_AUTH.contains(auth)) {
-            throw new ConfigException(configFile + ": [pgbouncer] auth_type: '" + auth + "' is not supported yet");
-        }
-        // TLS is not built yet: a config that demands it must not silently run in plain text.
-        String clientTls = config.general().raw(Setting.CLIENT_TLS_SSLMODE);
-        if (!Set.of("disable", "allow", "prefer").contains(clientTls)) {
-            throw new ConfigException(configFile + ": [pgbouncer] client_tls_sslmode: '" + clientTls
-                    + "' needs TLS, which poolctl does not support yet (use disable, allow or prefer)");
-        }
-        String serverTls = config.general().raw(Setting.SERVER_TLS_SSLMODE);
-        if (!Set.of("disable", "allow", "prefer").contains(serverTls)) {
-            throw new ConfigException(configFile + ": [pgbouncer] server_tls_sslmode: '" + serverTls
-                    + "' needs TLS, which poolctl does not support yet (use disable, allow or prefer)");
+        try {
+            SupportedSettings.check(config.general());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(configFile + ": [pgbouncer] " + e.getMessage());
         }
     }
 
@@ -188,33 +174,9 @@ public final class PoolerDaemon implements AutoCloseable {
         }
     }
 
-    /** The [pgbouncer] settings this version applies; the rest are read, validated and reported when set. */
-    private static final Set<Setting> APPLIED = EnumSet.of(
-            Setting.LISTEN_ADDR, Setting.LISTEN_PORT, Setting.UNIX_SOCKET_DIR, Setting.AUTH_TYPE, Setting.AUTH_FILE,
-            Setting.POOL_MODE, Setting.MAX_CLIENT_CONN, Setting.DEFAULT_POOL_SIZE, Setting.MIN_POOL_SIZE,
-            Setting.RESERVE_POOL_SIZE, Setting.RESERVE_POOL_TIMEOUT, Setting.MAX_DB_CONNECTIONS,
-            Setting.MAX_USER_CONNECTIONS, Setting.SERVER_RESET_QUERY, Setting.SERVER_RESET_QUERY_ALWAYS,
-            Setting.SERVER_CHECK_QUERY, Setting.SERVER_CHECK_DELAY, Setting.SERVER_LIFETIME,
-            Setting.SERVER_IDLE_TIMEOUT, Setting.SERVER_CONNECT_TIMEOUT, Setting.SERVER_LOGIN_RETRY,
-            Setting.CLIENT_LOGIN_TIMEOUT, Setting.CLIENT_IDLE_TIMEOUT, Setting.QUERY_TIMEOUT,
-            Setting.QUERY_WAIT_TIMEOUT, Setting.IDLE_TRANSACTION_TIMEOUT, Setting.IGNORE_STARTUP_PARAMETERS,
-            Setting.LOG_CONNECTIONS, Setting.LOG_DISCONNECTIONS, Setting.LOG_POOLER_ERRORS, Setting.LOGFILE,
-            Setting.PIDFILE, Setting.MAX_PACKET_SIZE, Setting.TCP_KEEPALIVE, Setting.TCP_KEEPCNT,
-            Setting.TCP_KEEPIDLE, Setting.TCP_KEEPINTVL, Setting.TRACK_EXTRA_PARAMETERS,
-            Setting.SERVER_ROUND_ROBIN, Setting.VERBOSE, Setting.STATS_PERIOD, Setting.LOG_STATS, Setting.ADMIN_USERS,
-            Setting.STATS_USERS, Setting.CLIENT_TLS_SSLMODE, Setting.SERVER_TLS_SSLMODE,
-            Setting.MAX_PREPARED_STATEMENTS);
-
     /** The settings set to a non-default value that this version reads and validates but does not act on. */
     public static List<Setting> settingsNotApplied(PoolerConfig config) {
-        List<Setting> ignored = new java.util.ArrayList<>();
-        for (Setting setting : Setting.values()) {
-            String value = config.general().raw(setting);
-            if (!APPLIED.contains(setting) && value != null && !value.equals(setting.normalize(setting.defaultValue()))) {
-                ignored.add(setting);
-            }
-        }
-        return ignored;
+        return SupportedSettings.notApplied(config.general());
     }
 
     private static void warnNotApplied(PoolerConfig config, PoolerLog log) {
@@ -222,6 +184,7 @@ public final class PoolerDaemon implements AutoCloseable {
         if (!ignored.isEmpty()) {
             log.warning("settings read but not applied by this version: " + String.join(", ", ignored));
         }
+        SupportedSettings.databasesWithAuthUser(config).forEach(db -> log.warning(SupportedSettings.authUserWarning(db)));
     }
 
     public List<String> boundAddresses() {

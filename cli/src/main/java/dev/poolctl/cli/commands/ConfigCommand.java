@@ -10,6 +10,7 @@ import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.config.IniLoader;
 import dev.poolctl.pooler.config.PoolerConfig;
 import dev.poolctl.pooler.config.Setting;
+import dev.poolctl.pooler.config.SupportedSettings;
 import dev.poolctl.pooler.pool.PoolMode;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -201,6 +202,10 @@ public final class ConfigCommand implements Callable<Integer> {
         for (Setting s : PoolerDaemon.settingsNotApplied(config)) {
             warnings.add(new Finding(at.getOrDefault(s, fileName), s.key() + " is read but not applied by this"
                     + " version of poolctl"));
+        }
+        for (String db : SupportedSettings.databasesWithAuthUser(config)) {
+            warnings.add(new Finding(loaded.databaseOrigins().getOrDefault(db, fileName),
+                    SupportedSettings.authUserWarning(db)));
         }
         return new Report(errors, warnings);
     }

@@ -7,24 +7,12 @@ import dev.poolctl.pooler.protocol.PgProtocol;
 import io.netty.buffer.ByteBuf;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The virtual database {@code pgbouncer}: parses a console query with PgBouncer's grammar
  * ({@code WORD [WORD] [;]} and {@code SET key = value}) and answers it (PgBouncer's admin.c).
  */
 public final class AdminConsole {
-    private static final String WS0 = "[ \\t\\n\\r]*";
-    private static final String WS1 = "[ \\t\\n\\r]+";
-    private static final String WORD = "(\"(?:[^\"]+|\"\")*\"|[0-9a-z_]+)";
-    private static final String STRING = "('(?:[^']|'')*')";
-    private static final Pattern COMMAND =
-            Pattern.compile("^" + WS0 + WORD + "(?:" + WS1 + WORD + ")?" + WS0 + "(?:;" + WS0 + ")?$", Pattern.CASE_INSENSITIVE);
-    private static final Pattern SET = Pattern.compile(
-            "^" + WS0 + "set" + WS1 + WORD + WS0 + "(?:=|to)" + WS0 + "(" + WORD + "|" + STRING + ")" + WS0 + "(?:;" + WS0 + ")?$",
-            Pattern.CASE_INSENSITIVE);
-
     /** Answers for drivers that probe the server: PgBouncer's fake_param_list. */
     private static final Map<String, String> FAKE_PARAMS = Map.of(
             "client_encoding", "UTF-8",
@@ -79,19 +67,15 @@ public final class AdminConsole {
     /** Answers one simple Query into {@code out} (left empty when the answer is deferred). */
     public void execute(String query, ConsoleClient client, ByteBuf out) {
         boolean admin = client.isAdmin();
-        Matcher m = COMMAND.matcher(query);
-        if (m.matches()) {
-            String verb = unquote(m.group(1)).toLowerCase(Locale.ROOT);
-            String arg = m.group(2) == null ? "" : unquote(m.group(2));
-            command(query, verb, arg, client, out);
-            return;
+        ConsoleCommandParser.Parsed parsed = ConsoleCommandParser.parse(query);
+        if (parsed instanceof ConsoleCommandParser.Command c) {
+            command(query, unquote(c.verb()).toLowerCase(Locale.ROOT), c.arg() == null ? "" : unquote(c.arg()),
+                    client, out);
+        } else if (parsed instanceof ConsoleCommandParser.SetCommand set) {
+            set(unquote(set.key()), unquote(set.value()), admin, out);
+        } else {
+            syntaxError(query, out);
         }
-        Matcher set = SET.matcher(query);
-        if (set.matches()) {
-            set(unquote(set.group(1)), unquoteValue(set.group(2)), admin, out);
-            return;
-        }
-        syntaxError(query, out);
     }
 
     private void command(String query, String verb, String arg, ConsoleClient client, ByteBuf out) {
@@ -273,7 +257,7 @@ public final class AdminConsole {
                 manager.resume(db); // KILL without a database paused them all
             }
         } else {
-            manager.log().log("RESUME '" + arg + "' command issued");
+            manager.log().log("RESUME '" + loggable(arg) + "' command issued");
             if (!knownDatabase(arg)) {
                 ResultSetWriter.error(out, "no such database: " + arg);
                 return;
@@ -310,10 +294,18 @@ public final class AdminConsole {
             var config = manager.config();
             dev.poolctl.pooler.config.GeneralSettings general;
             try {
+                // The same checks as a config load: the value's syntax, then what this version can run with.
                 general = config.general().with(setting.get(), value);
+                dev.poolctl.pooler.config.SupportedSettings.check(general);
             } catch (IllegalArgumentException e) {
+                manager.log().warning("SET " + key + " refused: " + loggable(e.getMessage()));
                 ResultSetWriter.error(out, "SET failed");
                 return;
+            }
+            if (!dev.poolctl.pooler.config.SupportedSettings.isApplied(setting.get(), general.raw(setting.get()))) {
+                String why = key + " is read but not applied by this version of poolctl";
+                manager.log().warning("SET " + why);
+                BackendMessages.writeErrorOrNotice(out, PgProtocol.NOTICE_RESPONSE, "WARNING", "01000", why);
             }
             // PgBouncer answers SET for changeable=no keys too and leaves them alone until a restart.
             if (setting.get().reloadable()) {
@@ -329,16 +321,12 @@ public final class AdminConsole {
     }
 
     private static String unquote(String word) {
-        if (word.length() >= 2 && word.startsWith("\"") && word.endsWith("\"")) {
-            return word.substring(1, word.length() - 1).replace("\"\"", "\"");
-        }
-        return word;
+        return ConsoleCommandParser.unquote(word);
     }
 
-    private static String unquoteValue(String value) {
-        if (value.length() >= 2 && value.startsWith("'") && value.endsWith("'")) {
-            return value.substring(1, value.length() - 1).replace("''", "'");
-        }
-        return unquote(value);
+    /** A console user's text in one bounded log line: control characters (a forged line) become '?'. */
+    private static String loggable(String text) {
+        String shown = text.length() > 200 ? text.substring(0, 200) + "..." : text;
+        return shown.replaceAll("\\p{Cntrl}", "?");
     }
 }

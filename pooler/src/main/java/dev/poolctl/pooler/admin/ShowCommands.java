@@ -144,8 +144,7 @@ final class ShowCommands {
             String host = db.hosts().isEmpty() ? null : String.join(",", db.hosts());
             rs.row(db.name(), host, db.port(), db.dbname() != null ? db.dbname() : db.name(), db.user(),
                     config.poolSize(db),
-                    db.minPoolSize() != null ? db.minPoolSize() : g.minPoolSize(),
-                    db.reservePoolSize() != null ? db.reservePoolSize() : g.reservePoolSize(),
+                    config.minPoolSize(db), config.reservePoolSize(db),
                     config.serverLifetime(db).toSeconds(),
                     db.poolMode() == null ? null : db.poolMode().toString(),
                     db.hosts().size() > 1 ? "round-robin" : null,
@@ -384,6 +383,14 @@ final class ShowCommands {
         }
         ResultSetWriter rs = new ResultSetWriter(out, cols);
         long now = System.nanoTime();
+        if (clients) {
+            // PgBouncer keeps console clients in the admin pool: database pgbouncer, always active.
+            for (ClientConnection c : manager.adminClients()) {
+                socketRow(rs, debug, pendingOnly, "C", c.user(), "pgbouncer", debug ? "cl_active" : "active",
+                        c.channel(), c.connectNanos(), c.lastActivityNanos(), 0, false, ptr(c.id()), "", 0,
+                        c.applicationName(), 0, c.id(), now);
+            }
+        }
         for (Pool p : manager.pools()) {
             if (clients) {
                 for (ClientConnection c : p.clients()) {

@@ -6,7 +6,10 @@ import java.util.Locale;
 public enum AuthType {
     /** No password; the user must exist in {@code auth_file}. */
     TRUST("trust"),
-    /** No password and the user name is ignored; databases need forced users. Everyone is admin on the console. */
+    /**
+     * No password and the user name is ignored; databases need forced users. Any name may use the console, but
+     * admin rights still go by {@code admin_users} (PgBouncer's admin_pre_login / admin_post_login).
+     */
     ANY("any"),
     /** Clear-text password. */
     PLAIN("plain"),

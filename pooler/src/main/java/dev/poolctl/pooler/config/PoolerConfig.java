@@ -13,8 +13,10 @@ import java.util.Optional;
 /**
  * One loaded configuration: an immutable snapshot. A reload builds a new one rather than changing this.
  *
- * <p>The methods below give the effective value of a setting that can be set at several levels. The order is
- * PgBouncer's: a {@code [users]} entry beats a {@code [databases]} entry, which beats {@code [pgbouncer]}.
+ * <p>The methods below give the effective value of a setting that can be set at several levels: the one place
+ * pools, limits and SHOW read them from. The order is PgBouncer's (objects.c / server.c): a {@code [users]} entry
+ * beats a {@code [databases]} entry, which beats {@code [pgbouncer]}; a per-entry {@code max_db_connections} or
+ * {@code max_user_connections} of 0 means "the global limit", not "unlimited".
  *
  * @param file the main ini file it was loaded from
  * @param general the {@code [pgbouncer]} section
@@ -69,9 +71,11 @@ public record PoolerConfig(
     /** Reserve pool size of the pool (db, user): user entry, then database entry, then {@code reserve_pool_size}. */
     public int reservePoolSize(DatabaseConfig db, String user) {
         Integer fromUser = user(user).map(UserConfig::reservePoolSize).orElse(null);
-        if (fromUser != null) {
-            return fromUser;
-        }
+        return fromUser != null ? fromUser : reservePoolSize(db);
+    }
+
+    /** Reserve pool size of the database's pools when no user entry applies (SHOW DATABASES). */
+    public int reservePoolSize(DatabaseConfig db) {
         return db.reservePoolSize() != null ? db.reservePoolSize() : general.reservePoolSize();
     }
 
@@ -91,18 +95,20 @@ public record PoolerConfig(
 
     /** Server connections allowed to the database over all its pools; 0 = unlimited. */
     public int maxDbConnections(DatabaseConfig db) {
-        return db.maxDbConnections() != null ? db.maxDbConnections() : general.maxDbConnections();
+        return db.maxDbConnections() != null && db.maxDbConnections() > 0
+                ? db.maxDbConnections() : general.maxDbConnections();
     }
 
     /** Server connections allowed for the user over all its pools; 0 = unlimited. */
     public int maxUserConnections(String user) {
         Integer fromUser = user(user).map(UserConfig::maxUserConnections).orElse(null);
-        return fromUser != null ? fromUser : general.maxUserConnections();
+        return fromUser != null && fromUser > 0 ? fromUser : general.maxUserConnections();
     }
 
-    /** Database entry, then {@code server_lifetime}; zero = unlimited. */
+    /** Database entry, then {@code server_lifetime} (also for an entry of 0, as in PgBouncer); zero = unlimited. */
     public Duration serverLifetime(DatabaseConfig db) {
-        return db.serverLifetime() != null ? db.serverLifetime() : general.serverLifetime();
+        Duration own = db.serverLifetime();
+        return own != null && !own.isZero() ? own : general.serverLifetime();
     }
 
     /** Database entry, then the general {@code auth_user}; or null. */

@@ -119,11 +119,11 @@ public final class Pool {
     }
 
     int reservePoolSize() {
-        return db.reservePoolSize() != null ? db.reservePoolSize() : general().reservePoolSize();
+        return manager.config().reservePoolSize(db, key.user());
     }
 
     int minPoolSize() {
-        return db.minPoolSize() != null ? db.minPoolSize() : general().minPoolSize();
+        return manager.config().minPoolSize(db);
     }
 
     /** The server's original value of a tracked parameter: what a client that never set it gets. */
@@ -283,7 +283,7 @@ public final class Pool {
         if (s.closeNeeded()) {
             return "server marked close_needed";
         }
-        Duration lifetime = db.serverLifetime() != null ? db.serverLifetime() : general().serverLifetime();
+        Duration lifetime = manager.config().serverLifetime(db);
         if (!lifetime.isZero() && now - s.connectNanos() > lifetime.toNanos()) {
             return "server lifetime over";
         }

@@ -327,6 +327,11 @@ public final class PoolManager {
         return adminClients.size();
     }
 
+    /** Clients logged in to the console, oldest first: SHOW CLIENTS lists them under database pgbouncer. */
+    public java.util.Collection<ClientConnection> adminClients() {
+        return java.util.Collections.unmodifiableCollection(adminClients);
+    }
+
     public int loginClientCount() {
         return loggingIn.size();
     }
@@ -416,9 +421,8 @@ public final class PoolManager {
 
     /** max_db_connections and max_user_connections, counted over all pools. */
     boolean serverLimitsAllow(DatabaseConfig db, String user) {
-        int maxDb = db.maxDbConnections() != null ? db.maxDbConnections() : config.general().maxDbConnections();
-        int maxUser = config.user(user).map(u -> u.maxUserConnections()).filter(v -> v != null)
-                .orElse(config.general().maxUserConnections());
+        int maxDb = config.maxDbConnections(db);
+        int maxUser = config.maxUserConnections(user);
         if (maxDb <= 0 && maxUser <= 0) {
             return true;
         }

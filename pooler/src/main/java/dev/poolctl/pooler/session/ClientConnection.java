@@ -310,9 +310,9 @@ public final class ClientConnection extends PgStreamHandler {
     /** Who may use the console: PgBouncer's admin_users (everything), stats_users (SHOW only). */
     private void adminLogin() {
         GeneralSettings g = manager.config().general();
-        boolean any = g.authType() == AuthType.ANY;
-        adminUser = peerAdmin || any || g.adminUsers().contains(user);
-        if (!adminUser && !g.statsUsers().contains(user)) {
+        // auth_type=any lets any name in (PgBouncer's admin_post_login), but admin rights still go by admin_users.
+        adminUser = peerAdmin || g.adminUsers().contains(user);
+        if (!adminUser && g.authType() != AuthType.ANY && !g.statsUsers().contains(user)) {
             fail(PgProtocol.PROTOCOL_VIOLATION, "not allowed");
             return;
         }

@@ -495,11 +495,16 @@ public final class ServerConnection extends PgStreamHandler {
                     Map<Character, String> e = Messages.errorFields(frame);
                     String code = e.getOrDefault('C', PgProtocol.CONNECTION_FAILURE);
                     String msg = e.getOrDefault('M', "server login failed");
-                    loginFailed(code, msg);
+                    loginFailed(code, connectQuerySent ? "connect_query failed: " + msg : msg);
                 }
                 case PgProtocol.READY_FOR_QUERY -> {
                     txStatus = Messages.readyForQueryStatus(frame);
-                    pool.serverLoggedIn(this);
+                    if (pool.database().connectQuery() != null && !connectQuerySent) {
+                        connectQuerySent = true; // exec_on_connect: rows dropped, an error fails the login
+                        ctx.writeAndFlush(FrontendMessages.query(ctx.alloc(), pool.database().connectQuery()));
+                    } else {
+                        pool.serverLoggedIn(this);
+                    }
                 }
                 default -> { } // NoticeResponse and friends during login carry nothing we need
             }
@@ -518,6 +523,7 @@ public final class ServerConnection extends PgStreamHandler {
     }
 
     private ScramClientExchange scram;
+<<<<<<< HEAD
     /** The client-final-message being computed off the loop (the key derivation), cancelled if the server closes. */
     private java.util.concurrent.Future<?> derivation;
 
@@ -549,6 +555,9 @@ public final class ServerConnection extends PgStreamHandler {
             });
         });
     }
+=======
+    private boolean connectQuerySent;
+>>>>>>> h/console
 
     private void authenticate(ChannelHandlerContext ctx, ByteBuf frame) throws ScramException {
         int code = Messages.authCode(frame);

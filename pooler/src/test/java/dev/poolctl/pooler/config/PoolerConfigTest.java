@@ -70,4 +70,17 @@ class PoolerConfigTest {
         assertEquals("bob", config.user("bob").orElseThrow().name());
         assertEquals(true, config.user("nobody").isEmpty());
     }
+
+    /** PgBouncer: a per-entry connection limit of 0 (or unset) falls back to the global limit, it is not unlimited. */
+    @Test
+    void zeroPerEntryLimitMeansTheGlobalLimit() {
+        GeneralSettings general = GeneralSettings.of(Map.of(Setting.MAX_DB_CONNECTIONS, "10",
+                Setting.MAX_USER_CONNECTIONS, "50", Setting.SERVER_LIFETIME, "100"));
+        DatabaseConfig zero = db("zero", "max_db_connections=0 server_lifetime=0");
+        PoolerConfig config = new PoolerConfig(Path.of("pgbouncer.ini"), general, Map.of("zero", zero),
+                Map.of("dora", new UserConfig("dora", null, 0, null, null)));
+        assertEquals(10, config.maxDbConnections(zero));
+        assertEquals(50, config.maxUserConnections("dora"));
+        assertEquals(Duration.ofSeconds(100), config.serverLifetime(zero));
+    }
 }

@@ -46,6 +46,7 @@ public final class PoolerFixture implements AutoCloseable {
         final Map<String, String> pgbouncer = new LinkedHashMap<>();
         final Map<String, String> databases = new LinkedHashMap<>();
         final java.util.List<String> authFileLines = new java.util.ArrayList<>();
+        final Map<String, String> users = new LinkedHashMap<>();
 
         public Settings set(String key, String value) {
             pgbouncer.put(key, value);
@@ -60,6 +61,12 @@ public final class PoolerFixture implements AutoCloseable {
 
         public Settings database(String name, String connectString) {
             databases.put(name, connectString);
+            return this;
+        }
+
+        /** A {@code [users]} entry, e.g. {@code user("md5_user", "pool_size=1 reserve_pool_size=2")}. */
+        public Settings user(String name, String settings) {
+            users.put(name, settings);
             return this;
         }
     }
@@ -97,6 +104,10 @@ public final class PoolerFixture implements AutoCloseable {
                     .append(v.replace("${port}", Integer.toString(pg.port()))).append('\n'));
             text.append("\n[pgbouncer]\n");
             general.forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
+            if (!settings.users.isEmpty()) {
+                text.append("\n[users]\n");
+                settings.users.forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
+            }
             Path ini = dir.resolve("pgbouncer.ini");
             Files.writeString(ini, text.toString());
             PoolerFixture f = new PoolerFixture(pg, dir, ini, logfile, port);

@@ -1,0 +1,88 @@
+package dev.poolctl.pooler.config;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What this version of poolctl can run with and what it acts on. The one rule for every way a setting arrives:
+ * the ini at start and reload, {@code poolctl config check}, and the console's {@code SET}.
+ */
+public final class SupportedSettings {
+    private static final Set<AuthType> AUTH_TYPES =
+            EnumSet.of(AuthType.TRUST, AuthType.ANY, AuthType.PLAIN, AuthType.MD5, AuthType.SCRAM_SHA_256);
+    /** The TLS modes that do not demand TLS, which poolctl does not implement yet. */
+    private static final Set<String> PLAIN_TLS_MODES = Set.of("disable", "allow", "prefer");
+
+    /** The [pgbouncer] settings this version applies; the rest are read, validated and reported when set. */
+    private static final Set<Setting> APPLIED = EnumSet.of(
+            Setting.LISTEN_ADDR, Setting.LISTEN_PORT, Setting.UNIX_SOCKET_DIR, Setting.AUTH_TYPE, Setting.AUTH_FILE,
+            Setting.POOL_MODE, Setting.MAX_CLIENT_CONN, Setting.DEFAULT_POOL_SIZE, Setting.MIN_POOL_SIZE,
+            Setting.RESERVE_POOL_SIZE, Setting.RESERVE_POOL_TIMEOUT, Setting.MAX_DB_CONNECTIONS,
+            Setting.MAX_USER_CONNECTIONS, Setting.SERVER_RESET_QUERY, Setting.SERVER_RESET_QUERY_ALWAYS,
+            Setting.SERVER_CHECK_QUERY, Setting.SERVER_CHECK_DELAY, Setting.SERVER_LIFETIME,
+            Setting.SERVER_IDLE_TIMEOUT, Setting.SERVER_CONNECT_TIMEOUT, Setting.SERVER_LOGIN_RETRY,
+            Setting.CLIENT_LOGIN_TIMEOUT, Setting.CLIENT_IDLE_TIMEOUT, Setting.QUERY_TIMEOUT,
+            Setting.QUERY_WAIT_TIMEOUT, Setting.IDLE_TRANSACTION_TIMEOUT, Setting.IGNORE_STARTUP_PARAMETERS,
+            Setting.LOG_CONNECTIONS, Setting.LOG_DISCONNECTIONS, Setting.LOG_POOLER_ERRORS, Setting.LOGFILE,
+            Setting.PIDFILE, Setting.MAX_PACKET_SIZE, Setting.TCP_KEEPALIVE, Setting.TCP_KEEPCNT,
+            Setting.TCP_KEEPIDLE, Setting.TCP_KEEPINTVL, Setting.TRACK_EXTRA_PARAMETERS,
+            Setting.SERVER_ROUND_ROBIN, Setting.VERBOSE, Setting.STATS_PERIOD, Setting.LOG_STATS, Setting.ADMIN_USERS,
+            Setting.STATS_USERS, Setting.CLIENT_TLS_SSLMODE, Setting.SERVER_TLS_SSLMODE,
+            Setting.MAX_PREPARED_STATEMENTS);
+
+    private SupportedSettings() {}
+
+    /**
+     * Refuses what this version cannot run with: an auth_type it does not implement, or a TLS mode that requires
+     * TLS (which must not silently run in plain text).
+     *
+     * @throws IllegalArgumentException naming the setting and value, e.g. {@code auth_type: 'hba' is not supported yet}
+     */
+    public static void check(GeneralSettings general) {
+        AuthType auth = general.authType();
+        if (!AUTH_TYPES.contains(auth)) {
+            throw new IllegalArgumentException("auth_type: '" + auth + "' is not supported yet");
+        }
+        for (Setting tls : List.of(Setting.CLIENT_TLS_SSLMODE, Setting.SERVER_TLS_SSLMODE)) {
+            String mode = general.raw(tls);
+            if (!PLAIN_TLS_MODES.contains(mode)) {
+                throw new IllegalArgumentException(tls.key() + ": '" + mode
+                        + "' needs TLS, which poolctl does not support yet (use disable, allow or prefer)");
+            }
+        }
+    }
+
+    /** The settings set to a non-default value that this version reads and validates but does not act on. */
+    public static List<Setting> notApplied(GeneralSettings general) {
+        List<Setting> ignored = new ArrayList<>();
+        for (Setting setting : Setting.values()) {
+            if (!isApplied(setting, general.raw(setting))) {
+                ignored.add(setting);
+            }
+        }
+        return ignored;
+    }
+
+    /** False for a non-default value of a setting this version does not act on. */
+    public static boolean isApplied(Setting setting, String canonicalValue) {
+        return APPLIED.contains(setting) || canonicalValue == null
+                || canonicalValue.equals(setting.normalize(setting.defaultValue()));
+    }
+
+    /**
+     * The [databases] entries with a per-database {@code auth_user}: it needs auth_query, which this version does
+     * not run, so clients of those databases are checked against auth_file only.
+     */
+    public static List<String> databasesWithAuthUser(PoolerConfig config) {
+        return config.databases().values().stream().filter(db -> db.authUser() != null)
+                .map(DatabaseConfig::name).toList();
+    }
+
+    /** The warning for a per-database auth_user, as the log and {@code config check} print it. */
+    public static String authUserWarning(String database) {
+        return "[databases] " + database + ": auth_user is read but not applied by this version of poolctl"
+                + " (no auth_query); its clients must be in auth_file";
+    }
+}
