@@ -523,7 +523,6 @@ public final class ServerConnection extends PgStreamHandler {
     }
 
     private ScramClientExchange scram;
-<<<<<<< HEAD
     /** The client-final-message being computed off the loop (the key derivation), cancelled if the server closes. */
     private java.util.concurrent.Future<?> derivation;
 
@@ -555,9 +554,7 @@ public final class ServerConnection extends PgStreamHandler {
             });
         });
     }
-=======
     private boolean connectQuerySent;
->>>>>>> h/console
 
     private void authenticate(ChannelHandlerContext ctx, ByteBuf frame) throws ScramException {
         int code = Messages.authCode(frame);
