@@ -92,6 +92,17 @@ class DaemonIT {
     }
 
     @Test
+    void pidfileWithoutAPidIsRefusedWithTheReasonAndLeftAlone() throws Exception {
+        Path ini = ini(true);
+        Files.writeString(pidfile, "garbage\n");
+        Run r = poolctl("start", "-d", "-c", ini.toString());
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.err().contains("pidfile '" + pidfile + "' exists and does not hold a pid"), r.err());
+        assertEquals("garbage\n", Files.readString(pidfile));
+        pidfile = null; // nothing to clean up
+    }
+
+    @Test
     void daemonNeedsALogfile() throws Exception {
         Run r = poolctl("start", "-d", "-c", ini(false).toString());
         assertEquals(2, r.code());

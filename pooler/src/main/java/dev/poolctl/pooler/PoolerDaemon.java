@@ -16,7 +16,6 @@ import dev.poolctl.pooler.pool.PoolManager;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -47,7 +46,7 @@ public final class PoolerDaemon implements AutoCloseable {
     private final List<String> boundAddresses;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final ScheduledFuture<?> janitor;
-    private final Path pidfile;
+    private final PidFile pidfile;
     private volatile ShutdownMode shutdownMode;
     /** {@code start --pidfile}: kept across reloads, which re-read the ini. */
     private volatile Path pidfileOverride;
@@ -79,8 +78,7 @@ public final class PoolerDaemon implements AutoCloseable {
                         : mode.equals("WAIT_FOR_SERVERS") ? ShutdownMode.WAIT_FOR_SERVERS : ShutdownMode.WAIT_FOR_CLIENTS);
             }
         });
-        pidfile = g.pidfile() == null ? null : Path.of(g.pidfile());
-        writePidfile();
+        pidfile = g.pidfile() == null ? null : PidFile.acquire(Path.of(g.pidfile()), "pidfile", log);
         try {
             boundAddresses = listeners.bind(workerGroup, transport, manager, g.listenAddr(), g.listenPort(),
                     g.unixSocketDir(), 128).addresses();
@@ -190,7 +188,8 @@ public final class PoolerDaemon implements AutoCloseable {
 
     /** The [pgbouncer] settings this version applies; the rest are read, validated and reported when set. */
     private static final Set<Setting> APPLIED = EnumSet.of(
-            Setting.LISTEN_ADDR, Setting.LISTEN_PORT, Setting.UNIX_SOCKET_DIR, Setting.AUTH_TYPE, Setting.AUTH_FILE,
+            Setting.LISTEN_ADDR, Setting.LISTEN_PORT, Setting.UNIX_SOCKET_DIR, Setting.UNIX_SOCKET_MODE,
+            Setting.UNIX_SOCKET_GROUP, Setting.AUTH_TYPE, Setting.AUTH_FILE,
             Setting.POOL_MODE, Setting.MAX_CLIENT_CONN, Setting.DEFAULT_POOL_SIZE, Setting.MIN_POOL_SIZE,
             Setting.RESERVE_POOL_SIZE, Setting.RESERVE_POOL_TIMEOUT, Setting.MAX_DB_CONNECTIONS,
             Setting.MAX_USER_CONNECTIONS, Setting.SERVER_RESET_QUERY, Setting.SERVER_RESET_QUERY_ALWAYS,
@@ -336,31 +335,11 @@ public final class PoolerDaemon implements AutoCloseable {
         listeners.close();
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         if (pidfile != null) {
-            try {
-                Files.deleteIfExists(pidfile);
-            } catch (IOException ignored) {
-                // nothing left to do at exit
-            }
+            pidfile.close();
         }
         log.log("shutting down");
         log.close();
         terminated.countDown();
-    }
-
-    private void writePidfile() throws IOException {
-        if (pidfile == null) {
-            return;
-        }
-        if (Files.exists(pidfile)) {
-            String old = Files.readString(pidfile).trim();
-            boolean alive = !old.isEmpty() && old.chars().allMatch(Character::isDigit)
-                    && ProcessHandle.of(Long.parseLong(old)).map(ProcessHandle::isAlive).orElse(false);
-            if (alive) {
-                throw new IOException("pidfile '" + pidfile + "' exists, another instance running?");
-            }
-            log.log("stale pidfile, removing");
-        }
-        Files.writeString(pidfile, ProcessHandle.current().pid() + "\n", StandardCharsets.UTF_8);
     }
 
     /** For the CLI: count of clients and pools, mainly for logs and tests. */
