@@ -21,7 +21,10 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -48,6 +51,12 @@ public final class PoolerDaemon implements AutoCloseable {
     private final ScheduledFuture<?> janitor;
     private final PidFile pidfile;
     private volatile ShutdownMode shutdownMode;
+    /** Reads the files for RELOAD / SIGHUP off the loop; one thread, so reloads apply in the order asked. */
+    private final ExecutorService reloader = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "poolctl-reload");
+        t.setDaemon(true);
+        return t;
+    });
     /** {@code start --pidfile}: kept across reloads, which re-read the ini. */
     private volatile Path pidfileOverride;
 
@@ -68,8 +77,8 @@ public final class PoolerDaemon implements AutoCloseable {
         manager = new PoolManager(config, userlist, log, loop, connector);
         manager.adminControl(new dev.poolctl.pooler.admin.AdminControl() {
             @Override
-            public void reload() throws Exception {
-                PoolerDaemon.this.reloadNow();
+            public CompletableFuture<Void> reload() {
+                return PoolerDaemon.this.reloadFiles();
             }
 
             @Override
@@ -240,17 +249,71 @@ public final class PoolerDaemon implements AutoCloseable {
         return manager;
     }
 
-    /** Re-reads the ini and auth_file; a broken file leaves the running config untouched. */
-    public void reload() throws ConfigException, IOException {
+    /**
+     * SIGHUP: re-reads the ini and auth_file and reopens the logfile (after logrotate moved it); a broken file leaves
+     * the running config untouched and is logged.
+     */
+    public CompletableFuture<Void> reload() {
         log.log("got SIGHUP, re-reading config");
-        Loaded loaded = load(configFile, log, pidfileOverride);
-        loop.execute(() -> manager.apply(loaded.config(), loaded.userlist()));
+        CompletableFuture<Void> done = reloadFiles();
+        done.whenComplete((ok, e) -> {
+            if (e != null) {
+                log.error("reload failed, keeping the running config: " + e.getMessage());
+            }
+        });
+        return done;
     }
 
-    /** RELOAD from the console, already on the loop: applies at once so the answer reflects the new config. */
-    private void reloadNow() throws ConfigException, IOException {
-        Loaded loaded = load(configFile, log, pidfileOverride);
-        manager.apply(loaded.config(), loaded.userlist());
+    /**
+     * RELOAD and SIGHUP: the files are read and parsed on the reload thread (a slow disk or NFS mount must not stall
+     * the clients on the loop), then applied on the loop. Completes on the loop once applied, or with the
+     * ConfigException / IOException that kept the running config; one reload runs at a time, in order.
+     */
+    private CompletableFuture<Void> reloadFiles() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            reloader.execute(() -> {
+                Loaded loaded;
+                try {
+                    loaded = load(configFile, log, pidfileOverride);
+                } catch (ConfigException | IOException | RuntimeException e) {
+                    onLoop(() -> done.completeExceptionally(e), done);
+                    return;
+                }
+                reopenLogfile(loaded.config().general().logfile());
+                onLoop(() -> {
+                    manager.apply(loaded.config(), loaded.userlist());
+                    done.complete(null);
+                }, done);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            done.completeExceptionally(new IOException("the pooler is shutting down"));
+        }
+        return done;
+    }
+
+    private void onLoop(Runnable task, CompletableFuture<Void> done) {
+        try {
+            loop.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            done.completeExceptionally(new IOException("the pooler is shutting down"));
+        }
+    }
+
+    /** PgBouncer reopens its logfile on every reload: the same path after logrotate, or a changed {@code logfile}. */
+    private void reopenLogfile(String logfile) {
+        Path next = logfile == null || logfile.isEmpty() ? null : Path.of(logfile);
+        try {
+            log.logfile(next);
+        } catch (IOException e) {
+            log.error("cannot open logfile '" + next + "', keeping the old one: " + e.getMessage());
+        }
     }
 
     /** SIGUSR1: PAUSE. */
@@ -333,6 +396,7 @@ public final class PoolerDaemon implements AutoCloseable {
             return;
         }
         listeners.close();
+        reloader.shutdownNow();
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         if (pidfile != null) {
             pidfile.close();
