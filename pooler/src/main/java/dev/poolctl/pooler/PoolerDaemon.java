@@ -8,6 +8,7 @@ import dev.poolctl.pooler.config.IniLoader;
 import dev.poolctl.pooler.config.PoolerConfig;
 import dev.poolctl.pooler.config.Setting;
 import dev.poolctl.pooler.log.PoolerLog;
+import dev.poolctl.pooler.net.HostResolver;
 import dev.poolctl.pooler.net.Listeners;
 import dev.poolctl.pooler.net.ServerConnector;
 import dev.poolctl.pooler.net.Transport;
@@ -45,6 +46,7 @@ public final class PoolerDaemon implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final EventLoop loop;
     private final PoolManager manager;
+    private final ServerConnector connector;
     private final Listeners listeners = new Listeners();
     private final List<String> boundAddresses;
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -72,8 +74,10 @@ public final class PoolerDaemon implements AutoCloseable {
             GeneralSettings now = manager().config().general();
             return new ServerConnector.Settings(now.serverConnectTimeout(), now.tcpKeepalive(),
                     now.intValue(Setting.TCP_KEEPCNT), now.intValue(Setting.TCP_KEEPIDLE),
-                    now.intValue(Setting.TCP_KEEPINTVL), now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir());
+                    now.intValue(Setting.TCP_KEEPINTVL), now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir(),
+                    new HostResolver.Ttls(now.durationValue(Setting.DNS_MAX_TTL), now.durationValue(Setting.DNS_NXDOMAIN_TTL)));
         });
+        this.connector = connector;
         manager = new PoolManager(config, userlist, log, loop, connector);
         manager.adminControl(new dev.poolctl.pooler.admin.AdminControl() {
             @Override
@@ -211,7 +215,7 @@ public final class PoolerDaemon implements AutoCloseable {
             Setting.TCP_KEEPIDLE, Setting.TCP_KEEPINTVL, Setting.TRACK_EXTRA_PARAMETERS,
             Setting.SERVER_ROUND_ROBIN, Setting.VERBOSE, Setting.STATS_PERIOD, Setting.LOG_STATS, Setting.ADMIN_USERS,
             Setting.STATS_USERS, Setting.CLIENT_TLS_SSLMODE, Setting.SERVER_TLS_SSLMODE,
-            Setting.MAX_PREPARED_STATEMENTS);
+            Setting.MAX_PREPARED_STATEMENTS, Setting.DNS_MAX_TTL, Setting.DNS_NXDOMAIN_TTL);
 
     /** The settings set to a non-default value that this version reads and validates but does not act on. */
     public static List<Setting> settingsNotApplied(PoolerConfig config) {
@@ -243,6 +247,11 @@ public final class PoolerDaemon implements AutoCloseable {
     /** Runs {@code task} on the pool loop and waits: for tests and the admin side to read state safely. */
     public <T> T inLoop(java.util.concurrent.Callable<T> task) throws Exception {
         return loop.submit(task).get(10, TimeUnit.SECONDS);
+    }
+
+    /** How servers are reached: tests replace its host name lookup. */
+    public ServerConnector serverConnector() {
+        return connector;
     }
 
     public PoolManager poolManager() {
@@ -397,6 +406,9 @@ public final class PoolerDaemon implements AutoCloseable {
         }
         listeners.close();
         reloader.shutdownNow();
+        if (connector != null) {
+            connector.close();
+        }
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         if (pidfile != null) {
             pidfile.close();
