@@ -91,7 +91,15 @@ public final class PoolerDaemon implements AutoCloseable {
                         : mode.equals("WAIT_FOR_SERVERS") ? ShutdownMode.WAIT_FOR_SERVERS : ShutdownMode.WAIT_FOR_CLIENTS);
             }
         });
-        pidfile = g.pidfile() == null ? null : PidFile.acquire(Path.of(g.pidfile()), "pidfile", log);
+        try {
+            pidfile = g.pidfile() == null ? null : PidFile.acquire(Path.of(g.pidfile()), "pidfile", log);
+        } catch (IOException e) {
+            // nothing is listening yet: stop the threads started above, or a refused start leaves them running
+            connector.close();
+            workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            reloader.shutdownNow();
+            throw e;
+        }
         try {
             boundAddresses = listeners.bind(workerGroup, transport, manager, g.listenAddr(), g.listenPort(),
                     g.unixSocketDir(), 128).addresses();
@@ -121,14 +129,19 @@ public final class PoolerDaemon implements AutoCloseable {
     public static PoolerDaemon start(Path configFile, boolean quiet, int verbose, Path pidfileOverride)
             throws ConfigException, IOException, InterruptedException {
         PoolerLog log = new PoolerLog(!quiet, verbose);
-        Loaded loaded = load(configFile, log, pidfileOverride);
-        GeneralSettings g = loaded.config().general();
-        if (g.logfile() != null && !g.logfile().isEmpty()) {
-            log.logfile(Path.of(g.logfile()));
+        try {
+            Loaded loaded = load(configFile, log, pidfileOverride);
+            GeneralSettings g = loaded.config().general();
+            if (g.logfile() != null && !g.logfile().isEmpty()) {
+                log.logfile(Path.of(g.logfile()));
+            }
+            PoolerDaemon daemon = new PoolerDaemon(configFile, loaded.config(), loaded.userlist(), log);
+            daemon.pidfileOverride = pidfileOverride;
+            return daemon;
+        } catch (ConfigException | IOException | InterruptedException | RuntimeException e) {
+            log.close(); // writes the warnings logged so far before the caller reports the error and exits
+            throw e;
         }
-        PoolerDaemon daemon = new PoolerDaemon(configFile, loaded.config(), loaded.userlist(), log);
-        daemon.pidfileOverride = pidfileOverride;
-        return daemon;
     }
 
     private record Loaded(PoolerConfig config, Userlist userlist) {}
