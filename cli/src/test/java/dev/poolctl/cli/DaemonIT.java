@@ -102,6 +102,31 @@ class DaemonIT {
         pidfile = null; // nothing to clean up
     }
 
+    /** A second pooler on the same unix_socket_dir and port (unix socket only, so no TCP clash stops it first). */
+    @Test
+    void secondPoolerOnTheSameUnixSocketRefusesAndLeavesTheFirstOnesSocketAlone() throws Exception {
+        Path ini = ini(true);
+        Run started = poolctl("start", "-d", "-c", ini.toString());
+        assertEquals(0, started.code(), started.err());
+        String pid = Files.readString(pidfile).trim();
+        String text = Files.readString(ini);
+        int port = Integer.parseInt(text.replaceAll("(?s).*listen_port = (\\d+).*", "$1"));
+        Path socket = dir.resolve(".s.PGSQL." + port);
+        Object inode = Files.readAttributes(socket, java.nio.file.attribute.PosixFileAttributes.class).fileKey();
+        Path second = dir.resolve("second.ini");
+        Files.writeString(second, String.join("\n", "[databases]", "db = host=127.0.0.1 port=1 dbname=db", "[pgbouncer]",
+                "listen_addr =", "listen_port = " + port, "unix_socket_dir = " + dir, "auth_type = trust", ""));
+        Run refused = poolctl("start", "-c", second.toString());
+        assertEquals(1, refused.code(), refused.err());
+        assertTrue(refused.err().contains("unix socket lock file '" + socket + ".lock' exists, another instance running? (pid "
+                + pid + ")"), refused.err());
+        assertEquals(inode, Files.readAttributes(socket, java.nio.file.attribute.PosixFileAttributes.class).fileKey(),
+                "the first pooler's socket is still there");
+        assertEquals(0, poolctl("stop", "--wait", "-c", ini.toString()).code());
+        assertFalse(Files.exists(socket), "removed by its owner at exit");
+        assertFalse(Files.exists(Path.of(socket + ".lock")));
+    }
+
     @Test
     void daemonNeedsALogfile() throws Exception {
         Run r = poolctl("start", "-d", "-c", ini(false).toString());

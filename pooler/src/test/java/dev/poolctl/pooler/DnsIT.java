@@ -79,6 +79,29 @@ class DnsIT {
         assertEquals(1, selectOne("bylocalhost"));
     }
 
+    /** The CancelRequest goes on a new connection to the server's address, by name too. */
+    @Test
+    void aCancelReachesAServerNamedByHostName() throws Exception {
+        try (Connection c = pooler.connect("bylocalhost", PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD);
+             Statement st = c.createStatement()) {
+            CompletableFuture<SQLException> sleeping = CompletableFuture.supplyAsync(() -> {
+                try {
+                    st.execute("SELECT pg_sleep(30)");
+                    return null;
+                } catch (SQLException e) {
+                    return e;
+                }
+            });
+            PoolerFixture.await("the query to run on the server", java.time.Duration.ofSeconds(10), () -> {
+                var pool = pooler.pool("bylocalhost", PostgresCluster.MD5_USER);
+                return pool != null && pooler.inLoop(pool::activeCount) == 1;
+            });
+            st.cancel();
+            SQLException e = sleeping.get(10, TimeUnit.SECONDS);
+            assertTrue(e != null && e.getMessage().contains("canceling statement due to user request"), String.valueOf(e));
+        }
+    }
+
     @Test
     void aSlowLookupHoldsOnlyItsOwnDatabasesClients() throws Exception {
         stubResolver();

@@ -16,6 +16,7 @@ import io.netty.resolver.NoopAddressResolverGroup;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /** Opens connections to PostgreSQL on the pools' event loop: TCP, or a unix socket when the host is a directory. */
@@ -124,23 +125,40 @@ public final class ServerConnector {
 
     /** Sends a CancelRequest on a new connection, as PostgreSQL requires. */
     public void cancel(String addressText, int pid, int key) {
+        resolveAddress(addressText, (address, error) -> {
+            if (address == null) {
+                log.warning("cancel request to " + addressText + " failed: " + error);
+            } else {
+                sendCancel(address, addressText, pid, key);
+            }
+        });
+    }
+
+    /**
+     * A server address as {@link #describe} wrote it ({@code host:port}, {@code [v6]:port}, {@code unix:path}) to a
+     * connectable address, the name looked up off the loop; {@code done} gets null and why on failure. Every
+     * connect goes through here or {@link #connect}: the bootstraps refuse an unresolved address.
+     */
+    public void resolveAddress(String addressText, BiConsumer<SocketAddress, String> done) {
         if (addressText.startsWith("unix:")) {
-            sendCancel(new DomainSocketAddress(addressText.substring(5)), addressText, pid, key);
+            done.accept(new DomainSocketAddress(addressText.substring(5)), null);
             return;
         }
         int colon = addressText.lastIndexOf(':');
-        String host = addressText.substring(0, colon);
-        if (host.startsWith("[")) {
+        int port;
+        try {
+            port = Integer.parseInt(addressText.substring(colon + 1));
+        } catch (RuntimeException e) {
+            done.accept(null, "bad address " + addressText);
+            return;
+        }
+        String host = addressText.substring(0, Math.max(0, colon));
+        if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        int port = Integer.parseInt(addressText.substring(colon + 1));
-        resolver.resolve(host, (address, error) -> {
-            if (address == null) {
-                log.warning("cancel request to " + addressText + " failed: DNS lookup failed: " + error);
-            } else {
-                sendCancel(new InetSocketAddress(address, port), addressText, pid, key);
-            }
-        });
+        resolver.resolve(host, (address, error) -> done.accept(
+                address == null ? null : new InetSocketAddress(address, port),
+                address == null ? "DNS lookup failed: " + error : null));
     }
 
     private void sendCancel(SocketAddress address, String addressText, int pid, int key) {
