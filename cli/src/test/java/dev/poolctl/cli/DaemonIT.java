@@ -32,7 +32,11 @@ class DaemonIT {
         List<String> cmd = new java.util.ArrayList<>(List.of("java", "-jar", jar.toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "poolctl " + String.join(" ", args) + " finished");
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly(); // a start that should have refused would otherwise outlive the test
+            p.waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError("poolctl " + String.join(" ", args) + " did not finish within 60 s");
+        }
         return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     }
 
