@@ -32,7 +32,11 @@ class DaemonIT {
         List<String> cmd = new java.util.ArrayList<>(List.of("java", "-jar", jar.toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "poolctl " + String.join(" ", args) + " finished");
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly(); // a start that should have refused would otherwise outlive the test
+            p.waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError("poolctl " + String.join(" ", args) + " did not finish within 60 s");
+        }
         return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     }
 
@@ -89,6 +93,42 @@ class DaemonIT {
         pidfile = own; // for the cleanup
         Run stopped = poolctl("stop", "--wait", "--pidfile", own.toString(), "-c", ini.toString());
         assertEquals(0, stopped.code(), stopped.err());
+    }
+
+    @Test
+    void pidfileWithoutAPidIsRefusedWithTheReasonAndLeftAlone() throws Exception {
+        Path ini = ini(true);
+        Files.writeString(pidfile, "garbage\n");
+        Run r = poolctl("start", "-d", "-c", ini.toString());
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.err().contains("pidfile '" + pidfile + "' exists and does not hold a pid"), r.err());
+        assertEquals("garbage\n", Files.readString(pidfile));
+        pidfile = null; // nothing to clean up
+    }
+
+    /** A second pooler on the same unix_socket_dir and port (unix socket only, so no TCP clash stops it first). */
+    @Test
+    void secondPoolerOnTheSameUnixSocketRefusesAndLeavesTheFirstOnesSocketAlone() throws Exception {
+        Path ini = ini(true);
+        Run started = poolctl("start", "-d", "-c", ini.toString());
+        assertEquals(0, started.code(), started.err());
+        String pid = Files.readString(pidfile).trim();
+        String text = Files.readString(ini);
+        int port = Integer.parseInt(text.replaceAll("(?s).*listen_port = (\\d+).*", "$1"));
+        Path socket = dir.resolve(".s.PGSQL." + port);
+        Object inode = Files.readAttributes(socket, java.nio.file.attribute.PosixFileAttributes.class).fileKey();
+        Path second = dir.resolve("second.ini");
+        Files.writeString(second, String.join("\n", "[databases]", "db = host=127.0.0.1 port=1 dbname=db", "[pgbouncer]",
+                "listen_addr =", "listen_port = " + port, "unix_socket_dir = " + dir, "auth_type = trust", ""));
+        Run refused = poolctl("start", "-c", second.toString());
+        assertEquals(1, refused.code(), refused.err());
+        assertTrue(refused.err().contains("unix socket lock file '" + socket + ".lock' exists, another instance running? (pid "
+                + pid + ")"), refused.err());
+        assertEquals(inode, Files.readAttributes(socket, java.nio.file.attribute.PosixFileAttributes.class).fileKey(),
+                "the first pooler's socket is still there");
+        assertEquals(0, poolctl("stop", "--wait", "-c", ini.toString()).code());
+        assertFalse(Files.exists(socket), "removed by its owner at exit");
+        assertFalse(Files.exists(Path.of(socket + ".lock")));
     }
 
     @Test

@@ -18,6 +18,8 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -131,6 +134,39 @@ class UserlistCommandTest {
         Files.setPosixFilePermissions(file(), PosixFilePermissions.fromString("rw-r-----"));
         set("c", "d");
         assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(file())));
+    }
+
+    @Test
+    void existingFileKeepsItsOwnerAndGroup() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "only root may give a file away");
+        var lookup = dir.getFileSystem().getUserPrincipalLookupService();
+        Files.writeString(file(), "\"a\" \"b\"\n");
+        // nobody/nogroup exist on every Debian-like system; the pooler's own user is typically such a non-root one
+        Files.setOwner(file(), lookup.lookupPrincipalByName("nobody"));
+        Files.getFileAttributeView(file(), PosixFileAttributeView.class)
+                .setGroup(lookup.lookupPrincipalByGroupName("nogroup"));
+        Files.setPosixFilePermissions(file(), PosixFilePermissions.fromString("rw-r-----"));
+        assertEquals(ExitCodes.OK, set("c", "d").code());
+        PosixFileAttributes now = Files.readAttributes(file(), PosixFileAttributes.class);
+        assertEquals("nobody", now.owner().getName());
+        assertEquals("nogroup", now.group().getName());
+        assertEquals("rw-r-----", PosixFilePermissions.toString(now.permissions()));
+        assertTrue(stored("c") != null);
+    }
+
+    @Test
+    void aSymlinkedFileIsEditedAtItsTargetAndTheLinkStays() throws Exception {
+        Path real = Files.createDirectory(dir.resolve("etc")).resolve("userlist.real");
+        Files.writeString(real, "\"a\" \"b\"\n");
+        Files.createSymbolicLink(file(), Path.of("etc", "userlist.real")); // relative, as `ln -s` makes them
+        assertEquals(ExitCodes.OK, set("c", "d", "--md5").code());
+        assertTrue(Files.isSymbolicLink(file()), "the link is still a link");
+        assertEquals("\"a\" \"b\"\n" + Userlist.format("c", Md5Password.encrypt("d", "c")) + "\n",
+                Files.readString(real));
+        try (var listing = Files.list(dir)) {
+            assertEquals(List.of("etc", "userlist.txt"), listing.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temp or lock file left beside the link");
+        }
     }
 
     @Test

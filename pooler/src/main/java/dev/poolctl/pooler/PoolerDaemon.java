@@ -8,6 +8,7 @@ import dev.poolctl.pooler.config.PoolerConfig;
 import dev.poolctl.pooler.config.Setting;
 import dev.poolctl.pooler.config.SupportedSettings;
 import dev.poolctl.pooler.log.PoolerLog;
+import dev.poolctl.pooler.net.HostResolver;
 import dev.poolctl.pooler.net.Listeners;
 import dev.poolctl.pooler.net.ServerConnector;
 import dev.poolctl.pooler.net.Transport;
@@ -16,11 +17,13 @@ import dev.poolctl.pooler.pool.PoolManager;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -39,12 +42,19 @@ public final class PoolerDaemon implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final EventLoop loop;
     private final PoolManager manager;
+    private final ServerConnector connector;
     private final Listeners listeners = new Listeners();
     private final List<String> boundAddresses;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final ScheduledFuture<?> janitor;
-    private final Path pidfile;
+    private final PidFile pidfile;
     private volatile ShutdownMode shutdownMode;
+    /** Reads the files for RELOAD / SIGHUP off the loop; one thread, so reloads apply in the order asked. */
+    private final ExecutorService reloader = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "poolctl-reload");
+        t.setDaemon(true);
+        return t;
+    });
     /** {@code start --pidfile}: kept across reloads, which re-read the ini. */
     private volatile Path pidfileOverride;
 
@@ -60,13 +70,15 @@ public final class PoolerDaemon implements AutoCloseable {
             GeneralSettings now = manager().config().general();
             return new ServerConnector.Settings(now.serverConnectTimeout(), now.tcpKeepalive(),
                     now.intValue(Setting.TCP_KEEPCNT), now.intValue(Setting.TCP_KEEPIDLE),
-                    now.intValue(Setting.TCP_KEEPINTVL), now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir());
+                    now.intValue(Setting.TCP_KEEPINTVL), now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir(),
+                    new HostResolver.Ttls(now.durationValue(Setting.DNS_MAX_TTL), now.durationValue(Setting.DNS_NXDOMAIN_TTL)));
         });
+        this.connector = connector;
         manager = new PoolManager(config, userlist, log, loop, connector);
         manager.adminControl(new dev.poolctl.pooler.admin.AdminControl() {
             @Override
-            public void reload() throws Exception {
-                PoolerDaemon.this.reloadNow();
+            public CompletableFuture<Void> reload() {
+                return PoolerDaemon.this.reloadFiles();
             }
 
             @Override
@@ -75,8 +87,15 @@ public final class PoolerDaemon implements AutoCloseable {
                         : mode.equals("WAIT_FOR_SERVERS") ? ShutdownMode.WAIT_FOR_SERVERS : ShutdownMode.WAIT_FOR_CLIENTS);
             }
         });
-        pidfile = g.pidfile() == null ? null : Path.of(g.pidfile());
-        writePidfile();
+        try {
+            pidfile = g.pidfile() == null ? null : PidFile.acquire(Path.of(g.pidfile()), "pidfile", log);
+        } catch (IOException e) {
+            // nothing is listening yet: stop the threads started above, or a refused start leaves them running
+            connector.close();
+            workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            reloader.shutdownNow();
+            throw e;
+        }
         try {
             boundAddresses = listeners.bind(workerGroup, transport, manager, g.listenAddr(), g.listenPort(),
                     g.unixSocketDir(), 128).addresses();
@@ -106,14 +125,19 @@ public final class PoolerDaemon implements AutoCloseable {
     public static PoolerDaemon start(Path configFile, boolean quiet, int verbose, Path pidfileOverride)
             throws ConfigException, IOException, InterruptedException {
         PoolerLog log = new PoolerLog(!quiet, verbose);
-        Loaded loaded = load(configFile, log, pidfileOverride);
-        GeneralSettings g = loaded.config().general();
-        if (g.logfile() != null && !g.logfile().isEmpty()) {
-            log.logfile(Path.of(g.logfile()));
+        try {
+            Loaded loaded = load(configFile, log, pidfileOverride);
+            GeneralSettings g = loaded.config().general();
+            if (g.logfile() != null && !g.logfile().isEmpty()) {
+                log.logfile(Path.of(g.logfile()));
+            }
+            PoolerDaemon daemon = new PoolerDaemon(configFile, loaded.config(), loaded.userlist(), log);
+            daemon.pidfileOverride = pidfileOverride;
+            return daemon;
+        } catch (ConfigException | IOException | InterruptedException | RuntimeException e) {
+            log.close(); // writes the warnings logged so far before the caller reports the error and exits
+            throw e;
         }
-        PoolerDaemon daemon = new PoolerDaemon(configFile, loaded.config(), loaded.userlist(), log);
-        daemon.pidfileOverride = pidfileOverride;
-        return daemon;
     }
 
     private record Loaded(PoolerConfig config, Userlist userlist) {}
@@ -200,21 +224,80 @@ public final class PoolerDaemon implements AutoCloseable {
         return loop.submit(task).get(10, TimeUnit.SECONDS);
     }
 
+    /** How servers are reached: tests replace its host name lookup. */
+    public ServerConnector serverConnector() {
+        return connector;
+    }
+
     public PoolManager poolManager() {
         return manager;
     }
 
-    /** Re-reads the ini and auth_file; a broken file leaves the running config untouched. */
-    public void reload() throws ConfigException, IOException {
+    /**
+     * SIGHUP: re-reads the ini and auth_file and reopens the logfile (after logrotate moved it); a broken file leaves
+     * the running config untouched and is logged.
+     */
+    public CompletableFuture<Void> reload() {
         log.log("got SIGHUP, re-reading config");
-        Loaded loaded = load(configFile, log, pidfileOverride);
-        loop.execute(() -> manager.apply(loaded.config(), loaded.userlist()));
+        CompletableFuture<Void> done = reloadFiles();
+        done.whenComplete((ok, e) -> {
+            if (e != null) {
+                log.error("reload failed, keeping the running config: " + e.getMessage());
+            }
+        });
+        return done;
     }
 
-    /** RELOAD from the console, already on the loop: applies at once so the answer reflects the new config. */
-    private void reloadNow() throws ConfigException, IOException {
-        Loaded loaded = load(configFile, log, pidfileOverride);
-        manager.apply(loaded.config(), loaded.userlist());
+    /**
+     * RELOAD and SIGHUP: the files are read and parsed on the reload thread (a slow disk or NFS mount must not stall
+     * the clients on the loop), then applied on the loop. Completes on the loop once applied, or with the
+     * ConfigException / IOException that kept the running config; one reload runs at a time, in order.
+     */
+    private CompletableFuture<Void> reloadFiles() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            reloader.execute(() -> {
+                Loaded loaded;
+                try {
+                    loaded = load(configFile, log, pidfileOverride);
+                } catch (ConfigException | IOException | RuntimeException e) {
+                    onLoop(() -> done.completeExceptionally(e), done);
+                    return;
+                }
+                reopenLogfile(loaded.config().general().logfile());
+                onLoop(() -> {
+                    manager.apply(loaded.config(), loaded.userlist());
+                    done.complete(null);
+                }, done);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            done.completeExceptionally(new IOException("the pooler is shutting down"));
+        }
+        return done;
+    }
+
+    private void onLoop(Runnable task, CompletableFuture<Void> done) {
+        try {
+            loop.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            done.completeExceptionally(new IOException("the pooler is shutting down"));
+        }
+    }
+
+    /** PgBouncer reopens its logfile on every reload: the same path after logrotate, or a changed {@code logfile}. */
+    private void reopenLogfile(String logfile) {
+        Path next = logfile == null || logfile.isEmpty() ? null : Path.of(logfile);
+        try {
+            log.logfile(next);
+        } catch (IOException e) {
+            log.error("cannot open logfile '" + next + "', keeping the old one: " + e.getMessage());
+        }
     }
 
     /** SIGUSR1: PAUSE. */
@@ -297,33 +380,17 @@ public final class PoolerDaemon implements AutoCloseable {
             return;
         }
         listeners.close();
+        reloader.shutdownNow();
+        if (connector != null) {
+            connector.close();
+        }
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         if (pidfile != null) {
-            try {
-                Files.deleteIfExists(pidfile);
-            } catch (IOException ignored) {
-                // nothing left to do at exit
-            }
+            pidfile.close();
         }
         log.log("shutting down");
         log.close();
         terminated.countDown();
-    }
-
-    private void writePidfile() throws IOException {
-        if (pidfile == null) {
-            return;
-        }
-        if (Files.exists(pidfile)) {
-            String old = Files.readString(pidfile).trim();
-            boolean alive = !old.isEmpty() && old.chars().allMatch(Character::isDigit)
-                    && ProcessHandle.of(Long.parseLong(old)).map(ProcessHandle::isAlive).orElse(false);
-            if (alive) {
-                throw new IOException("pidfile '" + pidfile + "' exists, another instance running?");
-            }
-            log.log("stale pidfile, removing");
-        }
-        Files.writeString(pidfile, ProcessHandle.current().pid() + "\n", StandardCharsets.UTF_8);
     }
 
     /** For the CLI: count of clients and pools, mainly for logs and tests. */

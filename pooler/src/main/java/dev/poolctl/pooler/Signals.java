@@ -11,13 +11,7 @@ public final class Signals {
     private Signals() {}
 
     public static void install(PoolerDaemon daemon) {
-        handle("HUP", () -> {
-            try {
-                daemon.reload();
-            } catch (Exception e) {
-                daemon.log().error("reload failed, keeping the running config: " + e.getMessage());
-            }
-        });
+        handle("HUP", daemon::reload); // logs its own failure
         handle("INT", () -> {
             daemon.log().log("got SIGINT, shutting down, waiting for servers");
             daemon.shutdown(PoolerDaemon.ShutdownMode.WAIT_FOR_SERVERS);

@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -32,7 +34,7 @@ import java.util.function.UnaryOperator;
  * changes and writes, so two writers cannot lose each other's update. The new content goes to a temp file in the
  * same directory, is fsynced and renamed over the old file with {@code ATOMIC_MOVE}: a reader (the pooler on
  * SIGHUP) sees the old file or the new one, never half of one. A new file is created with mode 0600; an existing
- * one keeps its permissions.
+ * one keeps its mode, owner and group. A symlinked path is followed: the target is replaced, the link stays.
  */
 public final class AuthFile {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
@@ -82,7 +84,9 @@ public final class AuthFile {
      * null to leave the file untouched.
      */
     public static void edit(Path file, UnaryOperator<List<Line>> edit) throws IOException {
-        Path absolute = file.toAbsolutePath().normalize();
+        // A symlinked auth_file (e.g. into a config-management checkout) is edited where it points: the rename
+        // must replace the target, not the link, or the pooler would go on reading the old file.
+        Path absolute = followLinks(file.toAbsolutePath().normalize());
         Path dir = absolute.getParent();
         Path lockFile = dir.resolve(absolute.getFileName() + ".lock");
         ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
@@ -95,6 +99,18 @@ public final class AuthFile {
         } finally {
             jvmLock.unlock();
         }
+    }
+
+    /** The path {@code file} finally names after its symlinks (itself when it is none); the target may not exist yet. */
+    static Path followLinks(Path file) throws IOException {
+        Path p = file;
+        for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+            if (hops == 40) { // the kernel's own limit (ELOOP)
+                throw new FileSystemException(file.toString(), null, "too many levels of symbolic links");
+            }
+            p = p.getParent().resolve(Files.readSymbolicLink(p)).normalize();
+        }
+        return p;
     }
 
     /** The terminator new lines get: the file's own (CRLF if its first line has one), else LF. */
@@ -128,15 +144,20 @@ public final class AuthFile {
         }
         Path dir = file.getParent();
         Set<PosixFilePermission> mode = OWNER_ONLY;
+        PosixFileAttributes old = null;
         if (Files.exists(file)) {
             try {
-                mode = Files.getPosixFilePermissions(file);
+                old = Files.readAttributes(file, PosixFileAttributes.class);
+                mode = old.permissions();
             } catch (UnsupportedOperationException notPosix) {
                 // keep owner-only
             }
         }
         Path temp = createTemp(dir, file.getFileName().toString(), mode);
         try {
+            if (old != null) {
+                keepOwner(temp, file, old);
+            }
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
                 while (bytes.hasRemaining()) {
@@ -149,6 +170,29 @@ public final class AuthFile {
             Files.deleteIfExists(temp);
         }
         syncDirectory(dir);
+    }
+
+    /**
+     * Gives the temp file the owner and group of the file it replaces: the rename would otherwise hand the auth_file
+     * to whoever ran the edit (often root), and a pooler running as another user could no longer read it. When that
+     * is not allowed (not root, not a member of the group) the edit fails and the old file stays.
+     */
+    private static void keepOwner(Path temp, Path file, PosixFileAttributes old) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(temp, PosixFileAttributeView.class);
+        PosixFileAttributes now = view.readAttributes();
+        try {
+            if (!now.group().equals(old.group())) {
+                view.setGroup(old.group());
+            }
+            if (!now.owner().equals(old.owner())) {
+                view.setOwner(old.owner());
+            }
+        } catch (FileSystemException e) {
+            throw new FileSystemException(file.toString(), null, "cannot keep its owner " + old.owner().getName()
+                    + " and group " + old.group().getName() + " (run as that user or root)");
+        }
+        // chown clears setuid/setgid bits and the umask may have narrowed the mode: set it again.
+        view.setPermissions(old.permissions());
     }
 
     private static Path createTemp(Path dir, String name, Set<PosixFilePermission> mode) throws IOException {

@@ -1,6 +1,7 @@
 package dev.poolctl.cli.commands;
 
 import dev.poolctl.cli.ExitCodes;
+import dev.poolctl.pooler.PidFile;
 import dev.poolctl.pooler.config.ConfigException;
 import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.config.IniLoader;
@@ -45,6 +46,18 @@ final class Daemonizer {
         if (g.logfile() == null || g.logfile().isEmpty()) {
             err.println("poolctl start: daemon needs logfile configured (stderr goes nowhere in the background)");
             return ExitCodes.CONFIG;
+        }
+        try {
+            // Refused here as the child would refuse it, where the operator sees why (the child's stderr is gone).
+            PidFile.Holder holder = PidFile.inspect(Path.of(g.pidfile()));
+            if (holder != null && holder.problem() != null) {
+                err.println("poolctl start: pidfile '" + g.pidfile() + "' exists and " + holder.problem()
+                        + "; refusing to touch it (remove it if no pooler is running)");
+                return ExitCodes.ERROR;
+            }
+        } catch (IOException e) {
+            err.println("poolctl start: cannot read pidfile '" + g.pidfile() + "': " + e.getMessage());
+            return ExitCodes.ERROR;
         }
         String running = livePid(Path.of(g.pidfile()));
         if (running != null) {

@@ -61,6 +61,10 @@ public final class Start implements Callable<Integer> {
         if (daemon) {
             return Daemonizer.detach(file, pidfile, verbose.length, spec.commandLine().getOut(), spec.commandLine().getErr());
         }
+        // The pooler caches host names itself for dns_max_ttl / dns_nxdomain_ttl (HostResolver); the JVM's own cache
+        // (30 s and 10 s) would hold answers longer. Set before the first lookup, which reads them once.
+        java.security.Security.setProperty("networkaddress.cache.ttl", "0");
+        java.security.Security.setProperty("networkaddress.cache.negative.ttl", "0");
         PoolerDaemon daemon;
         try {
             daemon = PoolerDaemon.start(file, quiet, verbose.length, pidfile);

@@ -104,15 +104,23 @@ public final class AdminConsole {
                     ResultSetWriter.error(out, "admin access needed");
                 } else {
                     manager.log().log("RELOAD command issued");
-                    try {
-                        control.reload();
-                        ResultSetWriter.complete(out, "RELOAD");
-                    } catch (Exception e) {
-                        manager.log().error("RELOAD failed: " + e.getMessage());
-                        BackendMessages.writeErrorOrNotice(out, PgProtocol.ERROR_RESPONSE, "ERROR", "F0000",
-                                "RELOAD failed, see logs for additional details: " + e.getMessage());
-                        BackendMessages.writeReadyForQuery(out, PgProtocol.TX_IDLE);
-                    }
+                    // Answered once the files are read (off the loop) and applied, like PAUSE's waiters.
+                    control.reload().whenComplete((ok, e) -> {
+                        ByteBuf answer = client.alloc().buffer(128);
+                        if (e == null) {
+                            ResultSetWriter.complete(answer, "RELOAD");
+                        } else {
+                            manager.log().error("RELOAD failed: " + e.getMessage());
+                            BackendMessages.writeErrorOrNotice(answer, PgProtocol.ERROR_RESPONSE, "ERROR", "F0000",
+                                    "RELOAD failed, see logs for additional details: " + e.getMessage());
+                            BackendMessages.writeReadyForQuery(answer, PgProtocol.TX_IDLE);
+                        }
+                        if (client.isOpen()) {
+                            client.send(answer);
+                        } else {
+                            answer.release();
+                        }
+                    });
                 }
             }
             case "shutdown" -> {

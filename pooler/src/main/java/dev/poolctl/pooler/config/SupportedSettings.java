@@ -17,7 +17,8 @@ public final class SupportedSettings {
 
     /** The [pgbouncer] settings this version applies; the rest are read, validated and reported when set. */
     private static final Set<Setting> APPLIED = EnumSet.of(
-            Setting.LISTEN_ADDR, Setting.LISTEN_PORT, Setting.UNIX_SOCKET_DIR, Setting.AUTH_TYPE, Setting.AUTH_FILE,
+            Setting.LISTEN_ADDR, Setting.LISTEN_PORT, Setting.UNIX_SOCKET_DIR, Setting.UNIX_SOCKET_MODE,
+            Setting.UNIX_SOCKET_GROUP, Setting.AUTH_TYPE, Setting.AUTH_FILE,
             Setting.POOL_MODE, Setting.MAX_CLIENT_CONN, Setting.DEFAULT_POOL_SIZE, Setting.MIN_POOL_SIZE,
             Setting.RESERVE_POOL_SIZE, Setting.RESERVE_POOL_TIMEOUT, Setting.MAX_DB_CONNECTIONS,
             Setting.MAX_USER_CONNECTIONS, Setting.SERVER_RESET_QUERY, Setting.SERVER_RESET_QUERY_ALWAYS,
@@ -30,7 +31,7 @@ public final class SupportedSettings {
             Setting.TCP_KEEPIDLE, Setting.TCP_KEEPINTVL, Setting.TRACK_EXTRA_PARAMETERS,
             Setting.SERVER_ROUND_ROBIN, Setting.VERBOSE, Setting.STATS_PERIOD, Setting.LOG_STATS, Setting.ADMIN_USERS,
             Setting.STATS_USERS, Setting.CLIENT_TLS_SSLMODE, Setting.SERVER_TLS_SSLMODE,
-            Setting.MAX_PREPARED_STATEMENTS);
+            Setting.MAX_PREPARED_STATEMENTS, Setting.DNS_MAX_TTL, Setting.DNS_NXDOMAIN_TTL);
 
     private SupportedSettings() {}
 

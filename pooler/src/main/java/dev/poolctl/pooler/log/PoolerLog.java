@@ -10,37 +10,74 @@ import java.nio.file.StandardOpenOption;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Log lines in PgBouncer's shape, {@code 2026-11-26 14:07:13.943 UTC [PID] LOG C-0x1a: db/user@addr:port msg},
  * because operators grep for them. Written to stderr (unless quiet) and to {@code logfile}.
+ *
+ * <p>The event loop never waits for the disk: {@link #write} formats the line and offers it to a bounded queue that
+ * one writer thread drains. A slow or stuck disk (a full NFS mount, a FIFO nobody reads) fills the queue; further
+ * lines are dropped and counted, and the count is logged once the writer catches up. PgBouncer writes
+ * synchronously and stalls every client instead.
  */
 public final class PoolerLog implements AutoCloseable {
     public enum Level { FATAL, ERROR, WARNING, LOG, DEBUG, NOISE }
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS 'UTC'");
+    /** Lines waiting for the writer; past this they are dropped. About 2 MB of typical lines. */
+    static final int QUEUE_LINES = 16_384;
+    /** One line's cap: a message that quotes client input (a query, a parameter) must not grow the queue unbounded. */
+    static final int MAX_LINE_CHARS = 8_192;
+    /** How long close() lets the writer drain the queue; a disk that is stuck does not hold up the exit longer. */
+    private static final long CLOSE_DRAIN_MILLIS = 2_000;
 
     private final long pid = ProcessHandle.current().pid();
     private final boolean toStderr;
     private final int verbose;
-    private PrintStream file;
-    private Path filePath;
+    private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(QUEUE_LINES);
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong droppedTotal = new AtomicLong();
+    private final AtomicLong enqueued = new AtomicLong();
+    private final Object progress = new Object();
+    private volatile long processed;
+    /** A logfile opened by {@link #logfile(Path)} for the writer to switch to; {@link #CLOSE_FILE} closes it. */
+    private final AtomicReference<PrintStream> nextFile = new AtomicReference<>();
+    private static final PrintStream CLOSE_FILE = new PrintStream(OutputStream.nullOutputStream());
+    private volatile Path filePath;
+    private volatile boolean closed;
+    private final Thread writer;
 
     public PoolerLog(boolean toStderr, int verbose) {
         this.toStderr = toStderr;
         this.verbose = verbose;
+        writer = new Thread(this::drain, "poolctl-log-writer");
+        writer.setDaemon(true); // a stuck disk must not keep the process alive after close()
+        writer.start();
     }
 
-    /** Opens (or reopens, on RELOAD) the logfile; null closes it. */
-    public synchronized void logfile(Path path) throws IOException {
-        if (file != null) {
-            file.close();
-            file = null;
-        }
-        filePath = path;
+    /**
+     * Opens (or reopens, on RELOAD and SIGHUP) the logfile; null closes it. The file is opened here, so that an
+     * unwritable path fails the caller (start, reload), never on the event loop; the writer switches to it before its
+     * next line. Reopening the same path after logrotate moved the file starts a new file.
+     */
+    public void logfile(Path path) throws IOException {
+        PrintStream next = CLOSE_FILE;
         if (path != null) {
             OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            file = new PrintStream(out, true, StandardCharsets.UTF_8);
+            next = new PrintStream(out, true, StandardCharsets.UTF_8);
+        }
+        filePath = path;
+        PrintStream unused = nextFile.getAndSet(next);
+        if (unused != null) {
+            unused.close(); // two reopens before the writer took the first: only the last counts
+        }
+        if (queue.offer("")) { // wakes the writer so the switch happens even when nothing else is logged
+            enqueued.incrementAndGet();
         }
     }
 
@@ -74,8 +111,89 @@ public final class PoolerLog implements AutoCloseable {
         return verbose >= 1;
     }
 
-    public synchronized void write(Level level, String message) {
-        String line = TIME.format(ZonedDateTime.now(ZoneOffset.UTC)) + " [" + pid + "] " + level + " " + message;
+    /** Lines dropped because the writer could not keep up, since start. */
+    public long droppedLines() {
+        return droppedTotal.get();
+    }
+
+    /** Formats the line and hands it to the writer thread; never blocks. */
+    public void write(Level level, String message) {
+        if (message.length() > MAX_LINE_CHARS) {
+            message = message.substring(0, MAX_LINE_CHARS) + "... (" + message.length() + " chars)";
+        }
+        String line = line(level, message);
+        if (closed || !queue.offer(line)) {
+            dropped.incrementAndGet();
+            droppedTotal.incrementAndGet();
+        } else {
+            enqueued.incrementAndGet();
+        }
+    }
+
+    private String line(Level level, String message) {
+        return TIME.format(ZonedDateTime.now(ZoneOffset.UTC)) + " [" + pid + "] " + level + " " + message;
+    }
+
+    /**
+     * Waits until every line logged before this call is written (or dropped), at most {@code timeoutMillis}:
+     * for tests and tools that read the logfile right after an event. False on timeout.
+     */
+    public boolean flush(long timeoutMillis) throws InterruptedException {
+        long target = enqueued.get();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        synchronized (progress) {
+            while (processed < target) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return false;
+                }
+                progress.wait(left);
+            }
+        }
+        return true;
+    }
+
+    private void drain() {
+        PrintStream file = null;
+        try {
+            while (true) {
+                String line = queue.poll(100, TimeUnit.MILLISECONDS);
+                PrintStream next = nextFile.getAndSet(null);
+                if (next != null) {
+                    if (file != null) {
+                        file.close();
+                    }
+                    file = next == CLOSE_FILE ? null : next;
+                }
+                if (line != null && !line.isEmpty()) { // "" only wakes the writer for a reopen
+                    emit(file, line);
+                }
+                // Reported once the writer has room again, not after every line while it is still behind.
+                if (dropped.get() > 0 && queue.size() < QUEUE_LINES / 2) {
+                    emit(file, line(Level.WARNING, "log writer could not keep up: dropped " + dropped.getAndSet(0)
+                            + " log lines"));
+                }
+                if (line == null) {
+                    if (closed) {
+                        break;
+                    }
+                    continue;
+                }
+                synchronized (progress) {
+                    processed++;
+                    progress.notifyAll();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (file != null) {
+                file.close();
+            }
+        }
+    }
+
+    private void emit(PrintStream file, String line) {
         if (toStderr) {
             System.err.println(line);
         }
@@ -84,11 +202,22 @@ public final class PoolerLog implements AutoCloseable {
         }
     }
 
+    /** Writes what is queued (waiting at most about two seconds for a slow disk), then closes the logfile. */
     @Override
-    public synchronized void close() {
-        if (file != null) {
-            file.close();
-            file = null;
+    public void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            flush(CLOSE_DRAIN_MILLIS);
+            closed = true;
+            PrintStream unused = nextFile.getAndSet(CLOSE_FILE);
+            if (unused != null && unused != CLOSE_FILE) {
+                unused.close();
+            }
+            writer.join(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.poolctl.pooler.net;
 
+import dev.poolctl.pooler.PidFile;
+import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.Setting;
 import dev.poolctl.pooler.pool.PoolManager;
 import dev.poolctl.pooler.session.ClientConnection;
 import io.netty.bootstrap.ServerBootstrap;
@@ -13,8 +16,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /** The client-facing sockets: {@code listen_addr:listen_port} and {@code unix_socket_dir/.s.PGSQL.port}. */
 public final class Listeners implements AutoCloseable {
@@ -26,6 +35,7 @@ public final class Listeners implements AutoCloseable {
 
     private final List<Channel> channels = new ArrayList<>();
     private final List<Path> socketFiles = new ArrayList<>();
+    private PidFile socketLock;
 
     public record Bound(List<String> addresses) {}
 
@@ -52,13 +62,45 @@ public final class Listeners implements AutoCloseable {
         }
         if (unixSocketDir != null && !unixSocketDir.isEmpty() && transport.supportsUnixSockets()) {
             Path file = Path.of(unixSocketDir, ".s.PGSQL." + port);
-            Files.deleteIfExists(file);
+            // As PostgreSQL: the lock file says whose socket this is, so a second pooler on the same directory and
+            // port refuses instead of unlinking the first one's socket and silently taking its clients.
+            socketLock = PidFile.acquire(Path.of(file + ".lock"), "unix socket lock file", manager.log());
+            Files.deleteIfExists(file); // ours now: a socket left by a process that died
             ServerBootstrap b = bootstrap(group, manager).channel(transport.serverDomainChannel());
             channels.add(b.bind(new DomainSocketAddress(file.toString())).sync().channel());
             socketFiles.add(file);
+            setModeAndGroup(file, manager.config().general());
             bound.add("unix:" + file);
         }
         return new Bound(bound);
+    }
+
+    /** {@code unix_socket_mode} and {@code unix_socket_group}, applied after bind as PgBouncer does. */
+    private static void setModeAndGroup(Path file, GeneralSettings g) throws IOException {
+        int mode = g.intValue(Setting.UNIX_SOCKET_MODE);
+        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE, 0400 .. 0001
+        for (int i = 0; i < bits.length; i++) {
+            if ((mode & (0400 >> i)) != 0) {
+                perms.add(bits[i]);
+            }
+        }
+        try {
+            Files.setPosixFilePermissions(file, perms);
+        } catch (IOException e) {
+            throw new IOException("chmod for unix socket failed: " + e.getMessage(), e);
+        }
+        String group = g.raw(Setting.UNIX_SOCKET_GROUP);
+        if (group != null && !group.isEmpty()) {
+            try {
+                GroupPrincipal principal = file.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+                Files.getFileAttributeView(file, PosixFileAttributeView.class).setGroup(principal);
+            } catch (UserPrincipalNotFoundException e) {
+                throw new IOException("unix_socket_group: no such group '" + group + "'", e);
+            } catch (IOException e) {
+                throw new IOException("chown for unix socket failed: " + e.getMessage(), e);
+            }
+        }
     }
 
     private static ServerBootstrap bootstrap(EventLoopGroup group, PoolManager manager) {
@@ -88,5 +130,9 @@ public final class Listeners implements AutoCloseable {
             }
         }
         socketFiles.clear();
+        if (socketLock != null) {
+            socketLock.close();
+            socketLock = null;
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.poolctl.pooler.net;
 import dev.poolctl.pooler.log.PoolerLog;
 import dev.poolctl.pooler.protocol.FrontendMessages;
 import dev.poolctl.pooler.session.ServerConnection;
+import dev.poolctl.pooler.session.ServerState;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,9 +12,11 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.resolver.NoopAddressResolverGroup;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /** Opens connections to PostgreSQL on the pools' event loop: TCP, or a unix socket when the host is a directory. */
@@ -22,16 +25,30 @@ public final class ServerConnector {
     private final Transport transport;
     private final PoolerLog log;
     private final Supplier<Settings> settings;
+    private volatile HostResolver resolver;
 
     /** The socket options that come from the config. */
     public record Settings(Duration connectTimeout, boolean tcpKeepalive, int keepCount, int keepIdle, int keepInterval,
-                           String defaultUnixSocketDir) {}
+                           String defaultUnixSocketDir, HostResolver.Ttls dns) {}
 
     public ServerConnector(EventLoop loop, Transport transport, PoolerLog log, Supplier<Settings> settings) {
         this.loop = loop;
         this.transport = transport;
         this.log = log;
         this.settings = settings;
+        this.resolver = new HostResolver(loop, () -> settings.get().dns());
+    }
+
+    /** Replaces the system resolver: tests answer host names without any DNS traffic. */
+    public void lookup(HostResolver.Lookup lookup) {
+        HostResolver old = resolver;
+        resolver = new HostResolver(loop, lookup, () -> settings.get().dns(), System::nanoTime);
+        old.close();
+    }
+
+    /** Stops the resolver threads (at exit). */
+    public void close() {
+        resolver.close();
     }
 
     /** How a server address is shown in logs: {@code host:port} or {@code unix:/dir/.s.PGSQL.port}. */
@@ -42,18 +59,10 @@ public final class ServerConnector {
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
-    private SocketAddress resolve(String host, int port) {
-        Settings s = settings.get();
-        if (host == null || host.startsWith("/")) {
-            String dir = host == null ? s.defaultUnixSocketDir() : host;
-            return new DomainSocketAddress(dir + "/.s.PGSQL." + port);
-        }
-        return InetSocketAddress.createUnresolved(host, port);
-    }
-
     private Bootstrap bootstrap(SocketAddress address) {
         Settings s = settings.get();
-        Bootstrap b = new Bootstrap().group(loop);
+        // Addresses arrive resolved (HostResolver): the loop itself must never call the system resolver.
+        Bootstrap b = new Bootstrap().group(loop).resolver(NoopAddressResolverGroup.INSTANCE);
         if (address instanceof DomainSocketAddress) {
             if (!transport.supportsUnixSockets()) {
                 throw new IllegalStateException("unix sockets need the epoll transport (Linux)");
@@ -74,8 +83,31 @@ public final class ServerConnector {
         return b.option(ChannelOption.WRITE_BUFFER_WATER_MARK, Listeners.WATER_MARK);
     }
 
+    /**
+     * Connects {@code server} to {@code host}: a unix socket directory, an IP, or a name resolved off the loop
+     * (a failed lookup fails the pool's waiting logins with PgBouncer's "server DNS lookup failed").
+     */
     public void connect(ServerConnection server, String host, int port) {
-        SocketAddress address = resolve(host, port);
+        if (host == null || host.startsWith("/")) {
+            connectTo(server, new DomainSocketAddress((host == null ? settings.get().defaultUnixSocketDir() : host)
+                    + "/.s.PGSQL." + port));
+            return;
+        }
+        resolver.resolve(host, (address, error) -> {
+            if (server.state() == ServerState.CLOSED) {
+                return; // closed while the name was looked up (KILL, shutdown)
+            }
+            if (address == null) {
+                log.warning("DNS lookup failed: " + host + ": " + error);
+                server.pool().serverLoginFailed(server, "08006", "server DNS lookup failed: " + host);
+                server.close("server DNS lookup failed");
+                return;
+            }
+            connectTo(server, new InetSocketAddress(address, port));
+        });
+    }
+
+    private void connectTo(ServerConnection server, SocketAddress address) {
         try {
             bootstrap(address).handler(server).connect(address).addListener((ChannelFutureListener) f -> {
                 if (!f.isSuccess()) {
@@ -93,7 +125,43 @@ public final class ServerConnector {
 
     /** Sends a CancelRequest on a new connection, as PostgreSQL requires. */
     public void cancel(String addressText, int pid, int key) {
-        SocketAddress address = parse(addressText);
+        resolveAddress(addressText, (address, error) -> {
+            if (address == null) {
+                log.warning("cancel request to " + addressText + " failed: " + error);
+            } else {
+                sendCancel(address, addressText, pid, key);
+            }
+        });
+    }
+
+    /**
+     * A server address as {@link #describe} wrote it ({@code host:port}, {@code [v6]:port}, {@code unix:path}) to a
+     * connectable address, the name looked up off the loop; {@code done} gets null and why on failure. Every
+     * connect goes through here or {@link #connect}: the bootstraps refuse an unresolved address.
+     */
+    public void resolveAddress(String addressText, BiConsumer<SocketAddress, String> done) {
+        if (addressText.startsWith("unix:")) {
+            done.accept(new DomainSocketAddress(addressText.substring(5)), null);
+            return;
+        }
+        int colon = addressText.lastIndexOf(':');
+        int port;
+        try {
+            port = Integer.parseInt(addressText.substring(colon + 1));
+        } catch (RuntimeException e) {
+            done.accept(null, "bad address " + addressText);
+            return;
+        }
+        String host = addressText.substring(0, Math.max(0, colon));
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        resolver.resolve(host, (address, error) -> done.accept(
+                address == null ? null : new InetSocketAddress(address, port),
+                address == null ? "DNS lookup failed: " + error : null));
+    }
+
+    private void sendCancel(SocketAddress address, String addressText, int pid, int key) {
         bootstrap(address).handler(new ChannelInboundHandlerAdapter() {
             @Override
             public void channelActive(ChannelHandlerContext ctx) {
@@ -105,17 +173,5 @@ public final class ServerConnector {
                 log.warning("cancel request to " + addressText + " failed: " + f.cause().getMessage());
             }
         });
-    }
-
-    private static SocketAddress parse(String described) {
-        if (described.startsWith("unix:")) {
-            return new DomainSocketAddress(described.substring(5));
-        }
-        int colon = described.lastIndexOf(':');
-        String host = described.substring(0, colon);
-        if (host.startsWith("[")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        return InetSocketAddress.createUnresolved(host, Integer.parseInt(described.substring(colon + 1)));
     }
 }

@@ -170,9 +170,15 @@ public final class PoolerFixture implements AutoCloseable {
 
     public String log() {
         try {
+            if (daemon != null) {
+                daemon.log().flush(5_000); // the log is written by its own thread: see every line logged so far
+            }
             return Files.exists(logfile) ? Files.readString(logfile, StandardCharsets.UTF_8) : "";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

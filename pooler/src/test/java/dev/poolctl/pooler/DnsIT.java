@@ -1,0 +1,137 @@
+package dev.poolctl.pooler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.poolctl.pooler.support.PoolerFixture;
+import dev.poolctl.pooler.support.PostgresCluster;
+import dev.poolctl.pooler.support.PostgresClusterExtension;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Server host names are resolved off the event loop: a slow lookup holds only the clients of that database, a name
+ * that does not resolve gives them PgBouncer's error. {@code localhost} goes through the system resolver (answered
+ * from /etc/hosts); the other names are answered by a stub in place of the system resolver, so no DNS query leaves
+ * the machine.
+ */
+@ExtendWith(PostgresClusterExtension.class)
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class DnsIT {
+    private static PostgresCluster pg;
+    private PoolerFixture pooler;
+    private final CountDownLatch slowAnswers = new CountDownLatch(1);
+
+    @BeforeEach
+    void start() {
+        pooler = PoolerFixture.start(pg, PoolerFixture.settings()
+                .database("bylocalhost", "host=localhost port=${port} dbname=testdb")
+                .database("slowdb", "host=slow.test port=${port} dbname=testdb")
+                .database("nxdb", "host=nosuchhost.invalid port=${port} dbname=testdb"));
+    }
+
+    private void stubResolver() {
+        pooler.daemon().serverConnector().lookup(host -> switch (host) {
+            case "slow.test" -> {
+                try {
+                    slowAnswers.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new UnknownHostException("interrupted");
+                }
+                yield new InetAddress[] {InetAddress.getLoopbackAddress()};
+            }
+            case "nosuchhost.invalid" -> throw new UnknownHostException(host);
+            default -> throw new AssertionError("no other name is looked up: " + host);
+        });
+    }
+
+    @AfterEach
+    void stop() {
+        slowAnswers.countDown();
+        pooler.close();
+    }
+
+    private int selectOne(String db) throws SQLException {
+        try (Connection c = pooler.connect(db, PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD);
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT 1")) {
+            assertTrue(rs.next());
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void localhostIsResolvedThroughTheSystemResolver() throws Exception {
+        assertEquals(1, selectOne("bylocalhost"));
+        assertEquals(1, selectOne("bylocalhost"));
+    }
+
+    /** The CancelRequest goes on a new connection to the server's address, by name too. */
+    @Test
+    void aCancelReachesAServerNamedByHostName() throws Exception {
+        try (Connection c = pooler.connect("bylocalhost", PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD);
+             Statement st = c.createStatement()) {
+            CompletableFuture<SQLException> sleeping = CompletableFuture.supplyAsync(() -> {
+                try {
+                    st.execute("SELECT pg_sleep(30)");
+                    return null;
+                } catch (SQLException e) {
+                    return e;
+                }
+            });
+            PoolerFixture.await("the query to run on the server", java.time.Duration.ofSeconds(10), () -> {
+                var pool = pooler.pool("bylocalhost", PostgresCluster.MD5_USER);
+                return pool != null && pooler.inLoop(pool::activeCount) == 1;
+            });
+            st.cancel();
+            SQLException e = sleeping.get(10, TimeUnit.SECONDS);
+            assertTrue(e != null && e.getMessage().contains("canceling statement due to user request"), String.valueOf(e));
+        }
+    }
+
+    @Test
+    void aSlowLookupHoldsOnlyItsOwnDatabasesClients() throws Exception {
+        stubResolver();
+        selectOne(PostgresCluster.TEST_DB); // warm
+        CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return selectOne("slowdb");
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        PoolerFixture.await("the slowdb login to wait for its server", java.time.Duration.ofSeconds(10),
+                () -> pooler.pool("slowdb", PostgresCluster.MD5_USER) != null);
+        for (int i = 0; i < 3; i++) {
+            long t0 = System.nanoTime();
+            assertEquals(1, selectOne(PostgresCluster.TEST_DB));
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue(millis < 5_000, "another database's client answered in " + millis + " ms during the lookup");
+        }
+        assertFalse(waiting.isDone(), "slowdb's client waits for the lookup");
+        slowAnswers.countDown();
+        assertEquals(1, waiting.get(20, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aNameThatDoesNotResolveGivesPgBouncersErrorAndOthersGoOn() throws Exception {
+        stubResolver();
+        SQLException e = assertThrows(SQLException.class, () -> selectOne("nxdb"));
+        assertTrue(e.getMessage().contains("server DNS lookup failed"), e.getMessage());
+        assertEquals(1, selectOne(PostgresCluster.TEST_DB));
+        pooler.awaitLog("DNS lookup failed: nosuchhost.invalid", java.time.Duration.ofSeconds(10));
+    }
+}

@@ -1,0 +1,159 @@
+package dev.poolctl.pooler.net;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.channel.DefaultEventLoop;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Host names resolved off the loop, answered on it, cached for dns_max_ttl / dns_nxdomain_ttl. No DNS is sent. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class HostResolverTest {
+    private final DefaultEventLoop loop = new DefaultEventLoop();
+    private final AtomicLong clock = new AtomicLong();
+    private final AtomicInteger lookups = new AtomicInteger();
+    private HostResolver resolver;
+
+    @AfterEach
+    void stop() {
+        if (resolver != null) {
+            resolver.close();
+        }
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+
+    private static InetAddress ip(String text) throws UnknownHostException {
+        return InetAddress.getByName(text); // literals only: no lookup
+    }
+
+    private HostResolver resolver(HostResolver.Lookup lookup, int maxTtl, int nxTtl) {
+        resolver = new HostResolver(loop, host -> {
+            lookups.incrementAndGet();
+            return lookup.lookup(host);
+        }, () -> new HostResolver.Ttls(Duration.ofSeconds(maxTtl), Duration.ofSeconds(nxTtl)), clock::get);
+        return resolver;
+    }
+
+    private static void await(CountDownLatch latch) throws UnknownHostException {
+        try {
+            latch.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            throw new UnknownHostException("interrupted");
+        }
+    }
+
+    private record Answer(InetAddress address, String error, boolean onLoop) {}
+
+    /** Calls resolve on the loop, as ServerConnector does, and returns what the callback got. */
+    private CompletableFuture<Answer> resolve(String host) {
+        CompletableFuture<Answer> answer = new CompletableFuture<>();
+        loop.execute(() -> resolver.resolve(host, (a, e) -> answer.complete(new Answer(a, e, loop.inEventLoop()))));
+        return answer;
+    }
+
+    private Answer get(String host) throws Exception {
+        return resolve(host).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aSlowLookupDoesNotHoldTheLoopAndIsAnsweredOnIt() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        resolver(host -> {
+            await(release);
+            return new InetAddress[] {ip("127.0.0.1")};
+        }, 15, 15);
+        CompletableFuture<Answer> slow = resolve("db.example");
+        // The loop runs other work while the lookup waits.
+        assertEquals("served", loop.submit(() -> "served").get(2, TimeUnit.SECONDS));
+        assertTrue(!slow.isDone());
+        release.countDown();
+        Answer a = slow.get(10, TimeUnit.SECONDS);
+        assertEquals(ip("127.0.0.1"), a.address());
+        assertTrue(a.onLoop(), "answered on the loop");
+    }
+
+    @Test
+    void answersAreCachedForDnsMaxTtl() throws Exception {
+        resolver(host -> new InetAddress[] {ip("127.0.0.1")}, 15, 5);
+        get("db.example");
+        get("db.example");
+        assertEquals(1, lookups.get());
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(14));
+        get("db.example");
+        assertEquals(1, lookups.get(), "still within dns_max_ttl");
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(2));
+        get("db.example");
+        assertEquals(2, lookups.get(), "looked up again after dns_max_ttl");
+    }
+
+    @Test
+    void failuresAreCachedForDnsNxdomainTtl() throws Exception {
+        resolver(host -> {
+            throw new UnknownHostException(host);
+        }, 15, 5);
+        Answer a = get("nosuchhost.invalid");
+        assertNull(a.address());
+        assertEquals("unknown host", a.error());
+        get("nosuchhost.invalid");
+        assertEquals(1, lookups.get());
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(6));
+        get("nosuchhost.invalid");
+        assertEquals(2, lookups.get(), "a failure is kept for dns_nxdomain_ttl, not dns_max_ttl");
+    }
+
+    @Test
+    void zeroTtlMeansNoCache() throws Exception {
+        resolver(host -> new InetAddress[] {ip("127.0.0.1")}, 0, 0);
+        get("db.example");
+        get("db.example");
+        assertEquals(2, lookups.get());
+    }
+
+    @Test
+    void concurrentLookupsOfOneNameShareOneQuery() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        resolver(host -> {
+            await(release);
+            return new InetAddress[] {ip("127.0.0.1")};
+        }, 15, 15);
+        List<CompletableFuture<Answer>> waiting = List.of(resolve("db.example"), resolve("db.example"), resolve("db.example"));
+        loop.submit(() -> null).get(5, TimeUnit.SECONDS); // all three asked
+        release.countDown();
+        for (CompletableFuture<Answer> w : waiting) {
+            assertEquals(ip("127.0.0.1"), w.get(10, TimeUnit.SECONDS).address());
+        }
+        assertEquals(1, lookups.get());
+    }
+
+    @Test
+    void severalAddressesAreUsedInTurnWithinTheFirstOnesFamily() throws Exception {
+        resolver(host -> new InetAddress[] {ip("127.0.0.1"), ip("::1"), ip("127.0.0.2")}, 15, 15);
+        assertEquals(ip("127.0.0.1"), get("db.example").address());
+        assertEquals(ip("127.0.0.2"), get("db.example").address());
+        assertEquals(ip("127.0.0.1"), get("db.example").address());
+        assertArrayEquals(new InetAddress[] {ip("::1")}, HostResolver.sameFamilyAsFirst(new InetAddress[] {ip("::1"), ip("10.0.0.1")}));
+    }
+
+    @Test
+    void ipLiteralsNeedNoLookup() throws Exception {
+        resolver(host -> {
+            throw new AssertionError("no lookup for a literal");
+        }, 15, 15);
+        assertEquals(ip("127.0.0.1"), get("127.0.0.1").address());
+        assertEquals(ip("::1"), get("::1").address());
+        assertEquals(0, lookups.get());
+    }
+}
