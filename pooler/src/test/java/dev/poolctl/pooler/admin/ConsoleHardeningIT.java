@@ -107,6 +107,26 @@ class ConsoleHardeningIT {
         }
     }
 
+    /** PgBouncer before 1.25.2 let any console user run KILL_CLIENT (CVE-2026-6667); only admin_users may. */
+    @Test
+    void killClientNeedsAdminRights() throws Exception {
+        try (Connection victim = pooler.connect(PostgresCluster.TEST_DB, PostgresCluster.MD5_USER,
+                PostgresCluster.MD5_PASSWORD, "ApplicationName=kill-target");
+             Connection stats = pooler.connect("pgbouncer", PostgresCluster.CLEARTEXT_USER,
+                     PostgresCluster.CLEARTEXT_PASSWORD, "preferQueryMode=simple")) {
+            try (Statement st = victim.createStatement()) {
+                st.execute("select 1");
+            }
+            String id = rows(stats, "SHOW CLIENTS").stream()
+                    .filter(r -> "kill-target".equals(r.get("application_name"))).findFirst().orElseThrow().get("id");
+            SQLException e = assertThrows(SQLException.class, () -> rows(stats, "KILL_CLIENT " + id));
+            assertTrue(e.getMessage().contains("admin access needed"), e.getMessage());
+            try (Statement st = victim.createStatement(); ResultSet rs = st.executeQuery("select 1")) {
+                assertTrue(rs.next(), "the client a stats user tried to kill is still served");
+            }
+        }
+    }
+
     @Test
     void showClientsListsConsoleSessions() throws Exception {
         try (Connection admin = admin(); Connection stats = pooler.connect("pgbouncer", PostgresCluster.CLEARTEXT_USER,
