@@ -37,6 +37,7 @@ public final class Pool {
     private final ArrayDeque<ClientConnection> waiting = new ArrayDeque<>();
     private final List<ClientConnection> loginWaiters = new ArrayList<>();
     private final Set<ClientConnection> clients = new LinkedHashSet<>();
+    private final PoolCancels<ServerConnection> cancels = new PoolCancels<>(this::cancelsFinished);
 
     /** ParameterStatus of the first server login: what every client of this pool is welcomed with. */
     private Map<String, String> welcome;
@@ -87,7 +88,16 @@ public final class Pool {
     public int loginCount() { return login.size(); }
     public int waitingCount() { return waiting.size(); }
     public int clientCount() { return clients.size(); }
-    public int serverCount() { return idle.size() + active.size() + used.size() + login.size(); }
+    public int serverCount() {
+        return idle.size() + active.size() + used.size() + login.size() + cancels.beingCanceledCount();
+    }
+    /** cl_waiting_cancel_req: cancels not yet on their way (no connection yet, or the client is still queued). */
+    public int waitingCancelRequestCount() {
+        return cancels.waitingRequestCount() + (int) waiting.stream().filter(ClientConnection::cancelPending).count();
+    }
+    /** cl_active_cancel_req, and sv_active_cancel (each cancel has its own connection to PostgreSQL). */
+    public int activeCancelRequestCount() { return cancels.activeRequestCount(); }
+    public int beingCanceledCount() { return cancels.beingCanceledCount(); }
 
     /** Linked clients (cl_active): PgBouncer counts a pool's logged-in clients without a server as active too. */
     public int activeClientCount() { return clients.size() - waiting.size() - loginWaiters.size(); }
@@ -107,6 +117,7 @@ public final class Pool {
         all.addAll(idle);
         all.addAll(used);
         all.addAll(login);
+        all.addAll(cancels.beingCanceled());
         return all;
     }
 
@@ -219,13 +230,40 @@ public final class Pool {
         }
         String reset = general().serverResetQuery();
         boolean resetNeeded = mode == PoolMode.SESSION || general().serverResetQueryAlways();
-        if (resetNeeded && reset != null && !reset.isBlank()) {
+        release(server, resetNeeded && reset != null && !reset.isBlank());
+    }
+
+    /**
+     * The server's client is done with it: back to the pool (after server_reset_query when {@code reset}), or held
+     * being canceled while a cancel for its client's query is still in flight.
+     */
+    private void release(ServerConnection server, boolean reset) {
+        if (cancels.holdWhileCanceling(server, reset)) {
+            server.transition(ServerState.BEING_CANCELED);
+            return;
+        }
+        if (reset) {
             server.transition(ServerState.USED);
             used.add(server);
-            server.sendInternal(reset);
+            server.sendInternal(general().serverResetQuery());
         } else {
             serverReady(server);
         }
+    }
+
+    /** The last cancel for a held server has finished: now it can be reused. */
+    private void cancelsFinished(ServerConnection server, boolean reset) {
+        if (server.state() != ServerState.CLOSED && server.channel() != null && server.channel().isOpen()) {
+            release(server, reset);
+        }
+    }
+
+    /**
+     * Sends a cancel for the query {@code server} runs; {@code whenDone} (may be null) runs once PostgreSQL has
+     * acted on it. Until then the server is not given to another client.
+     */
+    public void forwardCancel(ServerConnection server, Runnable whenDone) {
+        manager.sendCancel(server, cancels.add(server, whenDone));
     }
 
     // ---- handing out servers ----
@@ -358,7 +396,7 @@ public final class Pool {
         if (c != null) {
             c.released();
         }
-        serverReady(s);
+        release(s, false);
     }
 
     /** A reset or check query finished. */
@@ -431,6 +469,7 @@ public final class Pool {
         active.remove(s);
         used.remove(s);
         login.remove(s);
+        cancels.serverClosed(s);
         ClientConnection c = s.client();
         s.markClosed();
         if (general().logDisconnections()) {
@@ -546,6 +585,7 @@ public final class Pool {
             s.close("database configuration changed");
         }
         active.forEach(ServerConnection::markCloseNeeded);
+        cancels.beingCanceled().forEach(ServerConnection::markCloseNeeded);
         used.forEach(ServerConnection::markCloseNeeded);
         login.forEach(ServerConnection::markCloseNeeded);
     }
@@ -565,6 +605,9 @@ public final class Pool {
             s.close(reason);
         }
         for (ServerConnection s : new ArrayList<>(active)) {
+            s.close(reason);
+        }
+        for (ServerConnection s : cancels.beingCanceled()) {
             s.close(reason);
         }
     }

@@ -375,21 +375,29 @@ public final class PoolManager {
         return (int) (long) cancelKeys.get(c);
     }
 
-    public void cancel(int pid, int secret) {
+    /**
+     * A CancelRequest arrived: forwarded to the server the client is linked to, or kept for when a queued client
+     * gets one. {@code whenDone} closes the requesting connection: like PgBouncer, only once PostgreSQL has acted
+     * on the cancel, so a client that waits for the close knows its cancel has landed.
+     */
+    public void cancel(int pid, int secret, Runnable whenDone) {
         ClientConnection c = byCancelKey.get(((long) pid << 32) | (secret & 0xffffffffL));
         if (c == null) {
             log.debug("cancel request for unknown key");
-            return;
-        }
-        if (c.server() != null) {
-            forwardCancel(c.server());
-        } else if (c.state() == ClientState.WAITING) {
-            c.cancelWhenLinked();
+            whenDone.run();
+        } else if (c.server() != null && c.state() == ClientState.ACTIVE) {
+            c.pool().forwardCancel(c.server(), whenDone);
+        } else {
+            if (c.state() == ClientState.WAITING) {
+                c.cancelWhenLinked();
+            }
+            whenDone.run();
         }
     }
 
-    public void forwardCancel(ServerConnection s) {
-        connector.cancel(s.address(), s.backendPid(), s.backendKey());
+    /** Opens the connection that carries a cancel of {@code s}'s query to PostgreSQL. */
+    void sendCancel(ServerConnection s, ServerConnector.CancelCallback callback) {
+        connector.cancel(s.address(), s.backendPid(), s.backendKey(), config.general().cancelWaitTimeout(), callback);
     }
 
     // ---- servers ----

@@ -200,8 +200,10 @@ public final class ClientConnection extends PgStreamHandler {
                     }
                     ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
                 } else if (packet instanceof StartupPacket.CancelRequest cancel) {
-                    manager.cancel(cancel.pid(), cancel.key());
-                    closeQuietly();
+                    // Open until the cancel is done (PgBouncer); whatever else it sends is discarded.
+                    failing = true;
+                    ctx.channel().config().setAutoRead(false);
+                    manager.cancel(cancel.pid(), cancel.key(), this::closeQuietly);
                     return;
                 } else {
                     startup((StartupPacket.StartupMessage) packet);
@@ -727,7 +729,7 @@ public final class ClientConnection extends PgStreamHandler {
         if (cancelPending) {
             // Only now: the query the cancel is meant for has just been sent to this server.
             cancelPending = false;
-            manager.forwardCancel(s);
+            pool.forwardCancel(s, null);
             repeatQueuedCancel(s, s.forwardedRuns(), 1);
         }
     }
@@ -749,7 +751,7 @@ public final class ClientConnection extends PgStreamHandler {
         }
         ctx.executor().schedule(() -> {
             if (server == s && state == ClientState.ACTIVE && s.forwardedRuns() == runsAtCancel) {
-                manager.forwardCancel(s);
+                pool.forwardCancel(s, null); // keeps s out of reuse until done, like any cancel
                 repeatQueuedCancel(s, runsAtCancel, attempt + 1);
             }
         }, QUEUED_CANCEL_REPEAT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -772,6 +774,10 @@ public final class ClientConnection extends PgStreamHandler {
     /** A CancelRequest for this client arrived while it waits for a server: send it once one is linked. */
     public void cancelWhenLinked() {
         cancelPending = true;
+    }
+
+    public boolean cancelPending() {
+        return cancelPending;
     }
 
     /** The query that makes a server's settings this client's, or null (see {@link ClientSettings#applyQuery}). */
