@@ -239,14 +239,20 @@ public final class PoolManager {
         }
     }
 
-    /** KILL_CLIENT id: false when no such client. */
+    /** Every client: logging in, console and pool clients (a client waiting for its pool's login is twice). */
+    public List<ClientConnection> allClients() {
+        List<ClientConnection> all = new ArrayList<>(loggingIn);
+        all.addAll(adminClients);
+        pools.values().forEach(p -> all.addAll(p.clients()));
+        return all;
+    }
+
+    /** KILL_CLIENT id, any client: false when no such client. */
     public boolean killClient(long id) {
-        for (Pool p : pools.values()) {
-            for (ClientConnection c : p.clients()) {
-                if (c.id() == id) {
-                    c.fail(dev.poolctl.pooler.protocol.PgProtocol.PROTOCOL_VIOLATION, "admin forced disconnect");
-                    return true;
-                }
+        for (ClientConnection c : allClients()) {
+            if (c.id() == id) {
+                c.fail(dev.poolctl.pooler.protocol.PgProtocol.PROTOCOL_VIOLATION, "admin forced disconnect");
+                return true;
             }
         }
         return false;

@@ -829,9 +829,10 @@ public final class ClientConnection extends PgStreamHandler {
         if (closeReason == null) {
             closeReason = message;
         }
-        ByteBuf err = BackendMessages.errorResponse(ctx.alloc(), "FATAL", sqlState, message);
-        ctx.writeAndFlush(err).addListener(ChannelFutureListener.CLOSE);
-        ctx.channel().config().setAutoRead(false);
+        LastMessage.sendAndClose(ctx, BackendMessages.errorResponse(ctx.alloc(), "FATAL", sqlState, message));
+        // The slot (max_client_conn, the pool's lists) is free at once, not when the peer has read the error;
+        // after this read, as callers may still be using the pool's state.
+        ctx.executor().execute(() -> closed("client failed"));
     }
 
     /** An error that does not end the session (e.g. the server went away in transaction mode). */
