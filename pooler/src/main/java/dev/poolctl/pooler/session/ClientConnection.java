@@ -48,6 +48,7 @@ public final class ClientConnection extends PgStreamHandler {
     private ClientAuthenticator authenticator;
     private Pool pool;
     private ServerConnection server;
+    private final ClientOutput output = new ClientOutput();
     /** The settings carried to each server this client gets (PgBouncer's varcache). */
     private final ClientSettings settings = new ClientSettings();
     /** Query and Parse texts are scanned for hazards and setting changes (transaction and statement mode). */
@@ -159,6 +160,12 @@ public final class ClientConnection extends PgStreamHandler {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (server != null && state == ClientState.ACTIVE) {
             server.channel().config().setAutoRead(ctx.channel().isWritable());
+        }
+        if (!failing) {
+            ClientOutput.writable(ctx.channel(), state, server, manager.pauseMode() == PoolManager.PauseMode.SUSPEND);
+            if (output.release(ctx.channel())) {
+                resumeScan(ctx);
+            }
         }
     }
 
@@ -404,7 +411,7 @@ public final class ClientConnection extends PgStreamHandler {
 
         @Override
         public void send(ByteBuf answer) {
-            ctx.writeAndFlush(answer);
+            ClientOutput.reply(ctx, answer);
         }
     };
 
@@ -415,7 +422,7 @@ public final class ClientConnection extends PgStreamHandler {
                 ByteBuf out = ctx.alloc().buffer(1024);
                 manager.console().execute(sql, consoleClient, out);
                 if (out.isReadable()) {
-                    ctx.writeAndFlush(out);
+                    ClientOutput.reply(ctx, out);
                 } else {
                     out.release(); // deferred: PAUSE and WAIT_CLOSE answer when the pools are done
                 }
@@ -522,6 +529,9 @@ public final class ClientConnection extends PgStreamHandler {
 
     @Override
     protected int onMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
+        if (output.mustHold(ctx.channel(), state, type, rewriter != null)) {
+            return STOP;
+        }
         switch (state) {
             case AUTH:
                 return authMessage(type, frame);
@@ -643,7 +653,7 @@ public final class ClientConnection extends PgStreamHandler {
 
         @Override
         public void toClient(ByteBuf message) {
-            ctx.writeAndFlush(message, ctx.voidPromise());
+            ClientOutput.reply(ctx, message);
         }
     };
 
@@ -837,7 +847,7 @@ public final class ClientConnection extends PgStreamHandler {
 
     /** An error that does not end the session (e.g. the server went away in transaction mode). */
     public void sendError(String severity, String sqlState, String message) {
-        ctx.writeAndFlush(BackendMessages.errorResponse(ctx.alloc(), severity, sqlState, message));
+        ClientOutput.reply(ctx, BackendMessages.errorResponse(ctx.alloc(), severity, sqlState, message));
     }
 
     private String closeReason;
