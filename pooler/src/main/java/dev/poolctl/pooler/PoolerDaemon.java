@@ -203,7 +203,8 @@ public final class PoolerDaemon implements AutoCloseable {
             Setting.TCP_KEEPIDLE, Setting.TCP_KEEPINTVL, Setting.TRACK_EXTRA_PARAMETERS,
             Setting.SERVER_ROUND_ROBIN, Setting.VERBOSE, Setting.STATS_PERIOD, Setting.LOG_STATS, Setting.ADMIN_USERS,
             Setting.STATS_USERS, Setting.CLIENT_TLS_SSLMODE, Setting.SERVER_TLS_SSLMODE,
-            Setting.MAX_PREPARED_STATEMENTS, Setting.CANCEL_WAIT_TIMEOUT);
+            Setting.MAX_PREPARED_STATEMENTS, Setting.CANCEL_WAIT_TIMEOUT,
+            Setting.AUTODB_IDLE_TIMEOUT);
 
     /** The settings set to a non-default value that this version reads and validates but does not act on. */
     public static List<Setting> settingsNotApplied(PoolerConfig config) {

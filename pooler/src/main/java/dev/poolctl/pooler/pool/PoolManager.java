@@ -40,6 +40,7 @@ public final class PoolManager {
     private final ServerConnector connector;
     private final SecureRandom random = dev.poolctl.pooler.auth.Randoms.secure();
     private final Map<PoolKey, Pool> pools = new LinkedHashMap<>();
+    private final AutoDatabases autoDatabases = new AutoDatabases();
     /** Distinct prepared statements of all pools: their PGBOUNCER_<n> names are unique pooler-wide. */
     private final dev.poolctl.pooler.prepare.StatementRegistry statementRegistry =
             new dev.poolctl.pooler.prepare.StatementRegistry();
@@ -477,6 +478,10 @@ public final class PoolManager {
         }
         for (Pool p : new ArrayList<>(pools.values())) {
             p.janitor(now);
+        }
+        for (String db : autoDatabases.expired(pools.values(), config, now, this::isPaused)) {
+            pools.keySet().removeIf(k -> k.database().equals(db));
+            log.log("auto-database " + db + " removed after autodb_idle_timeout");
         }
     }
 
