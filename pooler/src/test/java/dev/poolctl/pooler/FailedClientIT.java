@@ -31,9 +31,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class FailedClientIT {
     private static PostgresCluster pg;
 
+    /** The first client in {@code state}, awaited: the pooler reads what the test sent on its own time. */
     private static ClientConnection find(PoolerFixture f, ClientState state) {
-        return f.inLoop(() -> f.daemon().poolManager().allClients().stream()
-                .filter(c -> c.state() == state).findFirst().orElse(null));
+        ClientConnection[] found = new ClientConnection[1];
+        PoolerFixture.await("a client in state " + state, Duration.ofSeconds(10), () -> {
+            found[0] = f.inLoop(() -> f.daemon().poolManager().allClients().stream()
+                    .filter(c -> c.state() == state).findFirst().orElse(null));
+            return found[0] != null;
+        });
+        return found[0];
     }
 
     private static boolean kill(PoolerFixture f, ClientConnection c) {
@@ -59,6 +65,7 @@ class FailedClientIT {
                     () -> f.inLoop(manager::clientCount) == 0);
             try (Connection a = f.connect(); Connection b = f.connect();
                  Statement st = b.createStatement(); ResultSet rs = st.executeQuery("select 7")) {
+                assertTrue(a.isValid(5), "the first new client is logged in");
                 assertTrue(rs.next(), "max_client_conn = 2 admits two new clients: the killed one is not counted");
                 assertEquals(7, rs.getInt(1));
             }

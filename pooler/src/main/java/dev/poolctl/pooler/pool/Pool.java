@@ -169,6 +169,7 @@ public final class Pool {
 
     /** An authenticated client needs the server parameters for its welcome. */
     public void clientLoginWait(ClientConnection c) {
+        assert manager.onLoop();
         clients.add(c);
         if (welcome != null) {
             c.finishLogin(welcome);
@@ -190,6 +191,7 @@ public final class Pool {
      * null when the client has to queue with {@link #requestServer}.
      */
     public ServerConnection takeReadyServer(ClientConnection c) {
+        assert manager.onLoop();
         if (!waiting.isEmpty() || manager.isPaused(key.database())) {
             return null;
         }
@@ -205,11 +207,13 @@ public final class Pool {
 
     /** A logged-in client sent a request and has no server: queue it (cl_waiting) and hand out servers. */
     public void requestServer(ClientConnection c) {
+        assert manager.onLoop();
         waiting.addLast(c);
         dispatch(false);
     }
 
     public void clientClosed(ClientConnection c, ServerConnection server) {
+        assert manager.onLoop();
         clients.remove(c);
         loginWaiters.remove(c);
         waiting.remove(c);
@@ -263,6 +267,7 @@ public final class Pool {
      * acted on it. Until then the server is not given to another client.
      */
     public void forwardCancel(ServerConnection server, Runnable whenDone) {
+        assert manager.onLoop();
         manager.sendCancel(server, cancels.add(server, whenDone));
     }
 
@@ -379,6 +384,7 @@ public final class Pool {
     }
 
     public void statementModeViolation(ServerConnection s) {
+        assert manager.onLoop();
         ClientConnection c = s.client();
         active.remove(s);
         s.unlink(System.nanoTime());
@@ -390,6 +396,7 @@ public final class Pool {
 
     /** Called after the ReadyForQuery that released the server was forwarded. */
     public void readyForQuery(ServerConnection s) {
+        assert manager.onLoop();
         ClientConnection c = s.client();
         active.remove(s);
         s.unlink(System.nanoTime());
@@ -401,6 +408,7 @@ public final class Pool {
 
     /** A reset or check query finished. */
     public void internalQueryDone(ServerConnection s) {
+        assert manager.onLoop();
         boolean checked = s.state() == ServerState.TESTED;
         used.remove(s);
         if (s.txStatus() != PgProtocol.TX_IDLE || s.closeNeeded()) {
@@ -418,6 +426,7 @@ public final class Pool {
     }
 
     public void serverLoggedIn(ServerConnection s) {
+        assert manager.onLoop();
         login.remove(s);
         loginError = null;
         if (welcome == null) {
@@ -438,6 +447,7 @@ public final class Pool {
     }
 
     public void serverLoginFailed(ServerConnection s, String sqlState, String message) {
+        assert manager.onLoop();
         loginErrorState = sqlState;
         loginError = message;
         loginErrorNanos = System.nanoTime();
@@ -465,6 +475,7 @@ public final class Pool {
     }
 
     public void serverClosed(ServerConnection s, String reason) {
+        assert manager.onLoop();
         idle.remove(s);
         active.remove(s);
         used.remove(s);
@@ -488,6 +499,7 @@ public final class Pool {
 
     /** Timeouts, lifetimes and min_pool_size; PgBouncer's janitor.c, run a few times a second. */
     void janitor(long now) {
+        assert manager.onLoop();
         GeneralSettings g = general();
         Duration loginTimeout = g.clientLoginTimeout();
         if (!loginTimeout.isZero()) {

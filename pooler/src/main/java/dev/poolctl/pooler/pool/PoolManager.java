@@ -113,6 +113,14 @@ public final class PoolManager {
                 : new PoolerConfig(next.file(), general, next.databases(), next.users());
     }
 
+    /**
+     * Pools, clients and servers are confined to the one event loop, unlocked: every entry point that changes them
+     * asserts it runs there (tests run with -ea), so a call from another thread fails loudly, not as a rare race.
+     */
+    boolean onLoop() {
+        return loop.inEventLoop();
+    }
+
     public PoolerConfig config() { return config; }
     public Userlist userlist() { return userlist; }
     public boolean hasUserlist() { return config.general().authFile() != null; }
@@ -135,6 +143,7 @@ public final class PoolManager {
     // ---- clients ----
 
     public boolean admitClient(ClientConnection c) {
+        assert onLoop();
         if (shuttingDown || clientCount >= config.general().maxClientConn()) {
             return false;
         }
@@ -165,6 +174,7 @@ public final class PoolManager {
 
     /** PAUSE [db]: release-and-close servers from now on; idle ones go at once. */
     public void pause(String database) {
+        assert onLoop();
         if (database == null) {
             pauseMode = PauseMode.PAUSE;
         } else {
@@ -190,6 +200,7 @@ public final class PoolManager {
 
     /** RESUME [db]: undo PAUSE/SUSPEND (global) or PAUSE/KILL of one database, and serve the queues. */
     public void resume(String database) {
+        assert onLoop();
         if (database == null) {
             if (pauseMode == PauseMode.SUSPEND) {
                 eachConnection(ch -> ch.config().setAutoRead(true));
@@ -205,6 +216,7 @@ public final class PoolManager {
 
     /** SUSPEND: flush everything and stop reading every client and server socket. */
     public void suspend() {
+        assert onLoop();
         pauseMode = PauseMode.SUSPEND;
         eachConnection(ch -> {
             ch.config().setAutoRead(false);
@@ -227,6 +239,7 @@ public final class PoolManager {
 
     /** KILL [db]: drop every client and server of the database(s) now; they stay paused until RESUME. */
     public void kill(String database) {
+        assert onLoop();
         if (database != null) {
             pausedDatabases.add(database);
         }
@@ -250,6 +263,7 @@ public final class PoolManager {
 
     /** KILL_CLIENT id, any client: false when no such client. */
     public boolean killClient(long id) {
+        assert onLoop();
         for (ClientConnection c : allClients()) {
             if (c.id() == id) {
                 c.fail(dev.poolctl.pooler.protocol.PgProtocol.PROTOCOL_VIOLATION, "admin forced disconnect");
@@ -261,6 +275,7 @@ public final class PoolManager {
 
     /** RECONNECT [db]: every server is closed once released; new ones connect afresh. */
     public void reconnect(String database) {
+        assert onLoop();
         for (Pool p : pools.values()) {
             if (database == null || p.key().database().equals(database)) {
                 p.markAllCloseNeeded();
@@ -326,6 +341,7 @@ public final class PoolManager {
     }
 
     public void adminLoggedIn(ClientConnection c) {
+        assert onLoop();
         adminClients.add(c);
         loggingIn.remove(c);
     }
@@ -340,10 +356,12 @@ public final class PoolManager {
 
     /** The client is logged in: client_login_timeout no longer applies. */
     public void loginFinished(ClientConnection c) {
+        assert onLoop();
         loggingIn.remove(c);
     }
 
     public void clientClosed(ClientConnection c, ClientState was, ServerConnection server) {
+        assert onLoop();
         if (c.admitted()) {
             clientCount--;
         }
@@ -359,6 +377,7 @@ public final class PoolManager {
     }
 
     public Pool pool(DatabaseConfig db, String user) {
+        assert onLoop();
         PoolKey key = new PoolKey(db.name(), user);
         return pools.computeIfAbsent(key, k -> new Pool(k, db, this));
     }
@@ -366,6 +385,7 @@ public final class PoolManager {
     // ---- cancel keys: each client gets its own BackendKeyData, mapped to whatever server it has ----
 
     public int newCancelKey(ClientConnection c) {
+        assert onLoop();
         while (true) {
             int pid = random.nextInt() & 0x7fffffff;
             int secret = random.nextInt();
@@ -388,6 +408,7 @@ public final class PoolManager {
      * on the cancel, so a client that waits for the close knows its cancel has landed.
      */
     public void cancel(int pid, int secret, Runnable whenDone) {
+        assert onLoop();
         ClientConnection c = byCancelKey.get(((long) pid << 32) | (secret & 0xffffffffL));
         if (c == null) {
             log.debug("cancel request for unknown key");
@@ -459,6 +480,7 @@ public final class PoolManager {
     }
 
     public void janitor() {
+        assert onLoop();
         long now = System.nanoTime();
         if (console != null) {
             console.tick();
@@ -487,6 +509,7 @@ public final class PoolManager {
 
     /** Stop admitting clients and close everything. */
     public void shutdown(String reason) {
+        assert onLoop();
         shuttingDown = true;
         for (Pool p : new ArrayList<>(pools.values())) {
             p.closeAll(reason);
