@@ -62,7 +62,7 @@ public final class ClientConnection extends PgStreamHandler {
     private boolean blockBegun;
     private int cancelPid;
     private int cancelKey;
-    private boolean cancelPending;
+    private final QueuedCancel queuedCancel = new QueuedCancel();
     private long stateSinceNanos;
     private long lastActivityNanos;
     /** Rewrites named prepared statements (transaction/statement mode); null when they pass unchanged. */
@@ -736,35 +736,7 @@ public final class ClientConnection extends PgStreamHandler {
         ctx.channel().config().setAutoRead(s.channel().isWritable());
         resumeScan(ctx);
         s.flush();
-        if (cancelPending) {
-            // Only now: the query the cancel is meant for has just been sent to this server.
-            cancelPending = false;
-            pool.forwardCancel(s, null);
-            repeatQueuedCancel(s, s.forwardedRuns(), 1);
-        }
-    }
-
-    /** How often and how many times a queued client's cancel is sent again while its server stays silent. */
-    private static final long QUEUED_CANCEL_REPEAT_MILLIS = 200;
-    private static final int QUEUED_CANCEL_REPEATS = 5;
-
-    /**
-     * PostgreSQL ignores a cancel that arrives while its backend is still reading a command, and the cancel sent
-     * right after a queued client's query can get there first when the machine is busy. So while the client is
-     * still linked to {@code s} and the server has answered nothing since, the cancel is sent again, a few times.
-     * Once the server answers anything the query has run or started, and no cancel is repeated: a late one could
-     * hit the client's next query.
-     */
-    private void repeatQueuedCancel(ServerConnection s, long runsAtCancel, int attempt) {
-        if (attempt > QUEUED_CANCEL_REPEATS) {
-            return;
-        }
-        ctx.executor().schedule(() -> {
-            if (server == s && state == ClientState.ACTIVE && s.forwardedRuns() == runsAtCancel) {
-                pool.forwardCancel(s, null); // keeps s out of reuse until done, like any cancel
-                repeatQueuedCancel(s, runsAtCancel, attempt + 1);
-            }
-        }, QUEUED_CANCEL_REPEAT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        queuedCancel.linked(this, s); // only now: the query it is meant for has just been sent to s
     }
 
     /** Linked in the middle of a read (fast path): the scan goes on in state ACTIVE. */
@@ -783,11 +755,11 @@ public final class ClientConnection extends PgStreamHandler {
 
     /** A CancelRequest for this client arrived while it waits for a server: send it once one is linked. */
     public void cancelWhenLinked() {
-        cancelPending = true;
+        queuedCancel.request();
     }
 
     public boolean cancelPending() {
-        return cancelPending;
+        return queuedCancel.pending();
     }
 
     /** The query that makes a server's settings this client's, or null (see {@link ClientSettings#applyQuery}). */
