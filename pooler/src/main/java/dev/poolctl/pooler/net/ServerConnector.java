@@ -121,9 +121,9 @@ public final class ServerConnector {
                 }
                 ctx.writeAndFlush(FrontendMessages.cancelRequest(ctx.alloc(), pid, key));
                 if (!waitTimeout.isZero()) {
-                    ctx.executor().schedule(() -> {
-                        ctx.close();
-                    }, waitTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    // cancel_wait_timeout: PostgreSQL closes at once; a server that does not must not hold the pool.
+                    ctx.executor().schedule(() -> ctx.close(), waitTimeout.toMillis(),
+                            java.util.concurrent.TimeUnit.MILLISECONDS);
                 }
             }
 

@@ -1,23 +1,26 @@
 package dev.poolctl.pooler.pool;
 
+import dev.poolctl.pooler.net.ServerConnector;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * The cancel requests of one pool on their way to PostgreSQL, and the servers they keep out of use (PgBouncer's
  * waiting_cancel_req_list, active_cancel_req_list and being_canceled_server_list).
  *
- * <p>{@code S} is the server connection type (a plain object in unit tests). A cancel travels on a connection of its own, so it can arrive after the query it was meant for has ended. A
- * server whose client is done while a cancel for it is in flight is held here (being canceled) and goes back to
- * the pool only once every such cancel has finished, so the cancel can never hit the next client's query. A
- * cancel whose connection is not yet open when its server is released is not sent at all.
+ * <p>A cancel travels on a connection of its own, so it can arrive after the query it was meant for has ended.
+ * A server whose client is done while a cancel for it is in flight is held here (being canceled) and goes back
+ * to the pool only once every such cancel has finished, so the cancel can never hit the next client's query. A
+ * cancel whose connection is not yet open when its server is released is not sent at all. {@code S} is the
+ * server connection type (a plain object in unit tests).
  */
 final class PoolCancels<S> {
     /** One forwarded cancel: waiting for its connection, then sent (active) until PostgreSQL closes it. */
-    final class Request implements dev.poolctl.pooler.net.ServerConnector.CancelCallback {
+    final class Request implements ServerConnector.CancelCallback {
         private S target;
         private final Runnable whenDone;
         private boolean sent;
@@ -62,14 +65,14 @@ final class PoolCancels<S> {
     }
 
     /** Called with a held server and its reset flag once its last cancel has finished. */
-    private final java.util.function.BiConsumer<S, Boolean> onFinished;
+    private final BiConsumer<S, Boolean> onFinished;
     private final Map<S, List<Request>> byServer = new HashMap<>();
     /** Released servers waiting for their cancels, with whether they need server_reset_query afterwards. */
     private final Map<S, Boolean> beingCanceled = new LinkedHashMap<>();
     private int waitingRequests;
     private int activeRequests;
 
-    PoolCancels(java.util.function.BiConsumer<S, Boolean> onFinished) {
+    PoolCancels(BiConsumer<S, Boolean> onFinished) {
         this.onFinished = onFinished;
     }
 
@@ -144,9 +147,5 @@ final class PoolCancels<S> {
 
     List<S> beingCanceled() {
         return List.copyOf(beingCanceled.keySet());
-    }
-
-    boolean isBeingCanceled(S s) {
-        return beingCanceled.containsKey(s);
     }
 }
