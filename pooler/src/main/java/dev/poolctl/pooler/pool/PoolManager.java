@@ -191,7 +191,7 @@ public final class PoolManager {
     public boolean quiesced(String database) {
         for (Pool p : pools.values()) {
             if ((database == null || p.key().database().equals(database))
-                    && p.activeCount() + p.usedCount() + p.loginCount() > 0) {
+                    && p.activeCount() + p.usedCount() + p.loginCount() + p.beingCanceledCount() > 0) {
                 return false;
             }
         }
