@@ -88,14 +88,10 @@ public final class Pool {
     public int loginCount() { return login.size(); }
     public int waitingCount() { return waiting.size(); }
     public int clientCount() { return clients.size(); }
-    public int serverCount() {
-        return idle.size() + active.size() + used.size() + login.size() + cancels.beingCanceledCount();
-    }
-    /** cl_waiting_cancel_req: cancels not yet on their way (no connection yet, or the client is still queued). */
-    public int waitingCancelRequestCount() {
-        return cancels.waitingRequestCount() + (int) waiting.stream().filter(ClientConnection::cancelPending).count();
-    }
-    /** cl_active_cancel_req, and sv_active_cancel (each cancel has its own connection to PostgreSQL). */
+    public int serverCount() { return idle.size() + active.size() + used.size() + login.size() + beingCanceledCount(); }
+    /** cl_waiting_cancel_req (no connection yet, or queued client); cl_active_cancel_req = sv_active_cancel. */
+    public int waitingCancelRequestCount() { return cancels.waitingRequestCount() + (int) waiting.stream()
+            .filter(ClientConnection::cancelPending).count(); }
     public int activeCancelRequestCount() { return cancels.activeRequestCount(); }
     public int beingCanceledCount() { return cancels.beingCanceledCount(); }
 
@@ -501,42 +497,7 @@ public final class Pool {
     void janitor(long now) {
         assert manager.onLoop();
         GeneralSettings g = general();
-        Duration loginTimeout = g.clientLoginTimeout();
-        if (!loginTimeout.isZero()) {
-            for (ClientConnection c : new ArrayList<>(loginWaiters)) {
-                if (now - c.connectNanos() > loginTimeout.toNanos()) {
-                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "client_login_timeout (server down)");
-                }
-            }
-        }
-        Duration waitTimeout = g.queryWaitTimeout();
-        if (!waitTimeout.isZero()) {
-            for (ClientConnection c : new ArrayList<>(waiting)) {
-                if (now - c.stateSinceNanos() > waitTimeout.toNanos()) {
-                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "query_wait_timeout");
-                }
-            }
-        }
-        Duration clientIdle = g.clientIdleTimeout();
-        Duration idleTx = g.idleTransactionTimeout();
-        Duration queryTimeout = g.queryTimeout();
-        for (ClientConnection c : new ArrayList<>(clients)) {
-            ServerConnection s = c.server();
-            if (c.state() == ClientState.IDLE && !clientIdle.isZero()
-                    && now - c.lastActivityNanos() > clientIdle.toNanos()) {
-                c.fail(PgProtocol.PROTOCOL_VIOLATION, "client_idle_timeout");
-            } else if (s != null && c.state() == ClientState.ACTIVE) {
-                if (!queryTimeout.isZero() && s.pendingRequests() > 0
-                        && now - s.requestNanos() > queryTimeout.toNanos()) {
-                    s.close("query timeout");
-                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "query timeout");
-                } else if (!idleTx.isZero() && s.pendingRequests() == 0 && s.txStatus() != PgProtocol.TX_IDLE
-                        && now - c.lastActivityNanos() > idleTx.toNanos()) {
-                    s.close("idle transaction timeout");
-                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "idle transaction timeout");
-                }
-            }
-        }
+        ClientTimeouts.apply(g, now, loginWaiters, waiting, clients);
         // A smaller pool_size after RELOAD/SET: idle servers above the new limit go (PgBouncer's janitor).
         while (!idle.isEmpty() && serverCount() > poolSize() + reservePoolSize()) {
             idle.pollLast().close("too many servers in the pool");

@@ -11,11 +11,9 @@ import dev.poolctl.pooler.session.ClientState;
 import dev.poolctl.pooler.session.ServerConnection;
 import dev.poolctl.pooler.session.ServerLogin;
 import io.netty.channel.EventLoop;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -38,14 +36,12 @@ public final class PoolManager {
     private final EventLoop loop;
     private final PoolerLog log;
     private final ServerConnector connector;
-    private final SecureRandom random = dev.poolctl.pooler.auth.Randoms.secure();
     private final Map<PoolKey, Pool> pools = new LinkedHashMap<>();
     private final AutoDatabases autoDatabases = new AutoDatabases();
     /** Distinct prepared statements of all pools: their PGBOUNCER_<n> names are unique pooler-wide. */
     private final dev.poolctl.pooler.prepare.StatementRegistry statementRegistry =
             new dev.poolctl.pooler.prepare.StatementRegistry();
-    private final Map<Long, ClientConnection> byCancelKey = new HashMap<>();
-    private final Map<ClientConnection, Long> cancelKeys = new HashMap<>();
+    private final CancelKeys cancelKeys = new CancelKeys();
     /** Clients logged in to the admin console (database pgbouncer). */
     private final Set<ClientConnection> adminClients = new java.util.LinkedHashSet<>();
     private dev.poolctl.pooler.admin.AdminConsole console;
@@ -113,10 +109,7 @@ public final class PoolManager {
                 : new PoolerConfig(next.file(), general, next.databases(), next.users());
     }
 
-    /**
-     * Pools, clients and servers are confined to the one event loop, unlocked: every entry point that changes them
-     * asserts it runs there (tests run with -ea), so a call from another thread fails loudly, not as a rare race.
-     */
+    /** Pools, clients and servers are unlocked, confined to the loop: entry points assert it (tests run -ea). */
     boolean onLoop() {
         return loop.inEventLoop();
     }
@@ -200,7 +193,6 @@ public final class PoolManager {
 
     /** RESUME [db]: undo PAUSE/SUSPEND (global) or PAUSE/KILL of one database, and serve the queues. */
     public void resume(String database) {
-        assert onLoop();
         if (database == null) {
             if (pauseMode == PauseMode.SUSPEND) {
                 eachConnection(ch -> ch.config().setAutoRead(true));
@@ -216,7 +208,6 @@ public final class PoolManager {
 
     /** SUSPEND: flush everything and stop reading every client and server socket. */
     public void suspend() {
-        assert onLoop();
         pauseMode = PauseMode.SUSPEND;
         eachConnection(ch -> {
             ch.config().setAutoRead(false);
@@ -239,7 +230,6 @@ public final class PoolManager {
 
     /** KILL [db]: drop every client and server of the database(s) now; they stay paused until RESUME. */
     public void kill(String database) {
-        assert onLoop();
         if (database != null) {
             pausedDatabases.add(database);
         }
@@ -275,7 +265,6 @@ public final class PoolManager {
 
     /** RECONNECT [db]: every server is closed once released; new ones connect afresh. */
     public void reconnect(String database) {
-        assert onLoop();
         for (Pool p : pools.values()) {
             if (database == null || p.key().database().equals(database)) {
                 p.markAllCloseNeeded();
@@ -341,7 +330,6 @@ public final class PoolManager {
     }
 
     public void adminLoggedIn(ClientConnection c) {
-        assert onLoop();
         adminClients.add(c);
         loggingIn.remove(c);
     }
@@ -356,7 +344,6 @@ public final class PoolManager {
 
     /** The client is logged in: client_login_timeout no longer applies. */
     public void loginFinished(ClientConnection c) {
-        assert onLoop();
         loggingIn.remove(c);
     }
 
@@ -367,10 +354,7 @@ public final class PoolManager {
         }
         loggingIn.remove(c);
         adminClients.remove(c);
-        Long key = cancelKeys.remove(c);
-        if (key != null) {
-            byCancelKey.remove(key);
-        }
+        cancelKeys.remove(c);
         if (c.pool() != null) {
             c.pool().clientClosed(c, server);
         }
@@ -382,24 +366,15 @@ public final class PoolManager {
         return pools.computeIfAbsent(key, k -> new Pool(k, db, this));
     }
 
-    // ---- cancel keys: each client gets its own BackendKeyData, mapped to whatever server it has ----
+    // ---- cancels: each client gets its own BackendKeyData (CancelKeys), mapped to whatever server it has ----
 
     public int newCancelKey(ClientConnection c) {
         assert onLoop();
-        while (true) {
-            int pid = random.nextInt() & 0x7fffffff;
-            int secret = random.nextInt();
-            long key = ((long) pid << 32) | (secret & 0xffffffffL);
-            if (!byCancelKey.containsKey(key)) {
-                byCancelKey.put(key, c);
-                cancelKeys.put(c, key);
-                return pid;
-            }
-        }
+        return cancelKeys.add(c);
     }
 
     public int cancelSecret(ClientConnection c) {
-        return (int) (long) cancelKeys.get(c);
+        return cancelKeys.secret(c);
     }
 
     /**
@@ -409,7 +384,7 @@ public final class PoolManager {
      */
     public void cancel(int pid, int secret, Runnable whenDone) {
         assert onLoop();
-        ClientConnection c = byCancelKey.get(((long) pid << 32) | (secret & 0xffffffffL));
+        ClientConnection c = cancelKeys.find(pid, secret);
         if (c == null) {
             log.debug("cancel request for unknown key");
             whenDone.run();
