@@ -210,6 +210,7 @@ public final class ClientConnection extends PgStreamHandler {
                     // Open until the cancel is done (PgBouncer); whatever else it sends is discarded.
                     failing = true;
                     ctx.channel().config().setAutoRead(false);
+                    manager.loginFinished(this); // counted as a cancel request from now on, not as cl_login
                     manager.cancel(cancel.pid(), cancel.key(), this::closeQuietly);
                     return;
                 } else {
