@@ -168,8 +168,9 @@ final class ShowCommands {
         long now = System.nanoTime();
         for (Pool p : manager.pools()) {
             long wait = p.maxWaitNanos(now);
-            rs.row(p.key().database(), p.key().user(), p.activeClientCount(), p.waitingCount(), 0, 0,
-                    p.activeCount(), 0, 0, p.idleCount(), p.usedCount() - p.testedCount(), p.testedCount(),
+            rs.row(p.key().database(), p.key().user(), p.activeClientCount(), p.waitingCount(),
+                    p.activeCancelRequestCount(), p.waitingCancelRequestCount(), p.activeCount(),
+                    p.activeCancelRequestCount(), p.beingCanceledCount(), p.idleCount(), p.usedCount() - p.testedCount(), p.testedCount(),
                     p.loginCount(), wait / 1_000_000_000L, (wait / 1_000L) % 1_000_000L, p.mode().toString(),
                     p.database().hosts().size() > 1 ? "round-robin" : null);
         }
@@ -418,6 +419,7 @@ final class ShowCommands {
                         case IDLE -> "idle";
                         case USED -> "used";
                         case TESTED -> "tested";
+                        case BEING_CANCELED -> "being_canceled";
                         default -> debug ? "login" : "new";
                     };
                     if (debug) {

@@ -123,13 +123,26 @@ public final class ServerConnector {
         }
     }
 
-    /** Sends a CancelRequest on a new connection, as PostgreSQL requires. */
-    public void cancel(String addressText, int pid, int key) {
+    /** What a forwarded cancel reports back: PgBouncer keeps the server out of use until the cancel is done. */
+    public interface CancelCallback {
+        /** The cancel connection is open: whether to send the CancelRequest still. */
+        boolean connected();
+
+        /** The cancel connection is closed (PostgreSQL has acted on it), failed, or gave up: called once. */
+        void done();
+    }
+
+    /**
+     * Sends a CancelRequest on a new connection, as PostgreSQL requires, and reports when PostgreSQL has closed
+     * it, which it does once it has signalled the backend; {@code waitTimeout} (cancel_wait_timeout) bounds it.
+     */
+    public void cancel(String addressText, int pid, int key, Duration waitTimeout, CancelCallback callback) {
         resolveAddress(addressText, (address, error) -> {
             if (address == null) {
                 log.warning("cancel request to " + addressText + " failed: " + error);
+                callback.done();
             } else {
-                sendCancel(address, addressText, pid, key);
+                sendCancel(address, addressText, pid, key, waitTimeout, callback);
             }
         });
     }
@@ -161,16 +174,41 @@ public final class ServerConnector {
                 address == null ? "DNS lookup failed: " + error : null));
     }
 
-    private void sendCancel(SocketAddress address, String addressText, int pid, int key) {
+    private void sendCancel(SocketAddress address, String addressText, int pid, int key, Duration waitTimeout,
+            CancelCallback callback) {
         bootstrap(address).handler(new ChannelInboundHandlerAdapter() {
             @Override
             public void channelActive(ChannelHandlerContext ctx) {
-                ctx.writeAndFlush(FrontendMessages.cancelRequest(ctx.alloc(), pid, key))
-                        .addListener(ChannelFutureListener.CLOSE);
+                if (!callback.connected()) {
+                    ctx.close();
+                    return;
+                }
+                ctx.writeAndFlush(FrontendMessages.cancelRequest(ctx.alloc(), pid, key));
+                if (!waitTimeout.isZero()) {
+                    // cancel_wait_timeout: PostgreSQL closes at once; a server that does not must not hold the pool.
+                    ctx.executor().schedule(() -> ctx.close(), waitTimeout.toMillis(),
+                            java.util.concurrent.TimeUnit.MILLISECONDS);
+                }
+            }
+
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                io.netty.util.ReferenceCountUtil.release(msg); // PostgreSQL answers a cancel with nothing
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                callback.done();
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                ctx.close();
             }
         }).connect(address).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 log.warning("cancel request to " + addressText + " failed: " + f.cause().getMessage());
+                callback.done();
             }
         });
     }

@@ -37,6 +37,7 @@ public final class Pool {
     private final ArrayDeque<ClientConnection> waiting = new ArrayDeque<>();
     private final List<ClientConnection> loginWaiters = new ArrayList<>();
     private final Set<ClientConnection> clients = new LinkedHashSet<>();
+    private final PoolCancels<ServerConnection> cancels = new PoolCancels<>(this::cancelsFinished);
 
     /** ParameterStatus of the first server login: what every client of this pool is welcomed with. */
     private Map<String, String> welcome;
@@ -87,7 +88,12 @@ public final class Pool {
     public int loginCount() { return login.size(); }
     public int waitingCount() { return waiting.size(); }
     public int clientCount() { return clients.size(); }
-    public int serverCount() { return idle.size() + active.size() + used.size() + login.size(); }
+    public int serverCount() { return idle.size() + active.size() + used.size() + login.size() + beingCanceledCount(); }
+    /** cl_waiting_cancel_req (no connection yet, or queued client); cl_active_cancel_req = sv_active_cancel. */
+    public int waitingCancelRequestCount() { return cancels.waitingRequestCount() + (int) waiting.stream()
+            .filter(ClientConnection::cancelPending).count(); }
+    public int activeCancelRequestCount() { return cancels.activeRequestCount(); }
+    public int beingCanceledCount() { return cancels.beingCanceledCount(); }
 
     /** Linked clients (cl_active): PgBouncer counts a pool's logged-in clients without a server as active too. */
     public int activeClientCount() { return clients.size() - waiting.size() - loginWaiters.size(); }
@@ -107,6 +113,7 @@ public final class Pool {
         all.addAll(idle);
         all.addAll(used);
         all.addAll(login);
+        all.addAll(cancels.beingCanceled());
         return all;
     }
 
@@ -158,6 +165,7 @@ public final class Pool {
 
     /** An authenticated client needs the server parameters for its welcome. */
     public void clientLoginWait(ClientConnection c) {
+        assert manager.onLoop();
         clients.add(c);
         if (welcome != null) {
             c.finishLogin(welcome);
@@ -179,6 +187,7 @@ public final class Pool {
      * null when the client has to queue with {@link #requestServer}.
      */
     public ServerConnection takeReadyServer(ClientConnection c) {
+        assert manager.onLoop();
         if (!waiting.isEmpty() || manager.isPaused(key.database())) {
             return null;
         }
@@ -194,11 +203,13 @@ public final class Pool {
 
     /** A logged-in client sent a request and has no server: queue it (cl_waiting) and hand out servers. */
     public void requestServer(ClientConnection c) {
+        assert manager.onLoop();
         waiting.addLast(c);
         dispatch(false);
     }
 
     public void clientClosed(ClientConnection c, ServerConnection server) {
+        assert manager.onLoop();
         clients.remove(c);
         loginWaiters.remove(c);
         waiting.remove(c);
@@ -219,13 +230,41 @@ public final class Pool {
         }
         String reset = general().serverResetQuery();
         boolean resetNeeded = mode == PoolMode.SESSION || general().serverResetQueryAlways();
-        if (resetNeeded && reset != null && !reset.isBlank()) {
+        release(server, resetNeeded && reset != null && !reset.isBlank());
+    }
+
+    /**
+     * The server's client is done with it: back to the pool (after server_reset_query when {@code reset}), or held
+     * being canceled while a cancel for its client's query is still in flight.
+     */
+    private void release(ServerConnection server, boolean reset) {
+        if (cancels.holdWhileCanceling(server, reset)) {
+            server.transition(ServerState.BEING_CANCELED);
+            return;
+        }
+        if (reset) {
             server.transition(ServerState.USED);
             used.add(server);
-            server.sendInternal(reset);
+            server.sendInternal(general().serverResetQuery());
         } else {
             serverReady(server);
         }
+    }
+
+    /** The last cancel for a held server has finished: now it can be reused. */
+    private void cancelsFinished(ServerConnection server, boolean reset) {
+        if (server.state() != ServerState.CLOSED && server.channel() != null && server.channel().isOpen()) {
+            release(server, reset);
+        }
+    }
+
+    /**
+     * Sends a cancel for the query {@code server} runs; {@code whenDone} (may be null) runs once PostgreSQL has
+     * acted on it. Until then the server is not given to another client.
+     */
+    public void forwardCancel(ServerConnection server, Runnable whenDone) {
+        assert manager.onLoop();
+        manager.sendCancel(server, cancels.add(server, whenDone));
     }
 
     // ---- handing out servers ----
@@ -341,6 +380,7 @@ public final class Pool {
     }
 
     public void statementModeViolation(ServerConnection s) {
+        assert manager.onLoop();
         ClientConnection c = s.client();
         active.remove(s);
         s.unlink(System.nanoTime());
@@ -352,17 +392,19 @@ public final class Pool {
 
     /** Called after the ReadyForQuery that released the server was forwarded. */
     public void readyForQuery(ServerConnection s) {
+        assert manager.onLoop();
         ClientConnection c = s.client();
         active.remove(s);
         s.unlink(System.nanoTime());
         if (c != null) {
             c.released();
         }
-        serverReady(s);
+        release(s, false);
     }
 
     /** A reset or check query finished. */
     public void internalQueryDone(ServerConnection s) {
+        assert manager.onLoop();
         boolean checked = s.state() == ServerState.TESTED;
         used.remove(s);
         if (s.txStatus() != PgProtocol.TX_IDLE || s.closeNeeded()) {
@@ -380,6 +422,7 @@ public final class Pool {
     }
 
     public void serverLoggedIn(ServerConnection s) {
+        assert manager.onLoop();
         login.remove(s);
         loginError = null;
         if (welcome == null) {
@@ -400,6 +443,7 @@ public final class Pool {
     }
 
     public void serverLoginFailed(ServerConnection s, String sqlState, String message) {
+        assert manager.onLoop();
         loginErrorState = sqlState;
         loginError = message;
         loginErrorNanos = System.nanoTime();
@@ -427,10 +471,12 @@ public final class Pool {
     }
 
     public void serverClosed(ServerConnection s, String reason) {
+        assert manager.onLoop();
         idle.remove(s);
         active.remove(s);
         used.remove(s);
         login.remove(s);
+        cancels.serverClosed(s);
         ClientConnection c = s.client();
         s.markClosed();
         if (general().logDisconnections()) {
@@ -449,43 +495,9 @@ public final class Pool {
 
     /** Timeouts, lifetimes and min_pool_size; PgBouncer's janitor.c, run a few times a second. */
     void janitor(long now) {
+        assert manager.onLoop();
         GeneralSettings g = general();
-        Duration loginTimeout = g.clientLoginTimeout();
-        if (!loginTimeout.isZero()) {
-            for (ClientConnection c : new ArrayList<>(loginWaiters)) {
-                if (now - c.connectNanos() > loginTimeout.toNanos()) {
-                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "client_login_timeout (server down)");
-                }
-            }
-        }
-        Duration waitTimeout = g.queryWaitTimeout();
-        if (!waitTimeout.isZero()) {
-            for (ClientConnection c : new ArrayList<>(waiting)) {
-                if (now - c.stateSinceNanos() > waitTimeout.toNanos()) {
-                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "query_wait_timeout");
-                }
-            }
-        }
-        Duration clientIdle = g.clientIdleTimeout();
-        Duration idleTx = g.idleTransactionTimeout();
-        Duration queryTimeout = g.queryTimeout();
-        for (ClientConnection c : new ArrayList<>(clients)) {
-            ServerConnection s = c.server();
-            if (c.state() == ClientState.IDLE && !clientIdle.isZero()
-                    && now - c.lastActivityNanos() > clientIdle.toNanos()) {
-                c.fail(PgProtocol.PROTOCOL_VIOLATION, "client_idle_timeout");
-            } else if (s != null && c.state() == ClientState.ACTIVE) {
-                if (!queryTimeout.isZero() && s.pendingRequests() > 0
-                        && now - s.requestNanos() > queryTimeout.toNanos()) {
-                    s.close("query timeout");
-                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "query timeout");
-                } else if (!idleTx.isZero() && s.pendingRequests() == 0 && s.txStatus() != PgProtocol.TX_IDLE
-                        && now - c.lastActivityNanos() > idleTx.toNanos()) {
-                    s.close("idle transaction timeout");
-                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "idle transaction timeout");
-                }
-            }
-        }
+        ClientTimeouts.apply(g, now, loginWaiters, waiting, clients);
         // A smaller pool_size after RELOAD/SET: idle servers above the new limit go (PgBouncer's janitor).
         while (!idle.isEmpty() && serverCount() > poolSize() + reservePoolSize()) {
             idle.pollLast().close("too many servers in the pool");
@@ -546,6 +558,7 @@ public final class Pool {
             s.close("database configuration changed");
         }
         active.forEach(ServerConnection::markCloseNeeded);
+        cancels.beingCanceled().forEach(ServerConnection::markCloseNeeded);
         used.forEach(ServerConnection::markCloseNeeded);
         login.forEach(ServerConnection::markCloseNeeded);
     }
@@ -565,6 +578,9 @@ public final class Pool {
             s.close(reason);
         }
         for (ServerConnection s : new ArrayList<>(active)) {
+            s.close(reason);
+        }
+        for (ServerConnection s : cancels.beingCanceled()) {
             s.close(reason);
         }
     }

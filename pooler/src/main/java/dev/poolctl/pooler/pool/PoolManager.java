@@ -11,11 +11,9 @@ import dev.poolctl.pooler.session.ClientState;
 import dev.poolctl.pooler.session.ServerConnection;
 import dev.poolctl.pooler.session.ServerLogin;
 import io.netty.channel.EventLoop;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -38,13 +36,12 @@ public final class PoolManager {
     private final EventLoop loop;
     private final PoolerLog log;
     private final ServerConnector connector;
-    private final SecureRandom random = dev.poolctl.pooler.auth.Randoms.secure();
     private final Map<PoolKey, Pool> pools = new LinkedHashMap<>();
+    private final AutoDatabases autoDatabases = new AutoDatabases();
     /** Distinct prepared statements of all pools: their PGBOUNCER_<n> names are unique pooler-wide. */
     private final dev.poolctl.pooler.prepare.StatementRegistry statementRegistry =
             new dev.poolctl.pooler.prepare.StatementRegistry();
-    private final Map<Long, ClientConnection> byCancelKey = new HashMap<>();
-    private final Map<ClientConnection, Long> cancelKeys = new HashMap<>();
+    private final CancelKeys cancelKeys = new CancelKeys();
     /** Clients logged in to the admin console (database pgbouncer). */
     private final Set<ClientConnection> adminClients = new java.util.LinkedHashSet<>();
     private dev.poolctl.pooler.admin.AdminConsole console;
@@ -112,6 +109,11 @@ public final class PoolManager {
                 : new PoolerConfig(next.file(), general, next.databases(), next.users());
     }
 
+    /** Pools, clients and servers are unlocked, confined to the loop: entry points assert it (tests run -ea). */
+    boolean onLoop() {
+        return loop.inEventLoop();
+    }
+
     public PoolerConfig config() { return config; }
     public Userlist userlist() { return userlist; }
     public boolean hasUserlist() { return config.general().authFile() != null; }
@@ -134,6 +136,7 @@ public final class PoolManager {
     // ---- clients ----
 
     public boolean admitClient(ClientConnection c) {
+        assert onLoop();
         if (shuttingDown || clientCount >= config.general().maxClientConn()) {
             return false;
         }
@@ -164,6 +167,7 @@ public final class PoolManager {
 
     /** PAUSE [db]: release-and-close servers from now on; idle ones go at once. */
     public void pause(String database) {
+        assert onLoop();
         if (database == null) {
             pauseMode = PauseMode.PAUSE;
         } else {
@@ -180,7 +184,7 @@ public final class PoolManager {
     public boolean quiesced(String database) {
         for (Pool p : pools.values()) {
             if ((database == null || p.key().database().equals(database))
-                    && p.activeCount() + p.usedCount() + p.loginCount() > 0) {
+                    && p.activeCount() + p.usedCount() + p.loginCount() + p.beingCanceledCount() > 0) {
                 return false;
             }
         }
@@ -239,14 +243,21 @@ public final class PoolManager {
         }
     }
 
-    /** KILL_CLIENT id: false when no such client. */
+    /** Every client: logging in, console and pool clients (a client waiting for its pool's login is twice). */
+    public List<ClientConnection> allClients() {
+        List<ClientConnection> all = new ArrayList<>(loggingIn);
+        all.addAll(adminClients);
+        pools.values().forEach(p -> all.addAll(p.clients()));
+        return all;
+    }
+
+    /** KILL_CLIENT id, any client: false when no such client. */
     public boolean killClient(long id) {
-        for (Pool p : pools.values()) {
-            for (ClientConnection c : p.clients()) {
-                if (c.id() == id) {
-                    c.fail(dev.poolctl.pooler.protocol.PgProtocol.PROTOCOL_VIOLATION, "admin forced disconnect");
-                    return true;
-                }
+        assert onLoop();
+        for (ClientConnection c : allClients()) {
+            if (c.id() == id) {
+                c.fail(dev.poolctl.pooler.protocol.PgProtocol.PROTOCOL_VIOLATION, "admin forced disconnect");
+                return true;
             }
         }
         return false;
@@ -342,59 +353,59 @@ public final class PoolManager {
     }
 
     public void clientClosed(ClientConnection c, ClientState was, ServerConnection server) {
+        assert onLoop();
         if (c.admitted()) {
             clientCount--;
         }
         loggingIn.remove(c);
         adminClients.remove(c);
-        Long key = cancelKeys.remove(c);
-        if (key != null) {
-            byCancelKey.remove(key);
-        }
+        cancelKeys.remove(c);
         if (c.pool() != null) {
             c.pool().clientClosed(c, server);
         }
     }
 
     public Pool pool(DatabaseConfig db, String user) {
+        assert onLoop();
         PoolKey key = new PoolKey(db.name(), user);
         return pools.computeIfAbsent(key, k -> new Pool(k, db, this));
     }
 
-    // ---- cancel keys: each client gets its own BackendKeyData, mapped to whatever server it has ----
+    // ---- cancels: each client gets its own BackendKeyData (CancelKeys), mapped to whatever server it has ----
 
     public int newCancelKey(ClientConnection c) {
-        while (true) {
-            int pid = random.nextInt() & 0x7fffffff;
-            int secret = random.nextInt();
-            long key = ((long) pid << 32) | (secret & 0xffffffffL);
-            if (!byCancelKey.containsKey(key)) {
-                byCancelKey.put(key, c);
-                cancelKeys.put(c, key);
-                return pid;
-            }
-        }
+        assert onLoop();
+        return cancelKeys.add(c);
     }
 
     public int cancelSecret(ClientConnection c) {
-        return (int) (long) cancelKeys.get(c);
+        return cancelKeys.secret(c);
     }
 
-    public void cancel(int pid, int secret) {
-        ClientConnection c = byCancelKey.get(((long) pid << 32) | (secret & 0xffffffffL));
+    /**
+     * A CancelRequest arrived: forwarded to the server the client is linked to, or kept for when a queued client
+     * gets one. {@code whenDone} closes the requesting connection: like PgBouncer, only once PostgreSQL has acted
+     * on the cancel, so a client that waits for the close knows its cancel has landed.
+     */
+    public void cancel(int pid, int secret, Runnable whenDone) {
+        assert onLoop();
+        ClientConnection c = cancelKeys.find(pid, secret);
         if (c == null) {
             log.debug("cancel request for unknown key");
-            return;
-        }
-        if (c.server() != null) {
-            forwardCancel(c.server());
-        } else if (c.state() == ClientState.WAITING) {
-            c.cancelWhenLinked();
+            whenDone.run();
+        } else if (c.server() != null && c.state() == ClientState.ACTIVE) {
+            c.pool().forwardCancel(c.server(), whenDone);
+        } else {
+            if (c.state() == ClientState.WAITING) {
+                c.cancelWhenLinked();
+            }
+            whenDone.run();
         }
     }
 
-    public void forwardCancel(ServerConnection s) {
-        connector.cancel(s.address(), s.backendPid(), s.backendKey());
+    /** Opens the connection that carries a cancel of {@code s}'s query to PostgreSQL. */
+    void sendCancel(ServerConnection s, ServerConnector.CancelCallback callback) {
+        connector.cancel(s.address(), s.backendPid(), s.backendKey(), config.general().cancelWaitTimeout(), callback);
     }
 
     // ---- servers ----
@@ -448,6 +459,7 @@ public final class PoolManager {
     }
 
     public void janitor() {
+        assert onLoop();
         long now = System.nanoTime();
         if (console != null) {
             console.tick();
@@ -468,10 +480,15 @@ public final class PoolManager {
         for (Pool p : new ArrayList<>(pools.values())) {
             p.janitor(now);
         }
+        for (String db : autoDatabases.expired(pools.values(), config, now, this::isPaused)) {
+            pools.keySet().removeIf(k -> k.database().equals(db));
+            log.log("auto-database " + db + " removed after autodb_idle_timeout");
+        }
     }
 
     /** Stop admitting clients and close everything. */
     public void shutdown(String reason) {
+        assert onLoop();
         shuttingDown = true;
         for (Pool p : new ArrayList<>(pools.values())) {
             p.closeAll(reason);

@@ -46,6 +46,7 @@ public final class ClientConnection extends PgStreamHandler {
     private ClientAuthenticator authenticator;
     private Pool pool;
     private ServerConnection server;
+    private final ClientOutput output = new ClientOutput();
     /** The settings carried to each server this client gets (PgBouncer's varcache). */
     private final ClientSettings settings = new ClientSettings();
     /** Query and Parse texts are scanned for hazards and setting changes (transaction and statement mode). */
@@ -59,7 +60,7 @@ public final class ClientConnection extends PgStreamHandler {
     private boolean blockBegun;
     private int cancelPid;
     private int cancelKey;
-    private boolean cancelPending;
+    private final QueuedCancel queuedCancel = new QueuedCancel();
     private long stateSinceNanos;
     private long lastActivityNanos;
     /** Rewrites named prepared statements (transaction/statement mode); null when they pass unchanged. */
@@ -158,6 +159,12 @@ public final class ClientConnection extends PgStreamHandler {
         if (server != null && state == ClientState.ACTIVE) {
             server.channel().config().setAutoRead(ctx.channel().isWritable());
         }
+        if (!failing) {
+            ClientOutput.writable(ctx.channel(), state, server, manager.pauseMode() == PoolManager.PauseMode.SUSPEND);
+            if (output.release(ctx.channel())) {
+                resumeScan(ctx);
+            }
+        }
     }
 
     void serverWritabilityChanged(boolean writable) {
@@ -185,8 +192,11 @@ public final class ClientConnection extends PgStreamHandler {
                     }
                     ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
                 } else if (packet instanceof StartupPacket.CancelRequest cancel) {
-                    manager.cancel(cancel.pid(), cancel.key());
-                    closeQuietly();
+                    // Open until the cancel is done (PgBouncer); whatever else it sends is discarded.
+                    failing = true;
+                    ctx.channel().config().setAutoRead(false);
+                    manager.loginFinished(this); // counted as a cancel request from now on, not as cl_login
+                    manager.cancel(cancel.pid(), cancel.key(), this::closeQuietly);
                     return;
                 } else {
                     startup((StartupPacket.StartupMessage) packet);
@@ -345,7 +355,7 @@ public final class ClientConnection extends PgStreamHandler {
 
         @Override
         public void send(ByteBuf answer) {
-            ctx.writeAndFlush(answer);
+            ClientOutput.reply(ctx, answer);
         }
     };
 
@@ -356,7 +366,7 @@ public final class ClientConnection extends PgStreamHandler {
                 ByteBuf out = ctx.alloc().buffer(1024);
                 manager.console().execute(sql, consoleClient, out);
                 if (out.isReadable()) {
-                    ctx.writeAndFlush(out);
+                    ClientOutput.reply(ctx, out);
                 } else {
                     out.release(); // deferred: PAUSE and WAIT_CLOSE answer when the pools are done
                 }
@@ -469,6 +479,9 @@ public final class ClientConnection extends PgStreamHandler {
 
     @Override
     protected int onMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
+        if (output.mustHold(ctx.channel(), state, type, rewriter != null)) {
+            return STOP;
+        }
         switch (state) {
             case AUTH:
                 return authMessage(type, frame);
@@ -590,7 +603,7 @@ public final class ClientConnection extends PgStreamHandler {
 
         @Override
         public void toClient(ByteBuf message) {
-            ctx.writeAndFlush(message, ctx.voidPromise());
+            ClientOutput.reply(ctx, message);
         }
     };
 
@@ -694,35 +707,7 @@ public final class ClientConnection extends PgStreamHandler {
         ctx.channel().config().setAutoRead(s.channel().isWritable());
         resumeScan(ctx);
         s.flush();
-        if (cancelPending) {
-            // Only now: the query the cancel is meant for has just been sent to this server.
-            cancelPending = false;
-            manager.forwardCancel(s);
-            repeatQueuedCancel(s, s.forwardedRuns(), 1);
-        }
-    }
-
-    /** How often and how many times a queued client's cancel is sent again while its server stays silent. */
-    private static final long QUEUED_CANCEL_REPEAT_MILLIS = 200;
-    private static final int QUEUED_CANCEL_REPEATS = 5;
-
-    /**
-     * PostgreSQL ignores a cancel that arrives while its backend is still reading a command, and the cancel sent
-     * right after a queued client's query can get there first when the machine is busy. So while the client is
-     * still linked to {@code s} and the server has answered nothing since, the cancel is sent again, a few times.
-     * Once the server answers anything the query has run or started, and no cancel is repeated: a late one could
-     * hit the client's next query.
-     */
-    private void repeatQueuedCancel(ServerConnection s, long runsAtCancel, int attempt) {
-        if (attempt > QUEUED_CANCEL_REPEATS) {
-            return;
-        }
-        ctx.executor().schedule(() -> {
-            if (server == s && state == ClientState.ACTIVE && s.forwardedRuns() == runsAtCancel) {
-                manager.forwardCancel(s);
-                repeatQueuedCancel(s, runsAtCancel, attempt + 1);
-            }
-        }, QUEUED_CANCEL_REPEAT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        queuedCancel.linked(this, s); // only now: the query it is meant for has just been sent to s
     }
 
     /** Linked in the middle of a read (fast path): the scan goes on in state ACTIVE. */
@@ -741,7 +726,11 @@ public final class ClientConnection extends PgStreamHandler {
 
     /** A CancelRequest for this client arrived while it waits for a server: send it once one is linked. */
     public void cancelWhenLinked() {
-        cancelPending = true;
+        queuedCancel.request();
+    }
+
+    public boolean cancelPending() {
+        return queuedCancel.pending();
     }
 
     /** The query that makes a server's settings this client's, or null (see {@link ClientSettings#applyQuery}). */
@@ -790,14 +779,15 @@ public final class ClientConnection extends PgStreamHandler {
         if (closeReason == null) {
             closeReason = message;
         }
-        ByteBuf err = BackendMessages.errorResponse(ctx.alloc(), "FATAL", sqlState, message);
-        ctx.writeAndFlush(err).addListener(ChannelFutureListener.CLOSE);
-        ctx.channel().config().setAutoRead(false);
+        LastMessage.sendAndClose(ctx, BackendMessages.errorResponse(ctx.alloc(), "FATAL", sqlState, message));
+        // The slot (max_client_conn, the pool's lists) is free at once, not when the peer has read the error;
+        // after this read, as callers may still be using the pool's state.
+        ctx.executor().execute(() -> closed("client failed"));
     }
 
     /** An error that does not end the session (e.g. the server went away in transaction mode). */
     public void sendError(String severity, String sqlState, String message) {
-        ctx.writeAndFlush(BackendMessages.errorResponse(ctx.alloc(), severity, sqlState, message));
+        ClientOutput.reply(ctx, BackendMessages.errorResponse(ctx.alloc(), severity, sqlState, message));
     }
 
     private String closeReason;

@@ -12,5 +12,7 @@ public enum ServerState {
     USED,
     /** Running server_check_query before reuse: sv_tested. */
     TESTED,
+    /** Released by its client while a cancel for it is in flight: sv_being_canceled, reused once it is done. */
+    BEING_CANCELED,
     CLOSED
 }

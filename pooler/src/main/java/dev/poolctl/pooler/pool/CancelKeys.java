@@ -1,0 +1,49 @@
+package dev.poolctl.pooler.pool;
+
+import dev.poolctl.pooler.session.ClientConnection;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Each client's own BackendKeyData (PgBouncer gives every client a key of its own, mapped to whatever server
+ * it has when a CancelRequest comes): random, unique among the clients logged in.
+ */
+final class CancelKeys {
+    private final SecureRandom random = dev.poolctl.pooler.auth.Randoms.secure();
+    private final Map<Long, ClientConnection> byKey = new HashMap<>();
+    private final Map<ClientConnection, Long> keys = new HashMap<>();
+
+    private static long key(int pid, int secret) {
+        return ((long) pid << 32) | (secret & 0xffffffffL);
+    }
+
+    /** A new key for {@code c}; returns its pid part. */
+    int add(ClientConnection c) {
+        while (true) {
+            int pid = random.nextInt() & 0x7fffffff;
+            long key = key(pid, random.nextInt());
+            if (!byKey.containsKey(key)) {
+                byKey.put(key, c);
+                keys.put(c, key);
+                return pid;
+            }
+        }
+    }
+
+    int secret(ClientConnection c) {
+        return (int) (long) keys.get(c);
+    }
+
+    /** The client a CancelRequest names, or null. */
+    ClientConnection find(int pid, int secret) {
+        return byKey.get(key(pid, secret));
+    }
+
+    void remove(ClientConnection c) {
+        Long key = keys.remove(c);
+        if (key != null) {
+            byKey.remove(key);
+        }
+    }
+}

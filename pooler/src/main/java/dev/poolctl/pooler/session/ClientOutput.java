@@ -1,0 +1,72 @@
+package dev.poolctl.pooler.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+
+/**
+ * Replies the pooler makes itself (console answers, synthesized ParseComplete/CloseComplete, errors) obey the
+ * same backpressure as forwarded bytes: while the client's output is over the high-water mark, the client is not
+ * read, so a client that pipelines requests and never reads the answers cannot grow the heap.
+ */
+final class ClientOutput {
+    /** The client's requests are held (the stream handler stopped) until its output drains. */
+    private boolean holding;
+
+    /**
+     * Whether the request about to be handled must wait for the client's output to drain: it may be answered by the
+     * pooler (a console command; a Parse or Close of a rewritten statement), and the answers of the requests of the
+     * same read already fill the output. Without this, one read of small pipelined requests could still add
+     * megabytes of answers. The caller then STOPs, keeping this request and the rest unread.
+     */
+    boolean mustHold(Channel client, ClientState state, byte type, boolean rewrites) {
+        if (client.isWritable()) {
+            return false;
+        }
+        boolean answeredHere = state == ClientState.ADMIN || (state == ClientState.ACTIVE && rewrites
+                && (type == dev.poolctl.pooler.protocol.PgProtocol.PARSE
+                        || type == dev.poolctl.pooler.protocol.PgProtocol.CLOSE));
+        holding |= answeredHere;
+        return answeredHere;
+    }
+
+    /** The output drained: true when held requests are to be scanned again. */
+    boolean release(Channel client) {
+        if (!holding || !client.isWritable()) {
+            return false;
+        }
+        holding = false;
+        return true;
+    }
+
+    /**
+     * Writes and flushes one reply; stops reading the client while its output backs up. Flushed at once (not at the
+     * end of the read): the writability change then happens inside the read, where pausing and resuming is exact.
+     */
+    static void reply(ChannelHandlerContext ctx, ByteBuf message) {
+        ctx.writeAndFlush(message, ctx.voidPromise());
+        pauseIfBacklogged(ctx.channel());
+    }
+
+    private static void pauseIfBacklogged(Channel client) {
+        if (!client.isWritable()) {
+            client.config().setAutoRead(false);
+        }
+    }
+
+    /**
+     * The client's output is writable again: reading it resumes in the states where only its own output paused it
+     * ({@code linkedServer}: the server it forwards to must be writable too). Not while SUSPENDed, queued (the
+     * stream handler paused a client that sends too much before it has a server), logging in or failing.
+     */
+    static void writable(Channel client, ClientState state, ServerConnection linkedServer, boolean suspended) {
+        if (suspended || !client.isWritable()) {
+            return;
+        }
+        switch (state) {
+            case ADMIN, IDLE -> client.config().setAutoRead(true);
+            case ACTIVE -> client.config().setAutoRead(linkedServer == null || linkedServer.channel().isWritable());
+            default -> { }
+        }
+    }
+}
