@@ -1,9 +1,6 @@
 package dev.poolctl.pooler.session;
 
-import dev.poolctl.pooler.auth.Md5Password;
-import dev.poolctl.pooler.auth.ScramClientExchange;
 import dev.poolctl.pooler.auth.ScramException;
-import dev.poolctl.pooler.auth.Secret;
 import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.prepare.OutstandingRequests;
 import dev.poolctl.pooler.prepare.PreparedStatementCache;
@@ -27,6 +24,8 @@ public final class ServerConnection extends PgStreamHandler {
     private final long id;
     private final Pool pool;
     private final ServerLogin login;
+    /** Answers the server's authentication requests during login. */
+    private final ServerAuthenticator authenticator;
     private final long connectNanos;
     private Channel channel;
     private ServerState state = ServerState.LOGIN;
@@ -72,6 +71,7 @@ public final class ServerConnection extends PgStreamHandler {
         this.id = id;
         this.pool = pool;
         this.login = login;
+        this.authenticator = new ServerAuthenticator(login, message -> loginFailed(PgProtocol.CONNECTION_FAILURE, message));
         this.connectNanos = nowNanos;
         this.lastUsedNanos = nowNanos;
         this.statements = new PreparedStatementCache(pool.statementRegistry());
@@ -215,10 +215,7 @@ public final class ServerConnection extends PgStreamHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseKept();
-        if (derivation != null) {
-            derivation.cancel(true);
-            derivation = null;
-        }
+        authenticator.cancel();
         if (state != ServerState.CLOSED) {
             pool.serverClosed(this, closeReason != null ? closeReason : "server conn crashed?");
         }
@@ -481,7 +478,7 @@ public final class ServerConnection extends PgStreamHandler {
     private int loginMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
         try {
             switch (type) {
-                case PgProtocol.AUTHENTICATION -> authenticate(ctx, frame);
+                case PgProtocol.AUTHENTICATION -> authenticator.authenticate(ctx, frame);
                 case PgProtocol.PARAMETER_STATUS -> {
                     String[] p = Messages.parameterStatus(frame);
                     welcome.put(p[0], p[1]);
@@ -522,86 +519,5 @@ public final class ServerConnection extends PgStreamHandler {
         }
     }
 
-    private ScramClientExchange scram;
-    /** The client-final-message being computed off the loop (the key derivation), cancelled if the server closes. */
-    private java.util.concurrent.Future<?> derivation;
-
-    /**
-     * The server chose the salt and the iteration count, so the key derivation may take any time: it runs on a
-     * worker and the answer is sent from this connection's loop, unless the login ended meanwhile.
-     */
-    private void deriveClientFinal(ChannelHandlerContext ctx, ScramClientExchange exchange, String serverFirst) {
-        derivation = dev.poolctl.pooler.auth.KeyDerivation.submit(() -> {
-            String answer = null;
-            String error = null;
-            try {
-                answer = exchange.clientFinal(serverFirst);
-            } catch (ScramException | RuntimeException e) {
-                error = e.getMessage();
-            }
-            String clientFinal = answer;
-            String failure = error;
-            ctx.executor().execute(() -> {
-                derivation = null;
-                if (scram != exchange || !ctx.channel().isActive()) {
-                    return;
-                }
-                if (failure != null) {
-                    loginFailed(PgProtocol.CONNECTION_FAILURE, "server login failed: " + failure);
-                } else {
-                    ctx.writeAndFlush(FrontendMessages.saslResponse(ctx.alloc(), clientFinal));
-                }
-            });
-        });
-    }
     private boolean connectQuerySent;
-
-    private void authenticate(ChannelHandlerContext ctx, ByteBuf frame) throws ScramException {
-        int code = Messages.authCode(frame);
-        switch (code) {
-            case PgProtocol.AUTH_OK -> scram = null;
-            case PgProtocol.AUTH_CLEARTEXT -> {
-                String password = login.plainPassword();
-                if (password == null) {
-                    throw new ScramException("cannot do cleartext login without a plain password");
-                }
-                ctx.writeAndFlush(FrontendMessages.passwordMessage(ctx.alloc(), password));
-            }
-            case PgProtocol.AUTH_MD5 -> {
-                byte[] salt = Messages.authData(frame);
-                Secret secret = login.secret();
-                String md5;
-                if (secret instanceof Secret.Plain plain) {
-                    md5 = Md5Password.encrypt(plain.password(), login.user());
-                } else if (secret instanceof Secret.Md5 hash) {
-                    md5 = hash.hash();
-                } else {
-                    throw new ScramException("cannot do md5 login with a SCRAM secret; store md5 or a plain password");
-                }
-                ctx.writeAndFlush(FrontendMessages.passwordMessage(ctx.alloc(), Md5Password.challengeResponse(md5, salt)));
-            }
-            case PgProtocol.AUTH_SASL -> {
-                List<String> mechanisms = Messages.saslMechanisms(frame);
-                if (!mechanisms.contains("SCRAM-SHA-256")) {
-                    throw new ScramException("server offers no supported SASL mechanism: " + mechanisms);
-                }
-                scram = login.scramExchange();
-                ctx.writeAndFlush(FrontendMessages.saslInitialResponse(ctx.alloc(), "SCRAM-SHA-256", scram.clientFirst()));
-            }
-            case PgProtocol.AUTH_SASL_CONTINUE -> {
-                if (scram == null) {
-                    throw new ScramException("unexpected SASL continue");
-                }
-                String serverFirst = new String(Messages.authData(frame), java.nio.charset.StandardCharsets.UTF_8);
-                deriveClientFinal(ctx, scram, serverFirst);
-            }
-            case PgProtocol.AUTH_SASL_FINAL -> {
-                if (scram == null) {
-                    throw new ScramException("unexpected SASL final");
-                }
-                scram.verifyServerFinal(new String(Messages.authData(frame), java.nio.charset.StandardCharsets.UTF_8));
-            }
-            default -> throw new ScramException("unsupported server authentication method " + code);
-        }
-    }
 }
