@@ -162,8 +162,19 @@ public final class ClientConnection extends PgStreamHandler {
         if (!failing) {
             ClientOutput.writable(ctx.channel(), state, server, manager.pauseMode() == PoolManager.PauseMode.SUSPEND);
             if (output.release(ctx.channel())) {
-                resumeScan(ctx);
+                resumeAndFlush();
             }
+        }
+    }
+
+    /**
+     * Scans the requests a STOP kept, outside a read of this client: what they forward to the server is flushed
+     * here, since no channelReadComplete of ours will.
+     */
+    private void resumeAndFlush() {
+        resumeScan(ctx);
+        if (server != null) {
+            server.flush();
         }
     }
 
@@ -480,6 +491,15 @@ public final class ClientConnection extends PgStreamHandler {
     @Override
     protected int onMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
         if (output.mustHold(ctx.channel(), state, type, rewriter != null)) {
+            return STOP;
+        }
+        if (output.turnUsed(state, type, rewriter != null)) {
+            // Scheduled, not executed: a task queued now would run in this same batch of tasks, before other reads.
+            ctx.executor().schedule(() -> {
+                if (!failing && state != ClientState.CLOSED) {
+                    resumeAndFlush();
+                }
+            }, 0, java.util.concurrent.TimeUnit.NANOSECONDS);
             return STOP;
         }
         switch (state) {

@@ -23,11 +23,35 @@ final class ClientOutput {
         if (client.isWritable()) {
             return false;
         }
-        boolean answeredHere = state == ClientState.ADMIN || (state == ClientState.ACTIVE && rewrites
-                && (type == dev.poolctl.pooler.protocol.PgProtocol.PARSE
-                        || type == dev.poolctl.pooler.protocol.PgProtocol.CLOSE));
+        boolean answeredHere = answeredHere(state, type, rewrites);
         holding |= answeredHere;
         return answeredHere;
+    }
+
+    private static boolean answeredHere(ClientState state, byte type, boolean rewrites) {
+        return state == ClientState.ADMIN || (state == ClientState.ACTIVE && rewrites
+                && (type == dev.poolctl.pooler.protocol.PgProtocol.PARSE
+                        || type == dev.poolctl.pooler.protocol.PgProtocol.CLOSE));
+    }
+
+    /**
+     * Requests the pooler answers itself in a row before it lets the loop's other connections have a turn: a client
+     * that pipelines thousands of console commands into a socket with room for megabytes of answers would otherwise
+     * keep the loop to itself until its output fills.
+     */
+    static final int ANSWERS_PER_TURN = 32;
+    private int answeredThisTurn;
+
+    /**
+     * Counts a request the pooler answers itself; true when this one used up the turn. The caller then STOPs and
+     * resumes from a task, after the loop has served the other connections' reads.
+     */
+    boolean turnUsed(ClientState state, byte type, boolean rewrites) {
+        if (!answeredHere(state, type, rewrites) || ++answeredThisTurn <= ANSWERS_PER_TURN) {
+            return false;
+        }
+        answeredThisTurn = 0;
+        return true;
     }
 
     /** The output drained: true when held requests are to be scanned again. */

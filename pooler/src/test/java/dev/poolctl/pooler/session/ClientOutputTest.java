@@ -70,4 +70,19 @@ class ClientOutputTest {
         ClientOutput.writable(channel, ClientState.ADMIN, null, false);
         assertTrue(channel.config().isAutoRead());
     }
+
+    @Test
+    void aRunOfSelfAnsweredRequestsYieldsTheLoopEveryTurn() {
+        ClientOutput output = new ClientOutput();
+        for (int round = 0; round < 2; round++) {
+            for (int i = 1; i <= ClientOutput.ANSWERS_PER_TURN; i++) {
+                assertFalse(output.turnUsed(ClientState.ADMIN, PgProtocol.QUERY, false), "answer " + i + " of a turn");
+            }
+            assertTrue(output.turnUsed(ClientState.ADMIN, PgProtocol.QUERY, false), "the turn is used up: yield");
+        }
+        for (int i = 0; i < 10 * ClientOutput.ANSWERS_PER_TURN; i++) {
+            assertFalse(output.turnUsed(ClientState.ACTIVE, PgProtocol.QUERY, true),
+                    "forwarded requests are paced by their server, not counted");
+        }
+    }
 }
