@@ -167,6 +167,12 @@ public final class ClientConnection extends PgStreamHandler {
         }
     }
 
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        output.newTurn();
+        super.channelReadComplete(ctx);
+    }
+
     /**
      * Scans the requests a STOP kept, outside a read of this client: what they forward to the server is flushed
      * here, since no channelReadComplete of ours will.

@@ -54,6 +54,11 @@ final class ClientOutput {
         return true;
     }
 
+    /** A read of the client is complete: the loop serves other connections before the next, so a turn starts. */
+    void newTurn() {
+        answeredThisTurn = 0;
+    }
+
     /** The output drained: true when held requests are to be scanned again. */
     boolean release(Channel client) {
         if (!holding || !client.isWritable()) {

@@ -80,6 +80,10 @@ class ClientOutputTest {
             }
             assertTrue(output.turnUsed(ClientState.ADMIN, PgProtocol.QUERY, false), "the turn is used up: yield");
         }
+        for (int i = 0; i < 3 * ClientOutput.ANSWERS_PER_TURN; i++) {
+            output.newTurn(); // a client answered once per read never has to yield
+            assertFalse(output.turnUsed(ClientState.ACTIVE, PgProtocol.PARSE, true));
+        }
         for (int i = 0; i < 10 * ClientOutput.ANSWERS_PER_TURN; i++) {
             assertFalse(output.turnUsed(ClientState.ACTIVE, PgProtocol.QUERY, true),
                     "forwarded requests are paced by their server, not counted");
