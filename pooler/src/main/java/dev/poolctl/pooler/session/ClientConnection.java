@@ -805,6 +805,9 @@ public final class ClientConnection extends PgStreamHandler {
         if (closeReason == null) {
             closeReason = message;
         }
+        // Logged before the error is sent, as PgBouncer's disconnect_client: whoever reads the client's error can
+        // find the line in the log already.
+        logClosing(closeReason);
         LastMessage.sendAndClose(ctx, BackendMessages.errorResponse(ctx.alloc(), "FATAL", sqlState, message));
         // The slot (max_client_conn, the pool's lists) is free at once, not when the peer has read the error;
         // after this read, as callers may still be using the pool's state.
@@ -837,6 +840,18 @@ public final class ClientConnection extends PgStreamHandler {
         ctx.close();
     }
 
+    private boolean closingLogged;
+
+    /** PgBouncer's {@code closing because: <reason> (age=Ns)} line, once per client. */
+    private void logClosing(String reason) {
+        if (closingLogged || !manager.config().general().logDisconnections()) {
+            return;
+        }
+        closingLogged = true;
+        long age = (System.nanoTime() - connectNanos) / 1_000_000_000L;
+        manager.log().log(prefix() + " closing because: " + reason + " (age=" + age + "s)");
+    }
+
     private void closed(String defaultReason) {
         if (state == ClientState.CLOSED) {
             return;
@@ -848,10 +863,8 @@ public final class ClientConnection extends PgStreamHandler {
             rewriter.statements().clear();
         }
         startupReader.release();
-        String reason = closeReason != null ? closeReason : defaultReason;
-        if (manager.config().general().logDisconnections() && (was != ClientState.STARTUP || closeReason != null)) {
-            long age = (System.nanoTime() - connectNanos) / 1_000_000_000L;
-            manager.log().log(prefix() + " closing because: " + reason + " (age=" + age + "s)");
+        if (was != ClientState.STARTUP || closeReason != null) {
+            logClosing(closeReason != null ? closeReason : defaultReason);
         }
         ServerConnection s = server;
         server = null;
