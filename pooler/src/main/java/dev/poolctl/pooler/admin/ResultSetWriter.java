@@ -8,12 +8,12 @@ import java.util.List;
 
 /**
  * Writes one admin console answer: RowDescription, DataRows, CommandComplete, ReadyForQuery — PgBouncer's
- * pktbuf_write_RowDescription/DataRow with its column types (text, int4, int8, timestamptz).
+ * pktbuf_write_RowDescription/DataRow with its column types (text, int4, int8; PgBouncer sends its timestamp columns as text).
  */
 final class ResultSetWriter {
-    /** Column types by PostgreSQL OID, as PgBouncer's format letters s, i, q, T. */
+    /** Column types by PostgreSQL OID, as PgBouncer's format letters s, i, q, N (its T, a time, is text too). */
     enum Type {
-        TEXT(25, -1), INT4(23, 4), INT8(20, 8), TIMESTAMPTZ(1184, 8),
+        TEXT(25, -1), INT4(23, 4), INT8(20, 8),
         /** PgBouncer's 'N': 64-bit counters sent as numeric, so no client overflows a signed type. */
         NUMERIC(1700, -1);
 
@@ -42,10 +42,6 @@ final class ResultSetWriter {
 
     static Column numeric(String name) {
         return new Column(name, Type.NUMERIC);
-    }
-
-    static Column timestamptz(String name) {
-        return new Column(name, Type.TIMESTAMPTZ);
     }
 
     private final ByteBuf out;

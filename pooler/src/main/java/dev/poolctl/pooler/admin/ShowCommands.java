@@ -4,7 +4,6 @@ import static dev.poolctl.pooler.admin.ResultSetWriter.int4;
 import static dev.poolctl.pooler.admin.ResultSetWriter.int8;
 import static dev.poolctl.pooler.admin.ResultSetWriter.numeric;
 import static dev.poolctl.pooler.admin.ResultSetWriter.text;
-import static dev.poolctl.pooler.admin.ResultSetWriter.timestamptz;
 
 import dev.poolctl.pooler.Version;
 import dev.poolctl.pooler.config.DatabaseConfig;
@@ -373,7 +372,7 @@ final class ShowCommands {
     private void sockets(ByteBuf out, boolean clients, boolean servers, boolean debug, boolean pendingOnly) {
         List<ResultSetWriter.Column> cols = new java.util.ArrayList<>(List.of(text("type"), text("user"),
                 text("database"), text("replication"), text("state"), text("addr"), int4("port"), text("local_addr"),
-                int4("local_port"), timestamptz("connect_time"), timestamptz("request_time"), int4("wait"),
+                int4("local_port"), text("connect_time"), text("request_time"), int4("wait"),
                 int4("wait_us"), int4("close_needed"), text("ptr"), text("link"), int4("remote_pid"), text("tls"),
                 text("application_name"), int4("prepared_statements"), int8("id")));
         if (debug) {

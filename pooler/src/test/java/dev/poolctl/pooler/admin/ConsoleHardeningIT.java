@@ -144,6 +144,16 @@ class ConsoleHardeningIT {
             }
             assertTrue(rows(stats, "SHOW SOCKETS").stream().anyMatch(r -> "pgbouncer".equals(r.get("database"))
                     && "cl_active".equals(r.get("state"))), "SHOW SOCKETS lists them too");
+            // PgBouncer sends its time columns as text ('2026-12-04 17:11:46 UTC'); a timestamptz type made psycopg
+            // fail to parse the console's own row (PgBouncer's test_admin.py::test_show).
+            try (Statement st = admin.createStatement(); ResultSet rs = st.executeQuery("SHOW CLIENTS")) {
+                ResultSetMetaData md = rs.getMetaData();
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    if (md.getColumnLabel(i).endsWith("_time")) {
+                        assertEquals("text", md.getColumnTypeName(i), md.getColumnLabel(i));
+                    }
+                }
+            }
         }
     }
 
