@@ -106,7 +106,8 @@ class AdminConsoleIT {
         return console(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD);
     }
 
-    private static List<Map<String, String>> rows(Connection c, String sql) throws SQLException {
+    /** Every row of a console answer, column label to text value (the other console ITs of this package use it). */
+    static List<Map<String, String>> rows(Connection c, String sql) throws SQLException {
         List<Map<String, String>> out = new ArrayList<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             ResultSetMetaData md = rs.getMetaData();

@@ -15,8 +15,6 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -58,18 +56,7 @@ class ConsoleHardeningIT {
     }
 
     private static List<Map<String, String>> rows(Connection c, String sql) throws SQLException {
-        List<Map<String, String>> out = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            ResultSetMetaData md = rs.getMetaData();
-            while (rs.next()) {
-                Map<String, String> row = new HashMap<>();
-                for (int i = 1; i <= md.getColumnCount(); i++) {
-                    row.put(md.getColumnLabel(i), rs.getString(i));
-                }
-                out.add(row);
-            }
-        }
-        return out;
+        return AdminConsoleIT.rows(c, sql);
     }
 
     private static String config(Connection c, String key) throws SQLException {
