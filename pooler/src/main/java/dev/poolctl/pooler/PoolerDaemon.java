@@ -42,6 +42,7 @@ public final class PoolerDaemon implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final EventLoop loop;
     private final PoolManager manager;
+    private final dev.poolctl.pooler.admin.AdminConsole console;
     private final ServerConnector connector;
     private final Listeners listeners = new Listeners();
     private final List<String> boundAddresses;
@@ -74,8 +75,9 @@ public final class PoolerDaemon implements AutoCloseable {
                     new HostResolver.Ttls(now.durationValue(Setting.DNS_MAX_TTL), now.durationValue(Setting.DNS_NXDOMAIN_TTL)));
         });
         this.connector = connector;
-        manager = new PoolManager(config, userlist, log, loop, connector);
-        manager.adminControl(new dev.poolctl.pooler.admin.AdminControl() {
+        manager = new PoolManager(config, userlist, log, dev.poolctl.pooler.pool.Clock.SYSTEM, loop::inEventLoop,
+                new dev.poolctl.pooler.session.ServerFactory(connector, () -> manager().config().general()));
+        console = new dev.poolctl.pooler.admin.AdminConsole(manager, new dev.poolctl.pooler.admin.AdminControl() {
             @Override
             public CompletableFuture<Void> reload() {
                 return PoolerDaemon.this.reloadFiles();
@@ -97,8 +99,9 @@ public final class PoolerDaemon implements AutoCloseable {
             throw e;
         }
         try {
-            boundAddresses = listeners.bind(workerGroup, transport, manager, g.listenAddr(), g.listenPort(),
-                    g.unixSocketDir(), 128).addresses();
+            boundAddresses = listeners.bind(workerGroup, workerGroup, transport, g, log,
+                    () -> new dev.poolctl.pooler.session.ClientConnection(manager.nextId(), manager, console,
+                            System.nanoTime()), 128).addresses();
         } catch (IOException | RuntimeException e) {
             close();
             throw new IOException("cannot listen on port " + g.listenPort() + ": " + e.getMessage(), e);
@@ -342,6 +345,7 @@ public final class PoolerDaemon implements AutoCloseable {
 
     private void tick() {
         try {
+            console.tick();
             manager.janitor();
             ShutdownMode m = shutdownMode;
             if (m == ShutdownMode.WAIT_FOR_CLIENTS && manager.clientCount() == 0) {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.poolctl.pooler.pool.PoolManager;
 import dev.poolctl.pooler.session.ClientConnection;
-import dev.poolctl.pooler.session.ClientState;
+import dev.poolctl.pooler.pool.ClientState;
 import dev.poolctl.pooler.support.PoolerFixture;
 import dev.poolctl.pooler.support.PostgresCluster;
 import dev.poolctl.pooler.support.PostgresClusterExtension;
@@ -36,7 +36,7 @@ class FailedClientIT {
         ClientConnection[] found = new ClientConnection[1];
         PoolerFixture.await("a client in state " + state, Duration.ofSeconds(10), () -> {
             found[0] = f.inLoop(() -> f.daemon().poolManager().allClients().stream()
-                    .filter(c -> c.state() == state).findFirst().orElse(null));
+                    .filter(c -> c.state() == state).map(c -> (ClientConnection) c).findFirst().orElse(null));
             return found[0] != null;
         });
         return found[0];

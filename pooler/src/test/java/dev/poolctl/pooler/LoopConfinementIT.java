@@ -37,7 +37,7 @@ class LoopConfinementIT {
             assertThrows(AssertionError.class, () -> manager.killClient(-1), "KILL_CLIENT off the loop");
             assertThrows(AssertionError.class, () -> manager.pause(null), "PAUSE off the loop");
             assertThrows(AssertionError.class, manager::janitor, "janitor off the loop");
-            assertThrows(AssertionError.class, () -> pool.requestServer(null), "a client queued off the loop");
+            assertThrows(AssertionError.class, () -> pool.serveQueue(), "a queue served off the loop");
 
             assertFalse(f.inLoop(() -> manager.killClient(-1)), "on the loop the call runs (no such client)");
             st.execute("select 1"); // nothing was changed by the refused calls

@@ -1,5 +1,6 @@
 package dev.poolctl.pooler;
 
+import dev.poolctl.pooler.pool.PoolServer;
 import static dev.poolctl.pooler.support.RawClient.bind;
 import static dev.poolctl.pooler.support.RawClient.closeStatement;
 import static dev.poolctl.pooler.support.RawClient.concat;
@@ -132,8 +133,8 @@ class PreparedStatementsIT {
         Pool p = pool(f, db);
         return f.inLoop(() -> {
             Map<Integer, Integer> m = new LinkedHashMap<>();
-            for (ServerConnection s : p.servers()) {
-                m.put(s.backendPid(), s.statements().size());
+            for (PoolServer s : p.servers()) {
+                m.put(s.backendPid(), s.preparedStatementCount());
             }
             return m;
         });

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.poolctl.pooler.session.ClientConnection;
-import dev.poolctl.pooler.session.ClientState;
+import dev.poolctl.pooler.pool.ClientState;
 import dev.poolctl.pooler.support.PoolerFixture;
 import dev.poolctl.pooler.support.PostgresCluster;
 import dev.poolctl.pooler.support.PostgresClusterExtension;
@@ -67,7 +67,7 @@ class SelfRepliesBackpressureIT {
         ClientConnection[] c = new ClientConnection[1];
         PoolerFixture.await("the flooding client to be " + state, Duration.ofSeconds(10), () -> {
             c[0] = f.inLoop(() -> f.daemon().poolManager().allClients().stream()
-                    .filter(x -> x.state() == state).findFirst().orElse(null));
+                    .filter(x -> x.state() == state).map(x -> (ClientConnection) x).findFirst().orElse(null));
             return c[0] != null;
         });
         long max = 0;

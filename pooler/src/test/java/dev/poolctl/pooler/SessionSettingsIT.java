@@ -114,7 +114,7 @@ class SessionSettingsIT {
     void searchPathSetInOneTransactionHoldsOnTheNextServer() throws Exception {
         try (Connection c = connect()) {
             Pool pool = pooler.pool("st_two", PostgresCluster.MD5_USER);
-            assertEquals(pg.serverVersionNum() >= 180000, pooler.inLoop(() -> pool.isReported("search_path")),
+            assertEquals(pg.serverVersionNum() >= 180000, pooler.inLoop(() -> pool.welcome().isReported("search_path")),
                     "search_path is reported (GUC_REPORT) from PostgreSQL 18 on");
             exec(c, "SET search_path TO st_a, public");
             assertOnBothServers(c, "search_path", "st_a, public");

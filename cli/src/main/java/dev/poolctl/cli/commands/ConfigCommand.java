@@ -11,7 +11,7 @@ import dev.poolctl.pooler.config.IniLoader;
 import dev.poolctl.pooler.config.PoolerConfig;
 import dev.poolctl.pooler.config.Setting;
 import dev.poolctl.pooler.config.SupportedSettings;
-import dev.poolctl.pooler.pool.PoolMode;
+import dev.poolctl.pooler.config.PoolMode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -16,12 +16,11 @@ import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.pool.PoolManager;
 import dev.poolctl.pooler.protocol.BackendMessages;
 import dev.poolctl.pooler.protocol.PgProtocol;
-import dev.poolctl.pooler.session.ClientConnection;
-import dev.poolctl.pooler.session.ClientState;
-import dev.poolctl.pooler.session.ServerConnection;
+import dev.poolctl.pooler.pool.ClientState;
+import dev.poolctl.pooler.pool.PoolClient;
+import dev.poolctl.pooler.pool.PoolServer;
 import dev.poolctl.pooler.stats.StatsSnapshot;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Instant;
@@ -303,7 +302,7 @@ final class ShowCommands {
             cols.add(numeric("avg_" + c));
         }
         ResultSetWriter rs = new ResultSetWriter(out, cols);
-        long micros = manager.statsMicros();
+        long micros = manager.stats().micros();
         for (DbStats d : statsByDatabase()) {
             rs.row(row(d.database(), counts(d.total()), counts(d.average(micros))));
         }
@@ -334,7 +333,7 @@ final class ShowCommands {
     private void statsAverages(ByteBuf out) {
         // PgBouncer's naming quirk: only the newer columns of STATS_AVERAGES carry the avg_ prefix.
         ResultSetWriter rs = new ResultSetWriter(out, perDatabaseColumns("avg_"));
-        long micros = manager.statsMicros();
+        long micros = manager.stats().micros();
         for (DbStats d : statsByDatabase()) {
             rs.row(row(d.database(), counts(d.average(micros))));
         }
@@ -353,7 +352,7 @@ final class ShowCommands {
                 "server_bytes", "xact_time", "query_time", "wait_time", "ps_client_parse_count",
                 "ps_server_parse_count", "ps_bind_count", "client_login_count");
         Object[] totals = counts(total);
-        Object[] averages = counts(total.averageSince(older, manager.statsMicros()));
+        Object[] averages = counts(total.averageSince(older, manager.stats().micros()));
         for (int i = 0; i < names.size(); i++) {
             rs.row("total_" + names.get(i), totals[i]);
         }
@@ -385,15 +384,15 @@ final class ShowCommands {
         long now = System.nanoTime();
         if (clients) {
             // PgBouncer keeps console clients in the admin pool: database pgbouncer, always active.
-            for (ClientConnection c : manager.adminClients()) {
+            for (PoolClient c : manager.adminClients()) {
                 socketRow(rs, debug, pendingOnly, "C", c.user(), "pgbouncer", debug ? "cl_active" : "active",
-                        c.channel(), c.connectNanos(), c.lastActivityNanos(), 0, false, ptr(c.id()), "", 0,
+                        c.remoteAddress(), c.localAddress(), c.pendingWriteBytes(), c.connectNanos(), c.lastActivityNanos(), 0, false, ptr(c.id()), "", 0,
                         c.applicationName(), 0, c.id(), now);
             }
         }
         for (Pool p : manager.pools()) {
             if (clients) {
-                for (ClientConnection c : p.clients()) {
+                for (PoolClient c : p.clients()) {
                     String state = switch (c.state()) {
                         case WAITING, LOGIN_WAIT -> "waiting";
                         case ACTIVE -> "active";
@@ -403,16 +402,17 @@ final class ShowCommands {
                         state = c.state() == ClientState.WAITING || c.state() == ClientState.LOGIN_WAIT
                                 ? "cl_waiting" : "cl_active";
                     }
-                    long wait = c.state() == ClientState.WAITING ? now - c.stateSinceNanos() : 0;
-                    ServerConnection link = c.server();
-                    socketRow(rs, debug, pendingOnly, "C", c.user(), p.key().database(), state, c.channel(),
+                    long wait = c.state() == ClientState.WAITING ? now - c.entry().sinceNanos() : 0;
+                    PoolServer link = c.server();
+                    socketRow(rs, debug, pendingOnly, "C", c.user(), p.key().database(), state, c.remoteAddress(),
+                            c.localAddress(), c.pendingWriteBytes(),
                             c.connectNanos(), c.lastActivityNanos(), wait, false, ptr(c.id()),
                             link == null ? "" : ptr(link.id()), 0, c.applicationName(), c.preparedStatementCount(),
                             c.id(), now);
                 }
             }
             if (servers) {
-                for (ServerConnection s : p.servers()) {
+                for (PoolServer s : p.servers()) {
                     String state = switch (s.state()) {
                         case ACTIVE -> "active";
                         case IDLE -> "idle";
@@ -424,11 +424,11 @@ final class ShowCommands {
                     if (debug) {
                         state = "sv_" + state;
                     }
-                    ClientConnection link = s.client();
-                    socketRow(rs, debug, pendingOnly, "S", p.key().user(), p.key().database(), state, s.channel(),
-                            s.connectNanos(), s.lastUsedNanos(), 0, s.closeNeeded(), ptr(s.id()),
-                            link == null ? "" : ptr(link.id()), s.backendPid(),
-                            s.params().getOrDefault("application_name", ""), s.statements().size(), s.id(), now);
+                    PoolClient link = s.client();
+                    socketRow(rs, debug, pendingOnly, "S", p.key().user(), p.key().database(), state, s.remoteAddress(),
+                            s.localAddress(), s.pendingWriteBytes(), s.connectNanos(), s.lastUsedNanos(), 0,
+                            s.closeNeeded(), ptr(s.id()), link == null ? "" : ptr(link.id()), s.backendPid(),
+                            s.applicationName(), s.preparedStatementCount(), s.id(), now);
                 }
             }
         }
@@ -436,15 +436,13 @@ final class ShowCommands {
     }
 
     private static void socketRow(ResultSetWriter rs, boolean debug, boolean pendingOnly, String type, String user,
-                                  String database, String state, Channel ch, long connectNanos, long requestNanos,
-                                  long waitNanos, boolean closeNeeded, String ptr, String link, int remotePid,
+                                  String database, String state, SocketAddress remote, SocketAddress local,
+                                  long pending, long connectNanos, long requestNanos, long waitNanos,
+                                  boolean closeNeeded, String ptr, String link, int remotePid,
                                   String applicationName, int preparedStatements, long id, long now) {
-        long pending = pendingBytes(ch);
         if (pendingOnly && pending == 0) {
             return;
         }
-        SocketAddress remote = ch == null ? null : ch.remoteAddress();
-        SocketAddress local = ch == null ? null : ch.localAddress();
         List<Object> row = new java.util.ArrayList<>(java.util.Arrays.asList(type, user, database, "none", state,
                 host(remote), port(remote), host(local), port(local), wallClock(connectNanos, now),
                 wallClock(requestNanos, now), waitNanos / 1_000_000_000L, (waitNanos / 1_000L) % 1_000_000L,
@@ -454,14 +452,6 @@ final class ShowCommands {
             row.addAll(List.of(0, 0, 0, 0, 0, 0, pending));
         }
         rs.row(row.toArray());
-    }
-
-    /** Bytes written to a socket but not yet sent (Netty's outbound buffer). */
-    private static long pendingBytes(Channel ch) {
-        if (ch == null || ch.unsafe().outboundBuffer() == null) {
-            return 0;
-        }
-        return ch.unsafe().outboundBuffer().totalPendingWriteBytes();
     }
 
     /** PgBouncer prints %p; a stable per-connection hex id plays that part. */

@@ -1,6 +1,5 @@
 package dev.poolctl.pooler.config;
 
-import dev.poolctl.pooler.pool.PoolMode;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,6 +1,5 @@
 package dev.poolctl.pooler.config;
 
-import dev.poolctl.pooler.pool.PoolMode;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,5 +113,24 @@ public record PoolerConfig(
     /** Database entry, then the general {@code auth_user}; or null. */
     public String authUser(DatabaseConfig db) {
         return db.authUser() != null ? db.authUser() : general.authUser();
+    }
+
+    /**
+     * {@code next} with the running value of every key PgBouncer marks changeable=no (listen_port,
+     * unix_socket_dir, ...): a reload keeps those, and each change is reported to {@code warn} so it is not
+     * silently lost.
+     */
+    public PoolerConfig keepRestartOnlySettings(PoolerConfig next, java.util.function.Consumer<String> warn) {
+        GeneralSettings kept = next.general();
+        for (Setting s : Setting.values()) {
+            String running = general.raw(s);
+            String wanted = kept.raw(s);
+            if (!s.reloadable() && !Objects.equals(running, wanted)) {
+                warn.accept("cannot change " + s.key() + " from '" + running + "' to '" + wanted
+                        + "' without a restart; keeping '" + running + "'");
+                kept = kept.with(s, running == null ? "" : running);
+            }
+        }
+        return kept == next.general() ? next : new PoolerConfig(next.file(), kept, next.databases(), next.users());
     }
 }

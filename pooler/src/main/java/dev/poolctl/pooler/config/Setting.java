@@ -151,7 +151,7 @@ public enum Setting {
         LIST,
         /** {@link dev.poolctl.pooler.config.AuthType} spelling. */
         AUTH_TYPE,
-        /** {@link dev.poolctl.pooler.pool.PoolMode} spelling. */
+        /** {@link dev.poolctl.pooler.config.PoolMode} spelling. */
         POOL_MODE,
         /** {@code disable, allow, prefer, require, verify-ca, verify-full}. */
         SSL_MODE

@@ -1,6 +1,5 @@
 package dev.poolctl.pooler.config;
 
-import dev.poolctl.pooler.pool.PoolMode;
 
 import java.util.Objects;
 import java.util.Set;

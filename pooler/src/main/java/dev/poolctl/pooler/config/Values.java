@@ -1,6 +1,5 @@
 package dev.poolctl.pooler.config;
 
-import dev.poolctl.pooler.pool.PoolMode;
 
 import java.math.BigDecimal;
 import java.time.Duration;

@@ -3,10 +3,10 @@ package dev.poolctl.pooler.net;
 import dev.poolctl.pooler.PidFile;
 import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.config.Setting;
-import dev.poolctl.pooler.pool.PoolManager;
-import dev.poolctl.pooler.session.ClientConnection;
+import dev.poolctl.pooler.log.PoolerLog;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /** The client-facing sockets: {@code listen_addr:listen_port} and {@code unix_socket_dir/.s.PGSQL.port}. */
 public final class Listeners implements AutoCloseable {
@@ -39,18 +40,25 @@ public final class Listeners implements AutoCloseable {
 
     public record Bound(List<String> addresses) {}
 
-    public Bound bind(EventLoopGroup group, Transport transport, PoolManager manager, List<String> listenAddrs,
-                      int port, String unixSocketDir, int backlog) throws IOException, InterruptedException {
+    /**
+     * Binds every listen address and the unix socket; each accepted connection gets a handler from
+     * {@code newClient}, and is served by {@code childGroup}.
+     */
+    public Bound bind(EventLoopGroup group, EventLoopGroup childGroup, Transport transport, GeneralSettings g,
+                      PoolerLog log, Supplier<ChannelHandler> newClient, int backlog)
+            throws IOException, InterruptedException {
+        List<String> listenAddrs = g.listenAddr();
+        int port = g.listenPort();
+        String unixSocketDir = g.unixSocketDir();
         List<String> bound = new ArrayList<>();
         for (String addr : listenAddrs) {
             String host = addr.equals("*") ? "0.0.0.0" : addr;
-            ServerBootstrap b = bootstrap(group, manager)
+            ServerBootstrap b = bootstrap(group, childGroup, newClient)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.SO_KEEPALIVE, manager.config().general().tcpKeepalive());
+                    .childOption(ChannelOption.SO_KEEPALIVE, g.tcpKeepalive());
             b.option(ChannelOption.SO_BACKLOG, backlog);
-            var g = manager.config().general();
             if (g.tcpKeepalive()) {
                 transport.keepaliveTuning(b::childOption, g.intValue(dev.poolctl.pooler.config.Setting.TCP_KEEPCNT),
                         g.intValue(dev.poolctl.pooler.config.Setting.TCP_KEEPIDLE),
@@ -64,12 +72,12 @@ public final class Listeners implements AutoCloseable {
             Path file = Path.of(unixSocketDir, ".s.PGSQL." + port);
             // As PostgreSQL: the lock file says whose socket this is, so a second pooler on the same directory and
             // port refuses instead of unlinking the first one's socket and silently taking its clients.
-            socketLock = PidFile.acquire(Path.of(file + ".lock"), "unix socket lock file", manager.log());
+            socketLock = PidFile.acquire(Path.of(file + ".lock"), "unix socket lock file", log);
             Files.deleteIfExists(file); // ours now: a socket left by a process that died
-            ServerBootstrap b = bootstrap(group, manager).channel(transport.serverDomainChannel());
+            ServerBootstrap b = bootstrap(group, childGroup, newClient).channel(transport.serverDomainChannel());
             channels.add(b.bind(new DomainSocketAddress(file.toString())).sync().channel());
             socketFiles.add(file);
-            setModeAndGroup(file, manager.config().general());
+            setModeAndGroup(file, g);
             bound.add("unix:" + file);
         }
         return new Bound(bound);
@@ -103,14 +111,15 @@ public final class Listeners implements AutoCloseable {
         }
     }
 
-    private static ServerBootstrap bootstrap(EventLoopGroup group, PoolManager manager) {
+    private static ServerBootstrap bootstrap(EventLoopGroup group, EventLoopGroup childGroup,
+                                             Supplier<ChannelHandler> newClient) {
         return new ServerBootstrap()
-                .group(group, manager.loop())
+                .group(group, childGroup)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new ClientConnection(manager.nextId(), manager, System.nanoTime()));
+                        ch.pipeline().addLast(newClient.get());
                     }
                 });
     }

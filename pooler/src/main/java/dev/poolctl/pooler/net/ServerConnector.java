@@ -2,10 +2,9 @@ package dev.poolctl.pooler.net;
 
 import dev.poolctl.pooler.log.PoolerLog;
 import dev.poolctl.pooler.protocol.FrontendMessages;
-import dev.poolctl.pooler.session.ServerConnection;
-import dev.poolctl.pooler.session.ServerState;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -17,6 +16,8 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /** Opens connections to PostgreSQL on the pools' event loop: TCP, or a unix socket when the host is a directory. */
@@ -84,65 +85,57 @@ public final class ServerConnector {
     }
 
     /**
-     * Connects {@code server} to {@code host}: a unix socket directory, an IP, or a name resolved off the loop
-     * (a failed lookup fails the pool's waiting logins with PgBouncer's "server DNS lookup failed").
+     * Connects {@code handler} (a server connection) to {@code host}: a unix socket directory, an IP, or a name
+     * resolved off the loop. A lookup or connect that fails calls {@code failed} with PgBouncer's message; a
+     * connection {@code abandoned} while its name was looked up (KILL, shutdown) is not made.
      */
-    public void connect(ServerConnection server, String host, int port) {
+    public void connect(ChannelHandler handler, String host, int port, BooleanSupplier abandoned,
+                        Consumer<String> failed) {
         if (host == null || host.startsWith("/")) {
-            connectTo(server, new DomainSocketAddress((host == null ? settings.get().defaultUnixSocketDir() : host)
-                    + "/.s.PGSQL." + port));
+            connectTo(handler, new DomainSocketAddress((host == null ? settings.get().defaultUnixSocketDir() : host)
+                    + "/.s.PGSQL." + port), failed);
             return;
         }
         resolver.resolve(host, (address, error) -> {
-            if (server.state() == ServerState.CLOSED) {
-                return; // closed while the name was looked up (KILL, shutdown)
+            if (abandoned.getAsBoolean()) {
+                return;
             }
             if (address == null) {
                 log.warning("DNS lookup failed: " + host + ": " + error);
-                server.pool().serverLoginFailed(server, "08006", "server DNS lookup failed: " + host);
-                server.close("server DNS lookup failed");
+                failed.accept("server DNS lookup failed: " + host);
                 return;
             }
-            connectTo(server, new InetSocketAddress(address, port));
+            connectTo(handler, new InetSocketAddress(address, port), failed);
         });
     }
 
-    private void connectTo(ServerConnection server, SocketAddress address) {
+    private void connectTo(ChannelHandler handler, SocketAddress address, Consumer<String> failed) {
         try {
-            bootstrap(address).handler(server).connect(address).addListener((ChannelFutureListener) f -> {
+            bootstrap(address).handler(handler).connect(address).addListener((ChannelFutureListener) f -> {
                 if (!f.isSuccess()) {
-                    String why = f.cause() == null ? "connect failed" : f.cause().getMessage();
-                    log.warning(server.prefix() + " connect failed: " + why);
-                    server.pool().serverLoginFailed(server, "08006", "server connection failed: " + why);
-                    server.close("connect failed");
+                    failed.accept("server connection failed: "
+                            + (f.cause() == null ? "connect failed" : f.cause().getMessage()));
                 }
             });
         } catch (RuntimeException e) {
-            server.pool().serverLoginFailed(server, "08006", "server connection failed: " + e.getMessage());
-            server.close("connect failed");
+            failed.accept("server connection failed: " + e.getMessage());
         }
-    }
-
-    /** What a forwarded cancel reports back: PgBouncer keeps the server out of use until the cancel is done. */
-    public interface CancelCallback {
-        /** The cancel connection is open: whether to send the CancelRequest still. */
-        boolean connected();
-
-        /** The cancel connection is closed (PostgreSQL has acted on it), failed, or gave up: called once. */
-        void done();
     }
 
     /**
      * Sends a CancelRequest on a new connection, as PostgreSQL requires, and reports when PostgreSQL has closed
      * it, which it does once it has signalled the backend; {@code waitTimeout} (cancel_wait_timeout) bounds it.
+     * {@code connected} is asked once the connection is open whether to send the cancel still; {@code done} runs
+     * once when the connection is closed, failed or gave up (PgBouncer keeps the server out of use till then).
      */
-    public void cancel(String addressText, int pid, int key, Duration waitTimeout, CancelCallback callback) {
+    public void cancel(String addressText, int pid, int key, Duration waitTimeout, BooleanSupplier connected,
+                       Runnable done) {
         resolveAddress(addressText, (address, error) -> {
             if (address == null) {
                 log.warning("cancel request to " + addressText + " failed: " + error);
-                callback.done();
+                done.run();
             } else {
-                sendCancel(address, addressText, pid, key, waitTimeout, callback);
+                sendCancel(address, addressText, pid, key, waitTimeout, connected, done);
             }
         });
     }
@@ -175,11 +168,11 @@ public final class ServerConnector {
     }
 
     private void sendCancel(SocketAddress address, String addressText, int pid, int key, Duration waitTimeout,
-            CancelCallback callback) {
+            BooleanSupplier connected, Runnable done) {
         bootstrap(address).handler(new ChannelInboundHandlerAdapter() {
             @Override
             public void channelActive(ChannelHandlerContext ctx) {
-                if (!callback.connected()) {
+                if (!connected.getAsBoolean()) {
                     ctx.close();
                     return;
                 }
@@ -198,7 +191,7 @@ public final class ServerConnector {
 
             @Override
             public void channelInactive(ChannelHandlerContext ctx) {
-                callback.done();
+                done.run();
             }
 
             @Override
@@ -208,7 +201,7 @@ public final class ServerConnector {
         }).connect(address).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 log.warning("cancel request to " + addressText + " failed: " + f.cause().getMessage());
-                callback.done();
+                done.run();
             }
         });
     }

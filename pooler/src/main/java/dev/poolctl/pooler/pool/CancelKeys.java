@@ -1,6 +1,5 @@
 package dev.poolctl.pooler.pool;
 
-import dev.poolctl.pooler.session.ClientConnection;
 import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.Map;
@@ -11,15 +10,15 @@ import java.util.Map;
  */
 final class CancelKeys {
     private final SecureRandom random = dev.poolctl.pooler.auth.Randoms.secure();
-    private final Map<Long, ClientConnection> byKey = new HashMap<>();
-    private final Map<ClientConnection, Long> keys = new HashMap<>();
+    private final Map<Long, PoolClient> byKey = new HashMap<>();
+    private final Map<PoolClient, Long> keys = new HashMap<>();
 
     private static long key(int pid, int secret) {
         return ((long) pid << 32) | (secret & 0xffffffffL);
     }
 
     /** A new key for {@code c}; returns its pid part. */
-    int add(ClientConnection c) {
+    int add(PoolClient c) {
         while (true) {
             int pid = random.nextInt() & 0x7fffffff;
             long key = key(pid, random.nextInt());
@@ -31,16 +30,16 @@ final class CancelKeys {
         }
     }
 
-    int secret(ClientConnection c) {
+    int secret(PoolClient c) {
         return (int) (long) keys.get(c);
     }
 
     /** The client a CancelRequest names, or null. */
-    ClientConnection find(int pid, int secret) {
+    PoolClient find(int pid, int secret) {
         return byKey.get(key(pid, secret));
     }
 
-    void remove(ClientConnection c) {
+    void remove(PoolClient c) {
         Long key = keys.remove(c);
         if (key != null) {
             byKey.remove(key);

@@ -2,26 +2,23 @@ package dev.poolctl.pooler.pool;
 
 import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.protocol.PgProtocol;
-import dev.poolctl.pooler.session.ClientConnection;
-import dev.poolctl.pooler.session.ClientState;
-import dev.poolctl.pooler.session.ServerConnection;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
+import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * The client timeouts of a pool's janitor run (PgBouncer's pool_client_maint): client_login_timeout of clients
  * waiting for the first server login, query_wait_timeout, client_idle_timeout, query_timeout and
- * idle_transaction_timeout. Failing a client removes it from the collections, so each is walked on a copy.
+ * idle_transaction_timeout. The lists are copies: failing a client moves it out of its state after this run.
  */
 final class ClientTimeouts {
     private ClientTimeouts() {}
 
-    static void apply(GeneralSettings g, long now, Collection<ClientConnection> loginWaiters,
-                      Collection<ClientConnection> waiting, Collection<ClientConnection> clients) {
+    static void apply(GeneralSettings g, long now, List<PoolClient> loginWaiters, List<PoolClient> waiting,
+                      List<PoolClient> clients, BiConsumer<PoolServer, String> disconnect) {
         Duration loginTimeout = g.clientLoginTimeout();
         if (!loginTimeout.isZero()) {
-            for (ClientConnection c : new ArrayList<>(loginWaiters)) {
+            for (PoolClient c : loginWaiters) {
                 if (now - c.connectNanos() > loginTimeout.toNanos()) {
                     c.fail(PgProtocol.PROTOCOL_VIOLATION, "client_login_timeout (server down)");
                 }
@@ -29,8 +26,8 @@ final class ClientTimeouts {
         }
         Duration waitTimeout = g.queryWaitTimeout();
         if (!waitTimeout.isZero()) {
-            for (ClientConnection c : new ArrayList<>(waiting)) {
-                if (now - c.stateSinceNanos() > waitTimeout.toNanos()) {
+            for (PoolClient c : waiting) {
+                if (now - c.entry().sinceNanos() > waitTimeout.toNanos()) {
                     c.fail(PgProtocol.PROTOCOL_VIOLATION, "query_wait_timeout");
                 }
             }
@@ -38,20 +35,21 @@ final class ClientTimeouts {
         Duration clientIdle = g.clientIdleTimeout();
         Duration idleTx = g.idleTransactionTimeout();
         Duration queryTimeout = g.queryTimeout();
-        for (ClientConnection c : new ArrayList<>(clients)) {
-            ServerConnection s = c.server();
+        for (PoolClient c : clients) {
+            PoolServer s = c.server();
             if (c.state() == ClientState.IDLE && !clientIdle.isZero()
                     && now - c.lastActivityNanos() > clientIdle.toNanos()) {
                 c.fail(PgProtocol.PROTOCOL_VIOLATION, "client_idle_timeout");
             } else if (s != null && c.state() == ClientState.ACTIVE) {
                 if (!queryTimeout.isZero() && s.pendingRequests() > 0
                         && now - s.requestNanos() > queryTimeout.toNanos()) {
-                    s.close("query timeout");
+                    // The client's error first: closing its server would tell it "server conn crashed?".
                     c.fail(PgProtocol.PROTOCOL_VIOLATION, "query timeout");
+                    disconnect.accept(s, "query timeout");
                 } else if (!idleTx.isZero() && s.pendingRequests() == 0 && s.txStatus() != PgProtocol.TX_IDLE
                         && now - c.lastActivityNanos() > idleTx.toNanos()) {
-                    s.close("idle transaction timeout");
                     c.fail(PgProtocol.PROTOCOL_VIOLATION, "idle transaction timeout");
+                    disconnect.accept(s, "idle transaction timeout");
                 }
             }
         }

@@ -1,28 +1,27 @@
 package dev.poolctl.pooler.pool;
 
+import static dev.poolctl.pooler.pool.ClientState.ACTIVE;
+import static dev.poolctl.pooler.pool.ClientState.IDLE;
+import static dev.poolctl.pooler.pool.ClientState.LOGIN_WAIT;
+import static dev.poolctl.pooler.pool.ClientState.WAITING;
+
 import dev.poolctl.pooler.config.DatabaseConfig;
 import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.PoolMode;
 import dev.poolctl.pooler.hazard.Hazard;
 import dev.poolctl.pooler.log.PoolerLog;
+import dev.poolctl.pooler.prepare.StatementRegistry;
 import dev.poolctl.pooler.protocol.PgProtocol;
-import dev.poolctl.pooler.session.ClientConnection;
-import dev.poolctl.pooler.session.ClientState;
-import dev.poolctl.pooler.session.ServerConnection;
-import dev.poolctl.pooler.session.ServerState;
+import dev.poolctl.pooler.stats.PoolStats;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * The server connections of one (database, user) and the clients queued for them (PgBouncer's PgPool).
- * A connection's state is the collection it sits in; everything runs on the one event loop.
+ * The server connections of one (database, user) and the clients queued for them (PgBouncer's PgPool). A
+ * connection's state is the list it sits in ({@link StateLists}); every change goes through {@link #move}.
+ * Confined to its manager's event loop; time comes from the manager's {@link Clock}.
  */
 public final class Pool {
     private final PoolKey key;
@@ -30,26 +29,14 @@ public final class Pool {
     private DatabaseConfig db;
     private PoolMode mode;
 
-    private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
-    private final Set<ServerConnection> active = new LinkedHashSet<>();
-    private final Set<ServerConnection> used = new LinkedHashSet<>();
-    private final Set<ServerConnection> login = new LinkedHashSet<>();
-    private final ArrayDeque<ClientConnection> waiting = new ArrayDeque<>();
-    private final List<ClientConnection> loginWaiters = new ArrayList<>();
-    private final Set<ClientConnection> clients = new LinkedHashSet<>();
-    private final PoolCancels<ServerConnection> cancels = new PoolCancels<>(this::cancelsFinished);
-
-    /** ParameterStatus of the first server login: what every client of this pool is welcomed with. */
-    private Map<String, String> welcome;
-    /** {@link #welcome} by lower-case name, for the varcache comparison on every link. */
-    private Map<String, String> defaults = Map.of();
-    private String loginErrorState;
-    private String loginError;
-    private long loginErrorNanos;
+    private final StateLists<ClientState, PoolClient> clients = StateLists.clients();
+    private final StateLists<ServerState, PoolServer> servers = StateLists.servers();
+    private final PoolCancels<PoolServer> cancels = new PoolCancels<>(this::cancelsFinished);
+    private final ServerWelcome welcome = new ServerWelcome();
+    private final PoolStats stats = new PoolStats();
+    private final long[] hazards = new long[Hazard.values().length];
     private byte[] scramClientKey;
     private int nextHost;
-    private final dev.poolctl.pooler.stats.PoolStats stats = new dev.poolctl.pooler.stats.PoolStats();
-    private final long[] hazards = new long[Hazard.values().length];
 
     Pool(PoolKey key, DatabaseConfig db, PoolManager manager) {
         this.key = key;
@@ -64,11 +51,13 @@ public final class Pool {
     }
 
     public PoolKey key() { return key; }
-    public dev.poolctl.pooler.stats.PoolStats stats() { return stats; }
+    public PoolStats stats() { return stats; }
     public DatabaseConfig database() { return db; }
     public PoolMode mode() { return mode; }
     public PoolerLog log() { return manager.log(); }
-    public dev.poolctl.pooler.prepare.StatementRegistry statementRegistry() { return manager.statementRegistry(); }
+    public StatementRegistry statementRegistry() { return manager.statementRegistry(); }
+    /** The server parameters of the first login: client welcome and varcache defaults. */
+    public ServerWelcome welcome() { return welcome; }
 
     /**
      * Whether a client logging in now gets its named prepared statements rewritten (PgBouncer: not in session
@@ -78,154 +67,149 @@ public final class Pool {
         return mode != PoolMode.SESSION && general().maxPreparedStatements() > 0;
     }
 
-    public int maxPreparedStatements() {
-        return general().maxPreparedStatements();
+    public int maxPreparedStatements() { return general().maxPreparedStatements(); }
+    public int idleCount() { return servers.size(ServerState.IDLE); }
+    public int activeCount() { return servers.size(ServerState.ACTIVE); }
+    /** sv_used plus sv_tested (SHOW POOLS shows them apart). */
+    public int usedCount() { return servers.size(ServerState.USED) + testedCount(); }
+    public int testedCount() { return servers.size(ServerState.TESTED); }
+    public int loginCount() { return servers.size(ServerState.LOGIN); }
+    public int beingCanceledCount() { return servers.size(ServerState.BEING_CANCELED); }
+    public int waitingCount() { return clients.size(WAITING); }
+    public int clientCount() {
+        return clients.size(LOGIN_WAIT) + clients.size(IDLE) + clients.size(WAITING) + clients.size(ACTIVE);
     }
-    public int idleCount() { return idle.size(); }
-    public int activeCount() { return active.size(); }
-    public int usedCount() { return used.size(); }
-    public int testedCount() { return (int) used.stream().filter(s -> s.state() == ServerState.TESTED).count(); }
-    public int loginCount() { return login.size(); }
-    public int waitingCount() { return waiting.size(); }
-    public int clientCount() { return clients.size(); }
-    public int serverCount() { return idle.size() + active.size() + used.size() + login.size() + beingCanceledCount(); }
+    public int serverCount() {
+        return idleCount() + activeCount() + usedCount() + loginCount() + beingCanceledCount();
+    }
     /** cl_waiting_cancel_req (no connection yet, or queued client); cl_active_cancel_req = sv_active_cancel. */
-    public int waitingCancelRequestCount() { return cancels.waitingRequestCount() + (int) waiting.stream()
-            .filter(ClientConnection::cancelPending).count(); }
+    public int waitingCancelRequestCount() {
+        int queued = 0;
+        for (PoolClient c : clients.list(WAITING)) {
+            if (c.cancelPending()) {
+                queued++;
+            }
+        }
+        return cancels.waitingRequestCount() + queued;
+    }
     public int activeCancelRequestCount() { return cancels.activeRequestCount(); }
-    public int beingCanceledCount() { return cancels.beingCanceledCount(); }
 
-    /** Linked clients (cl_active): PgBouncer counts a pool's logged-in clients without a server as active too. */
-    public int activeClientCount() { return clients.size() - waiting.size() - loginWaiters.size(); }
+    /** Logged-in clients that are not queued (cl_active): PgBouncer counts those without a server as active too. */
+    public int activeClientCount() { return clients.size(IDLE) + clients.size(ACTIVE); }
 
     /** How long the oldest queued client has waited, in nanoseconds (SHOW POOLS maxwait). */
     public long maxWaitNanos(long now) {
-        ClientConnection first = waiting.peekFirst();
-        return first == null ? 0 : now - first.stateSinceNanos();
+        long since = clients.firstSince(WAITING);
+        return since < 0 ? 0 : now - since;
     }
 
-    /** Clients by SHOW CLIENTS state: waiting ones are "waiting", the rest "active" (shown "idle" when unlinked). */
-    public List<ClientConnection> clients() { return List.copyOf(clients); }
-
-    /** Servers in PgBouncer's list order: active, idle, used, tested, new (login). */
-    public List<ServerConnection> servers() {
-        List<ServerConnection> all = new ArrayList<>(active);
-        all.addAll(idle);
-        all.addAll(used);
-        all.addAll(login);
-        all.addAll(cancels.beingCanceled());
+    /** The pool's clients: waiting for login, idle, waiting, active. */
+    public List<PoolClient> clients() {
+        List<PoolClient> all = new ArrayList<>(clientCount());
+        clients.addTo(all, LOGIN_WAIT);
+        clients.addTo(all, IDLE);
+        clients.addTo(all, WAITING);
+        clients.addTo(all, ACTIVE);
         return all;
     }
 
-    private GeneralSettings general() {
-        return manager.config().general();
+    /** Servers in PgBouncer's list order: active, idle, used, tested, new (login), being canceled. */
+    public List<PoolServer> servers() {
+        List<PoolServer> all = new ArrayList<>(serverCount());
+        for (ServerState s : new ServerState[] {ServerState.ACTIVE, ServerState.IDLE, ServerState.USED,
+                ServerState.TESTED, ServerState.LOGIN, ServerState.BEING_CANCELED}) {
+            servers.addTo(all, s);
+        }
+        return all;
     }
 
-    int poolSize() {
-        return manager.config().poolSize(db, key.user());
-    }
-
-    int reservePoolSize() {
-        return manager.config().reservePoolSize(db, key.user());
-    }
-
-    int minPoolSize() {
-        return manager.config().minPoolSize(db);
-    }
-
-    /** The server's original value of a tracked parameter: what a client that never set it gets. */
-    public String defaultParameter(String lowerName) {
-        return defaults.get(lowerName);
-    }
-
-    /** Whether the servers report this parameter with ParameterStatus (it was in the first login's welcome). */
-    public boolean isReported(String lowerName) {
-        return defaults.containsKey(lowerName);
-    }
-
-    /** Every parameter the servers report, by lower-case name. */
-    public Set<String> reportedParameters() {
-        return defaults.keySet();
-    }
+    private GeneralSettings general() { return manager.config().general(); }
+    private long now() { return manager.clock().nanoTime(); }
+    int poolSize() { return manager.config().poolSize(db, key.user()); }
+    int reservePoolSize() { return manager.config().reservePoolSize(db, key.user()); }
+    int minPoolSize() { return manager.config().minPoolSize(db); }
 
     /** A client of this pool did something transaction pooling cannot carry (SHOW HAZARDS). */
-    public void countHazard(Hazard h) {
-        hazards[h.ordinal()]++;
+    public void countHazard(Hazard h) { hazards[h.ordinal()]++; }
+    public long hazardCount(Hazard h) { return hazards[h.ordinal()]; }
+    public void rememberScramKey(byte[] clientKey) { scramClientKey = clientKey; }
+
+    /** The only way a client's state changes here; illegal edges throw. */
+    private void move(PoolClient c, ClientState to) {
+        clients.move(c.entry(), to, now());
     }
 
-    public long hazardCount(Hazard h) {
-        return hazards[h.ordinal()];
-    }
-
-    public void rememberScramKey(byte[] clientKey) {
-        scramClientKey = clientKey;
+    private void move(PoolServer s, ServerState to) {
+        servers.move(s.entry(), to, now());
     }
 
     // ---- clients ----
 
     /** An authenticated client needs the server parameters for its welcome. */
-    public void clientLoginWait(ClientConnection c) {
+    public void clientLoginWait(PoolClient c) {
         assert manager.onLoop();
-        clients.add(c);
-        if (welcome != null) {
-            c.finishLogin(welcome);
+        move(c, LOGIN_WAIT);
+        if (welcome.isKnown()) {
+            move(c, IDLE);
+            c.finishLogin(welcome.parameters());
             return;
         }
-        if (loginFailingRecently()) {
+        if (welcome.loginFailingRecently(now(), general().serverLoginRetry())) {
             c.fail(PgProtocol.PROTOCOL_VIOLATION,
-                    "server login has been failing, cached error: " + loginError + " (server_login_retry)");
+                    "server login has been failing, cached error: " + welcome.loginError() + " (server_login_retry)");
             return;
         }
-        loginWaiters.add(c);
-        if (login.isEmpty() && canOpen(false)) {
+        if (loginCount() == 0 && canOpen(false)) {
             launch();
         }
     }
 
     /**
      * Fast path for a client's request: an idle server, linked at once, when nobody is queued before it;
-     * null when the client has to queue with {@link #requestServer}.
+     * null when the client has to {@link #queue}.
      */
-    public ServerConnection takeReadyServer(ClientConnection c) {
+    public PoolServer takeReadyServer(PoolClient c) {
         assert manager.onLoop();
-        if (!waiting.isEmpty() || manager.isPaused(key.database())) {
+        if (!clients.isEmpty(WAITING) || manager.isPaused(key.database())) {
             return null;
         }
-        ServerConnection s = takeIdle();
+        PoolServer s = takeIdle();
         if (s != null) {
-            active.add(s);
-            s.link(c, System.nanoTime());
-            c.linkedNow(s);
+            move(s, ServerState.ACTIVE);
+            move(c, ACTIVE);
+            s.link(c, now());
             stats.serverAssignmentCount++;
         }
         return s;
     }
 
-    /** A logged-in client sent a request and has no server: queue it (cl_waiting) and hand out servers. */
-    public void requestServer(ClientConnection c) {
+    /** A logged-in client sent a request and no server was ready: it joins the queue (cl_waiting). */
+    public void queue(PoolClient c) {
         assert manager.onLoop();
-        waiting.addLast(c);
+        move(c, WAITING);
+    }
+
+    /** After a client queued (outside its read): hand out servers. */
+    public void serveQueue() {
+        assert manager.onLoop();
         dispatch(false);
     }
 
-    public void clientClosed(ClientConnection c, ServerConnection server) {
-        assert manager.onLoop();
-        clients.remove(c);
-        loginWaiters.remove(c);
-        waiting.remove(c);
-        if (server == null) {
+    /** The client is gone; {@code server} was linked to it (or null). */
+    void clientClosed(PoolClient c, PoolServer server) {
+        move(c, ClientState.CLOSED);
+        if (server == null || server.state() != ServerState.ACTIVE) {
             return;
         }
-        active.remove(server);
         // Judge before unlinking: unlink forgets the ReadyForQuery messages the client's requests still owe.
         boolean quiet = server.isQuiet();
-        server.unlink(System.nanoTime());
-        if (!server.channel().isOpen()) {
+        server.unlink(now());
+        if (!server.isOpen()) {
             return;
         }
         if (!quiet) {
             // Mid-transaction or mid-query: no way to know what state the server is in. Never reuse it.
-            server.close("client disconnect while server was not ready");
+            disconnect(server, "client disconnect while server was not ready");
             return;
         }
         String reset = general().serverResetQuery();
@@ -237,14 +221,11 @@ public final class Pool {
      * The server's client is done with it: back to the pool (after server_reset_query when {@code reset}), or held
      * being canceled while a cancel for its client's query is still in flight.
      */
-    private void release(ServerConnection server, boolean reset) {
+    private void release(PoolServer server, boolean reset) {
         if (cancels.holdWhileCanceling(server, reset)) {
-            server.transition(ServerState.BEING_CANCELED);
-            return;
-        }
-        if (reset) {
-            server.transition(ServerState.USED);
-            used.add(server);
+            move(server, ServerState.BEING_CANCELED);
+        } else if (reset) {
+            move(server, ServerState.USED);
             server.sendInternal(general().serverResetQuery());
         } else {
             serverReady(server);
@@ -252,8 +233,8 @@ public final class Pool {
     }
 
     /** The last cancel for a held server has finished: now it can be reused. */
-    private void cancelsFinished(ServerConnection server, boolean reset) {
-        if (server.state() != ServerState.CLOSED && server.channel() != null && server.channel().isOpen()) {
+    private void cancelsFinished(PoolServer server, boolean reset) {
+        if (server.state() == ServerState.BEING_CANCELED && server.isOpen()) {
             release(server, reset);
         }
     }
@@ -262,9 +243,9 @@ public final class Pool {
      * Sends a cancel for the query {@code server} runs; {@code whenDone} (may be null) runs once PostgreSQL has
      * acted on it. Until then the server is not given to another client.
      */
-    public void forwardCancel(ServerConnection server, Runnable whenDone) {
+    public void forwardCancel(PoolServer server, Runnable whenDone) {
         assert manager.onLoop();
-        manager.sendCancel(server, cancels.add(server, whenDone));
+        manager.launcher().cancel(server, cancels.add(server, whenDone));
     }
 
     // ---- handing out servers ----
@@ -273,34 +254,34 @@ public final class Pool {
         if (manager.isPaused(key.database())) {
             return; // PAUSE/SUSPEND/KILL: clients queue until RESUME
         }
-        while (!waiting.isEmpty()) {
-            ServerConnection s = takeIdle();
+        while (!clients.isEmpty(WAITING)) {
+            PoolServer s = takeIdle();
             if (s == null) {
                 break;
             }
-            link(waiting.pollFirst(), s);
+            link(clients.first(WAITING), s);
         }
-        int needed = waiting.size() - login.size() - used.size();
+        int needed = waitingCount() - loginCount() - usedCount();
         while (needed > 0 && canOpen(reserveAllowed)) {
             launch();
             needed--;
         }
     }
 
-    private ServerConnection takeIdle() {
-        long now = System.nanoTime();
-        while (!idle.isEmpty()) {
-            ServerConnection s = general().serverRoundRobin() ? idle.pollLast() : idle.pollFirst();
+    /** An idle server that may serve now, or null; expired ones close, due ones go to server_check_query. */
+    private PoolServer takeIdle() {
+        long now = now();
+        while (!servers.isEmpty(ServerState.IDLE)) {
+            PoolServer s = general().serverRoundRobin() ? servers.last(ServerState.IDLE) : servers.first(ServerState.IDLE);
             String expired = expiredReason(s, now);
             if (expired != null) {
-                s.close(expired);
+                disconnect(s, expired);
                 continue;
             }
             String check = general().serverCheckQuery();
             Duration delay = general().serverCheckDelay();
             if (check != null && !check.isEmpty() && now - s.lastUsedNanos() > delay.toNanos()) {
-                s.transition(ServerState.TESTED);
-                used.add(s);
+                move(s, ServerState.TESTED);
                 s.sendInternal(check.equals("<empty>") ? "" : check);
                 continue;
             }
@@ -309,16 +290,17 @@ public final class Pool {
         return null;
     }
 
-    private void link(ClientConnection c, ServerConnection s) {
-        long now = System.nanoTime();
+    private void link(PoolClient c, PoolServer s) {
+        long now = now();
         stats.serverAssignmentCount++;
-        stats.waitTimeUs += (now - c.stateSinceNanos()) / 1_000;
-        active.add(s);
+        stats.waitTimeUs += (now - c.entry().sinceNanos()) / 1_000;
+        move(s, ServerState.ACTIVE);
+        move(c, ACTIVE);
         s.link(c, now);
         c.linked(s);
     }
 
-    private String expiredReason(ServerConnection s, long now) {
+    private String expiredReason(PoolServer s, long now) {
         if (s.closeNeeded()) {
             return "server marked close_needed";
         }
@@ -330,7 +312,7 @@ public final class Pool {
     }
 
     private boolean canOpen(boolean reserveAllowed) {
-        if (loginFailingRecently() || manager.isPaused(key.database())) {
+        if (welcome.loginFailingRecently(now(), general().serverLoginRetry()) || manager.isPaused(key.database())) {
             return false;
         }
         int limit = poolSize() + (reserveAllowed ? reservePoolSize() : 0);
@@ -342,152 +324,147 @@ public final class Pool {
         }
         // max_db_connections / max_user_connections reached: like PgBouncer, when clients are waiting here,
         // close an idle server of another pool to make room (never just to reach min_pool_size).
-        boolean clientsWaiting = !waiting.isEmpty() || !loginWaiters.isEmpty();
+        boolean clientsWaiting = !clients.isEmpty(WAITING) || !clients.isEmpty(LOGIN_WAIT);
         return clientsWaiting && manager.evictIdleServer(this) && manager.serverLimitsAllow(db, key.user());
     }
 
     /** Closes one idle server (for another pool that hit a shared limit); false when there is none. */
     boolean evictIdle() {
-        ServerConnection s = idle.pollLast();
+        PoolServer s = servers.last(ServerState.IDLE);
         if (s == null) {
             return false;
         }
-        s.close("evicted for another pool (max_db_connections/max_user_connections)");
+        disconnect(s, "evicted for another pool (max_db_connections/max_user_connections)");
         return true;
-    }
-
-    private boolean loginFailingRecently() {
-        return loginError != null
-                && System.nanoTime() - loginErrorNanos < general().serverLoginRetry().toNanos();
     }
 
     private void launch() {
         List<String> hosts = db.hosts();
         String host = hosts.isEmpty() ? null : hosts.get(Math.floorMod(nextHost++, hosts.size()));
-        login.add(manager.connect(this, host, scramClientKey));
+        PoolServer s = manager.launch(this, host, scramClientKey);
+        servers.enter(s.entry());
+        s.connect(); // after entering: a connect that fails at once reports a server the pool knows
     }
 
     // ---- server events ----
 
     /** Whether the server goes back to the pool at this ReadyForQuery (transaction and statement mode). */
-    public boolean releasableAt(ServerConnection s) {
+    public boolean releasableAt(PoolServer s) {
         return mode != PoolMode.SESSION && s.isQuiet();
     }
 
     /** Statement mode and the server is still in a transaction after the statement. */
-    public boolean refusesTransaction(ServerConnection s) {
+    public boolean refusesTransaction(PoolServer s) {
         return mode == PoolMode.STATEMENT && s.client() != null && s.txStatus() != PgProtocol.TX_IDLE;
     }
 
-    public void statementModeViolation(ServerConnection s) {
+    public void statementModeViolation(PoolServer s) {
         assert manager.onLoop();
-        ClientConnection c = s.client();
-        active.remove(s);
-        s.unlink(System.nanoTime());
-        s.close("transaction blocks not allowed in statement pooling mode");
+        PoolClient c = s.client();
+        s.unlink(now());
+        disconnect(s, "transaction blocks not allowed in statement pooling mode");
         if (c != null) {
             c.fail(PgProtocol.PROTOCOL_VIOLATION, "transaction blocks not allowed in statement pooling mode");
         }
     }
 
     /** Called after the ReadyForQuery that released the server was forwarded. */
-    public void readyForQuery(ServerConnection s) {
+    public void readyForQuery(PoolServer s) {
         assert manager.onLoop();
-        ClientConnection c = s.client();
-        active.remove(s);
-        s.unlink(System.nanoTime());
-        if (c != null) {
+        PoolClient c = s.client();
+        s.unlink(now());
+        if (c != null && c.state() == ACTIVE) {
+            move(c, IDLE);
             c.released();
         }
         release(s, false);
     }
 
     /** A reset or check query finished. */
-    public void internalQueryDone(ServerConnection s) {
+    public void internalQueryDone(PoolServer s) {
         assert manager.onLoop();
-        boolean checked = s.state() == ServerState.TESTED;
-        used.remove(s);
         if (s.txStatus() != PgProtocol.TX_IDLE || s.closeNeeded()) {
-            s.close("reset or check query failed");
+            disconnect(s, "reset or check query failed");
             return;
         }
-        s.touch(System.nanoTime());
-        if (checked && !waiting.isEmpty() && expiredReason(s, System.nanoTime()) == null) {
+        long now = now();
+        s.touch(now);
+        if (s.state() == ServerState.TESTED && !clients.isEmpty(WAITING) && expiredReason(s, now) == null) {
             // Just proven alive: hand it to the first waiter rather than back through takeIdle(), which would
             // check it again (with server_check_delay = 0, for ever).
-            link(waiting.pollFirst(), s);
+            link(clients.first(WAITING), s);
             return;
         }
         serverReady(s);
     }
 
-    public void serverLoggedIn(ServerConnection s) {
+    public void serverLoggedIn(PoolServer s) {
         assert manager.onLoop();
-        login.remove(s);
-        loginError = null;
-        if (welcome == null) {
-            welcome = Collections.unmodifiableMap(new LinkedHashMap<>(s.welcome()));
-            Map<String, String> lower = new java.util.HashMap<>();
-            welcome.forEach((k, v) -> lower.put(k.toLowerCase(Locale.ROOT), v));
-            defaults = lower;
-        }
+        welcome.loggedIn(s.welcome());
         if (general().logConnections()) {
             log().log(s.prefix() + " new connection to server");
         }
-        List<ClientConnection> ready = new ArrayList<>(loginWaiters);
-        loginWaiters.clear();
-        for (ClientConnection c : ready) {
-            c.finishLogin(welcome);
+        for (PoolClient c : clients.list(LOGIN_WAIT)) {
+            move(c, IDLE);
+            c.finishLogin(welcome.parameters());
         }
         serverReady(s);
     }
 
-    public void serverLoginFailed(ServerConnection s, String sqlState, String message) {
+    public void serverLoginFailed(PoolServer s, String sqlState, String message) {
         assert manager.onLoop();
-        loginErrorState = sqlState;
-        loginError = message;
-        loginErrorNanos = System.nanoTime();
+        welcome.loginFailed(message, now());
         log().warning(s.prefix() + " server login failed: " + message);
-        List<ClientConnection> failed = new ArrayList<>(loginWaiters);
-        loginWaiters.clear();
-        for (ClientConnection c : failed) {
+        for (PoolClient c : clients.list(LOGIN_WAIT)) {
             c.fail(sqlState, message);
         }
     }
 
     /** The server can take a client: idle it, or close it if it is due to go. */
-    private void serverReady(ServerConnection s) {
-        String expired = expiredReason(s, System.nanoTime());
+    private void serverReady(PoolServer s) {
+        String expired = expiredReason(s, now());
         if (expired == null && manager.isPaused(key.database())) {
             expired = "pause mode"; // PAUSE disconnects every server once it is released
         }
         if (expired != null || manager.isShuttingDown()) {
-            s.close(expired != null ? expired : "pooler shutting down");
+            disconnect(s, expired != null ? expired : "pooler shutting down");
             return;
         }
-        s.transition(ServerState.IDLE);
-        idle.addFirst(s);
+        servers.moveFirst(s.entry(), ServerState.IDLE, now());
         dispatch(false);
     }
 
-    public void serverClosed(ServerConnection s, String reason) {
+    /** The server's socket closed on its own, or the session closed it: it leaves the pool. */
+    public void serverClosed(PoolServer s, String reason) {
         assert manager.onLoop();
-        idle.remove(s);
-        active.remove(s);
-        used.remove(s);
-        login.remove(s);
-        cancels.serverClosed(s);
-        ClientConnection c = s.client();
-        s.markClosed();
-        if (general().logDisconnections()) {
-            long age = (System.nanoTime() - s.connectNanos()) / 1_000_000_000L;
-            log().log(s.prefix() + " closing because: " + reason + " (age=" + age + "s)");
+        if (s.state() == ServerState.CLOSED) {
+            return; // the pool closed it (disconnect): already gone
         }
-        if (c != null && c.state() == ClientState.ACTIVE) {
-            c.fail(PgProtocol.PROTOCOL_VIOLATION, "server conn crashed?");
-        }
+        serverGone(s, reason);
         if (!manager.isShuttingDown()) {
             dispatch(false);
+        }
+    }
+
+    /**
+     * The pool closes a server: it leaves the lists at once (PgBouncer's disconnect_server), so the loops that
+     * close servers see the lists shrink; the socket's own close report is then ignored.
+     */
+    private void disconnect(PoolServer s, String reason) {
+        s.close(reason);
+        serverGone(s, reason);
+    }
+
+    private void serverGone(PoolServer s, String reason) {
+        PoolClient c = s.client();
+        move(s, ServerState.CLOSED);
+        cancels.serverClosed(s);
+        if (general().logDisconnections()) {
+            long age = (now() - s.connectNanos()) / 1_000_000_000L;
+            log().log(s.prefix() + " closing because: " + reason + " (age=" + age + "s)");
+        }
+        if (c != null && c.state() == ACTIVE) {
+            c.fail(PgProtocol.PROTOCOL_VIOLATION, "server conn crashed?");
         }
     }
 
@@ -497,41 +474,38 @@ public final class Pool {
     void janitor(long now) {
         assert manager.onLoop();
         GeneralSettings g = general();
-        ClientTimeouts.apply(g, now, loginWaiters, waiting, clients);
+        ClientTimeouts.apply(g, now, clients.list(LOGIN_WAIT), clients.list(WAITING), clients(), this::disconnect);
         // A smaller pool_size after RELOAD/SET: idle servers above the new limit go (PgBouncer's janitor).
-        while (!idle.isEmpty() && serverCount() > poolSize() + reservePoolSize()) {
-            idle.pollLast().close("too many servers in the pool");
+        while (!servers.isEmpty(ServerState.IDLE) && serverCount() > poolSize() + reservePoolSize()) {
+            disconnect(servers.last(ServerState.IDLE), "too many servers in the pool");
         }
         Duration serverIdle = g.serverIdleTimeout();
-        for (ServerConnection s : new ArrayList<>(idle)) {
+        for (PoolServer s : servers.list(ServerState.IDLE)) {
             String expired = expiredReason(s, now);
             if (expired == null && !serverIdle.isZero() && now - s.lastUsedNanos() > serverIdle.toNanos()
                     && serverCount() > minPoolSize()) {
                 expired = "server idle timeout";
             }
             if (expired != null) {
-                idle.remove(s);
-                s.close(expired);
+                disconnect(s, expired);
             }
         }
         Duration connectTimeout = g.serverConnectTimeout();
-        for (ServerConnection s : new ArrayList<>(login)) {
+        for (PoolServer s : servers.list(ServerState.LOGIN)) {
             if (!connectTimeout.isZero() && now - s.connectNanos() > connectTimeout.toNanos()) {
-                loginErrorState = PgProtocol.CONNECTION_FAILURE;
-                loginError = "server connect timeout";
-                loginErrorNanos = now;
-                s.close("connect timeout");
+                welcome.loginFailed("server connect timeout", now);
+                disconnect(s, "connect timeout");
             }
         }
-        if (!waiting.isEmpty()) {
+        if (!clients.isEmpty(WAITING)) {
             boolean reserve = reservePoolSize() > 0
-                    && now - waiting.peekFirst().stateSinceNanos() > g.reservePoolTimeout().toNanos();
+                    && now - clients.firstSince(WAITING) > g.reservePoolTimeout().toNanos();
             dispatch(reserve);
         }
-        if (!loginWaiters.isEmpty() && login.isEmpty() && canOpen(false)) {
+        if (!clients.isEmpty(LOGIN_WAIT) && loginCount() == 0 && canOpen(false)) {
             launch();
         }
-        if ((db.user() != null || !clients.isEmpty()) && !manager.isShuttingDown()) {
+        if ((db.user() != null || clientCount() > 0) && !manager.isShuttingDown()) {
             while (serverCount() < minPoolSize() && canOpen(false)) {
                 launch();
             }
@@ -545,43 +519,29 @@ public final class Pool {
 
     /** Closes the idle servers now (PAUSE). */
     void closeIdle(String reason) {
-        for (ServerConnection s : new ArrayList<>(idle)) {
-            idle.remove(s);
-            s.close(reason);
+        for (PoolServer s : servers.list(ServerState.IDLE)) {
+            disconnect(s, reason);
         }
     }
 
-    /** Marks every server for closing at release (RECONNECT, changed connect string). */
+    /** Every server is closed as soon as it is not in use (RECONNECT, changed connect string). */
     void markAllCloseNeeded() {
-        for (ServerConnection s : new ArrayList<>(idle)) {
-            idle.remove(s);
-            s.close("database configuration changed");
+        for (PoolServer s : servers()) {
+            if (s.state() == ServerState.IDLE) {
+                disconnect(s, "database configuration changed");
+            } else {
+                s.markCloseNeeded();
+            }
         }
-        active.forEach(ServerConnection::markCloseNeeded);
-        cancels.beingCanceled().forEach(ServerConnection::markCloseNeeded);
-        used.forEach(ServerConnection::markCloseNeeded);
-        login.forEach(ServerConnection::markCloseNeeded);
     }
 
-    /** Closes everything (shutdown). */
+    /** Closes everything (shutdown, KILL). */
     void closeAll(String reason) {
-        for (ClientConnection c : new ArrayList<>(clients)) {
+        for (PoolClient c : clients()) {
             c.fail(PgProtocol.ADMIN_SHUTDOWN, reason);
         }
-        for (ServerConnection s : new ArrayList<>(idle)) {
-            s.close(reason);
-        }
-        for (ServerConnection s : new ArrayList<>(used)) {
-            s.close(reason);
-        }
-        for (ServerConnection s : new ArrayList<>(login)) {
-            s.close(reason);
-        }
-        for (ServerConnection s : new ArrayList<>(active)) {
-            s.close(reason);
-        }
-        for (ServerConnection s : cancels.beingCanceled()) {
-            s.close(reason);
+        for (PoolServer s : servers()) {
+            disconnect(s, reason);
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.poolctl.pooler.pool;
 
-import dev.poolctl.pooler.net.ServerConnector;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,7 +19,7 @@ import java.util.function.BiConsumer;
  */
 final class PoolCancels<S> {
     /** One forwarded cancel: waiting for its connection, then sent (active) until PostgreSQL closes it. */
-    final class Request implements ServerConnector.CancelCallback {
+    final class Request implements CancelCallback {
         private S target;
         private final Runnable whenDone;
         private boolean sent;

@@ -1,5 +1,6 @@
 package dev.poolctl.pooler.session;
 
+import dev.poolctl.pooler.pool.ClientState;
 import dev.poolctl.pooler.auth.Md5Password;
 import dev.poolctl.pooler.auth.ScramException;
 import dev.poolctl.pooler.auth.ScramKeyCache;

@@ -5,8 +5,14 @@ import dev.poolctl.pooler.config.DatabaseConfig;
 import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.hazard.Hazard;
 import dev.poolctl.pooler.hazard.StatementScanner;
+import dev.poolctl.pooler.admin.AdminConsole;
+import dev.poolctl.pooler.config.PoolMode;
+import dev.poolctl.pooler.pool.ClientState;
 import dev.poolctl.pooler.pool.Pool;
+import dev.poolctl.pooler.pool.PoolClient;
 import dev.poolctl.pooler.pool.PoolManager;
+import dev.poolctl.pooler.pool.PoolServer;
+import dev.poolctl.pooler.pool.StateEntry;
 import dev.poolctl.pooler.prepare.ClientStatements;
 import dev.poolctl.pooler.prepare.OutstandingRequests;
 import dev.poolctl.pooler.prepare.SharedStatement;
@@ -32,12 +38,14 @@ import java.util.Optional;
  * login, then forwards the client's messages to the linked server, asking the pool for one when a request
  * arrives while none is linked.
  */
-public final class ClientConnection extends PgStreamHandler {
+public final class ClientConnection extends PgStreamHandler implements PoolClient {
     private final long id;
     private final PoolManager manager;
+    private final AdminConsole console;
     private final long connectNanos;
     private ChannelHandlerContext ctx;
-    private ClientState state = ClientState.STARTUP;
+    /** Its state and place in the lists of the manager (logging in, console) or of its pool. */
+    private final StateEntry<ClientState, PoolClient> entry;
     private final StartupReader startupReader = new StartupReader();
 
     private String user = "(nouser)";
@@ -61,31 +69,33 @@ public final class ClientConnection extends PgStreamHandler {
     private int cancelPid;
     private int cancelKey;
     private final QueuedCancel queuedCancel = new QueuedCancel();
-    private long stateSinceNanos;
     private long lastActivityNanos;
     /** Rewrites named prepared statements (transaction/statement mode); null when they pass unchanged. */
     private StatementRewriter rewriter;
     /** Syncs sent since the last Execute or Query: the ones a server in copy-in ignores (see copyEndedByClient). */
     private int syncsSinceCommand;
 
-    public ClientConnection(long id, PoolManager manager, long nowNanos) {
+    public ClientConnection(long id, PoolManager manager, AdminConsole console, long nowNanos) {
         this.id = id;
         this.manager = manager;
+        this.console = console;
         this.connectNanos = nowNanos;
-        this.stateSinceNanos = nowNanos;
+        this.entry = new StateEntry<>(this, ClientState.STARTUP, nowNanos);
         this.lastActivityNanos = nowNanos;
     }
 
-    public long id() { return id; }
-    public ClientState state() { return state; }
+    @Override public StateEntry<ClientState, PoolClient> entry() { return entry; }
+    @Override public long id() { return id; }
     public Channel channel() { return ctx.channel(); }
-    public ServerConnection server() { return server; }
-    public Pool pool() { return pool; }
-    public String user() { return user; }
+    @Override public ServerConnection server() { return server; }
+    @Override public Pool pool() { return pool; }
+    @Override public String user() { return user; }
     public String database() { return database; }
-    public long connectNanos() { return connectNanos; }
-    public long stateSinceNanos() { return stateSinceNanos; }
-    public long lastActivityNanos() { return lastActivityNanos; }
+    @Override public long connectNanos() { return connectNanos; }
+    @Override public long lastActivityNanos() { return lastActivityNanos; }
+    @Override public SocketAddress localAddress() { return ctx.channel().localAddress(); }
+    @Override public SocketAddress remoteAddress() { return ctx.channel().remoteAddress(); }
+    @Override public long pendingWriteBytes() { return ClientOutput.pendingBytes(ctx.channel()); }
     public int cancelPid() { return cancelPid; }
     public int cancelKey() { return cancelKey; }
 
@@ -99,9 +109,9 @@ public final class ClientConnection extends PgStreamHandler {
         return "C-" + id + ": " + database + "/" + user + "@" + address;
     }
 
-    private void setState(ClientState to, long nowNanos) {
-        state = to;
-        stateSinceNanos = nowNanos;
+    @Override
+    public ClientState state() {
+        return entry.state();
     }
 
     // ---- Netty ----
@@ -145,9 +155,9 @@ public final class ClientConnection extends PgStreamHandler {
         if (failing) {
             // Closing after an error: whatever else the client sends is discarded, never buffered.
             ((ByteBuf) msg).release();
-        } else if (state == ClientState.STARTUP) {
+        } else if (state() == ClientState.STARTUP) {
             readStartup(ctx, (ByteBuf) msg);
-        } else if (state != ClientState.CLOSED) {
+        } else if (state() != ClientState.CLOSED) {
             super.channelRead(ctx, msg);
         } else {
             ((ByteBuf) msg).release();
@@ -156,11 +166,11 @@ public final class ClientConnection extends PgStreamHandler {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (server != null && state == ClientState.ACTIVE) {
+        if (server != null && state() == ClientState.ACTIVE) {
             server.channel().config().setAutoRead(ctx.channel().isWritable());
         }
         if (!failing) {
-            ClientOutput.writable(ctx.channel(), state, server, manager.pauseMode() == PoolManager.PauseMode.SUSPEND);
+            ClientOutput.writable(ctx.channel(), state(), server, manager.pauseMode() == PoolManager.PauseMode.SUSPEND);
             if (output.release(ctx.channel())) {
                 resumeAndFlush();
             }
@@ -185,7 +195,7 @@ public final class ClientConnection extends PgStreamHandler {
     }
 
     void serverWritabilityChanged(boolean writable) {
-        if (state == ClientState.ACTIVE) {
+        if (state() == ClientState.ACTIVE) {
             ctx.channel().config().setAutoRead(writable);
         }
     }
@@ -200,7 +210,7 @@ public final class ClientConnection extends PgStreamHandler {
         startupReader.add(ctx.alloc(), in);
         try {
             StartupPacket packet;
-            while (state == ClientState.STARTUP && !failing && (packet = startupReader.next()) != null) {
+            while (state() == ClientState.STARTUP && !failing && (packet = startupReader.next()) != null) {
                 if (packet instanceof StartupPacket.SslRequest || packet instanceof StartupPacket.GssEncRequest) {
                     if (startupReader.hasMore()) {
                         // Bytes sent before our answer could be injected by a man in the middle (CVE-2021-23222).
@@ -212,7 +222,7 @@ public final class ClientConnection extends PgStreamHandler {
                     // Open until the cancel is done (PgBouncer); whatever else it sends is discarded.
                     failing = true;
                     ctx.channel().config().setAutoRead(false);
-                    manager.loginFinished(this); // counted as a cancel request from now on, not as cl_login
+                    manager.cancelRequest(this); // counted as a cancel request from now on, not as cl_login
                     manager.cancel(cancel.pid(), cancel.key(), this::closeQuietly);
                     return;
                 } else {
@@ -223,7 +233,7 @@ public final class ClientConnection extends PgStreamHandler {
             fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
             return;
         }
-        if (state == ClientState.STARTUP || failing) {
+        if (state() == ClientState.STARTUP || failing) {
             startupReader.compact();
         } else {
             // Whatever the client pipelined behind its StartupMessage is typed messages: the stream handler's.
@@ -263,7 +273,7 @@ public final class ClientConnection extends PgStreamHandler {
         if (authenticator.isUnknownUser() && authType != AuthType.ANY) {
             manager.log().log(prefix() + " no such user: " + user);
         }
-        setState(ClientState.AUTH, now);
+        manager.authenticating(this);
         ByteBuf request = authenticator.start(authType, ctx.alloc());
         if (authenticator.failure() != null) {
             fail(PgProtocol.PROTOCOL_VIOLATION, authenticator.failure());
@@ -296,7 +306,6 @@ public final class ClientConnection extends PgStreamHandler {
         }
         pool = manager.pool(db.get(), db.get().user() != null ? db.get().user() : user);
         pool.stats().clientLoginCount++;
-        setState(ClientState.LOGIN_WAIT, System.nanoTime());
         if (authenticator.scramClientKey() != null) {
             pool.rememberScramKey(authenticator.scramClientKey());
         }
@@ -305,14 +314,13 @@ public final class ClientConnection extends PgStreamHandler {
     }
 
     /** The pool knows the server's parameters: send the welcome and become idle. */
+    @Override
     public void finishLogin(Map<String, String> serverWelcome) {
-        scanStatements = pool.mode() != dev.poolctl.pooler.pool.PoolMode.SESSION;
+        scanStatements = pool.mode() != PoolMode.SESSION;
         if (pool.rewritesPreparedStatements()) {
             rewriter = new StatementRewriter(new ClientStatements(pool.statementRegistry()), pool.statementRegistry());
         }
         sendWelcome(serverWelcome);
-        setState(ClientState.IDLE, System.nanoTime());
-        manager.loginFinished(this);
         ctx.channel().config().setAutoRead(true);
         resumeScan(ctx);
     }
@@ -344,7 +352,6 @@ public final class ClientConnection extends PgStreamHandler {
             return;
         }
         sendWelcome(dev.poolctl.pooler.admin.AdminConsole.WELCOME);
-        setState(ClientState.ADMIN, System.nanoTime());
         manager.adminLoggedIn(this);
         resumeScan(ctx);
     }
@@ -362,7 +369,7 @@ public final class ClientConnection extends PgStreamHandler {
 
         @Override
         public boolean isOpen() {
-            return state == ClientState.ADMIN && ctx.channel().isOpen();
+            return state() == ClientState.ADMIN && ctx.channel().isOpen();
         }
 
         @Override
@@ -381,7 +388,7 @@ public final class ClientConnection extends PgStreamHandler {
             case PgProtocol.QUERY -> {
                 String sql = dev.poolctl.pooler.protocol.Messages.passwordText(frame);
                 ByteBuf out = ctx.alloc().buffer(1024);
-                manager.console().execute(sql, consoleClient, out);
+                console.execute(sql, consoleClient, out);
                 if (out.isReadable()) {
                     ClientOutput.reply(ctx, out);
                 } else {
@@ -406,33 +413,35 @@ public final class ClientConnection extends PgStreamHandler {
 
     @Override
     protected int maxPacketSize() {
-        return state == ClientState.AUTH || state == ClientState.ADMIN
+        return state() == ClientState.AUTH || state() == ClientState.ADMIN
                 ? MAX_LOGIN_PACKET : manager.config().general().maxPacketSize();
     }
 
     @Override
     protected int classify(byte type, int length) {
-        if (ClientAuthenticator.unexpectedPacket(state, type) != null) {
+        if (ClientAuthenticator.unexpectedPacket(state(), type) != null) {
             // A StartupMessage-like packet after the startup phase never restarts the login (PgBouncer < 1.26.1
             // took one sent during SCRAM as a new login); refused at its header, before waiting for its body.
-            fail(PgProtocol.PROTOCOL_VIOLATION, ClientAuthenticator.unexpectedPacket(state, type));
+            fail(PgProtocol.PROTOCOL_VIOLATION, ClientAuthenticator.unexpectedPacket(state(), type));
             return HOLD;
         }
-        switch (state) {
+        switch (state()) {
             case ACTIVE:
                 return classifyLinked(type, length);
             case IDLE:
                 if (type == PgProtocol.TERMINATE) {
                     return NEED_BODY;
                 }
-                if (pool.takeReadyServer(this) != null) {
+                ServerConnection ready = (ServerConnection) pool.takeReadyServer(this);
+                if (ready != null) {
+                    server = ready;
                     // Common case: a server is idle. Linked now, this message and the rest of the read are
                     // forwarded at once, with no buffering and no pause of the socket.
                     return classifyLinked(type, length);
                 }
                 // Queue for a server; reads go on (no epoll change per transaction) and PgStreamHandler pauses
                 // the socket only if the client sends a lot before it has one.
-                setState(ClientState.WAITING, System.nanoTime());
+                pool.queue(this);
                 return HOLD;
             case AUTH:
             case ADMIN:
@@ -496,19 +505,19 @@ public final class ClientConnection extends PgStreamHandler {
 
     @Override
     protected int onMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
-        if (output.mustHold(ctx.channel(), state, type, rewriter != null)) {
+        if (output.mustHold(ctx.channel(), state(), type, rewriter != null)) {
             return STOP;
         }
-        if (output.turnUsed(state, type, rewriter != null)) {
+        if (output.turnUsed(state(), type, rewriter != null)) {
             // Scheduled, not executed: a task queued now would run in this same batch of tasks, before other reads.
             ctx.executor().schedule(() -> {
-                if (!failing && state != ClientState.CLOSED) {
+                if (!failing && state() != ClientState.CLOSED) {
                     resumeAndFlush();
                 }
             }, 0, java.util.concurrent.TimeUnit.NANOSECONDS);
             return STOP;
         }
-        switch (state) {
+        switch (state()) {
             case AUTH:
                 return authMessage(type, frame);
             case ADMIN:
@@ -559,7 +568,7 @@ public final class ClientConnection extends PgStreamHandler {
 
                 @Override
                 public boolean needsReadback(String name) {
-                    return manager.isTrackedParameter(name) && !pool.isReported(name);
+                    return manager.isTrackedParameter(name) && !pool.welcome().isReported(name);
                 }
             };
 
@@ -659,8 +668,8 @@ public final class ClientConnection extends PgStreamHandler {
 
     @Override
     protected void afterStop(ChannelHandlerContext ctx) {
-        if (state == ClientState.WAITING) {
-            pool.requestServer(this);
+        if (state() == ClientState.WAITING) {
+            pool.serveQueue();
         }
     }
 
@@ -702,7 +711,7 @@ public final class ClientConnection extends PgStreamHandler {
                 slow.run();
             } finally {
                 ctx.executor().execute(() -> {
-                    if (authenticator == waiting && state == ClientState.AUTH && !failing) {
+                    if (authenticator == waiting && state() == ClientState.AUTH && !failing) {
                         resumeScan(ctx);
                     }
                 });
@@ -712,7 +721,7 @@ public final class ClientConnection extends PgStreamHandler {
 
     @Override
     protected void forward(ChannelHandlerContext ctx, ByteBuf run) {
-        if (server != null && state == ClientState.ACTIVE) {
+        if (server != null && state() == ClientState.ACTIVE) {
             pool.stats().clientBytes += run.readableBytes();
             sendToPeer(ctx, server.channel(), run);
         } else {
@@ -728,33 +737,39 @@ public final class ClientConnection extends PgStreamHandler {
     // ---- pool callbacks ----
 
     /** The pool linked a server: forward what the client sent while it waited. */
-    public void linked(ServerConnection s) {
-        linkedNow(s);
+    @Override
+    public void linked(PoolServer linked) {
+        ServerConnection s = (ServerConnection) linked;
+        server = s;
         ctx.channel().config().setAutoRead(s.channel().isWritable());
         resumeScan(ctx);
         s.flush();
         queuedCancel.linked(this, s); // only now: the query it is meant for has just been sent to s
     }
 
-    /** Linked in the middle of a read (fast path): the scan goes on in state ACTIVE. */
-    public void linkedNow(ServerConnection s) {
-        server = s;
-        setState(ClientState.ACTIVE, System.nanoTime());
-    }
-
     /** The pool took the server back (transaction/statement mode). */
+    @Override
     public void released() {
         server = null;
         blockBegun = false;
-        setState(ClientState.IDLE, System.nanoTime());
         ctx.channel().config().setAutoRead(true);
     }
 
+    @Override
+    public void suspend(boolean suspended) {
+        ctx.channel().config().setAutoRead(!suspended);
+        if (suspended) {
+            ctx.channel().flush();
+        }
+    }
+
     /** A CancelRequest for this client arrived while it waits for a server: send it once one is linked. */
+    @Override
     public void cancelWhenLinked() {
         queuedCancel.request();
     }
 
+    @Override
     public boolean cancelPending() {
         return queuedCancel.pending();
     }
@@ -793,7 +808,7 @@ public final class ClientConnection extends PgStreamHandler {
 
     /** Sends a FATAL ErrorResponse and closes: PgBouncer's disconnect_client with a message. */
     public void fail(String sqlState, String message) {
-        if (failing || state == ClientState.CLOSED || !ctx.channel().isOpen()) {
+        if (failing || state() == ClientState.CLOSED || !ctx.channel().isOpen()) {
             return;
         }
         failing = true;
@@ -853,11 +868,10 @@ public final class ClientConnection extends PgStreamHandler {
     }
 
     private void closed(String defaultReason) {
-        if (state == ClientState.CLOSED) {
+        if (state() == ClientState.CLOSED) {
             return;
         }
-        ClientState was = state;
-        setState(ClientState.CLOSED, System.nanoTime());
+        ClientState was = state();
         releaseKept();
         if (rewriter != null) {
             rewriter.statements().clear();
@@ -868,6 +882,6 @@ public final class ClientConnection extends PgStreamHandler {
         }
         ServerConnection s = server;
         server = null;
-        manager.clientClosed(this, was, s);
+        manager.clientClosed(this, admitted, s);
     }
 }

@@ -1,5 +1,6 @@
 package dev.poolctl.pooler.session;
 
+import dev.poolctl.pooler.pool.ClientState;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -97,5 +98,13 @@ final class ClientOutput {
             case ACTIVE -> client.config().setAutoRead(linkedServer == null || linkedServer.channel().isWritable());
             default -> { }
         }
+    }
+
+    /** Bytes written to a socket but not yet sent (Netty's outbound buffer): SHOW SOCKETS send_avail. */
+    static long pendingBytes(Channel ch) {
+        if (ch == null || ch.unsafe().outboundBuffer() == null) {
+            return 0;
+        }
+        return ch.unsafe().outboundBuffer().totalPendingWriteBytes();
     }
 }

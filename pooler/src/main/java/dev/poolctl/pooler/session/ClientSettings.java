@@ -42,14 +42,14 @@ final class ClientSettings {
 
     /** Whether the client's value of {@code name} goes to each server: tracked, or reported and settable. */
     static boolean carried(String name, PoolManager manager, Pool pool) {
-        return manager.isTrackedParameter(name) || (pool.isReported(name) && !NOT_SETTABLE.contains(name));
+        return manager.isTrackedParameter(name) || (pool.welcome().isReported(name) && !NOT_SETTABLE.contains(name));
     }
 
     /** Tracked parameters the servers of {@code pool} do not report (search_path before PostgreSQL 18). */
     static List<String> unreported(PoolManager manager, Pool pool) {
         List<String> names = new ArrayList<>();
         for (String name : manager.trackedParameters()) {
-            if (!pool.isReported(name)) {
+            if (!pool.welcome().isReported(name)) {
                 names.add(name);
             }
         }
@@ -71,7 +71,7 @@ final class ClientSettings {
         for (String name : manager.trackedParameters()) {
             apply = apply(name, server, pool, apply);
         }
-        for (String name : pool.reportedParameters()) {
+        for (String name : pool.welcome().reportedParameters()) {
             if (!manager.isTrackedParameter(name)) {
                 apply = apply(name, server, pool, apply);
             }
@@ -93,10 +93,10 @@ final class ClientSettings {
         if (NOT_SETTABLE.contains(name)) {
             return apply;
         }
-        boolean reported = pool.isReported(name);
+        boolean reported = pool.welcome().isReported(name);
         String wanted = values.get(name);
         if (wanted == null && reported) {
-            wanted = pool.defaultParameter(name);
+            wanted = pool.welcome().defaultParameter(name);
         }
         if (wanted == null) {
             if (server.remove(name) != null) {

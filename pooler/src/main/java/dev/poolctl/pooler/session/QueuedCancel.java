@@ -1,5 +1,6 @@
 package dev.poolctl.pooler.session;
 
+import dev.poolctl.pooler.pool.ClientState;
 import java.util.concurrent.TimeUnit;
 
 /**

@@ -1,7 +1,12 @@
 package dev.poolctl.pooler.session;
 
 import dev.poolctl.pooler.auth.ScramException;
+import dev.poolctl.pooler.net.ServerConnector;
 import dev.poolctl.pooler.pool.Pool;
+import dev.poolctl.pooler.pool.PoolClient;
+import dev.poolctl.pooler.pool.PoolServer;
+import dev.poolctl.pooler.pool.ServerState;
+import dev.poolctl.pooler.pool.StateEntry;
 import dev.poolctl.pooler.prepare.OutstandingRequests;
 import dev.poolctl.pooler.prepare.PreparedStatementCache;
 import dev.poolctl.pooler.protocol.FrontendMessages;
@@ -11,6 +16,7 @@ import dev.poolctl.pooler.protocol.PgStreamHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import java.net.SocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,15 +26,19 @@ import java.util.Map;
  * One connection to PostgreSQL: the pooler logs in as a client (PgBouncer's server.c), then forwards the
  * server's messages to whichever client is linked, watching only ReadyForQuery and ParameterStatus.
  */
-public final class ServerConnection extends PgStreamHandler {
+public final class ServerConnection extends PgStreamHandler implements PoolServer {
     private final long id;
     private final Pool pool;
     private final ServerLogin login;
+    private final String host;
+    private final int port;
+    private final ServerConnector connector;
+    /** Its state and place in its pool's lists. */
+    private final StateEntry<ServerState, PoolServer> entry;
     /** Answers the server's authentication requests during login. */
     private final ServerAuthenticator authenticator;
     private final long connectNanos;
     private Channel channel;
-    private ServerState state = ServerState.LOGIN;
     private ClientConnection client;
 
     /**
@@ -67,33 +77,44 @@ public final class ServerConnection extends PgStreamHandler {
     private List<String> readback;
     private String[] readbackRow;
 
-    public ServerConnection(long id, Pool pool, ServerLogin login, long nowNanos) {
+    public ServerConnection(long id, Pool pool, ServerLogin login, String host, int port, ServerConnector connector,
+                            long nowNanos) {
         this.id = id;
         this.pool = pool;
         this.login = login;
+        this.host = host;
+        this.port = port;
+        this.connector = connector;
+        this.entry = new StateEntry<>(this, ServerState.LOGIN, nowNanos);
         this.authenticator = new ServerAuthenticator(login, message -> loginFailed(PgProtocol.CONNECTION_FAILURE, message));
         this.connectNanos = nowNanos;
         this.lastUsedNanos = nowNanos;
         this.statements = new PreparedStatementCache(pool.statementRegistry());
     }
 
-    public long id() { return id; }
+    @Override public StateEntry<ServerState, PoolServer> entry() { return entry; }
+    @Override public long id() { return id; }
     public Pool pool() { return pool; }
-    public ServerState state() { return state; }
-    public ClientConnection client() { return client; }
+    @Override public ClientConnection client() { return client; }
     public Channel channel() { return channel; }
-    public long connectNanos() { return connectNanos; }
-    public long lastUsedNanos() { return lastUsedNanos; }
-    public long requestNanos() { return requestNanos; }
-    public int backendPid() { return backendPid; }
-    public int backendKey() { return backendKey; }
-    public byte txStatus() { return txStatus; }
-    public int pendingRequests() { return pendingReadyForQuery; }
-    public String address() { return login.address(); }
-    public Map<String, String> welcome() { return welcome; }
+    @Override public long connectNanos() { return connectNanos; }
+    @Override public long lastUsedNanos() { return lastUsedNanos; }
+    @Override public long requestNanos() { return requestNanos; }
+    @Override public int backendPid() { return backendPid; }
+    @Override public int backendKey() { return backendKey; }
+    @Override public byte txStatus() { return txStatus; }
+    @Override public int pendingRequests() { return pendingReadyForQuery; }
+    @Override public String address() { return login.address(); }
+    @Override public Map<String, String> welcome() { return welcome; }
     public Map<String, String> params() { return params; }
-    public boolean closeNeeded() { return closeNeeded; }
-    public void markCloseNeeded() { closeNeeded = true; }
+    @Override public boolean closeNeeded() { return closeNeeded; }
+    @Override public void markCloseNeeded() { closeNeeded = true; }
+    @Override public boolean isOpen() { return channel != null && channel.isOpen(); }
+    @Override public String applicationName() { return params.getOrDefault("application_name", ""); }
+    @Override public SocketAddress localAddress() { return channel == null ? null : channel.localAddress(); }
+    @Override public SocketAddress remoteAddress() { return channel == null ? null : channel.remoteAddress(); }
+    @Override public int preparedStatementCount() { return statements.size(); }
+    @Override public long pendingWriteBytes() { return ClientOutput.pendingBytes(channel); }
     public PreparedStatementCache statements() { return statements; }
     public OutstandingRequests requests() { return requests; }
 
@@ -107,20 +128,32 @@ public final class ServerConnection extends PgStreamHandler {
         return "S-" + id + ": " + pool.key() + "@" + login.address();
     }
 
-    /** The pool's only way to move this connection between states. */
-    public void transition(ServerState to) {
-        if (state == ServerState.CLOSED) {
-            throw new IllegalStateException(prefix() + " is closed, cannot become " + to);
-        }
-        state = to;
+    @Override
+    public ServerState state() {
+        return entry.state();
+    }
+
+    /** Starts connecting (the pool lists it as LOGIN first). */
+    @Override
+    public void connect() {
+        connector.connect(this, host, port, () -> state() == ServerState.CLOSED, this::connectFailed);
+    }
+
+    /** No connection: the pool's waiting logins fail with PgBouncer's message, and the server is gone. */
+    private void connectFailed(String message) {
+        pool.log().warning(prefix() + " " + message);
+        closeReason = message;
+        pool.serverLoginFailed(this, PgProtocol.CONNECTION_FAILURE, message);
+        pool.serverClosed(this, "connect failed");
     }
 
     // ---- linking (called by Pool on the event loop) ----
 
-    public void link(ClientConnection c, long nowNanos) {
+    @Override
+    public void link(PoolClient linked, long nowNanos) {
+        ClientConnection c = (ClientConnection) linked;
         client = c;
         requestNanos = nowNanos;
-        transition(ServerState.ACTIVE);
         tracking = c.rewritesStatements();
         // Reads may have been paused for the previous client's backpressure.
         channel.config().setAutoRead(c.channel().isWritable());
@@ -190,17 +223,27 @@ public final class ServerConnection extends PgStreamHandler {
         channel.flush();
     }
 
+    /** Closes the socket; the pool hears of it at channelInactive (or has already: Pool.disconnect). */
+    @Override
     public void close(String reason) {
         if (closeReason == null) {
             closeReason = reason;
         }
         if (channel != null && channel.isOpen()) {
-            if (state != ServerState.LOGIN) {
+            if (state() != ServerState.LOGIN) {
                 channel.writeAndFlush(FrontendMessages.terminate(channel.alloc()));
             }
             channel.close();
-        } else if (state != ServerState.CLOSED) {
-            pool.serverClosed(this, closeReason);
+        }
+    }
+
+    @Override
+    public void suspend(boolean suspended) {
+        if (channel != null) {
+            channel.config().setAutoRead(!suspended);
+            if (suspended) {
+                channel.flush();
+            }
         }
     }
 
@@ -216,21 +259,14 @@ public final class ServerConnection extends PgStreamHandler {
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseKept();
         authenticator.cancel();
-        if (state != ServerState.CLOSED) {
-            pool.serverClosed(this, closeReason != null ? closeReason : "server conn crashed?");
-        }
-    }
-
-    /** Sets the final state; only the pool calls this while it removes the connection. */
-    public void markClosed() {
-        state = ServerState.CLOSED;
         requests.clear(effects);
         statements.clear();
+        pool.serverClosed(this, closeReason != null ? closeReason : "server conn crashed?");
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (client != null && state == ServerState.ACTIVE) {
+        if (client != null && state() == ServerState.ACTIVE) {
             client.serverWritabilityChanged(ctx.channel().isWritable());
         }
     }
@@ -248,7 +284,7 @@ public final class ServerConnection extends PgStreamHandler {
 
     @Override
     protected int classify(byte type, int length) {
-        if (state != ServerState.ACTIVE || internalReadyForQuery > 0) {
+        if (state() != ServerState.ACTIVE || internalReadyForQuery > 0) {
             return NEED_BODY;
         }
         if (tracking && OutstandingRequests.tracks(type)) {
@@ -260,7 +296,7 @@ public final class ServerConnection extends PgStreamHandler {
 
     @Override
     protected int onMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
-        switch (state) {
+        switch (state()) {
             case LOGIN:
                 return loginMessage(ctx, type, frame);
             case ACTIVE:
@@ -399,7 +435,7 @@ public final class ServerConnection extends PgStreamHandler {
         if (type == PgProtocol.READY_FOR_QUERY) {
             txStatus = Messages.readyForQueryStatus(frame);
             internalReadyForQuery--;
-            if (internalReadyForQuery == 0 && state != ServerState.ACTIVE) {
+            if (internalReadyForQuery == 0 && state() != ServerState.ACTIVE) {
                 pool.internalQueryDone(this);
             } else if (internalReadyForQuery == 0 && readback != null) {
                 return readbackDone();
@@ -409,7 +445,7 @@ public final class ServerConnection extends PgStreamHandler {
         } else if (type == PgProtocol.PARAMETER_STATUS) {
             String[] p = Messages.parameterStatus(frame);
             params.put(p[0].toLowerCase(Locale.ROOT), p[1]);
-            if (state == ServerState.ACTIVE && client != null) {
+            if (state() == ServerState.ACTIVE && client != null) {
                 client.serverParameterChanged(p[0], p[1]); // the linked client's value, as the server spells it
             }
         } else if (type == PgProtocol.COMMAND_COMPLETE && Messages.droppedAllStatements(frame)) {
@@ -458,7 +494,7 @@ public final class ServerConnection extends PgStreamHandler {
 
     @Override
     protected void forward(ChannelHandlerContext ctx, ByteBuf run) {
-        if (client != null && state == ServerState.ACTIVE) {
+        if (client != null && state() == ServerState.ACTIVE) {
             forwardedRuns++;
             pool.stats().serverBytes += run.readableBytes();
             sendToPeer(ctx, client.channel(), run);

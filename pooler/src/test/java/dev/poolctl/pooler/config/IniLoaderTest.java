@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.poolctl.pooler.pool.PoolMode;
+import dev.poolctl.pooler.config.PoolMode;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,7 @@ package dev.poolctl.pooler.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.poolctl.pooler.pool.PoolMode;
+import dev.poolctl.pooler.config.PoolMode;
 
 import java.nio.file.Path;
 import java.time.Duration;

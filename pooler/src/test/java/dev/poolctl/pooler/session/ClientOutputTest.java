@@ -1,5 +1,6 @@
 package dev.poolctl.pooler.session;
 
+import dev.poolctl.pooler.pool.ClientState;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package dev.poolctl.pooler.pool;
+package dev.poolctl.pooler.config;
 
 import java.util.Locale;
 

@@ -1,0 +1,17 @@
+package dev.poolctl.pooler.pool;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/** PAUSE, SUSPEND, KILL and DISABLE as they stand: global mode, paused databases, disabled databases. */
+final class PauseState {
+    PoolManager.PauseMode mode = PoolManager.PauseMode.NONE;
+    /** PAUSE db and KILL db (until RESUME db). */
+    final Set<String> databases = new HashSet<>();
+    /** DISABLE db (until ENABLE db): new clients refused. */
+    final Set<String> disabled = new HashSet<>();
+
+    boolean isPaused(String database) {
+        return mode != PoolManager.PauseMode.NONE || databases.contains(database);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.poolctl.pooler.pool;
+
+import java.net.SocketAddress;
+import java.util.Map;
+
+/**
+ * A client as the pools see it: the session implements it, unit tests fake it. Pools move it between states
+ * ({@link #entry}) and tell it what happened; they never touch its socket.
+ */
+public interface PoolClient {
+    /** Its place in the state lists; made once with the client. */
+    StateEntry<ClientState, PoolClient> entry();
+
+    default ClientState state() {
+        return entry().state();
+    }
+
+    long id();
+
+    /** The log prefix: {@code C-<id>: db/user@addr:port}. */
+    String prefix();
+
+    long connectNanos();
+
+    /** When the client last sent anything (client_idle_timeout, idle_transaction_timeout). */
+    long lastActivityNanos();
+
+    /** Its pool once authenticated, else null. */
+    Pool pool();
+
+    /** The linked server, or null. */
+    PoolServer server();
+
+    /** The pool knows the server's parameters: send the welcome; the client is IDLE already. */
+    void finishLogin(Map<String, String> serverWelcome);
+
+    /** The pool linked {@code s} to this queued client (now ACTIVE): forward what it sent while it waited. */
+    void linked(PoolServer s);
+
+    /** The pool took its server back (transaction/statement mode); the client is IDLE already. */
+    void released();
+
+    /** Sends a FATAL ErrorResponse and closes; the client leaves its pool once the current read is done. */
+    void fail(String sqlState, String message);
+
+    /** Closes without an error message (shutdown of console clients). */
+    void close(String reason);
+
+    /** A CancelRequest for this queued client arrived: it goes to the server the client gets, with its query. */
+    void cancelWhenLinked();
+
+    /** A CancelRequest for this client waits for it to get a server (cl_waiting_cancel_req). */
+    boolean cancelPending();
+
+    /** SUSPEND: flush and stop reading the socket ({@code true}), or read again ({@code false}). */
+    void suspend(boolean suspended);
+
+    // ---- what SHOW CLIENTS shows ----
+
+    String user();
+
+    String applicationName();
+
+    SocketAddress localAddress();
+
+    SocketAddress remoteAddress();
+
+    int preparedStatementCount();
+
+    /** Bytes written to its socket but not yet sent (SHOW SOCKETS send_avail, SHOW ... pending). */
+    long pendingWriteBytes();
+}

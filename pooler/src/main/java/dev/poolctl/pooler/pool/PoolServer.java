@@ -1,0 +1,92 @@
+package dev.poolctl.pooler.pool;
+
+import java.net.SocketAddress;
+import java.util.Map;
+
+/**
+ * A server connection as the pools see it: the session implements it, unit tests fake it. Pools move it between
+ * states ({@link #entry}), link it to clients and ask it to run their own queries or close.
+ */
+public interface PoolServer {
+    StateEntry<ServerState, PoolServer> entry();
+
+    default ServerState state() {
+        return entry().state();
+    }
+
+    long id();
+
+    /** The log prefix: {@code S-<id>: db/user@addr:port}. */
+    String prefix();
+
+    long connectNanos();
+
+    /** When it was last released or proven alive (server_idle_timeout, server_check_delay). */
+    long lastUsedNanos();
+
+    /** When its client's current request started (query_timeout). */
+    long requestNanos();
+
+    /** ReadyForQuery messages its client's requests still owe. */
+    int pendingRequests();
+
+    /** The transaction status of its last ReadyForQuery. */
+    byte txStatus();
+
+    /** Nothing in flight: no ReadyForQuery owed and the server is outside a transaction. */
+    boolean isQuiet();
+
+    boolean closeNeeded();
+
+    void markCloseNeeded();
+
+    /** The socket is open (false once closed, before the close is reported). */
+    boolean isOpen();
+
+    /** Starts connecting, once the pool has listed it as LOGIN. */
+    void connect();
+
+    /** The linked client, or null. */
+    PoolClient client();
+
+    /** Serve {@code c} from now on (the server is ACTIVE already). */
+    void link(PoolClient c, long nowNanos);
+
+    /** Its client is done with it: forget the client's request accounting. */
+    void unlink(long nowNanos);
+
+    /** Just proven alive: server_check_delay and server_idle_timeout count from now. */
+    void touch(long nowNanos);
+
+    /** Runs a query of the pooler's own (reset or check); the pool hears back through internalQueryDone. */
+    void sendInternal(String sql);
+
+    /** Closes; the pool hears back through serverClosed. */
+    void close(String reason);
+
+    /** The ParameterStatus set of its login: the welcome of the pool's clients. */
+    Map<String, String> welcome();
+
+    /** SUSPEND: flush and stop reading the socket ({@code true}), or read again ({@code false}). */
+    void suspend(boolean suspended);
+
+    // ---- cancels and what SHOW SERVERS shows ----
+
+    /** The address as logs show it: {@code host:port} or {@code unix:path}. */
+    String address();
+
+    int backendPid();
+
+    int backendKey();
+
+    String applicationName();
+
+    SocketAddress localAddress();
+
+    SocketAddress remoteAddress();
+
+    int preparedStatementCount();
+
+    /** Bytes written to its socket but not yet sent (SHOW SOCKETS send_avail, SHOW ... pending). */
+    long pendingWriteBytes();
+}

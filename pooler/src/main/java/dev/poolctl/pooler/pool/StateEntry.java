@@ -1,0 +1,29 @@
+package dev.poolctl.pooler.pool;
+
+/**
+ * A connection's place in the state lists: its state, since when, and its neighbours in that state's list
+ * (PgBouncer's list node inside PgSocket). Each connection has one, made with it: moving never allocates.
+ */
+public final class StateEntry<S extends Enum<S>, T> {
+    final T owner;
+    S state;
+    long sinceNanos;
+    StateLists<S, T> lists;
+    StateEntry<S, T> prev;
+    StateEntry<S, T> next;
+
+    public StateEntry(T owner, S initial, long nowNanos) {
+        this.owner = owner;
+        this.state = initial;
+        this.sinceNanos = nowNanos;
+    }
+
+    public S state() {
+        return state;
+    }
+
+    /** When the connection entered its current state (SHOW POOLS maxwait, query_wait_timeout). */
+    public long sinceNanos() {
+        return sinceNanos;
+    }
+}

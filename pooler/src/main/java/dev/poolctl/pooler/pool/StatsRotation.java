@@ -1,0 +1,47 @@
+package dev.poolctl.pooler.pool;
+
+import dev.poolctl.pooler.log.PoolerLog;
+import dev.poolctl.pooler.stats.StatsSnapshot;
+import java.util.Collection;
+
+/**
+ * Every stats_period the pools' counters are snapshot, and SHOW STATS averages span the last two snapshots
+ * (PgBouncer's refresh_stats); the stats log line comes from here.
+ */
+public final class StatsRotation {
+    private final Clock clock;
+    /** When the snapshots were last rotated, and the time before: averages span from the older stamp. */
+    private long oldStampNanos;
+    private long newStampNanos;
+
+    StatsRotation(Clock clock) {
+        this.clock = clock;
+        this.newStampNanos = clock.nanoTime();
+        this.oldStampNanos = newStampNanos - 1_000_000_000L;
+    }
+
+    /** Rotates every pool's snapshots; logs PgBouncer's stats line when {@code log} is given (log_stats). */
+    void tick(Collection<Pool> pools, PoolerLog log) {
+        oldStampNanos = newStampNanos;
+        newStampNanos = clock.nanoTime();
+        StatsSnapshot current = StatsSnapshot.ZERO;
+        StatsSnapshot older = StatsSnapshot.ZERO;
+        for (Pool p : pools) {
+            p.stats().rotate();
+            current = current.plus(p.stats().current());
+            older = older.plus(p.stats().older());
+        }
+        if (log != null) {
+            var a = current.averageSince(older, micros());
+            log.log("stats: " + a.xactCount() + " xacts/s, " + a.queryCount() + " queries/s, "
+                    + a.clientParseCount() + " client parses/s, " + a.serverParseCount() + " server parses/s, "
+                    + a.bindCount() + " binds/s, in " + a.clientBytes() + " B/s, out " + a.serverBytes() + " B/s, xact "
+                    + a.xactTimeUs() + " us, query " + a.queryTimeUs() + " us, wait " + a.waitTimeUs() + " us");
+        }
+    }
+
+    /** Microseconds that averages are computed over (now minus the older snapshot's time). */
+    public long micros() {
+        return (clock.nanoTime() - oldStampNanos) / 1_000;
+    }
+}
