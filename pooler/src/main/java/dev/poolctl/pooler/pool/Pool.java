@@ -16,7 +16,6 @@ import dev.poolctl.pooler.stats.PoolStats;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The server connections of one (database, user) and the clients queued for them (PgBouncer's PgPool). A
@@ -250,7 +249,7 @@ public final class Pool {
 
     // ---- handing out servers ----
 
-    private void dispatch(boolean reserveAllowed) {
+    void dispatch(boolean reserveAllowed) {
         if (manager.isPaused(key.database())) {
             return; // PAUSE/SUSPEND/KILL: clients queue until RESUME
         }
@@ -300,7 +299,7 @@ public final class Pool {
         c.linked(s);
     }
 
-    private String expiredReason(PoolServer s, long now) {
+    String expiredReason(PoolServer s, long now) {
         if (s.closeNeeded()) {
             return "server marked close_needed";
         }
@@ -311,7 +310,7 @@ public final class Pool {
         return null;
     }
 
-    private boolean canOpen(boolean reserveAllowed) {
+    boolean canOpen(boolean reserveAllowed) {
         if (welcome.loginFailingRecently(now(), general().serverLoginRetry()) || manager.isPaused(key.database())) {
             return false;
         }
@@ -338,7 +337,7 @@ public final class Pool {
         return true;
     }
 
-    private void launch() {
+    void launch() {
         List<String> hosts = db.hosts();
         String host = hosts.isEmpty() ? null : hosts.get(Math.floorMod(nextHost++, hosts.size()));
         PoolServer s = manager.launch(this, host, scramClientKey);
@@ -450,7 +449,7 @@ public final class Pool {
      * The pool closes a server: it leaves the lists at once (PgBouncer's disconnect_server), so the loops that
      * close servers see the lists shrink; the socket's own close report is then ignored.
      */
-    private void disconnect(PoolServer s, String reason) {
+    void disconnect(PoolServer s, String reason) {
         s.close(reason);
         serverGone(s, reason);
     }
@@ -468,80 +467,22 @@ public final class Pool {
         }
     }
 
-    // ---- janitor ----
+    // ---- for the janitor ----
 
-    /** Timeouts, lifetimes and min_pool_size; PgBouncer's janitor.c, run a few times a second. */
+    /** Timeouts, lifetimes and min_pool_size ({@link Janitor}), a few times a second. */
     void janitor(long now) {
         assert manager.onLoop();
-        GeneralSettings g = general();
-        ClientTimeouts.apply(g, now, clients.list(LOGIN_WAIT), clients.list(WAITING), clients(), this::disconnect);
-        // A smaller pool_size after RELOAD/SET: idle servers above the new limit go (PgBouncer's janitor).
-        while (!servers.isEmpty(ServerState.IDLE) && serverCount() > poolSize() + reservePoolSize()) {
-            disconnect(servers.last(ServerState.IDLE), "too many servers in the pool");
-        }
-        Duration serverIdle = g.serverIdleTimeout();
-        for (PoolServer s : servers.list(ServerState.IDLE)) {
-            String expired = expiredReason(s, now);
-            if (expired == null && !serverIdle.isZero() && now - s.lastUsedNanos() > serverIdle.toNanos()
-                    && serverCount() > minPoolSize()) {
-                expired = "server idle timeout";
-            }
-            if (expired != null) {
-                disconnect(s, expired);
-            }
-        }
-        Duration connectTimeout = g.serverConnectTimeout();
-        for (PoolServer s : servers.list(ServerState.LOGIN)) {
-            if (!connectTimeout.isZero() && now - s.connectNanos() > connectTimeout.toNanos()) {
-                welcome.loginFailed("server connect timeout", now);
-                disconnect(s, "connect timeout");
-            }
-        }
-        if (!clients.isEmpty(WAITING)) {
-            boolean reserve = reservePoolSize() > 0
-                    && now - clients.firstSince(WAITING) > g.reservePoolTimeout().toNanos();
-            dispatch(reserve);
-        }
-        if (!clients.isEmpty(LOGIN_WAIT) && loginCount() == 0 && canOpen(false)) {
-            launch();
-        }
-        if ((db.user() != null || clientCount() > 0) && !manager.isShuttingDown()) {
-            while (serverCount() < minPoolSize() && canOpen(false)) {
-                launch();
-            }
-        }
+        Janitor.run(this, now);
     }
+
+    StateLists<ClientState, PoolClient> clientLists() { return clients; }
+    StateLists<ServerState, PoolServer> serverLists() { return servers; }
+    GeneralSettings settings() { return general(); }
+    PoolManager manager() { return manager; }
+    void loginFailed(String message, long now) { welcome.loginFailed(message, now); }
 
     /** After RESUME: hand out servers to the queue again. */
     void resumeDispatch() {
         dispatch(false);
-    }
-
-    /** Closes the idle servers now (PAUSE). */
-    void closeIdle(String reason) {
-        for (PoolServer s : servers.list(ServerState.IDLE)) {
-            disconnect(s, reason);
-        }
-    }
-
-    /** Every server is closed as soon as it is not in use (RECONNECT, changed connect string). */
-    void markAllCloseNeeded() {
-        for (PoolServer s : servers()) {
-            if (s.state() == ServerState.IDLE) {
-                disconnect(s, "database configuration changed");
-            } else {
-                s.markCloseNeeded();
-            }
-        }
-    }
-
-    /** Closes everything (shutdown, KILL). */
-    void closeAll(String reason) {
-        for (PoolClient c : clients()) {
-            c.fail(PgProtocol.ADMIN_SHUTDOWN, reason);
-        }
-        for (PoolServer s : servers()) {
-            disconnect(s, reason);
-        }
     }
 }

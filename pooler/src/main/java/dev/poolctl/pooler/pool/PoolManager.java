@@ -85,7 +85,7 @@ public final class PoolManager {
                         || !Objects.equals(db.dbname(), old.dbname()) || !Objects.equals(db.password(), old.password());
                 pool.configure(db);
                 if (serverChanged) {
-                    pool.markAllCloseNeeded();
+                    PoolControl.markAllCloseNeeded(pool);
                 }
             }
         }
@@ -310,7 +310,7 @@ public final class PoolManager {
         }
         for (Pool p : pools.values()) {
             if (isPaused(p.key().database())) {
-                p.closeIdle("pause mode");
+                PoolControl.closeIdle(p, "pause mode");
             }
         }
     }
@@ -362,7 +362,7 @@ public final class PoolManager {
         for (Pool p : new ArrayList<>(pools.values())) {
             if (database == null || p.key().database().equals(database)) {
                 pause.databases.add(p.key().database());
-                p.closeAll("admin forced disconnect");
+                PoolControl.closeAll(p, "admin forced disconnect");
             }
         }
         if (database != null) {
@@ -375,7 +375,7 @@ public final class PoolManager {
         assert onLoop();
         for (Pool p : pools.values()) {
             if (database == null || p.key().database().equals(database)) {
-                p.markAllCloseNeeded();
+                PoolControl.markAllCloseNeeded(p);
             }
         }
     }
@@ -427,7 +427,7 @@ public final class PoolManager {
         assert onLoop();
         shuttingDown = true;
         for (Pool p : new ArrayList<>(pools.values())) {
-            p.closeAll(reason);
+            PoolControl.closeAll(p, reason);
         }
         for (PoolClient c : adminClients()) {
             c.close("pooler shutting down");

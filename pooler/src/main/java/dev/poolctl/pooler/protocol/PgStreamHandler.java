@@ -15,23 +15,23 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  */
 public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
     /** {@link #classify} answer: forward the message without looking at its body. */
-    protected static final int PASS = 0;
+    public static final int PASS = 0;
     /** {@link #classify} answer: hand the complete message to {@link #onMessage}. */
-    protected static final int NEED_BODY = 1;
+    public static final int NEED_BODY = 1;
     /**
      * {@link #classify} answer: stop before this message without reading its body (as {@link #STOP}); the
      * message may be of any size, nothing is buffered beyond what already arrived.
      */
-    protected static final int HOLD = 2;
+    public static final int HOLD = 2;
 
     /** {@link #onMessage} answer: keep the message in the run that is forwarded. */
-    protected static final int FORWARD = 0;
+    public static final int FORWARD = 0;
     /** {@link #onMessage} answer: forward the run up to and including this message, then {@link #afterCut}. */
-    protected static final int FORWARD_AND_CUT = 1;
+    public static final int FORWARD_AND_CUT = 1;
     /** {@link #onMessage} answer: the message was consumed; it is not forwarded. */
-    protected static final int DROP = 2;
+    public static final int DROP = 2;
     /** {@link #onMessage} answer: stop scanning; this message and the rest are kept for {@link #resumeScan}. */
-    protected static final int STOP = 3;
+    public static final int STOP = 3;
 
     private static final int HEADER = 5;
     /** What a stopped stream may buffer before its socket is paused; a waiting client sends little or nothing. */

@@ -1,90 +1,77 @@
 package dev.poolctl.pooler.session;
 
-import dev.poolctl.pooler.config.AuthType;
-import dev.poolctl.pooler.config.DatabaseConfig;
-import dev.poolctl.pooler.config.GeneralSettings;
-import dev.poolctl.pooler.hazard.Hazard;
-import dev.poolctl.pooler.hazard.StatementScanner;
 import dev.poolctl.pooler.admin.AdminConsole;
-import dev.poolctl.pooler.config.PoolMode;
 import dev.poolctl.pooler.pool.ClientState;
 import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.pool.PoolClient;
 import dev.poolctl.pooler.pool.PoolManager;
 import dev.poolctl.pooler.pool.PoolServer;
 import dev.poolctl.pooler.pool.StateEntry;
-import dev.poolctl.pooler.prepare.ClientStatements;
-import dev.poolctl.pooler.prepare.OutstandingRequests;
 import dev.poolctl.pooler.prepare.SharedStatement;
-import dev.poolctl.pooler.prepare.StatementRewriter;
 import dev.poolctl.pooler.protocol.BackendMessages;
 import dev.poolctl.pooler.protocol.PgProtocol;
-import dev.poolctl.pooler.protocol.PgProtocolException;
 import dev.poolctl.pooler.protocol.PgStreamHandler;
-import dev.poolctl.pooler.protocol.StartupPacket;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One client: the pooler pretends to be PostgreSQL (PgBouncer's client.c). Handles the startup packets and
- * login, then forwards the client's messages to the linked server, asking the pool for one when a request
- * arrives while none is linked.
+ * One client: the pooler pretends to be PostgreSQL (PgBouncer's client.c). This class is the socket's handler and
+ * the pools' {@link PoolClient}; each phase has its own class: {@link ClientLogin} (startup packets,
+ * authentication, welcome), {@link ConsoleSession} (the admin console) and {@link StatementPath} (a logged-in
+ * client's messages to its server). Bytes are forwarded by {@link PgStreamHandler} without copies.
  */
 public final class ClientConnection extends PgStreamHandler implements PoolClient {
+    /** Password, SASL and console messages are small; a huge one there is an attack, not a login or command. */
+    private static final int MAX_LOGIN_PACKET = 64 * 1024;
+
     private final long id;
     private final PoolManager manager;
     private final AdminConsole console;
     private final long connectNanos;
-    private ChannelHandlerContext ctx;
     /** Its state and place in the lists of the manager (logging in, console) or of its pool. */
     private final StateEntry<ClientState, PoolClient> entry;
-    private final StartupReader startupReader = new StartupReader();
-
-    private String user = "(nouser)";
-    private String database = "(nodb)";
-    private String address = "";
-    private ClientAuthenticator authenticator;
-    private Pool pool;
-    private ServerConnection server;
+    private final ClientLogin login;
     private final ClientOutput output = new ClientOutput();
     /** The settings carried to each server this client gets (PgBouncer's varcache). */
     private final ClientSettings settings = new ClientSettings();
-    /** Query and Parse texts are scanned for hazards and setting changes (transaction and statement mode). */
-    private boolean scanStatements;
-    /** Hazards already logged for this client: each kind is logged once per client. */
-    private int hazardsLogged;
-    /**
-     * A scanned text opened a transaction block the server has not yet confirmed with ReadyForQuery (pgjdbc sends
-     * BEGIN in the same pipeline as the first statement); cleared when the block ends or the server is released.
-     */
-    private boolean blockBegun;
-    private int cancelPid;
-    private int cancelKey;
     private final QueuedCancel queuedCancel = new QueuedCancel();
+    private ChannelHandlerContext ctx;
+    private String user = "(nouser)";
+    private String database = "(nodb)";
+    private String address = "";
+    private Pool pool;
+    /** Set once the client is in its pool: what its messages mean for its server. */
+    private StatementPath path;
+    /** Set once the client is logged in to the console. */
+    private ConsoleSession consoleSession;
+    private ServerConnection server;
     private long lastActivityNanos;
-    /** Rewrites named prepared statements (transaction/statement mode); null when they pass unchanged. */
-    private StatementRewriter rewriter;
-    /** Syncs sent since the last Execute or Query: the ones a server in copy-in ignores (see copyEndedByClient). */
-    private int syncsSinceCommand;
+    private String closeReason;
+    /** Closing after an error (or a cancel request): whatever else the client sends is discarded. */
+    private boolean failing;
+    /** Counted against max_client_conn; only admitted clients are uncounted at close. */
+    private boolean admitted;
+    private boolean closingLogged;
 
     public ClientConnection(long id, PoolManager manager, AdminConsole console, long nowNanos) {
         this.id = id;
         this.manager = manager;
         this.console = console;
         this.connectNanos = nowNanos;
-        this.entry = new StateEntry<>(this, ClientState.STARTUP, nowNanos);
         this.lastActivityNanos = nowNanos;
+        this.entry = new StateEntry<>(this, ClientState.STARTUP, nowNanos);
+        this.login = new ClientLogin(this, manager);
     }
 
     @Override public StateEntry<ClientState, PoolClient> entry() { return entry; }
+    @Override public ClientState state() { return entry.state(); }
     @Override public long id() { return id; }
     public Channel channel() { return ctx.channel(); }
     @Override public ServerConnection server() { return server; }
@@ -96,22 +83,19 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     @Override public SocketAddress localAddress() { return ctx.channel().localAddress(); }
     @Override public SocketAddress remoteAddress() { return ctx.channel().remoteAddress(); }
     @Override public long pendingWriteBytes() { return ClientOutput.pendingBytes(ctx.channel()); }
-    public int cancelPid() { return cancelPid; }
-    public int cancelKey() { return cancelKey; }
+    ClientSettings settings() { return settings; }
+    boolean failing() { return failing; }
 
     /** The application_name the client set (startup or SET), "" when none: SHOW CLIENTS. */
+    @Override
     public String applicationName() {
         String name = settings.get("application_name");
         return name == null ? "" : name;
     }
 
+    @Override
     public String prefix() {
         return "C-" + id + ": " + database + "/" + user + "@" + address;
-    }
-
-    @Override
-    public ClientState state() {
-        return entry.state();
     }
 
     // ---- Netty ----
@@ -152,16 +136,19 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         lastActivityNanos = System.nanoTime();
-        if (failing) {
-            // Closing after an error: whatever else the client sends is discarded, never buffered.
-            ((ByteBuf) msg).release();
-        } else if (state() == ClientState.STARTUP) {
-            readStartup(ctx, (ByteBuf) msg);
-        } else if (state() != ClientState.CLOSED) {
-            super.channelRead(ctx, msg);
+        ClientState state = state();
+        if (failing || state == ClientState.CLOSED) {
+            ((ByteBuf) msg).release(); // closing: whatever else the client sends is discarded, never buffered
+        } else if (state == ClientState.STARTUP) {
+            login.readStartup(ctx, (ByteBuf) msg);
         } else {
-            ((ByteBuf) msg).release();
+            super.channelRead(ctx, msg);
         }
+    }
+
+    /** Typed messages the client pipelined behind its StartupMessage. */
+    void readTyped(ByteBuf rest) {
+        super.channelRead(ctx, rest);
     }
 
     @Override
@@ -183,6 +170,11 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         super.channelReadComplete(ctx);
     }
 
+    /** Scans the messages a STOP kept (the keys of a SCRAM login are ready, a console answer was sent). */
+    void resume() {
+        resumeScan(ctx);
+    }
+
     /**
      * Scans the requests a STOP kept, outside a read of this client: what they forward to the server is flushed
      * here, since no channelReadComplete of ours will.
@@ -200,244 +192,83 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         }
     }
 
-    void flush() {
-        ctx.channel().flush();
+    /** A message of the pooler's own to the linked server, in order with the client's (statement rewriting). */
+    void emitToServer(ByteBuf message) {
+        emit(message);
     }
 
-    // ---- startup phase ----
+    // ---- login (ClientLogin calls these) ----
 
-    private void readStartup(ChannelHandlerContext ctx, ByteBuf in) {
-        startupReader.add(ctx.alloc(), in);
-        try {
-            StartupPacket packet;
-            while (state() == ClientState.STARTUP && !failing && (packet = startupReader.next()) != null) {
-                if (packet instanceof StartupPacket.SslRequest || packet instanceof StartupPacket.GssEncRequest) {
-                    if (startupReader.hasMore()) {
-                        // Bytes sent before our answer could be injected by a man in the middle (CVE-2021-23222).
-                        fail(PgProtocol.PROTOCOL_VIOLATION, "unencrypted data after SSL request");
-                        return;
-                    }
-                    ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
-                } else if (packet instanceof StartupPacket.CancelRequest cancel) {
-                    // Open until the cancel is done (PgBouncer); whatever else it sends is discarded.
-                    failing = true;
-                    ctx.channel().config().setAutoRead(false);
-                    manager.cancelRequest(this); // counted as a cancel request from now on, not as cl_login
-                    manager.cancel(cancel.pid(), cancel.key(), this::closeQuietly);
-                    return;
-                } else {
-                    startup((StartupPacket.StartupMessage) packet);
-                }
-            }
-        } catch (PgProtocolException e) {
-            fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
-            return;
-        }
-        if (state() == ClientState.STARTUP || failing) {
-            startupReader.compact();
-        } else {
-            // Whatever the client pipelined behind its StartupMessage is typed messages: the stream handler's.
-            ByteBuf rest = startupReader.takeRest();
-            if (rest != null) {
-                super.channelRead(ctx, rest);
-            }
-        }
+    void named(String user, String database) {
+        this.user = user;
+        this.database = database;
     }
 
-    private void startup(StartupPacket.StartupMessage startup) {
-        long now = System.nanoTime();
-        user = startup.user();
-        database = startup.database();
-        GeneralSettings general = manager.config().general();
-        StartupParameters parameters = StartupParameters.read(startup.parameters(), settings, manager);
-        if (parameters.error != null) {
-            fail(PgProtocol.PROTOCOL_VIOLATION, parameters.error);
-            return;
-        }
-        if (startup.minorVersion() > 0 || !parameters.unrecognizedProtocolOptions.isEmpty()) {
-            // As PostgreSQL and PgBouncer: say we speak 3.0 and which _pq_ options we ignore; the login goes on.
-            ctx.writeAndFlush(BackendMessages.negotiateProtocolVersion(ctx.alloc(), parameters.unrecognizedProtocolOptions));
-        }
-        if (general.logConnections()) {
-            manager.log().log(prefix() + " login attempt: db=" + database + " user=" + user + " tls=no");
-        }
-        if (ADMIN_DATABASE.equals(database) && ADMIN_DATABASE.equals(user) && PeerCredentials.sameUser(ctx.channel())) {
-            // PgBouncer: user pgbouncer over the unix socket from our own OS user is admin without a password.
-            manager.log().log(prefix() + " pgbouncer access from unix socket");
-            peerAdmin = true;
-            adminLogin();
-            return;
-        }
-        AuthType authType = general.authType();
-        authenticator = new ClientAuthenticator(user, manager.userlist().secret(user).orElse(null));
-        if (authenticator.isUnknownUser() && authType != AuthType.ANY) {
-            manager.log().log(prefix() + " no such user: " + user);
-        }
-        manager.authenticating(this);
-        ByteBuf request = authenticator.start(authType, ctx.alloc());
-        if (authenticator.failure() != null) {
-            fail(PgProtocol.PROTOCOL_VIOLATION, authenticator.failure());
-        } else if (request == null) {
-            loginAuthenticated();
-        } else {
-            ctx.writeAndFlush(request);
-        }
+    /** The connection carries a CancelRequest: open until the cancel is done (PgBouncer), then closed. */
+    void cancelRequest(int pid, int key) {
+        failing = true; // whatever else it sends is discarded
+        ctx.channel().config().setAutoRead(false);
+        manager.cancelRequest(this);
+        manager.cancel(pid, key, () -> {
+            closeReason = "cancel request";
+            ctx.close();
+        });
     }
 
-    private void loginAuthenticated() {
-        if (ADMIN_DATABASE.equals(database)) {
-            authenticator = null;
-            adminLogin();
-            return;
-        }
-        // Like PgBouncer (1.17+), the database is looked up only after authentication: names are not probeable.
-        Optional<DatabaseConfig> db = manager.config().database(database);
-        if (db.isEmpty()) {
-            fail(PgProtocol.PROTOCOL_VIOLATION, "no such database: " + database);
-            return;
-        }
-        if (manager.isDisabled(database)) {
-            fail(PgProtocol.PROTOCOL_VIOLATION, "database does not allow connections: " + database);
-            return;
-        }
-        if (manager.config().general().authType() == AuthType.ANY && db.get().user() == null) {
-            fail(PgProtocol.PROTOCOL_VIOLATION, "auth_type=any needs a forced user (user=) for database " + database);
-            return;
-        }
-        pool = manager.pool(db.get(), db.get().user() != null ? db.get().user() : user);
-        pool.stats().clientLoginCount++;
-        if (authenticator.scramClientKey() != null) {
-            pool.rememberScramKey(authenticator.scramClientKey());
-        }
-        authenticator = null;
+    /** Authenticated for a pool's database: wait for the pool's welcome. */
+    void joinPool(Pool pool) {
+        this.pool = pool;
         pool.clientLoginWait(this);
     }
 
-    /** The pool knows the server's parameters: send the welcome and become idle. */
+    /** The pool knows the server's parameters (and has made the client IDLE): send the welcome. */
     @Override
     public void finishLogin(Map<String, String> serverWelcome) {
-        scanStatements = pool.mode() != PoolMode.SESSION;
-        if (pool.rewritesPreparedStatements()) {
-            rewriter = new StatementRewriter(new ClientStatements(pool.statementRegistry()), pool.statementRegistry());
-        }
-        sendWelcome(serverWelcome);
+        path = new StatementPath(this, ctx, manager, pool);
+        login.sendWelcome(ctx, serverWelcome);
         ctx.channel().config().setAutoRead(true);
         resumeScan(ctx);
     }
 
-    /** AuthenticationOk, the ParameterStatus set, BackendKeyData and ReadyForQuery in one write. */
-    private void sendWelcome(Map<String, String> serverWelcome) {
-        cancelPid = manager.newCancelKey(this);
-        cancelKey = manager.cancelSecret(this);
-        ByteBuf b = ctx.alloc().buffer(512);
-        b.writeByte(PgProtocol.AUTHENTICATION).writeInt(8).writeInt(PgProtocol.AUTH_OK);
-        for (Map.Entry<String, String> p : serverWelcome.entrySet()) {
-            String wanted = settings.get(p.getKey().toLowerCase(Locale.ROOT));
-            BackendMessages.writeParameterStatus(b, p.getKey(), wanted != null ? wanted : p.getValue());
-        }
-        BackendMessages.writeBackendKeyData(b, cancelPid, cancelKey);
-        BackendMessages.writeReadyForQuery(b, PgProtocol.TX_IDLE);
-        ctx.writeAndFlush(b);
-    }
-
-    // ---- admin console ----
-
-    /** Who may use the console: PgBouncer's admin_users (everything), stats_users (SHOW only). */
-    private void adminLogin() {
-        GeneralSettings g = manager.config().general();
-        // auth_type=any lets any name in (PgBouncer's admin_post_login), but admin rights still go by admin_users.
-        adminUser = peerAdmin || g.adminUsers().contains(user);
-        if (!adminUser && g.authType() != AuthType.ANY && !g.statsUsers().contains(user)) {
-            fail(PgProtocol.PROTOCOL_VIOLATION, "not allowed");
-            return;
-        }
-        sendWelcome(dev.poolctl.pooler.admin.AdminConsole.WELCOME);
-        manager.adminLoggedIn(this);
+    /** Logged in to the console (the manager has made the client ADMIN and the welcome is sent). */
+    void consoleStarted(boolean admin) {
+        consoleSession = new ConsoleSession(this, ctx, console, admin);
         resumeScan(ctx);
-    }
-
-    private boolean adminUser;
-    /** Logged in as pgbouncer over the unix socket by a process of our own OS user. */
-    private boolean peerAdmin;
-
-    /** This client as the console sees it. */
-    private final dev.poolctl.pooler.admin.ConsoleClient consoleClient = new dev.poolctl.pooler.admin.ConsoleClient() {
-        @Override
-        public boolean isAdmin() {
-            return adminUser;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return state() == ClientState.ADMIN && ctx.channel().isOpen();
-        }
-
-        @Override
-        public io.netty.buffer.ByteBufAllocator alloc() {
-            return ctx.alloc();
-        }
-
-        @Override
-        public void send(ByteBuf answer) {
-            ClientOutput.reply(ctx, answer);
-        }
-    };
-
-    private int adminMessage(byte type, ByteBuf frame) {
-        switch (type) {
-            case PgProtocol.QUERY -> {
-                String sql = dev.poolctl.pooler.protocol.Messages.passwordText(frame);
-                ByteBuf out = ctx.alloc().buffer(1024);
-                console.execute(sql, consoleClient, out);
-                if (out.isReadable()) {
-                    ClientOutput.reply(ctx, out);
-                } else {
-                    out.release(); // deferred: PAUSE and WAIT_CLOSE answer when the pools are done
-                }
-            }
-            case PgProtocol.TERMINATE -> close("client close request");
-            case PgProtocol.PARSE, PgProtocol.BIND, PgProtocol.EXECUTE ->
-                    fail(PgProtocol.PROTOCOL_VIOLATION, "extended query protocol not supported by admin console");
-            default -> fail(PgProtocol.PROTOCOL_VIOLATION,
-                    "unsupported packet type for admin console: " + (char) type);
-        }
-        return DROP;
     }
 
     // ---- typed messages ----
 
-    /** Password, SASL and console messages are small; a huge one there is an attack, not a login or command. */
-    private static final int MAX_LOGIN_PACKET = 64 * 1024;
-    /** The virtual database of the admin console. */
-    private static final String ADMIN_DATABASE = "pgbouncer";
-
     @Override
     protected int maxPacketSize() {
-        return state() == ClientState.AUTH || state() == ClientState.ADMIN
+        ClientState state = state();
+        return state == ClientState.AUTH || state == ClientState.ADMIN
                 ? MAX_LOGIN_PACKET : manager.config().general().maxPacketSize();
     }
 
     @Override
     protected int classify(byte type, int length) {
-        if (ClientAuthenticator.unexpectedPacket(state(), type) != null) {
+        ClientState state = state();
+        if (state == ClientState.ACTIVE && type != 0) {
+            return path.classify(server, type, length); // the hot path: first
+        }
+        String unexpected = ClientAuthenticator.unexpectedPacket(state, type);
+        if (unexpected != null) {
             // A StartupMessage-like packet after the startup phase never restarts the login (PgBouncer < 1.26.1
             // took one sent during SCRAM as a new login); refused at its header, before waiting for its body.
-            fail(PgProtocol.PROTOCOL_VIOLATION, ClientAuthenticator.unexpectedPacket(state(), type));
+            fail(PgProtocol.PROTOCOL_VIOLATION, unexpected);
             return HOLD;
         }
-        switch (state()) {
-            case ACTIVE:
-                return classifyLinked(type, length);
+        switch (state) {
             case IDLE:
                 if (type == PgProtocol.TERMINATE) {
                     return NEED_BODY;
                 }
                 ServerConnection ready = (ServerConnection) pool.takeReadyServer(this);
                 if (ready != null) {
-                    server = ready;
                     // Common case: a server is idle. Linked now, this message and the rest of the read are
                     // forwarded at once, with no buffering and no pause of the socket.
-                    return classifyLinked(type, length);
+                    server = ready;
+                    return path.classify(server, type, length);
                 }
                 // Queue for a server; reads go on (no epoll change per transaction) and PgStreamHandler pauses
                 // the socket only if the client sends a lot before it has one.
@@ -451,219 +282,37 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         }
     }
 
-    /**
-     * Queries and Parses longer than this are not scanned (they stream through): bulk loads, not session
-     * settings, and a text we must see whole is held in memory.
-     */
-    private static final int SCAN_LIMIT = 64 * 1024;
-
-    private boolean scans(int length) {
-        return scanStatements && length <= SCAN_LIMIT;
-    }
-
-    private int classifyLinked(byte type, int length) {
-        switch (type) {
-            case PgProtocol.QUERY -> {
-                syncsSinceCommand = 0; // idempotent: classify may see a split Query again
-                if (scans(length)) {
-                    return NEED_BODY; // counted as a request in onMessage: classify may run again on a split message
-                }
-                expectReadyForQuery();
-                return PASS;
-            }
-            case PgProtocol.SYNC, PgProtocol.FUNCTION_CALL -> {
-                syncsSinceCommand = type == PgProtocol.SYNC ? syncsSinceCommand + 1 : 0;
-                expectReadyForQuery();
-                return PASS;
-            }
-            case PgProtocol.TERMINATE -> {
-                return NEED_BODY;
-            }
-            case PgProtocol.PARSE -> {
-                return rewriter != null || scans(length) ? NEED_BODY : PASS;
-            }
-            case PgProtocol.BIND, PgProtocol.DESCRIBE, PgProtocol.CLOSE -> {
-                return rewriter != null ? NEED_BODY : PASS;
-            }
-            case PgProtocol.COPY_DONE, PgProtocol.COPY_FAIL -> {
-                server.copyEndedByClient(syncsSinceCommand);
-                syncsSinceCommand = 0;
-                return PASS;
-            }
-            case PgProtocol.EXECUTE -> {
-                syncsSinceCommand = 0;
-                if (rewriter != null) {
-                    server.requests().add(OutstandingRequests.Kind.EXECUTE);
-                }
-                return PASS;
-            }
-            default -> {
-                return PASS;
-            }
-        }
-    }
-
     @Override
     protected int onMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
-        if (output.mustHold(ctx.channel(), state(), type, rewriter != null)) {
+        ClientState state = state();
+        boolean rewrites = path != null && path.rewritesStatements();
+        if (output.mustHold(ctx.channel(), state, type, rewrites)) {
             return STOP;
         }
-        if (output.turnUsed(state(), type, rewriter != null)) {
+        if (output.turnUsed(state, type, rewrites)) {
             // Scheduled, not executed: a task queued now would run in this same batch of tasks, before other reads.
             ctx.executor().schedule(() -> {
                 if (!failing && state() != ClientState.CLOSED) {
                     resumeAndFlush();
                 }
-            }, 0, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }, 0, TimeUnit.NANOSECONDS);
             return STOP;
         }
-        switch (state()) {
+        switch (state) {
             case AUTH:
-                return authMessage(type, frame);
+                return login.passwordMessage(ctx, type, frame);
             case ADMIN:
-                return adminMessage(type, frame);
+                return consoleSession.message(type, frame);
             case IDLE:
-            case ACTIVE:
                 if (type == PgProtocol.TERMINATE) {
                     close("client close request");
-                    return DROP;
                 }
-                if (type == PgProtocol.QUERY) {
-                    expectReadyForQuery();
-                    scan(frame, frame.readerIndex() + 5);
-                    return FORWARD;
-                }
-                if (type == PgProtocol.PARSE && scanStatements) {
-                    int nameEnd = frame.indexOf(frame.readerIndex() + 5, frame.writerIndex(), (byte) 0);
-                    if (nameEnd >= 0) {
-                        scan(frame, nameEnd + 1);
-                    }
-                    if (rewriter == null) {
-                        return FORWARD;
-                    }
-                }
-                return statementMessage(type, frame);
+                return DROP; // classify reads only Terminate unlinked: any other message got a server first
+            case ACTIVE:
+                return path.message(server, type, frame);
             default:
                 return STOP;
         }
-    }
-
-    /** A Query, Sync or FunctionCall: the server answers it with ReadyForQuery. */
-    private void expectReadyForQuery() {
-        server.expectReadyForQuery();
-        if (rewriter != null) {
-            server.requests().add(OutstandingRequests.Kind.SYNC);
-        }
-    }
-
-    // ---- hazards and setting changes (transaction and statement mode) ----
-
-    /** What the scanner needs to know about parameters: tracked by the pooler, and reported by the server. */
-    private final StatementScanner.Parameters scanParameters =
-            new StatementScanner.Parameters() {
-                @Override
-                public boolean isTracked(String name) {
-                    return ClientSettings.carried(name, manager, pool);
-                }
-
-                @Override
-                public boolean needsReadback(String name) {
-                    return manager.isTrackedParameter(name) && !pool.welcome().isReported(name);
-                }
-            };
-
-    /** Scans the SQL text of a Query or Parse that starts at {@code from} (up to its NUL terminator). */
-    private void scan(ByteBuf frame, int from) {
-        int end = frame.indexOf(from, frame.writerIndex(), (byte) 0);
-        if (end < 0) {
-            end = frame.writerIndex();
-        }
-        boolean inTransaction = blockBegun || (server != null && server.txStatus() != PgProtocol.TX_IDLE);
-        int found = StatementScanner.scan(frame, from, end, inTransaction, scanParameters);
-        if (found == 0) {
-            return;
-        }
-        if ((found & StatementScanner.BLOCK_BEGUN) != 0) {
-            blockBegun = true;
-        } else if ((found & StatementScanner.BLOCK_ENDED) != 0) {
-            blockBegun = false;
-        }
-        if ((found & StatementScanner.SETTINGS_CHANGED) != 0) {
-            settings.markReadbackNeeded();
-        }
-        for (Hazard h : Hazard.values()) {
-            if ((found & h.bit()) != 0) {
-                pool.countHazard(h);
-                if ((hazardsLogged & h.bit()) == 0) {
-                    hazardsLogged |= h.bit();
-                    manager.log().log(prefix() + " " + h.statement() + " in " + pool.mode()
-                            + " pooling mode: the next transaction may run on another server");
-                }
-            }
-        }
-    }
-
-    // ---- prepared statements (transaction and statement mode) ----
-
-    /** A Parse, Bind, Describe or Close while the statements are rewritten (classify asks only for those). */
-    private int statementMessage(byte type, ByteBuf frame) {
-        if (server == null) {
-            return DROP; // cannot happen: linked in classify
-        }
-        ServerConnection s = server;
-        try {
-            StatementRewriter.Link link = new StatementRewriter.Link(s.statements(), s.requests(),
-                    pool.maxPreparedStatements(), pool.stats(), ctx.alloc());
-            return rewriter.handle(type, frame, link, rewriterOutput) == StatementRewriter.FORWARD ? FORWARD : DROP;
-        } catch (PgProtocolException e) {
-            fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
-        } catch (StatementRewriter.StatementError e) {
-            manager.log().warning(prefix() + " " + e.getMessage() + ": " + describeStatement(type, frame));
-            fail(e.sqlState(), e.getMessage());
-        }
-        return DROP;
-    }
-
-    private static String describeStatement(byte type, ByteBuf frame) {
-        int end = Math.min(frame.writerIndex(), frame.readerIndex() + 80);
-        return "'" + (char) type + "' " + frame.toString(frame.readerIndex() + 5, end - frame.readerIndex() - 5,
-                java.nio.charset.StandardCharsets.ISO_8859_1).replace('\0', ' ').strip();
-    }
-
-    private final StatementRewriter.Output rewriterOutput = new StatementRewriter.Output() {
-        @Override
-        public void toServer(ByteBuf message) {
-            emit(message);
-        }
-
-        @Override
-        public void toClient(ByteBuf message) {
-            ClientOutput.reply(ctx, message);
-        }
-    };
-
-    /** Whether this client's named statements are rewritten: its server must match answers to requests. */
-    boolean rewritesStatements() {
-        return rewriter != null;
-    }
-
-    /** The server ran DEALLOCATE ALL or DISCARD ALL for this client. */
-    void clearStatements() {
-        if (rewriter != null) {
-            rewriter.statements().clear();
-        }
-    }
-
-    /** A Parse of this client that the server never carried out. */
-    void forgetStatement(String name, SharedStatement s) {
-        if (rewriter != null) {
-            rewriter.statements().forget(name, s);
-        }
-    }
-
-    /** SHOW CLIENTS prepared_statements. */
-    public int preparedStatementCount() {
-        return rewriter == null ? 0 : rewriter.statements().size();
     }
 
     @Override
@@ -671,52 +320,6 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         if (state() == ClientState.WAITING) {
             pool.serveQueue();
         }
-    }
-
-    private int authMessage(byte type, ByteBuf frame) {
-        if (type != PgProtocol.PASSWORD_MESSAGE) {
-            fail(PgProtocol.PROTOCOL_VIOLATION, "expected a password packet, got '" + (char) type + "'");
-            return DROP;
-        }
-        Runnable slow = authenticator.slowWork(frame);
-        if (slow != null) {
-            deriveOffLoop(slow);
-            return STOP; // this message is kept and read again once the keys are ready
-        }
-        ByteBuf[] reply = new ByteBuf[1];
-        try {
-            ClientAuthenticator.Step step = authenticator.step(frame, ctx.alloc(), reply);
-            if (reply[0] != null) {
-                ctx.write(reply[0]);
-            }
-            switch (step) {
-                case OK -> {
-                    ctx.flush();
-                    loginAuthenticated();
-                }
-                case FAILED -> fail(PgProtocol.PROTOCOL_VIOLATION, authenticator.failure());
-                default -> ctx.flush();
-            }
-        } catch (PgProtocolException e) {
-            fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
-        }
-        return DROP;
-    }
-
-    /** SCRAM key derivation runs on a worker thread; then the kept password message is read again. */
-    private void deriveOffLoop(Runnable slow) {
-        ClientAuthenticator waiting = authenticator;
-        dev.poolctl.pooler.auth.KeyDerivation.submit(() -> {
-            try {
-                slow.run();
-            } finally {
-                ctx.executor().execute(() -> {
-                    if (authenticator == waiting && state() == ClientState.AUTH && !failing) {
-                        resumeScan(ctx);
-                    }
-                });
-            }
-        });
     }
 
     @Override
@@ -734,44 +337,31 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         fail(PgProtocol.PROTOCOL_VIOLATION, message);
     }
 
-    // ---- pool callbacks ----
+    // ---- what the linked server asks ----
 
-    /** The pool linked a server: forward what the client sent while it waited. */
-    @Override
-    public void linked(PoolServer linked) {
-        ServerConnection s = (ServerConnection) linked;
-        server = s;
-        ctx.channel().config().setAutoRead(s.channel().isWritable());
-        resumeScan(ctx);
-        s.flush();
-        queuedCancel.linked(this, s); // only now: the query it is meant for has just been sent to s
+    /** Whether this client's named statements are rewritten: its server must match answers to requests. */
+    boolean rewritesStatements() {
+        return path != null && path.rewritesStatements();
     }
 
-    /** The pool took the server back (transaction/statement mode). */
-    @Override
-    public void released() {
-        server = null;
-        blockBegun = false;
-        ctx.channel().config().setAutoRead(true);
-    }
-
-    @Override
-    public void suspend(boolean suspended) {
-        ctx.channel().config().setAutoRead(!suspended);
-        if (suspended) {
-            ctx.channel().flush();
+    /** The server ran DEALLOCATE ALL or DISCARD ALL for this client. */
+    void clearStatements() {
+        if (path != null) {
+            path.clearStatements();
         }
     }
 
-    /** A CancelRequest for this client arrived while it waits for a server: send it once one is linked. */
-    @Override
-    public void cancelWhenLinked() {
-        queuedCancel.request();
+    /** A Parse of this client that the server never carried out. */
+    void forgetStatement(String name, SharedStatement s) {
+        if (path != null) {
+            path.forgetStatement(name, s);
+        }
     }
 
+    /** SHOW CLIENTS prepared_statements. */
     @Override
-    public boolean cancelPending() {
-        return queuedCancel.pending();
+    public int preparedStatementCount() {
+        return path == null ? 0 : path.preparedStatementCount();
     }
 
     /** The query that makes a server's settings this client's, or null (see {@link ClientSettings#applyQuery}). */
@@ -804,16 +394,57 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         settings.readBack(names, row);
     }
 
+    // ---- pool callbacks ----
+
+    /** The pool linked a server: forward what the client sent while it waited. */
+    @Override
+    public void linked(PoolServer linked) {
+        ServerConnection s = (ServerConnection) linked;
+        server = s;
+        ctx.channel().config().setAutoRead(s.channel().isWritable());
+        resumeScan(ctx);
+        s.flush();
+        queuedCancel.linked(this, s); // only now: the query it is meant for has just been sent to s
+    }
+
+    /** The pool took the server back (transaction/statement mode). */
+    @Override
+    public void released() {
+        server = null;
+        path.released();
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    @Override
+    public void suspend(boolean suspended) {
+        ctx.channel().config().setAutoRead(!suspended);
+        if (suspended) {
+            ctx.channel().flush();
+        }
+    }
+
+    /** A CancelRequest for this client arrived while it waits for a server: send it once one is linked. */
+    @Override
+    public void cancelWhenLinked() {
+        queuedCancel.request();
+    }
+
+    @Override
+    public boolean cancelPending() {
+        return queuedCancel.pending();
+    }
+
     // ---- ending ----
 
     /** Sends a FATAL ErrorResponse and closes: PgBouncer's disconnect_client with a message. */
+    @Override
     public void fail(String sqlState, String message) {
         if (failing || state() == ClientState.CLOSED || !ctx.channel().isOpen()) {
             return;
         }
         failing = true;
         releaseKept();
-        startupReader.release();
+        login.release();
         if (manager.config().general().logPoolerErrors()) {
             manager.log().warning(prefix() + " pooler error: " + message);
         }
@@ -829,33 +460,13 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         ctx.executor().execute(() -> closed("client failed"));
     }
 
-    /** An error that does not end the session (e.g. the server went away in transaction mode). */
-    public void sendError(String severity, String sqlState, String message) {
-        ClientOutput.reply(ctx, BackendMessages.errorResponse(ctx.alloc(), severity, sqlState, message));
-    }
-
-    private String closeReason;
-    private boolean failing;
-    /** Counted against max_client_conn; only admitted clients are uncounted at close. */
-    private boolean admitted;
-
-    public boolean admitted() {
-        return admitted;
-    }
-
+    @Override
     public void close(String reason) {
         if (closeReason == null) {
             closeReason = reason;
         }
         ctx.close();
     }
-
-    private void closeQuietly() {
-        closeReason = "cancel request";
-        ctx.close();
-    }
-
-    private boolean closingLogged;
 
     /** PgBouncer's {@code closing because: <reason> (age=Ns)} line, once per client. */
     private void logClosing(String reason) {
@@ -873,10 +484,8 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         }
         ClientState was = state();
         releaseKept();
-        if (rewriter != null) {
-            rewriter.statements().clear();
-        }
-        startupReader.release();
+        clearStatements();
+        login.release();
         if (was != ClientState.STARTUP || closeReason != null) {
             logClosing(closeReason != null ? closeReason : defaultReason);
         }

@@ -1,6 +1,5 @@
 package dev.poolctl.pooler.session;
 
-import dev.poolctl.pooler.auth.ScramException;
 import dev.poolctl.pooler.net.ServerConnector;
 import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.pool.PoolClient;
@@ -35,8 +34,10 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     private final ServerConnector connector;
     /** Its state and place in its pool's lists. */
     private final StateEntry<ServerState, PoolServer> entry;
-    /** Answers the server's authentication requests during login. */
-    private final ServerAuthenticator authenticator;
+    /** The login phase, until the first ReadyForQuery. */
+    private final ServerLoginPhase loginPhase;
+    /** The pooler's own queries (varcache SET, reset, check, read-back) and their answers. */
+    private final InternalQueries internal = new InternalQueries(this);
     private final long connectNanos;
     private Channel channel;
     private ClientConnection client;
@@ -52,18 +53,14 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     private byte txStatus = PgProtocol.TX_IDLE;
     /** ReadyForQuery messages the client's Query/Sync/FunctionCall messages still owe: release waits for zero. */
     private int pendingReadyForQuery;
-    /** ReadyForQuery messages of the pooler's own queries (SET, reset, check) to swallow before forwarding. */
-    private int internalReadyForQuery;
     private long lastUsedNanos;
     private long requestNanos;
     /** Start of the client's current transaction, 0 outside one: SHOW STATS xact_time. */
     private long xactStartNanos;
     private boolean closeNeeded;
     private String closeReason;
-    /** The shared statements this server has prepared (only ever filled in transaction/statement mode). */
-    private final PreparedStatementCache statements;
-    /** The linked client's requests still to be answered, tracked while its statements are rewritten. */
-    private final OutstandingRequests requests = new OutstandingRequests();
+    /** Its prepared statements and the answers owed to a client whose statements are rewritten. */
+    private final ServerStatements statements;
     /** Set while linked to a client whose statements are rewritten: the answers are matched to requests. */
     private boolean tracking;
     /**
@@ -73,9 +70,6 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
      */
     private boolean copyIn;
     private long forwardedRuns;
-    /** The parameters being read back for the linked client at the end of its transaction, or null. */
-    private List<String> readback;
-    private String[] readbackRow;
 
     public ServerConnection(long id, Pool pool, ServerLogin login, String host, int port, ServerConnector connector,
                             long nowNanos) {
@@ -86,10 +80,10 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         this.port = port;
         this.connector = connector;
         this.entry = new StateEntry<>(this, ServerState.LOGIN, nowNanos);
-        this.authenticator = new ServerAuthenticator(login, message -> loginFailed(PgProtocol.CONNECTION_FAILURE, message));
+        this.loginPhase = new ServerLoginPhase(this, login, pool.database().connectQuery());
         this.connectNanos = nowNanos;
         this.lastUsedNanos = nowNanos;
-        this.statements = new PreparedStatementCache(pool.statementRegistry());
+        this.statements = new ServerStatements(this, pool.statementRegistry());
     }
 
     @Override public StateEntry<ServerState, PoolServer> entry() { return entry; }
@@ -113,15 +107,15 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     @Override public String applicationName() { return params.getOrDefault("application_name", ""); }
     @Override public SocketAddress localAddress() { return channel == null ? null : channel.localAddress(); }
     @Override public SocketAddress remoteAddress() { return channel == null ? null : channel.remoteAddress(); }
-    @Override public int preparedStatementCount() { return statements.size(); }
+    @Override public int preparedStatementCount() { return statements.cache().size(); }
     @Override public long pendingWriteBytes() { return ClientOutput.pendingBytes(channel); }
-    public PreparedStatementCache statements() { return statements; }
-    public OutstandingRequests requests() { return requests; }
+    public PreparedStatementCache statements() { return statements.cache(); }
+    public OutstandingRequests requests() { return statements.requests(); }
 
     /** Nothing in flight: no ReadyForQuery owed and the server is outside a transaction. */
     public boolean isQuiet() {
-        return pendingReadyForQuery <= 0 && internalReadyForQuery <= 0 && txStatus == PgProtocol.TX_IDLE
-                && requests.isEmpty();
+        return pendingReadyForQuery <= 0 && !internal.running() && txStatus == PgProtocol.TX_IDLE
+                && statements.requests().isEmpty();
     }
 
     public String prefix() {
@@ -170,8 +164,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
 
     public void unlink(long nowNanos) {
         client = null;
-        readback = null;
-        readbackRow = null;
+        internal.unlinked();
         xactStartNanos = 0;
         if (channel != null) {
             channel.config().setAutoRead(true);
@@ -180,10 +173,8 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         pendingReadyForQuery = 0;
         copyIn = false;
         tracking = false;
-        if (!requests.isEmpty()) {
-            // Unlinked with answers outstanding (the client went away): what the server prepared is unknown.
-            requests.clear(effects);
-            closeNeeded = true;
+        if (statements.forgetRequests()) {
+            closeNeeded = true; // unlinked with answers outstanding (the client went away)
         }
     }
 
@@ -198,7 +189,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         copyIn = false;
         pendingReadyForQuery -= syncs;
         if (tracking) {
-            requests.ignoreSyncs(syncs);
+            statements.requests().ignoreSyncs(syncs);
         }
     }
 
@@ -214,8 +205,9 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     }
 
     /** Runs a query of the pooler's own whose results nobody sees (varcache SET, reset, check). */
+    @Override
     public void sendInternal(String sql) {
-        internalReadyForQuery++;
+        internal.sent();
         channel.writeAndFlush(FrontendMessages.query(channel.alloc(), sql), channel.voidPromise());
     }
 
@@ -258,9 +250,8 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseKept();
-        authenticator.cancel();
-        requests.clear(effects);
-        statements.clear();
+        loginPhase.cancel();
+        statements.closed();
         pool.serverClosed(this, closeReason != null ? closeReason : "server conn crashed?");
     }
 
@@ -284,7 +275,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
 
     @Override
     protected int classify(byte type, int length) {
-        if (state() != ServerState.ACTIVE || internalReadyForQuery > 0) {
+        if (state() != ServerState.ACTIVE || internal.running()) {
             return NEED_BODY;
         }
         if (tracking && OutstandingRequests.tracks(type)) {
@@ -298,15 +289,15 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     protected int onMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
         switch (state()) {
             case LOGIN:
-                return loginMessage(ctx, type, frame);
+                return loginPhase.message(ctx, type, frame);
             case ACTIVE:
-                if (internalReadyForQuery > 0) {
-                    return internalMessage(type, frame);
+                if (internal.running()) {
+                    return internal.message(type, frame, true);
                 }
                 return activeMessage(type, frame);
             case USED:
             case TESTED:
-                return internalMessage(type, frame);
+                return internal.message(type, frame, false);
             default:
                 return idleMessage(type, frame);
         }
@@ -324,7 +315,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
             return FORWARD;
         }
         if (tracking) {
-            int answer = trackedResponse(type, frame);
+            int answer = statements.answer(client, type, frame);
             if (type != PgProtocol.READY_FOR_QUERY || answer != FORWARD) {
                 return answer;
             }
@@ -365,115 +356,66 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
             }
             return false;
         }
-        readback = names;
-        readbackRow = null;
-        sendInternal(ClientSettings.readbackQuery(names));
+        internal.readBack(names);
         return true;
     }
 
-    /** A server answer while the client's statements are rewritten: match it to the request it answers. */
-    private int trackedResponse(byte type, ByteBuf frame) {
-        if (type == PgProtocol.COMMAND_COMPLETE && Messages.droppedAllStatements(frame)) {
-            // DEALLOCATE ALL / DISCARD ALL: gone on the server, and gone for the client that asked (PgBouncer 1.22).
-            statements.clear();
-            client.clearStatements();
-        }
-        switch (requests.onResponse(type, effects)) {
-            case OutstandingRequests.SWALLOW:
-                return DROP;
-            case OutstandingRequests.OUT_OF_SYNC:
-                pool.log().warning(prefix() + " unexpected '" + (char) type + "' from server with "
-                        + requests.size() + " requests outstanding");
-                close("server answer does not match the requests sent");
-                return DROP;
-            default:
-                return FORWARD;
-        }
+    /** The linked client's answers no longer match its requests: nothing this server says can be trusted. */
+    void outOfSync(String why) {
+        pool.log().warning(prefix() + " " + why);
+        close("server answer does not match the requests sent");
     }
 
-    /** What answers to the pooler's own and skipped requests do to the caches. */
-    private final OutstandingRequests.Effects effects = new OutstandingRequests.Effects() {
-        @Override
-        public void fake(byte type) {
-            emit(type == PgProtocol.PARSE_COMPLETE
-                    ? dev.poolctl.pooler.protocol.BackendMessages.parseComplete(channel.alloc())
-                    : dev.poolctl.pooler.protocol.BackendMessages.closeComplete(channel.alloc()));
-        }
-
-        @Override
-        public void parseUndone(OutstandingRequests.Request r) {
-            if (r.kind() != OutstandingRequests.Kind.PARSE_FAKE) {
-                statements.remove(r.statement());
-            }
-            if (r.clientName() != null && client != null) {
-                client.forgetStatement(r.clientName(), r.statement());
-            }
-        }
-
-        @Override
-        public void closeUndone(OutstandingRequests.Request r) {
-            statements.putBack(r.statement());
-        }
-
-        @Override
-        public void closeDone(OutstandingRequests.Request r) {
-            pool.statementRegistry().release(r.statement());
-        }
-
-        @Override
-        public void cacheUncertain() {
-            closeNeeded = true;
-        }
-    };
+    /** A made-up answer (ParseComplete, CloseComplete) to the client, in order with the forwarded ones. */
+    void emitToClient(ByteBuf message) {
+        emit(message);
+    }
 
     @Override
     protected void afterCut(ChannelHandlerContext ctx) {
         pool.readyForQuery(this);
     }
 
-    private int internalMessage(byte type, ByteBuf frame) {
-        if (type == PgProtocol.READY_FOR_QUERY) {
-            txStatus = Messages.readyForQueryStatus(frame);
-            internalReadyForQuery--;
-            if (internalReadyForQuery == 0 && state() != ServerState.ACTIVE) {
-                pool.internalQueryDone(this);
-            } else if (internalReadyForQuery == 0 && readback != null) {
-                return readbackDone();
-            }
-        } else if (type == PgProtocol.DATA_ROW && readback != null) {
-            readbackRow = Messages.dataRowTexts(frame);
-        } else if (type == PgProtocol.PARAMETER_STATUS) {
-            String[] p = Messages.parameterStatus(frame);
-            params.put(p[0].toLowerCase(Locale.ROOT), p[1]);
-            if (state() == ServerState.ACTIVE && client != null) {
-                client.serverParameterChanged(p[0], p[1]); // the linked client's value, as the server spells it
-            }
-        } else if (type == PgProtocol.COMMAND_COMPLETE && Messages.droppedAllStatements(frame)) {
-            statements.clear(); // server_reset_query (DISCARD ALL) or a check query that drops them
-        } else if (type == PgProtocol.ERROR_RESPONSE) {
-            Map<Character, String> e = Messages.errorFields(frame);
-            pool.log().warning(prefix() + " pooler query failed: " + e.get('C') + " " + e.get('M'));
-            closeNeeded = true;
+    // ---- what InternalQueries reports ----
+
+    /** A reset or check query finished (the server is USED or TESTED). */
+    void internalQueryDone(byte status) {
+        txStatus = status;
+        pool.internalQueryDone(this);
+    }
+
+    /** A ReadyForQuery of the pooler's own query with more of them to come. */
+    void internalStatus(byte status) {
+        txStatus = status;
+    }
+
+    /** The server reported a parameter: the linked client's value now, as the server spells it. */
+    void parameterReported(String name, String value) {
+        params.put(name.toLowerCase(Locale.ROOT), value);
+        if (state() == ServerState.ACTIVE && client != null) {
+            client.serverParameterChanged(name, value);
         }
-        return DROP;
+    }
+
+    void internalQueryFailed(String error) {
+        pool.log().warning(prefix() + " pooler query failed: " + error);
+        closeNeeded = true;
     }
 
     /** The read-back's ReadyForQuery: store the values, and forward it as the one the client's request owes. */
-    private int readbackDone() {
-        List<String> names = readback;
-        readback = null;
+    int readbackDone(byte status, List<String> names, String[] row) {
+        txStatus = status;
         if (client == null) {
             return DROP;
         }
-        if (readbackRow != null) {
-            for (int i = 0; i < names.size() && i < readbackRow.length; i++) {
-                if (readbackRow[i] != null) {
-                    params.put(names.get(i), readbackRow[i]);
+        if (row != null) {
+            for (int i = 0; i < names.size() && i < row.length; i++) {
+                if (row[i] != null) {
+                    params.put(names.get(i), row[i]);
                 }
             }
         }
-        client.settingsReadBack(names, readbackRow);
-        readbackRow = null;
+        client.settingsReadBack(names, row);
         return pool.releasableAt(this) ? FORWARD_AND_CUT : FORWARD;
     }
 
@@ -509,51 +451,28 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         close("server sent a bad packet");
     }
 
-    // ---- login ----
+    // ---- what ServerLoginPhase reports ----
 
-    private int loginMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
-        try {
-            switch (type) {
-                case PgProtocol.AUTHENTICATION -> authenticator.authenticate(ctx, frame);
-                case PgProtocol.PARAMETER_STATUS -> {
-                    String[] p = Messages.parameterStatus(frame);
-                    welcome.put(p[0], p[1]);
-                    params.put(p[0].toLowerCase(Locale.ROOT), p[1]);
-                }
-                case PgProtocol.BACKEND_KEY_DATA -> {
-                    backendPid = Messages.backendKeyPid(frame);
-                    backendKey = Messages.backendKeySecret(frame);
-                }
-                case PgProtocol.ERROR_RESPONSE -> {
-                    Map<Character, String> e = Messages.errorFields(frame);
-                    String code = e.getOrDefault('C', PgProtocol.CONNECTION_FAILURE);
-                    String msg = e.getOrDefault('M', "server login failed");
-                    loginFailed(code, connectQuerySent ? "connect_query failed: " + msg : msg);
-                }
-                case PgProtocol.READY_FOR_QUERY -> {
-                    txStatus = Messages.readyForQueryStatus(frame);
-                    if (pool.database().connectQuery() != null && !connectQuerySent) {
-                        connectQuerySent = true; // exec_on_connect: rows dropped, an error fails the login
-                        ctx.writeAndFlush(FrontendMessages.query(ctx.alloc(), pool.database().connectQuery()));
-                    } else {
-                        pool.serverLoggedIn(this);
-                    }
-                }
-                default -> { } // NoticeResponse and friends during login carry nothing we need
-            }
-        } catch (ScramException | RuntimeException e) {
-            loginFailed(PgProtocol.CONNECTION_FAILURE, "server login failed: " + e.getMessage());
-        }
-        return DROP;
+    void loginParameter(String name, String value) {
+        welcome.put(name, value);
+        params.put(name.toLowerCase(Locale.ROOT), value);
     }
 
-    private void loginFailed(String sqlState, String message) {
+    void backendKeyData(int pid, int key) {
+        backendPid = pid;
+        backendKey = key;
+    }
+
+    void loggedIn(byte status) {
+        txStatus = status;
+        pool.serverLoggedIn(this);
+    }
+
+    void loginFailed(String sqlState, String message) {
         closeReason = "server login failed: " + message;
         pool.serverLoginFailed(this, sqlState, message);
         if (channel != null) {
             channel.close();
         }
     }
-
-    private boolean connectQuerySent;
 }

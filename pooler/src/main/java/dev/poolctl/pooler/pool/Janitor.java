@@ -1,0 +1,58 @@
+package dev.poolctl.pooler.pool;
+
+import static dev.poolctl.pooler.pool.ClientState.LOGIN_WAIT;
+import static dev.poolctl.pooler.pool.ClientState.WAITING;
+
+import dev.poolctl.pooler.config.GeneralSettings;
+import java.time.Duration;
+
+/**
+ * A pool's periodic upkeep (PgBouncer's janitor.c): client timeouts, a pool_size lowered by RELOAD,
+ * server_lifetime and server_idle_timeout of idle servers, server_connect_timeout, the reserve pool after
+ * reserve_pool_timeout, and min_pool_size. Time is the caller's {@code now}: unit tests move it by hand.
+ */
+final class Janitor {
+    private Janitor() {}
+
+    static void run(Pool pool, long now) {
+        StateLists<ClientState, PoolClient> clients = pool.clientLists();
+        StateLists<ServerState, PoolServer> servers = pool.serverLists();
+        GeneralSettings g = pool.settings();
+        ClientTimeouts.apply(g, now, clients.list(LOGIN_WAIT), clients.list(WAITING), pool.clients(), pool::disconnect);
+        // A smaller pool_size after RELOAD/SET: idle servers above the new limit go (PgBouncer's janitor).
+        while (!servers.isEmpty(ServerState.IDLE) && pool.serverCount() > pool.poolSize() + pool.reservePoolSize()) {
+            pool.disconnect(servers.last(ServerState.IDLE), "too many servers in the pool");
+        }
+        Duration serverIdle = g.serverIdleTimeout();
+        for (PoolServer s : servers.list(ServerState.IDLE)) {
+            String expired = pool.expiredReason(s, now);
+            if (expired == null && !serverIdle.isZero() && now - s.lastUsedNanos() > serverIdle.toNanos()
+                    && pool.serverCount() > pool.minPoolSize()) {
+                expired = "server idle timeout";
+            }
+            if (expired != null) {
+                pool.disconnect(s, expired);
+            }
+        }
+        Duration connectTimeout = g.serverConnectTimeout();
+        for (PoolServer s : servers.list(ServerState.LOGIN)) {
+            if (!connectTimeout.isZero() && now - s.connectNanos() > connectTimeout.toNanos()) {
+                pool.loginFailed("server connect timeout", now);
+                pool.disconnect(s, "connect timeout");
+            }
+        }
+        if (!clients.isEmpty(WAITING)) {
+            boolean reserve = pool.reservePoolSize() > 0
+                    && now - clients.firstSince(WAITING) > g.reservePoolTimeout().toNanos();
+            pool.dispatch(reserve);
+        }
+        if (!clients.isEmpty(LOGIN_WAIT) && pool.loginCount() == 0 && pool.canOpen(false)) {
+            pool.launch();
+        }
+        if ((pool.database().user() != null || pool.clientCount() > 0) && !pool.manager().isShuttingDown()) {
+            while (pool.serverCount() < pool.minPoolSize() && pool.canOpen(false)) {
+                pool.launch();
+            }
+        }
+    }
+}

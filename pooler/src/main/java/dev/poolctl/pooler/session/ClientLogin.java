@@ -1,0 +1,233 @@
+package dev.poolctl.pooler.session;
+
+import dev.poolctl.pooler.admin.AdminConsole;
+import dev.poolctl.pooler.auth.KeyDerivation;
+import dev.poolctl.pooler.config.AuthType;
+import dev.poolctl.pooler.config.DatabaseConfig;
+import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.pool.ClientState;
+import dev.poolctl.pooler.pool.Pool;
+import dev.poolctl.pooler.pool.PoolManager;
+import dev.poolctl.pooler.protocol.BackendMessages;
+import dev.poolctl.pooler.protocol.PgProtocol;
+import dev.poolctl.pooler.protocol.PgProtocolException;
+import dev.poolctl.pooler.protocol.PgStreamHandler;
+import dev.poolctl.pooler.protocol.StartupPacket;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A client's login phase (PgBouncer's client.c up to the welcome): the startup packets (SSLRequest,
+ * CancelRequest, StartupMessage), authentication, then the pool (or the console) and the welcome.
+ */
+final class ClientLogin {
+    /** The virtual database of the admin console. */
+    static final String ADMIN_DATABASE = "pgbouncer";
+
+    private final ClientConnection client;
+    private final PoolManager manager;
+    private final StartupReader startupReader = new StartupReader();
+    private ClientAuthenticator authenticator;
+
+    ClientLogin(ClientConnection client, PoolManager manager) {
+        this.client = client;
+        this.manager = manager;
+    }
+
+    // ---- startup packets ----
+
+    /** Bytes before the StartupMessage has been handled; what follows it goes to the typed-message reader. */
+    void readStartup(ChannelHandlerContext ctx, ByteBuf in) {
+        startupReader.add(ctx.alloc(), in);
+        try {
+            StartupPacket packet;
+            while (client.state() == ClientState.STARTUP && !client.failing() && (packet = startupReader.next()) != null) {
+                if (packet instanceof StartupPacket.SslRequest || packet instanceof StartupPacket.GssEncRequest) {
+                    if (startupReader.hasMore()) {
+                        // Bytes sent before our answer could be injected by a man in the middle (CVE-2021-23222).
+                        client.fail(PgProtocol.PROTOCOL_VIOLATION, "unencrypted data after SSL request");
+                        return;
+                    }
+                    ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
+                } else if (packet instanceof StartupPacket.CancelRequest cancel) {
+                    client.cancelRequest(cancel.pid(), cancel.key());
+                    return;
+                } else {
+                    startup(ctx, (StartupPacket.StartupMessage) packet);
+                }
+            }
+        } catch (PgProtocolException e) {
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
+            return;
+        }
+        if (client.state() == ClientState.STARTUP || client.failing()) {
+            startupReader.compact();
+        } else {
+            // Whatever the client pipelined behind its StartupMessage is typed messages: the stream handler's.
+            ByteBuf rest = startupReader.takeRest();
+            if (rest != null) {
+                client.readTyped(rest);
+            }
+        }
+    }
+
+    private void startup(ChannelHandlerContext ctx, StartupPacket.StartupMessage startup) {
+        client.named(startup.user(), startup.database());
+        GeneralSettings general = manager.config().general();
+        StartupParameters parameters = StartupParameters.read(startup.parameters(), client.settings(), manager);
+        if (parameters.error != null) {
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, parameters.error);
+            return;
+        }
+        if (startup.minorVersion() > 0 || !parameters.unrecognizedProtocolOptions.isEmpty()) {
+            // As PostgreSQL and PgBouncer: say we speak 3.0 and which _pq_ options we ignore; the login goes on.
+            ctx.writeAndFlush(BackendMessages.negotiateProtocolVersion(ctx.alloc(), parameters.unrecognizedProtocolOptions));
+        }
+        String user = client.user();
+        String database = client.database();
+        if (general.logConnections()) {
+            manager.log().log(client.prefix() + " login attempt: db=" + database + " user=" + user + " tls=no");
+        }
+        if (ADMIN_DATABASE.equals(database) && ADMIN_DATABASE.equals(user) && PeerCredentials.sameUser(ctx.channel())) {
+            // PgBouncer: user pgbouncer over the unix socket from our own OS user is admin without a password.
+            manager.log().log(client.prefix() + " pgbouncer access from unix socket");
+            consoleLogin(ctx, true);
+            return;
+        }
+        AuthType authType = general.authType();
+        authenticator = new ClientAuthenticator(user, manager.userlist().secret(user).orElse(null));
+        if (authenticator.isUnknownUser() && authType != AuthType.ANY) {
+            manager.log().log(client.prefix() + " no such user: " + user);
+        }
+        manager.authenticating(client);
+        ByteBuf request = authenticator.start(authType, ctx.alloc());
+        if (authenticator.failure() != null) {
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, authenticator.failure());
+        } else if (request == null) {
+            authenticated(ctx);
+        } else {
+            ctx.writeAndFlush(request);
+        }
+    }
+
+    // ---- authentication ----
+
+    /** A message in state AUTH: only a password (or SASL) message belongs here. */
+    int passwordMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
+        if (type != PgProtocol.PASSWORD_MESSAGE) {
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, "expected a password packet, got '" + (char) type + "'");
+            return PgStreamHandler.DROP;
+        }
+        Runnable slow = authenticator.slowWork(frame);
+        if (slow != null) {
+            deriveOffLoop(ctx, slow);
+            return PgStreamHandler.STOP; // this message is kept and read again once the keys are ready
+        }
+        ByteBuf[] reply = new ByteBuf[1];
+        try {
+            ClientAuthenticator.Step step = authenticator.step(frame, ctx.alloc(), reply);
+            if (reply[0] != null) {
+                ctx.write(reply[0]);
+            }
+            switch (step) {
+                case OK -> {
+                    ctx.flush();
+                    authenticated(ctx);
+                }
+                case FAILED -> client.fail(PgProtocol.PROTOCOL_VIOLATION, authenticator.failure());
+                default -> ctx.flush();
+            }
+        } catch (PgProtocolException e) {
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
+        }
+        return PgStreamHandler.DROP;
+    }
+
+    /** SCRAM key derivation runs on a worker thread; then the kept password message is read again. */
+    private void deriveOffLoop(ChannelHandlerContext ctx, Runnable slow) {
+        ClientAuthenticator waiting = authenticator;
+        KeyDerivation.submit(() -> {
+            try {
+                slow.run();
+            } finally {
+                ctx.executor().execute(() -> {
+                    if (authenticator == waiting && client.state() == ClientState.AUTH && !client.failing()) {
+                        client.resume();
+                    }
+                });
+            }
+        });
+    }
+
+    private void authenticated(ChannelHandlerContext ctx) {
+        String database = client.database();
+        if (ADMIN_DATABASE.equals(database)) {
+            authenticator = null;
+            consoleLogin(ctx, false);
+            return;
+        }
+        // Like PgBouncer (1.17+), the database is looked up only after authentication: names are not probeable.
+        Optional<DatabaseConfig> db = manager.config().database(database);
+        if (db.isEmpty()) {
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, "no such database: " + database);
+            return;
+        }
+        if (manager.isDisabled(database)) {
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, "database does not allow connections: " + database);
+            return;
+        }
+        if (manager.config().general().authType() == AuthType.ANY && db.get().user() == null) {
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, "auth_type=any needs a forced user (user=) for database " + database);
+            return;
+        }
+        Pool pool = manager.pool(db.get(), db.get().user() != null ? db.get().user() : client.user());
+        pool.stats().clientLoginCount++;
+        if (authenticator.scramClientKey() != null) {
+            pool.rememberScramKey(authenticator.scramClientKey());
+        }
+        authenticator = null;
+        client.joinPool(pool);
+    }
+
+    // ---- the console ----
+
+    /** Who may use the console: PgBouncer's admin_users (everything), stats_users (SHOW only). */
+    private void consoleLogin(ChannelHandlerContext ctx, boolean peer) {
+        GeneralSettings g = manager.config().general();
+        String user = client.user();
+        // auth_type=any lets any name in (PgBouncer's admin_post_login), but admin rights still go by admin_users.
+        boolean admin = peer || g.adminUsers().contains(user);
+        if (!admin && g.authType() != AuthType.ANY && !g.statsUsers().contains(user)) {
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, "not allowed");
+            return;
+        }
+        sendWelcome(ctx, AdminConsole.WELCOME);
+        manager.adminLoggedIn(client);
+        client.consoleStarted(admin);
+    }
+
+    // ---- welcome ----
+
+    /** AuthenticationOk, the ParameterStatus set, BackendKeyData and ReadyForQuery in one write. */
+    void sendWelcome(ChannelHandlerContext ctx, Map<String, String> serverWelcome) {
+        int cancelPid = manager.newCancelKey(client);
+        int cancelKey = manager.cancelSecret(client);
+        ByteBuf b = ctx.alloc().buffer(512);
+        b.writeByte(PgProtocol.AUTHENTICATION).writeInt(8).writeInt(PgProtocol.AUTH_OK);
+        for (Map.Entry<String, String> p : serverWelcome.entrySet()) {
+            String wanted = client.settings().get(p.getKey().toLowerCase(Locale.ROOT));
+            BackendMessages.writeParameterStatus(b, p.getKey(), wanted != null ? wanted : p.getValue());
+        }
+        BackendMessages.writeBackendKeyData(b, cancelPid, cancelKey);
+        BackendMessages.writeReadyForQuery(b, PgProtocol.TX_IDLE);
+        ctx.writeAndFlush(b);
+    }
+
+    /** The client is closing: the bytes kept for the startup phase go. */
+    void release() {
+        startupReader.release();
+    }
+}
