@@ -30,8 +30,17 @@ final class PoolHarness {
 
     /** {@code settings}: extra {@code [pgbouncer]} lines; {@code dbEntry}: the connect string of database "db". */
     PoolHarness(String settings, String dbEntry) {
-        manager = new PoolManager(config(settings, DB + " = " + dbEntry), Userlist.parse("\"u\" \"pw\"\n"),
-                new PoolerLog(false, 0), clock, () -> true, launcher);
+        this(config(settings, DB + " = " + dbEntry));
+    }
+
+    private PoolHarness(PoolerConfig config) {
+        manager = new PoolManager(config, Userlist.parse("\"u\" \"pw\"\n"), new PoolerLog(false, 0), clock,
+                () -> true, launcher);
+    }
+
+    /** {@code databases}: the whole {@code [databases]} section, for tests with several databases or {@code *}. */
+    static PoolHarness withDatabases(String settings, String databases) {
+        return new PoolHarness(config(settings, databases));
     }
 
     PoolHarness(String settings) {
@@ -94,6 +103,23 @@ final class PoolHarness {
         c.pool.queue(c);
         c.pool.serveQueue();
         return c.server;
+    }
+
+    /** The client's request, served at once or after the servers launched for it have logged in. */
+    PoolServer serve(FakeClient c) {
+        PoolServer s = request(c);
+        if (s == null) {
+            loginAll(c.pool);
+        }
+        if (c.server == null) {
+            throw new IllegalStateException(c + " got no server");
+        }
+        return c.server;
+    }
+
+    /** The servers launched for {@code pool} that are in {@code state}, in launch order. */
+    List<FakeServer> servers(Pool pool, ServerState state) {
+        return launcher.launched.stream().filter(s -> s.pool == pool && s.state() == state).toList();
     }
 
     /** The server answers ReadyForQuery 'I' to its client's last request: released in transaction mode. */
@@ -243,6 +269,7 @@ final class PoolHarness {
         String closeReason;
         boolean closeNeeded;
         PoolClient client;
+        boolean suspended;
         int pending;
         byte txStatus = 'I';
         final List<String> internalQueries = new ArrayList<>();
@@ -274,7 +301,7 @@ final class PoolHarness {
         @Override public void touch(long now) { lastUsedNanos = now; }
         @Override public void sendInternal(String sql) { internalQueries.add(sql); }
         @Override public Map<String, String> welcome() { return welcome; }
-        @Override public void suspend(boolean on) { }
+        @Override public void suspend(boolean on) { suspended = on; }
         @Override public String address() { return login.host() + ":" + login.port(); }
         @Override public int backendPid() { return (int) login.id(); }
         @Override public int backendKey() { return 42; }
