@@ -26,6 +26,8 @@ final class PoolHarness {
     final ManualClock clock = new ManualClock();
     final FakeLauncher launcher = new FakeLauncher(clock);
     final PoolManager manager;
+    /** Every client {@link #login} made, for {@link #closeFailed}. */
+    final List<FakeClient> clients = new ArrayList<>();
     private long ids;
 
     /** {@code settings}: extra {@code [pgbouncer]} lines; {@code dbEntry}: the connect string of database "db". */
@@ -73,6 +75,7 @@ final class PoolHarness {
     /** A client admitted and authenticated, now waiting for (or given) its pool's welcome. */
     FakeClient login(Pool pool) {
         FakeClient c = new FakeClient(++ids, clock.nanoTime());
+        clients.add(c);
         if (!manager.admitClient(c)) {
             throw new IllegalStateException("not admitted");
         }
@@ -137,6 +140,21 @@ final class PoolHarness {
     void disconnect(FakeClient c) {
         manager.clientClosed(c, true, c.server);
         c.server = null;
+    }
+
+    /** The janitor run, then what the session does right after it: clients it failed close. */
+    void janitor() {
+        manager.janitor();
+        closeFailed();
+    }
+
+    /** As ClientConnection.fail: a failed client's socket closes once the current event is handled. */
+    void closeFailed() {
+        for (FakeClient c : clients) {
+            if (c.failure != null && c.state() != ClientState.CLOSED) {
+                disconnect(c);
+            }
+        }
     }
 
     /** PostgreSQL accepted the login of every server still logging in. */

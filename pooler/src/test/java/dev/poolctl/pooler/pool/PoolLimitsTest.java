@@ -35,11 +35,11 @@ class PoolLimitsTest {
         h.request(w3);
         assertEquals(1, h.launcher.countFor(pool), "pool_size reached: the clients queue");
         h.clock.advance(Duration.ofSeconds(3));
-        h.manager.janitor();
+        h.janitor();
         assertEquals(1, h.launcher.countFor(pool), "waited 3 s < reserve_pool_timeout");
 
         h.clock.advance(Duration.ofMillis(2_500));
-        h.manager.janitor();
+        h.janitor();
         assertEquals(3, h.launcher.countFor(pool), "waited 5.5 s: the reserve pool, and no more than it");
         h.loginAll(pool);
         assertEquals(ClientState.ACTIVE, w1.state(), "the reserve servers go to the queue in order");
@@ -47,7 +47,7 @@ class PoolLimitsTest {
         assertEquals(ClientState.WAITING, w3.state());
 
         h.clock.advance(Duration.ofSeconds(30));
-        h.manager.janitor();
+        h.janitor();
         assertEquals(3, h.launcher.countFor(pool), "never more than pool_size + reserve_pool_size");
         assertEquals(3, pool.serverCount());
     }
@@ -68,10 +68,10 @@ class PoolLimitsTest {
         h.finish(s);
         assertSame(s, w1.server);
         h.clock.advance(Duration.ofSeconds(1));
-        h.manager.janitor();
+        h.janitor();
         assertEquals(1, h.launcher.countFor(pool), "w1 waited 4.5 s and was served; w2, first now, waited 2.5 s");
         h.clock.advance(Duration.ofSeconds(3));
-        h.manager.janitor();
+        h.janitor();
         assertEquals(2, h.launcher.countFor(pool), "w2 has waited 5.5 s");
     }
 
@@ -82,7 +82,7 @@ class PoolLimitsTest {
         h.serve(h.idleClient(pool));
         h.request(h.idleClient(pool));
         h.clock.advance(Duration.ofSeconds(100));
-        h.manager.janitor();
+        h.janitor();
         assertEquals(1, h.launcher.countFor(pool));
     }
 
@@ -97,7 +97,7 @@ class PoolLimitsTest {
         h.serve(h.idleClient(pool));
         h.request(h.idleClient(pool));
         h.clock.advance(Duration.ofSeconds(100));
-        h.manager.janitor();
+        h.janitor();
         assertEquals(1, h.launcher.countFor(pool));
     }
 
@@ -121,12 +121,12 @@ class PoolLimitsTest {
         FakeClient vb = h.login(b);
         assertEquals(ClientState.LOGIN_WAIT, vb.state());
         assertEquals(0, h.launcher.countFor(b), "db is at max_db_connections and nothing is idle");
-        h.manager.janitor();
+        h.janitor();
         assertEquals(0, h.launcher.countFor(b));
 
         h.finish(sa2);
         assertEquals(1, a.idleCount());
-        h.manager.janitor();
+        h.janitor();
         assertEquals(ServerState.CLOSED, sa2.state(), "a's idle server makes room for b's waiting client");
         assertEquals(EVICTED, sa2.closeReason);
         assertEquals(1, h.launcher.countFor(b));
@@ -152,7 +152,7 @@ class PoolLimitsTest {
         Pool b = h.pool("db", "v");
         h.serve(h.idleClient(a));
         FakeClient vb = h.login(b);
-        h.manager.janitor();
+        h.janitor();
         assertEquals(ClientState.LOGIN_WAIT, vb.state());
         assertEquals(0, h.launcher.countFor(b));
         assertEquals(ServerState.IDLE, sameUserServer.state(), "closing it would not make room in db");
@@ -179,13 +179,13 @@ class PoolLimitsTest {
         h.finish(sa1);
         h.finish(sa2);
 
-        h.manager.janitor();
+        h.janitor();
         assertEquals(0, b.serverCount(), "b is below min_pool_size, but only a client waiting may evict");
         assertEquals(2, a.idleCount());
         assertEquals(ClientState.IDLE, vb.state());
 
         sa1.crash();
-        h.manager.janitor();
+        h.janitor();
         assertEquals(1, b.serverCount(), "room again: min_pool_size is met");
     }
 
@@ -198,12 +198,12 @@ class PoolLimitsTest {
         FakeClient ua = h.idleClient(a);
         FakeServer sa = (FakeServer) h.serve(ua);
         FakeClient ub = h.login(b);
-        h.manager.janitor();
+        h.janitor();
         assertEquals(0, h.launcher.countFor(b), "user u is at max_user_connections");
         assertEquals(ClientState.LOGIN_WAIT, ub.state());
 
         h.finish(sa);
-        h.manager.janitor();
+        h.janitor();
         assertEquals(EVICTED, sa.closeReason, "the same user's idle server in db makes room");
         assertEquals(1, h.launcher.countFor(b));
         assertEquals(1, a.serverCount() + b.serverCount());
@@ -217,7 +217,7 @@ class PoolLimitsTest {
             h.request(h.idleClient(pool));
         }
         h.loginAll(pool);
-        h.manager.janitor();
+        h.janitor();
         assertEquals(2, h.launcher.countFor(pool));
         assertEquals(2, pool.waitingCount());
     }
