@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.poolctl.pooler.pool.PoolHarness.FakeClient;
 import dev.poolctl.pooler.pool.PoolHarness.FakeServer;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The console's PAUSE, RESUME, SUSPEND, KILL and RECONNECT, and auto-databases, as the pools see them. */
@@ -180,6 +181,35 @@ class PoolControlTest {
         assertEquals(ClientState.ACTIVE, b.state(), "a fresh server");
         assertFalse(((FakeServer) b.server).closeNeeded);
         assertEquals(4, h.launcher.countFor(pool));
+    }
+
+    @Test
+    void reloadWithASmallerPoolSizeClosesIdleServersAboveItAndAChangedConnectStringClosesAll() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 3");
+        Pool pool = h.pool();
+        FakeClient[] c = {h.idleClient(pool), h.idleClient(pool), h.idleClient(pool)};
+        for (FakeClient client : c) {
+            h.serve(client);
+        }
+        FakeServer busy = (FakeServer) c[0].server;
+        h.finish(c[1].server);
+        h.finish(c[2].server);
+        h.manager.apply(PoolHarness.config("pool_mode = transaction\ndefault_pool_size = 1",
+                "db = host=127.0.0.1 port=5432"), h.manager.userlist());
+        h.janitor();
+        assertEquals(0, pool.idleCount(), "3 servers for a pool of 1: the idle ones go");
+        assertEquals(List.of("too many servers in the pool", "too many servers in the pool"),
+                h.servers(pool, ServerState.CLOSED).stream().map(s -> s.closeReason).toList());
+        assertEquals(ServerState.ACTIVE, busy.state(), "the busy one stays");
+        assertFalse(busy.closeNeeded, "same connect string: it may be reused");
+
+        h.manager.apply(PoolHarness.config("pool_mode = transaction\ndefault_pool_size = 1",
+                "db = host=127.0.0.1 port=5433"), h.manager.userlist());
+        assertTrue(busy.closeNeeded, "another port: every server goes once released");
+        h.finish(busy);
+        assertEquals(ServerState.CLOSED, busy.state());
+        assertNull(h.request(c[0]));
+        assertEquals(5433, h.launcher.lastFor(pool).login.port(), "new servers use the new entry");
     }
 
     @Test
