@@ -113,6 +113,22 @@ class PoolControlTest {
     }
 
     @Test
+    void killClientFailsOnlyThatClient() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction");
+        Pool pool = h.pool();
+        FakeClient a = h.idleClient(pool);
+        FakeClient b = h.idleClient(pool);
+        FakeClient loggingIn = new FakeClient(100, h.clock.nanoTime());
+        h.manager.admitClient(loggingIn);
+        assertTrue(h.manager.killClient(b.id));
+        assertEquals("admin forced disconnect", b.failure);
+        assertNull(a.failure);
+        assertTrue(h.manager.killClient(100), "clients still logging in too");
+        assertEquals("admin forced disconnect", loggingIn.failure);
+        assertFalse(h.manager.killClient(12345), "no such client");
+    }
+
+    @Test
     void suspendStopsEveryClientAndServerSocketAndResumeRestartsThem() {
         PoolHarness h = PoolHarness.withDatabases("pool_mode = transaction", TWO_DBS);
         Pool p1 = h.pool("db", "u");

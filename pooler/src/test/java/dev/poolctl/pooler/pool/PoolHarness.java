@@ -49,14 +49,22 @@ final class PoolHarness {
         this(settings, "host=127.0.0.1 port=5432");
     }
 
+    /** Loads the configuration from a temporary file, removed again: the loaded config does not read it later. */
     static PoolerConfig config(String settings, String databases) {
         try {
             Path dir = Files.createTempDirectory("pool-harness");
             Path ini = dir.resolve("pgbouncer.ini");
-            Files.writeString(ini, "[databases]\n" + databases + "\n[pgbouncer]\nlisten_port = 6432\n"
-                    + "auth_file = " + dir.resolve("userlist.txt") + "\n" + settings + "\n");
-            Files.writeString(dir.resolve("userlist.txt"), "\"u\" \"pw\"\n");
-            return IniLoader.load(ini).config();
+            Path userlist = dir.resolve("userlist.txt");
+            try {
+                Files.writeString(ini, "[databases]\n" + databases + "\n[pgbouncer]\nlisten_port = 6432\n"
+                        + "auth_file = " + userlist + "\n" + settings + "\n");
+                Files.writeString(userlist, "\"u\" \"pw\"\n");
+                return IniLoader.load(ini).config();
+            } finally {
+                Files.deleteIfExists(ini);
+                Files.deleteIfExists(userlist);
+                Files.deleteIfExists(dir);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (ConfigException e) {

@@ -47,6 +47,18 @@ class PoolTimeoutsTest {
     }
 
     @Test
+    void aDatabasesOwnServerLifetimeBeatsTheGeneralOne() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction\nserver_lifetime = 3600",
+                "host=127.0.0.1 port=5432 server_lifetime=30");
+        Pool pool = h.pool();
+        FakeServer s = (FakeServer) h.serve(h.idleClient(pool));
+        h.finish(s);
+        advance(h, 31);
+        h.janitor();
+        assertEquals("server lifetime over", s.closeReason);
+    }
+
+    @Test
     void serverIdleTimeoutClosesServersUnusedForThatLong() {
         PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 3\nserver_idle_timeout = 10");
         Pool pool = h.pool();
