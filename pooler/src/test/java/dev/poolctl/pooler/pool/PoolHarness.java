@@ -26,26 +26,45 @@ final class PoolHarness {
     final ManualClock clock = new ManualClock();
     final FakeLauncher launcher = new FakeLauncher(clock);
     final PoolManager manager;
+    /** Every client {@link #login} made, for {@link #closeFailed}. */
+    final List<FakeClient> clients = new ArrayList<>();
     private long ids;
 
     /** {@code settings}: extra {@code [pgbouncer]} lines; {@code dbEntry}: the connect string of database "db". */
     PoolHarness(String settings, String dbEntry) {
-        manager = new PoolManager(config(settings, DB + " = " + dbEntry), Userlist.parse("\"u\" \"pw\"\n"),
-                new PoolerLog(false, 0), clock, () -> true, launcher);
+        this(config(settings, DB + " = " + dbEntry));
+    }
+
+    private PoolHarness(PoolerConfig config) {
+        manager = new PoolManager(config, Userlist.parse("\"u\" \"pw\"\n"), new PoolerLog(false, 0), clock,
+                () -> true, launcher);
+    }
+
+    /** {@code databases}: the whole {@code [databases]} section, for tests with several databases or {@code *}. */
+    static PoolHarness withDatabases(String settings, String databases) {
+        return new PoolHarness(config(settings, databases));
     }
 
     PoolHarness(String settings) {
         this(settings, "host=127.0.0.1 port=5432");
     }
 
+    /** Loads the configuration from a temporary file, removed again: the loaded config does not read it later. */
     static PoolerConfig config(String settings, String databases) {
         try {
             Path dir = Files.createTempDirectory("pool-harness");
             Path ini = dir.resolve("pgbouncer.ini");
-            Files.writeString(ini, "[databases]\n" + databases + "\n[pgbouncer]\nlisten_port = 6432\n"
-                    + "auth_file = " + dir.resolve("userlist.txt") + "\n" + settings + "\n");
-            Files.writeString(dir.resolve("userlist.txt"), "\"u\" \"pw\"\n");
-            return IniLoader.load(ini).config();
+            Path userlist = dir.resolve("userlist.txt");
+            try {
+                Files.writeString(ini, "[databases]\n" + databases + "\n[pgbouncer]\nlisten_port = 6432\n"
+                        + "auth_file = " + userlist + "\n" + settings + "\n");
+                Files.writeString(userlist, "\"u\" \"pw\"\n");
+                return IniLoader.load(ini).config();
+            } finally {
+                Files.deleteIfExists(ini);
+                Files.deleteIfExists(userlist);
+                Files.deleteIfExists(dir);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (ConfigException e) {
@@ -64,6 +83,7 @@ final class PoolHarness {
     /** A client admitted and authenticated, now waiting for (or given) its pool's welcome. */
     FakeClient login(Pool pool) {
         FakeClient c = new FakeClient(++ids, clock.nanoTime());
+        clients.add(c);
         if (!manager.admitClient(c)) {
             throw new IllegalStateException("not admitted");
         }
@@ -96,6 +116,23 @@ final class PoolHarness {
         return c.server;
     }
 
+    /** The client's request, served at once or after the servers launched for it have logged in. */
+    PoolServer serve(FakeClient c) {
+        PoolServer s = request(c);
+        if (s == null) {
+            loginAll(c.pool);
+        }
+        if (c.server == null) {
+            throw new IllegalStateException(c + " got no server");
+        }
+        return c.server;
+    }
+
+    /** The servers launched for {@code pool} that are in {@code state}, in launch order. */
+    List<FakeServer> servers(Pool pool, ServerState state) {
+        return launcher.launched.stream().filter(s -> s.pool == pool && s.state() == state).toList();
+    }
+
     /** The server answers ReadyForQuery 'I' to its client's last request: released in transaction mode. */
     void finish(PoolServer s) {
         FakeServer f = (FakeServer) s;
@@ -111,6 +148,21 @@ final class PoolHarness {
     void disconnect(FakeClient c) {
         manager.clientClosed(c, true, c.server);
         c.server = null;
+    }
+
+    /** The janitor run, then what the session does right after it: clients it failed close. */
+    void janitor() {
+        manager.janitor();
+        closeFailed();
+    }
+
+    /** As ClientConnection.fail: a failed client's socket closes once the current event is handled. */
+    void closeFailed() {
+        for (FakeClient c : clients) {
+            if (c.failure != null && c.state() != ClientState.CLOSED) {
+                disconnect(c);
+            }
+        }
     }
 
     /** PostgreSQL accepted the login of every server still logging in. */
@@ -243,6 +295,7 @@ final class PoolHarness {
         String closeReason;
         boolean closeNeeded;
         PoolClient client;
+        boolean suspended;
         int pending;
         byte txStatus = 'I';
         final List<String> internalQueries = new ArrayList<>();
@@ -274,7 +327,7 @@ final class PoolHarness {
         @Override public void touch(long now) { lastUsedNanos = now; }
         @Override public void sendInternal(String sql) { internalQueries.add(sql); }
         @Override public Map<String, String> welcome() { return welcome; }
-        @Override public void suspend(boolean on) { }
+        @Override public void suspend(boolean on) { suspended = on; }
         @Override public String address() { return login.host() + ":" + login.port(); }
         @Override public int backendPid() { return (int) login.id(); }
         @Override public int backendKey() { return 42; }

@@ -1,0 +1,294 @@
+package dev.poolctl.pooler.pool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.poolctl.pooler.pool.PoolHarness.FakeClient;
+import dev.poolctl.pooler.pool.PoolHarness.FakeServer;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What the janitor does as time passes: server and client timeouts, login retry, min_pool_size. */
+class PoolTimeoutsTest {
+
+    private static void advance(PoolHarness h, long seconds) {
+        h.clock.advance(Duration.ofSeconds(seconds));
+    }
+
+    // ---- servers ----
+
+    @Test
+    void serverLifetimeClosesIdleServersAtTheJanitor() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 2\nserver_lifetime = 60");
+        Pool pool = h.pool();
+        FakeClient a = h.idleClient(pool);
+        FakeClient b = h.idleClient(pool);
+        FakeServer s1 = (FakeServer) h.serve(a);
+        advance(h, 30);
+        FakeServer s2 = (FakeServer) h.serve(b);
+        h.finish(s1);
+        h.finish(s2);
+        advance(h, 25);
+        h.janitor();
+        assertEquals(2, pool.idleCount(), "55 s and 25 s old: both within server_lifetime");
+        advance(h, 10);
+        h.janitor();
+        assertEquals(ServerState.CLOSED, s1.state(), "65 s old, idle: closed without being handed out");
+        assertEquals("server lifetime over", s1.closeReason);
+        assertEquals(ServerState.IDLE, s2.state());
+        advance(h, 30);
+        h.janitor();
+        assertEquals("server lifetime over", s2.closeReason);
+        assertEquals(0, pool.serverCount());
+        assertEquals(2, h.launcher.countFor(pool), "no client waits: nothing is launched in their place");
+    }
+
+    @Test
+    void aDatabasesOwnServerLifetimeBeatsTheGeneralOne() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction\nserver_lifetime = 3600",
+                "host=127.0.0.1 port=5432 server_lifetime=30");
+        Pool pool = h.pool();
+        FakeServer s = (FakeServer) h.serve(h.idleClient(pool));
+        h.finish(s);
+        advance(h, 31);
+        h.janitor();
+        assertEquals("server lifetime over", s.closeReason);
+    }
+
+    @Test
+    void serverIdleTimeoutClosesServersUnusedForThatLong() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 3\nserver_idle_timeout = 10");
+        Pool pool = h.pool();
+        FakeClient[] c = {h.idleClient(pool), h.idleClient(pool), h.idleClient(pool)};
+        FakeServer[] s = new FakeServer[3];
+        for (int i = 0; i < 3; i++) {
+            s[i] = (FakeServer) h.serve(c[i]);
+        }
+        h.finish(s[0]);
+        h.finish(s[1]);
+        advance(h, 5);
+        h.finish(s[2]); // idle since t=5
+        advance(h, 6);
+        FakeClient busy = h.idleClient(pool);
+        assertSame(s[2], h.serve(busy), "the most recently released");
+        advance(h, 20);
+        h.janitor();
+        assertEquals("server idle timeout", s[0].closeReason);
+        assertEquals("server idle timeout", s[1].closeReason);
+        assertEquals(ServerState.ACTIVE, s[2].state(), "a server in use is never idle-timed-out");
+        h.finish(s[2]);
+        advance(h, 9);
+        h.janitor();
+        assertEquals(ServerState.IDLE, s[2].state(), "idle 9 s since its release");
+        advance(h, 2);
+        h.janitor();
+        assertEquals(ServerState.CLOSED, s[2].state());
+    }
+
+    @Test
+    void serverIdleTimeoutKeepsMinPoolSizeServers() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 3\nserver_idle_timeout = 10\n"
+                + "min_pool_size = 2");
+        Pool pool = h.pool();
+        FakeClient[] c = {h.idleClient(pool), h.idleClient(pool), h.idleClient(pool)};
+        for (FakeClient client : c) {
+            h.serve(client);
+        }
+        for (FakeClient client : c) {
+            h.finish(client.server);
+        }
+        advance(h, 11);
+        h.janitor();
+        assertEquals(2, pool.serverCount(), "idle past the timeout, but min_pool_size keeps two");
+        assertEquals(2, pool.idleCount());
+        assertEquals(3, h.launcher.countFor(pool), "and none is closed just to be launched again");
+    }
+
+    @Test
+    void serverConnectTimeoutClosesALoginServerAndRetriesAfterServerLoginRetry() {
+        PoolHarness h = new PoolHarness("server_connect_timeout = 5\nserver_login_retry = 15");
+        Pool pool = h.pool();
+        FakeClient c = h.login(pool);
+        FakeServer s1 = h.launcher.lastFor(pool);
+        advance(h, 4);
+        h.janitor();
+        assertEquals(ServerState.LOGIN, s1.state(), "4 s: still connecting");
+        advance(h, 2);
+        h.janitor();
+        assertEquals(ServerState.CLOSED, s1.state());
+        assertEquals("connect timeout", s1.closeReason);
+        assertEquals(1, h.launcher.countFor(pool), "no new attempt before server_login_retry");
+        assertEquals(ClientState.LOGIN_WAIT, c.state(), "the waiting client keeps waiting");
+
+        FakeClient late = h.login(pool);
+        assertTrue(late.failure != null && late.failure.contains("server connect timeout"),
+                "a new client gets the cached error at once: " + late.failure);
+        h.disconnect(late);
+        advance(h, 14);
+        h.janitor();
+        assertEquals(1, h.launcher.countFor(pool), "14 s since the failure");
+        advance(h, 2);
+        h.janitor();
+        assertEquals(2, h.launcher.countFor(pool), "server_login_retry passed: one new attempt for the waiter");
+        h.loginAll(pool);
+        assertEquals(ClientState.IDLE, c.state());
+        assertNull(c.failure);
+    }
+
+    @Test
+    void aFailedServerLoginFailsTheLoginWaitersAndCachesTheErrorUntilTheRetryTime() {
+        PoolHarness h = new PoolHarness("server_login_retry = 15");
+        Pool pool = h.pool();
+        FakeClient c1 = h.login(pool);
+        FakeClient c2 = h.login(pool);
+        assertEquals(1, h.launcher.countFor(pool), "one login attempt for all the waiters");
+        FakeServer s1 = h.launcher.lastFor(pool);
+        pool.serverLoginFailed(s1, "28P01", "password authentication failed for user \"u\"");
+        s1.crash();
+        assertEquals("password authentication failed for user \"u\"", c1.failure);
+        assertEquals(c1.failure, c2.failure);
+        h.disconnect(c1);
+        h.disconnect(c2);
+
+        advance(h, 10);
+        FakeClient c3 = h.login(pool);
+        assertTrue(c3.failure != null && c3.failure.contains("password authentication failed")
+                && c3.failure.contains("server_login_retry"), "the cached error, at once: " + c3.failure);
+        assertEquals(1, h.launcher.countFor(pool), "no new login attempt within server_login_retry");
+        h.disconnect(c3);
+        h.janitor();
+        assertEquals(1, h.launcher.countFor(pool));
+
+        advance(h, 6);
+        FakeClient c4 = h.login(pool);
+        assertNull(c4.failure, "16 s later: tried again");
+        assertEquals(2, h.launcher.countFor(pool));
+        h.loginAll(pool);
+        assertEquals(ClientState.IDLE, c4.state());
+        assertTrue(c4.welcome != null && c4.welcome.containsKey("server_version"));
+    }
+
+    // ---- min_pool_size ----
+
+    @Test
+    void minPoolSizeFillsAForcedUserPoolWithoutClients() {
+        PoolHarness h = new PoolHarness("min_pool_size = 2", "host=127.0.0.1 port=5432 user=u");
+        Pool pool = h.pool();
+        h.janitor();
+        assertEquals(2, h.launcher.countFor(pool), "a forced user: min_pool_size applies without clients");
+        h.janitor();
+        assertEquals(2, h.launcher.countFor(pool), "servers still logging in count");
+        h.loginAll(pool);
+        assertEquals(2, pool.idleCount());
+        h.launcher.lastFor(pool).crash();
+        h.janitor();
+        assertEquals(3, h.launcher.countFor(pool), "one lost: one launched");
+    }
+
+    @Test
+    void minPoolSizeNeedsAClientWithoutAForcedUserAndIsCappedByPoolSize() {
+        PoolHarness h = new PoolHarness("min_pool_size = 5\ndefault_pool_size = 3");
+        Pool pool = h.pool();
+        h.janitor();
+        assertEquals(0, h.launcher.countFor(pool), "no forced user, no client: min_pool_size does not apply");
+        FakeClient c = h.idleClient(pool);
+        h.janitor();
+        assertEquals(3, h.launcher.countFor(pool), "min_pool_size 5 is capped by pool_size 3");
+        h.loginAll(pool);
+        h.disconnect(c);
+        h.launcher.lastFor(pool).crash();
+        h.janitor();
+        assertEquals(3, h.launcher.countFor(pool), "the client is gone: nothing is refilled");
+        assertEquals(2, pool.serverCount());
+    }
+
+    @Test
+    void minPoolSizeLaunchesNothingWhilePausedOrShuttingDown() {
+        PoolHarness h = new PoolHarness("min_pool_size = 2", "host=127.0.0.1 port=5432 user=u");
+        Pool pool = h.pool();
+        h.manager.pause(null);
+        h.janitor();
+        assertEquals(0, h.launcher.countFor(pool), "PAUSE");
+        h.manager.resume(null);
+        h.manager.pause(PoolHarness.DB);
+        h.janitor();
+        assertEquals(0, h.launcher.countFor(pool), "PAUSE db");
+        h.manager.resume(PoolHarness.DB);
+        h.manager.suspend();
+        h.janitor();
+        assertEquals(0, h.launcher.countFor(pool), "SUSPEND");
+        h.manager.resume(null);
+        h.janitor();
+        assertEquals(2, h.launcher.countFor(pool), "resumed");
+
+        PoolHarness down = new PoolHarness("min_pool_size = 2", "host=127.0.0.1 port=5432 user=u");
+        Pool downPool = down.pool();
+        down.manager.shutdown("test");
+        down.janitor();
+        assertEquals(0, down.launcher.countFor(downPool), "shutting down");
+    }
+
+    // ---- clients ----
+
+    @Test
+    void clientIdleTimeoutClosesOnlyIdleClientsWithoutAServer() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction\nclient_idle_timeout = 10");
+        Pool pool = h.pool();
+        FakeClient idle = h.idleClient(pool);
+        FakeClient linked = h.idleClient(pool);
+        FakeClient recent = h.idleClient(pool);
+        h.serve(linked);
+        advance(h, 11);
+        recent.lastActivityNanos = h.clock.nanoTime() - Duration.ofSeconds(5).toNanos();
+        h.janitor();
+        assertEquals("client_idle_timeout", idle.failure);
+        assertNull(linked.failure, "a client with a server is not idle");
+        assertNull(recent.failure, "sent something 5 s ago");
+    }
+
+    @Test
+    void clientLoginTimeoutFailsClientsWaitingForTheServerLoginAsServerDown() {
+        PoolHarness h = new PoolHarness("client_login_timeout = 10\nserver_connect_timeout = 0");
+        Pool pool = h.pool();
+        FakeClient waiting = h.login(pool);
+        FakeClient authenticating = new FakeClient(100, h.clock.nanoTime());
+        h.manager.admitClient(authenticating);
+        h.manager.authenticating(authenticating);
+        advance(h, 9);
+        h.janitor();
+        assertNull(waiting.failure);
+        assertNull(authenticating.failure);
+        advance(h, 2);
+        FakeClient newer = h.login(pool);
+        h.janitor();
+        assertEquals("client_login_timeout (server down)", waiting.failure);
+        assertEquals("client_login_timeout", authenticating.failure, "still authenticating: no server involved");
+        assertNull(newer.failure, "connected just now");
+    }
+
+    @Test
+    void queryTimeoutAndIdleTransactionTimeoutFailTheClientAndCloseItsServer() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 2\nquery_timeout = 5\n"
+                + "idle_transaction_timeout = 20");
+        Pool pool = h.pool();
+        FakeClient slowQuery = h.idleClient(pool);
+        FakeClient idleInTx = h.idleClient(pool);
+        FakeServer s1 = (FakeServer) h.serve(slowQuery);
+        FakeServer s2 = (FakeServer) h.serve(idleInTx);
+        s1.pending = 1;
+        s2.txStatus = 'T';
+        advance(h, 6);
+        h.janitor();
+        assertEquals("query timeout", slowQuery.failure);
+        assertEquals("query timeout", s1.closeReason);
+        assertNull(idleInTx.failure);
+        advance(h, 15);
+        h.janitor();
+        assertEquals("idle transaction timeout", idleInTx.failure);
+        assertEquals("idle transaction timeout", s2.closeReason);
+        assertEquals(List.of(), h.servers(pool, ServerState.ACTIVE));
+    }
+}
