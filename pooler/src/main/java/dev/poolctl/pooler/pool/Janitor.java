@@ -42,8 +42,9 @@ final class Janitor {
             }
         }
         if (!clients.isEmpty(WAITING)) {
-            boolean reserve = pool.reservePoolSize() > 0
-                    && now - clients.firstSince(WAITING) > g.reservePoolTimeout().toNanos();
+            Duration reserveTimeout = g.reservePoolTimeout(); // 0 disables the reserve pool (PgBouncer)
+            boolean reserve = pool.reservePoolSize() > 0 && !reserveTimeout.isZero()
+                    && now - clients.firstSince(WAITING) > reserveTimeout.toNanos();
             pool.dispatch(reserve);
         }
         if (!clients.isEmpty(LOGIN_WAIT) && pool.loginCount() == 0 && pool.canOpen(false)) {

@@ -208,7 +208,7 @@ public final class Pool {
         }
         if (!quiet) {
             // Mid-transaction or mid-query: no way to know what state the server is in. Never reuse it.
-            disconnect(server, "client disconnect while server was not ready");
+            retire(server, "client disconnect while server was not ready");
             return;
         }
         String reset = general().serverResetQuery();
@@ -361,7 +361,7 @@ public final class Pool {
         assert manager.onLoop();
         PoolClient c = s.client();
         s.unlink(now());
-        disconnect(s, "transaction blocks not allowed in statement pooling mode");
+        retire(s, "transaction blocks not allowed in statement pooling mode");
         if (c != null) {
             c.fail(PgProtocol.PROTOCOL_VIOLATION, "transaction blocks not allowed in statement pooling mode");
         }
@@ -383,7 +383,7 @@ public final class Pool {
     public void internalQueryDone(PoolServer s) {
         assert manager.onLoop();
         if (s.txStatus() != PgProtocol.TX_IDLE || s.closeNeeded()) {
-            disconnect(s, "reset or check query failed");
+            retire(s, "reset or check query failed");
             return;
         }
         long now = now();
@@ -426,7 +426,7 @@ public final class Pool {
             expired = "pause mode"; // PAUSE disconnects every server once it is released
         }
         if (expired != null || manager.isShuttingDown()) {
-            disconnect(s, expired != null ? expired : "pooler shutting down");
+            retire(s, expired != null ? expired : "pooler shutting down");
             return;
         }
         servers.moveFirst(s.entry(), ServerState.IDLE, now());
@@ -449,6 +449,17 @@ public final class Pool {
      * The pool closes a server: it leaves the lists at once (PgBouncer's disconnect_server), so the loops that
      * close servers see the lists shrink; the socket's own close report is then ignored.
      */
+    /**
+     * A server done with its client closes instead of going idle: queued clients get a replacement now, as
+     * PgBouncer launches one in the same loop iteration (not at the next janitor run).
+     */
+    private void retire(PoolServer s, String reason) {
+        disconnect(s, reason);
+        if (!manager.isShuttingDown()) {
+            dispatch(false);
+        }
+    }
+
     void disconnect(PoolServer s, String reason) {
         s.close(reason);
         serverGone(s, reason);

@@ -246,28 +246,38 @@ public final class PoolManager {
                 new ServerLauncher.Login(nextId(), user, host, db.port(), startup, secret, scramClientKey));
     }
 
-    /** max_db_connections and max_user_connections, counted over all pools. */
+    /** max_db_connections and max_user_connections, counted over all pools (a null side is not checked). */
     boolean serverLimitsAllow(DatabaseConfig db, String user) {
-        int maxDb = config.maxDbConnections(db);
-        int maxUser = config.maxUserConnections(user);
+        int maxDb = db == null ? 0 : config.maxDbConnections(db);
+        int maxUser = user == null ? 0 : config.maxUserConnections(user);
         if (maxDb <= 0 && maxUser <= 0) {
             return true;
         }
         int dbCount = 0;
         int userCount = 0;
         for (Pool p : pools.values()) {
-            if (p.key().database().equals(db.name())) dbCount += p.serverCount();
-            if (p.key().user().equals(user)) userCount += p.serverCount();
+            if (db != null && p.key().database().equals(db.name())) dbCount += p.serverCount();
+            if (user != null && p.key().user().equals(user)) userCount += p.serverCount();
         }
         return (maxDb <= 0 || dbCount < maxDb) && (maxUser <= 0 || userCount < maxUser);
     }
 
-    /** Frees a server slot for {@code needy}: closes an idle server of another pool sharing its database or user. */
+    /**
+     * Frees a server slot for {@code needy}: closes an idle server of another pool that counts against the limit
+     * that is full, the same database for max_db_connections, the same user for max_user_connections
+     * (PgBouncer's evict_connection / evict_user_connection); closing one that shares neither frees nothing.
+     */
     boolean evictIdleServer(Pool needy) {
+        DatabaseConfig db = needy.database();
+        String user = needy.key().user();
+        boolean dbFull = config.maxDbConnections(db) > 0 && !serverLimitsAllow(db, null);
+        boolean userFull = config.maxUserConnections(user) > 0 && !serverLimitsAllow(null, user);
         for (Pool p : pools.values()) {
-            if (p != needy && p.idleCount() > 0
-                    && (p.key().database().equals(needy.key().database()) || p.key().user().equals(needy.key().user()))
-                    && p.evictIdle()) {
+            boolean sameDb = p.key().database().equals(db.name());
+            boolean sameUser = p.key().user().equals(user);
+            // Both full: only a server of the same database and user frees a slot in both.
+            boolean frees = dbFull && userFull ? sameDb && sameUser : dbFull ? sameDb : userFull && sameUser;
+            if (p != needy && frees && p.idleCount() > 0 && p.evictIdle()) {
                 return true;
             }
         }

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.poolctl.pooler.pool.PoolHarness.FakeClient;
 import dev.poolctl.pooler.pool.PoolHarness.FakeServer;
 import java.time.Duration;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** pool_size, reserve_pool_size, max_db_connections, max_user_connections and max_client_conn. */
@@ -86,9 +85,6 @@ class PoolLimitsTest {
         assertEquals(1, h.launcher.countFor(pool));
     }
 
-    @Disabled("bug: reserve_pool_timeout = 0 must disable the reserve pool (PgBouncer's config.md: 'reserve_pool_timeout"
-            + " ... 0 disables'; launch_new_connection checks cf_res_pool_timeout != 0), but Pool.janitor computes "
-            + "'now - firstSince(WAITING) > 0' and opens the reserve servers at the first janitor run after any wait")
     @Test
     void reservePoolTimeoutZeroDisablesTheReservePool() {
         PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 1\nreserve_pool_size = 2\n"
@@ -136,11 +132,6 @@ class PoolLimitsTest {
         assertEquals(ClientState.IDLE, vb.state());
     }
 
-    @Disabled("bug: PoolManager.evictIdleServer closes an idle server of any pool sharing the database OR the user, "
-            + "whichever limit is hit: at max_db_connections it closes an idle server of the same user in another "
-            + "database, which frees nothing (the db count stays at the limit). PgBouncer evicts only within the "
-            + "limit that is full: evict_connection(db) for max_db_connections, evict_user_connection for "
-            + "max_user_connections")
     @Test
     void evictionOnlyClosesServersThatCountAgainstTheFullLimit() {
         PoolHarness h = PoolHarness.withDatabases("pool_mode = transaction\ndefault_pool_size = 5\n"

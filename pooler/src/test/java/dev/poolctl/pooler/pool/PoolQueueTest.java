@@ -8,7 +8,6 @@ import dev.poolctl.pooler.pool.PoolHarness.FakeClient;
 import dev.poolctl.pooler.pool.PoolHarness.FakeServer;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Who gets which server: the queue's order and the order idle servers are reused in. */
@@ -126,11 +125,6 @@ class PoolQueueTest {
         assertEquals(List.of(), s.internalQueries);
     }
 
-    @Disabled("bug: a server the pool closes itself at release (server_lifetime or close_needed in serverReady, a client "
-            + "gone mid-transaction in clientClosed; also a failed reset/check query in internalQueryDone and "
-            + "statementModeViolation) leaves via disconnect() without dispatch(), so clients already queued get no "
-            + "replacement until the next janitor run (up to 200 ms). PgBouncer's per_loop_activate launches it in the "
-            + "same loop iteration, and Pool.serverClosed (a server closing on its own) already dispatches.")
     @Test
     void queuedClientsGetAReplacementAtOnceWhenTheReleasedServerIsClosed() {
         PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 1\nserver_lifetime = 60");
