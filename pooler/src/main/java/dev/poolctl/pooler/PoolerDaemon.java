@@ -62,6 +62,9 @@ public final class PoolerDaemon implements AutoCloseable {
     private PoolerDaemon(Path configFile, PoolerConfig config, Userlist userlist, PoolerLog log) throws IOException, InterruptedException {
         this.configFile = configFile;
         this.log = log;
+        // The JDK reads its time zone file on first use; out of file descriptors later, that read fails with an
+        // Error wherever a date is first formatted (Netty's own log lines): read it now.
+        java.util.TimeZone.getDefault();
         GeneralSettings g = config.general();
         Transport transport = Transport.best();
         // One loop accepts and serves, as PgBouncer's one thread: no cross-thread hand-off per new connection.

@@ -53,7 +53,7 @@ public final class Listeners implements AutoCloseable {
         List<String> bound = new ArrayList<>();
         for (String addr : listenAddrs) {
             String host = addr.equals("*") ? "0.0.0.0" : addr;
-            ServerBootstrap b = bootstrap(group, childGroup, newClient)
+            ServerBootstrap b = bootstrap(group, childGroup, log, newClient)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
@@ -74,7 +74,7 @@ public final class Listeners implements AutoCloseable {
             // port refuses instead of unlinking the first one's socket and silently taking its clients.
             socketLock = PidFile.acquire(Path.of(file + ".lock"), "unix socket lock file", log);
             Files.deleteIfExists(file); // ours now: a socket left by a process that died
-            ServerBootstrap b = bootstrap(group, childGroup, newClient).channel(transport.serverDomainChannel());
+            ServerBootstrap b = bootstrap(group, childGroup, log, newClient).channel(transport.serverDomainChannel());
             channels.add(b.bind(new DomainSocketAddress(file.toString())).sync().channel());
             socketFiles.add(file);
             setModeAndGroup(file, g);
@@ -111,10 +111,11 @@ public final class Listeners implements AutoCloseable {
         }
     }
 
-    private static ServerBootstrap bootstrap(EventLoopGroup group, EventLoopGroup childGroup,
+    private static ServerBootstrap bootstrap(EventLoopGroup group, EventLoopGroup childGroup, PoolerLog log,
                                              Supplier<ChannelHandler> newClient) {
         return new ServerBootstrap()
                 .group(group, childGroup)
+                .handler(new AcceptErrors(log))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
