@@ -364,6 +364,16 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         return path == null ? 0 : path.preparedStatementCount();
     }
 
+    /** The client's settings now (the same object until one changes): what a server's settings must match. */
+    Map<String, String> settingsSnapshot() {
+        return settings.snapshot();
+    }
+
+    /** The parameters the pooler tracks now (a new list after a reload that changes them). */
+    List<String> trackedParameters() {
+        return manager.trackedParameters();
+    }
+
     /** The query that makes a server's settings this client's, or null (see {@link ClientSettings#applyQuery}). */
     String parameterSetQuery(Map<String, String> serverParams) {
         return settings.applyQuery(serverParams, manager, pool);

@@ -21,6 +21,8 @@ final class ClientSettings {
             "is_superuser", "in_hot_standby", "session_authorization");
 
     private final Map<String, String> values = new HashMap<>();
+    /** An immutable copy of {@link #values}, made when first asked after a change: servers compare it at link. */
+    private Map<String, String> snapshot;
     private boolean readbackNeeded;
 
     String get(String name) {
@@ -28,7 +30,17 @@ final class ClientSettings {
     }
 
     void put(String name, String value) {
-        values.put(name, value);
+        if (!value.equals(values.put(name, value))) {
+            snapshot = null;
+        }
+    }
+
+    /** The settings as they are now; the same object until one changes. */
+    Map<String, String> snapshot() {
+        if (snapshot == null) {
+            snapshot = Map.copyOf(values);
+        }
+        return snapshot;
     }
 
     /** A statement may have changed an unreported tracked parameter: ask the server when the transaction ends. */
@@ -129,7 +141,7 @@ final class ClientSettings {
         readbackNeeded = false;
         for (int i = 0; i < names.size() && row != null && i < row.length; i++) {
             if (row[i] != null) {
-                values.put(names.get(i), row[i]);
+                put(names.get(i), row[i]);
             }
         }
     }

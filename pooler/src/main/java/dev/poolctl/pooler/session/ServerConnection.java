@@ -47,6 +47,13 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
      * tracked parameters the pooler set or read back (absent: the session default).
      */
     private final Map<String, String> params = new LinkedHashMap<>();
+    /**
+     * The client settings {@link #params} were last made to match (a client's immutable snapshot), and the tracked
+     * list of then; null when unknown or when a parameter changed since. A client with equal settings needs no
+     * SET at link: in transaction mode that is almost every link, and the comparison is not made again.
+     */
+    private Map<String, String> syncedFor;
+    private List<String> syncedTracked;
     private final Map<String, String> welcome = new LinkedHashMap<>();
     private int backendPid;
     private int backendKey;
@@ -100,10 +107,16 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     @Override public int pendingRequests() { return pendingReadyForQuery; }
     @Override public String address() { return login.address(); }
     @Override public Map<String, String> welcome() { return welcome; }
-    public Map<String, String> params() { return params; }
     @Override public boolean closeNeeded() { return closeNeeded; }
     @Override public void markCloseNeeded() { closeNeeded = true; }
     @Override public boolean isOpen() { return channel != null && channel.isOpen(); }
+    /** A parameter's value as the server now has it: a change means its settings no longer match a client's. */
+    private void param(String lowerName, String value) {
+        if (!value.equals(params.put(lowerName, value))) {
+            syncedFor = null;
+        }
+    }
+
     @Override public String applicationName() { return params.getOrDefault("application_name", ""); }
     @Override public SocketAddress localAddress() { return channel == null ? null : channel.localAddress(); }
     @Override public SocketAddress remoteAddress() { return channel == null ? null : channel.remoteAddress(); }
@@ -151,9 +164,15 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         tracking = c.rewritesStatements();
         // Reads may have been paused for the previous client's backpressure.
         channel.config().setAutoRead(c.channel().isWritable());
-        String set = c.parameterSetQuery(params);
-        if (set != null) {
-            sendInternal(set);
+        Map<String, String> wanted = c.settingsSnapshot();
+        List<String> tracked = c.trackedParameters();
+        if (syncedTracked != tracked || syncedFor == null || (syncedFor != wanted && !syncedFor.equals(wanted))) {
+            String set = c.parameterSetQuery(params);
+            if (set != null) {
+                sendInternal(set);
+            }
+            syncedFor = wanted;
+            syncedTracked = tracked;
         }
     }
 
@@ -306,7 +325,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     private int activeMessage(byte type, ByteBuf frame) {
         if (type == PgProtocol.PARAMETER_STATUS) {
             String[] p = Messages.parameterStatus(frame);
-            params.put(p[0].toLowerCase(Locale.ROOT), p[1]);
+            param(p[0].toLowerCase(Locale.ROOT), p[1]);
             client.serverParameterChanged(p[0], p[1]);
             return FORWARD;
         }
@@ -391,7 +410,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
 
     /** The server reported a parameter: the linked client's value now, as the server spells it. */
     void parameterReported(String name, String value) {
-        params.put(name.toLowerCase(Locale.ROOT), value);
+        param(name.toLowerCase(Locale.ROOT), value);
         if (state() == ServerState.ACTIVE && client != null) {
             client.serverParameterChanged(name, value);
         }
@@ -411,7 +430,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         if (row != null) {
             for (int i = 0; i < names.size() && i < row.length; i++) {
                 if (row[i] != null) {
-                    params.put(names.get(i), row[i]);
+                    param(names.get(i), row[i]);
                 }
             }
         }
@@ -422,7 +441,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     private int idleMessage(byte type, ByteBuf frame) {
         if (type == PgProtocol.PARAMETER_STATUS) {
             String[] p = Messages.parameterStatus(frame);
-            params.put(p[0].toLowerCase(Locale.ROOT), p[1]);
+            param(p[0].toLowerCase(Locale.ROOT), p[1]);
         } else if (type != PgProtocol.NOTICE_RESPONSE) {
             close("idle server got unexpected data");
         }
@@ -455,7 +474,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
 
     void loginParameter(String name, String value) {
         welcome.put(name, value);
-        params.put(name.toLowerCase(Locale.ROOT), value);
+        param(name.toLowerCase(Locale.ROOT), value);
     }
 
     void backendKeyData(int pid, int key) {
