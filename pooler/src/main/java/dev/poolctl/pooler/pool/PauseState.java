@@ -12,6 +12,6 @@ final class PauseState {
     final Set<String> disabled = new HashSet<>();
 
     boolean isPaused(String database) {
-        return mode != PoolManager.PauseMode.NONE || databases.contains(database);
+        return mode != PoolManager.PauseMode.NONE || (!databases.isEmpty() && databases.contains(database));
     }
 }

@@ -13,7 +13,6 @@ import dev.poolctl.pooler.log.PoolerLog;
 import dev.poolctl.pooler.prepare.StatementRegistry;
 import dev.poolctl.pooler.protocol.PgProtocol;
 import dev.poolctl.pooler.stats.PoolStats;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,6 +26,7 @@ public final class Pool {
     private final PoolManager manager;
     private DatabaseConfig db;
     private PoolMode mode;
+    private PoolSettings settings;
 
     private final StateLists<ClientState, PoolClient> clients = StateLists.clients();
     private final StateLists<ServerState, PoolServer> servers = StateLists.servers();
@@ -43,10 +43,11 @@ public final class Pool {
         configure(db);
     }
 
-    /** Applies a (re)loaded database entry. */
+    /** Applies a (re)loaded configuration: the pool's database entry and every setting it acts on. */
     void configure(DatabaseConfig db) {
         this.db = db;
-        this.mode = manager.config().poolMode(db, key.user());
+        this.settings = PoolSettings.resolve(manager.config(), db, key.user());
+        this.mode = settings.mode();
     }
 
     public PoolKey key() { return key; }
@@ -63,10 +64,10 @@ public final class Pool {
      * mode, and max_prepared_statements above 0). Decided once per client: a reload applies to new clients.
      */
     public boolean rewritesPreparedStatements() {
-        return mode != PoolMode.SESSION && general().maxPreparedStatements() > 0;
+        return mode != PoolMode.SESSION && settings.maxPreparedStatements() > 0;
     }
 
-    public int maxPreparedStatements() { return general().maxPreparedStatements(); }
+    public int maxPreparedStatements() { return settings.maxPreparedStatements(); }
     public int idleCount() { return servers.size(ServerState.IDLE); }
     public int activeCount() { return servers.size(ServerState.ACTIVE); }
     /** sv_used plus sv_tested (SHOW POOLS shows them apart). */
@@ -124,9 +125,9 @@ public final class Pool {
 
     private GeneralSettings general() { return manager.config().general(); }
     private long now() { return manager.clock().nanoTime(); }
-    int poolSize() { return manager.config().poolSize(db, key.user()); }
-    int reservePoolSize() { return manager.config().reservePoolSize(db, key.user()); }
-    int minPoolSize() { return manager.config().minPoolSize(db); }
+    int poolSize() { return settings.poolSize(); }
+    int reservePoolSize() { return settings.reservePoolSize(); }
+    int minPoolSize() { return settings.minPoolSize(); }
 
     /** A client of this pool did something transaction pooling cannot carry (SHOW HAZARDS). */
     public void countHazard(Hazard h) { hazards[h.ordinal()]++; }
@@ -211,9 +212,8 @@ public final class Pool {
             retire(server, "client disconnect while server was not ready");
             return;
         }
-        String reset = general().serverResetQuery();
-        boolean resetNeeded = mode == PoolMode.SESSION || general().serverResetQueryAlways();
-        release(server, resetNeeded && reset != null && !reset.isBlank());
+        boolean resetNeeded = mode == PoolMode.SESSION || settings.resetAlways();
+        release(server, resetNeeded && settings.resetQuery() != null);
     }
 
     /**
@@ -225,7 +225,7 @@ public final class Pool {
             move(server, ServerState.BEING_CANCELED);
         } else if (reset) {
             move(server, ServerState.USED);
-            server.sendInternal(general().serverResetQuery());
+            server.sendInternal(settings.resetQuery());
         } else {
             serverReady(server);
         }
@@ -271,17 +271,16 @@ public final class Pool {
     private PoolServer takeIdle() {
         long now = now();
         while (!servers.isEmpty(ServerState.IDLE)) {
-            PoolServer s = general().serverRoundRobin() ? servers.last(ServerState.IDLE) : servers.first(ServerState.IDLE);
+            PoolServer s = settings.roundRobin() ? servers.last(ServerState.IDLE) : servers.first(ServerState.IDLE);
             String expired = expiredReason(s, now);
             if (expired != null) {
                 disconnect(s, expired);
                 continue;
             }
-            String check = general().serverCheckQuery();
-            Duration delay = general().serverCheckDelay();
-            if (check != null && !check.isEmpty() && now - s.lastUsedNanos() > delay.toNanos()) {
+            String check = settings.checkQuery();
+            if (check != null && now - s.lastUsedNanos() > settings.checkDelayNanos()) {
                 move(s, ServerState.TESTED);
-                s.sendInternal(check.equals("<empty>") ? "" : check);
+                s.sendInternal(check);
                 continue;
             }
             return s;
@@ -303,8 +302,8 @@ public final class Pool {
         if (s.closeNeeded()) {
             return "server marked close_needed";
         }
-        Duration lifetime = manager.config().serverLifetime(db);
-        if (!lifetime.isZero() && now - s.connectNanos() > lifetime.toNanos()) {
+        long lifetime = settings.lifetimeNanos();
+        if (lifetime > 0 && now - s.connectNanos() > lifetime) {
             return "server lifetime over";
         }
         return null;

@@ -48,6 +48,7 @@ public final class PoolManager {
     private volatile PoolerConfig config;
     private volatile Userlist userlist;
     private List<String> tracked;
+    private Set<String> trackedSet;
     private int clientCount;
     private long nextId;
     private boolean shuttingDown;
@@ -77,16 +78,15 @@ public final class PoolManager {
             }
         }
         tracked = Collections.unmodifiableList(t);
+        trackedSet = Set.copyOf(t);
         for (Pool pool : pools.values()) {
-            DatabaseConfig db = newConfig.database(pool.key().database()).orElse(null);
             DatabaseConfig old = pool.database();
-            if (db != null && !db.equals(old)) {
-                boolean serverChanged = !db.hosts().equals(old.hosts()) || db.port() != old.port()
-                        || !Objects.equals(db.dbname(), old.dbname()) || !Objects.equals(db.password(), old.password());
-                pool.configure(db);
-                if (serverChanged) {
-                    PoolControl.markAllCloseNeeded(pool);
-                }
+            DatabaseConfig db = newConfig.database(pool.key().database()).orElse(old);
+            boolean serverChanged = !db.hosts().equals(old.hosts()) || db.port() != old.port()
+                    || !Objects.equals(db.dbname(), old.dbname()) || !Objects.equals(db.password(), old.password());
+            pool.configure(db); // every pool: a [pgbouncer] or [users] change applies too
+            if (serverChanged) {
+                PoolControl.markAllCloseNeeded(pool);
             }
         }
     }
@@ -108,7 +108,7 @@ public final class PoolManager {
     public long nextId() { return ++nextId; }
     public StatementRegistry statementRegistry() { return statementRegistry; }
     public List<String> trackedParameters() { return tracked; }
-    public boolean isTrackedParameter(String lowerName) { return tracked.contains(lowerName); }
+    public boolean isTrackedParameter(String lowerName) { return trackedSet.contains(lowerName); }
     public StatsRotation stats() { return stats; }
 
     public Pool pool(DatabaseConfig db, String user) {

@@ -411,7 +411,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     public void linked(PoolServer linked) {
         ServerConnection s = (ServerConnection) linked;
         server = s;
-        ctx.channel().config().setAutoRead(s.channel().isWritable());
+        ClientOutput.autoRead(ctx.channel(), s.channel().isWritable());
         resumeScan(ctx);
         s.flush();
         queuedCancel.linked(this, s); // only now: the query it is meant for has just been sent to s
@@ -422,7 +422,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     public void released() {
         server = null;
         path.released();
-        ctx.channel().config().setAutoRead(true);
+        ClientOutput.autoRead(ctx.channel(), true);
     }
 
     @Override

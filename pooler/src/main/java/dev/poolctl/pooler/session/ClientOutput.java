@@ -107,4 +107,11 @@ final class ClientOutput {
         }
         return ch.unsafe().outboundBuffer().totalPendingWriteBytes();
     }
+
+    /** Turns reading on or off only when that changes it: Netty's setAutoRead is an atomic swap each time. */
+    static void autoRead(Channel ch, boolean on) {
+        if (ch.config().isAutoRead() != on) {
+            ch.config().setAutoRead(on);
+        }
+    }
 }

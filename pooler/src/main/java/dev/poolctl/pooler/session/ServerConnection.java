@@ -163,7 +163,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         requestNanos = nowNanos;
         tracking = c.rewritesStatements();
         // Reads may have been paused for the previous client's backpressure.
-        channel.config().setAutoRead(c.channel().isWritable());
+        ClientOutput.autoRead(channel, c.channel().isWritable());
         Map<String, String> wanted = c.settingsSnapshot();
         List<String> tracked = c.trackedParameters();
         if (syncedTracked != tracked || syncedFor == null || (syncedFor != wanted && !syncedFor.equals(wanted))) {
@@ -186,7 +186,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         internal.unlinked();
         xactStartNanos = 0;
         if (channel != null) {
-            channel.config().setAutoRead(true);
+            ClientOutput.autoRead(channel, true);
         }
         lastUsedNanos = nowNanos;
         pendingReadyForQuery = 0;

@@ -1,0 +1,29 @@
+package dev.poolctl.pooler.pool;
+
+import dev.poolctl.pooler.config.DatabaseConfig;
+import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.PoolMode;
+import dev.poolctl.pooler.config.PoolerConfig;
+
+/**
+ * The settings one pool acts on, resolved once per configuration ({@code [users]} over {@code [databases]} over
+ * {@code [pgbouncer]}, as PoolerConfig orders them): the transaction path reads plain fields, not config maps.
+ *
+ * @param checkQuery server_check_query as sent ("" for PgBouncer's {@code <empty>}), or null when checks are off
+ * @param resetQuery server_reset_query, or null when there is none
+ */
+record PoolSettings(PoolMode mode, int poolSize, int reservePoolSize, int minPoolSize, long lifetimeNanos,
+                    boolean roundRobin, String checkQuery, long checkDelayNanos, String resetQuery,
+                    boolean resetAlways, int maxPreparedStatements) {
+
+    static PoolSettings resolve(PoolerConfig config, DatabaseConfig db, String user) {
+        GeneralSettings g = config.general();
+        String check = g.serverCheckQuery();
+        String reset = g.serverResetQuery();
+        return new PoolSettings(config.poolMode(db, user), config.poolSize(db, user),
+                config.reservePoolSize(db, user), config.minPoolSize(db), config.serverLifetime(db).toNanos(),
+                g.serverRoundRobin(), check == null || check.isEmpty() ? null : check.equals("<empty>") ? "" : check,
+                g.serverCheckDelay().toNanos(), reset == null || reset.isBlank() ? null : reset,
+                g.serverResetQueryAlways(), g.maxPreparedStatements());
+    }
+}
