@@ -1,26 +1,18 @@
 package dev.poolctl.pooler.pool;
 
-import java.net.SocketAddress;
 import java.util.Map;
 
 /**
  * A client as the pools see it: the session implements it, unit tests fake it. Pools move it between states
  * ({@link #entry}) and tell it what happened; they never touch its socket.
  */
-public interface PoolClient {
+public interface PoolClient extends PoolConnection {
     /** Its place in the state lists; made once with the client. */
     StateEntry<ClientState, PoolClient> entry();
 
     default ClientState state() {
         return entry().state();
     }
-
-    long id();
-
-    /** The log prefix: {@code C-<id>: db/user@addr:port}. */
-    String prefix();
-
-    long connectNanos();
 
     /** When the client last sent anything (client_idle_timeout, idle_transaction_timeout). */
     long lastActivityNanos();
@@ -52,21 +44,6 @@ public interface PoolClient {
     /** A CancelRequest for this client waits for it to get a server (cl_waiting_cancel_req). */
     boolean cancelPending();
 
-    /** SUSPEND: flush and stop reading the socket ({@code true}), or read again ({@code false}). */
-    void suspend(boolean suspended);
-
-    // ---- what SHOW CLIENTS shows ----
-
+    /** The login name (SHOW CLIENTS user). */
     String user();
-
-    String applicationName();
-
-    SocketAddress localAddress();
-
-    SocketAddress remoteAddress();
-
-    int preparedStatementCount();
-
-    /** Bytes written to its socket but not yet sent (SHOW SOCKETS send_avail, SHOW ... pending). */
-    long pendingWriteBytes();
 }

@@ -1,25 +1,17 @@
 package dev.poolctl.pooler.pool;
 
-import java.net.SocketAddress;
 import java.util.Map;
 
 /**
  * A server connection as the pools see it: the session implements it, unit tests fake it. Pools move it between
  * states ({@link #entry}), link it to clients and ask it to run their own queries or close.
  */
-public interface PoolServer {
+public interface PoolServer extends PoolConnection {
     StateEntry<ServerState, PoolServer> entry();
 
     default ServerState state() {
         return entry().state();
     }
-
-    long id();
-
-    /** The log prefix: {@code S-<id>: db/user@addr:port}. */
-    String prefix();
-
-    long connectNanos();
 
     /** When it was last released or proven alive (server_idle_timeout, server_check_delay). */
     long lastUsedNanos();
@@ -67,10 +59,7 @@ public interface PoolServer {
     /** The ParameterStatus set of its login: the welcome of the pool's clients. */
     Map<String, String> welcome();
 
-    /** SUSPEND: flush and stop reading the socket ({@code true}), or read again ({@code false}). */
-    void suspend(boolean suspended);
-
-    // ---- cancels and what SHOW SERVERS shows ----
+    // ---- cancels ----
 
     /** The address as logs show it: {@code host:port} or {@code unix:path}. */
     String address();
@@ -78,15 +67,4 @@ public interface PoolServer {
     int backendPid();
 
     int backendKey();
-
-    String applicationName();
-
-    SocketAddress localAddress();
-
-    SocketAddress remoteAddress();
-
-    int preparedStatementCount();
-
-    /** Bytes written to its socket but not yet sent (SHOW SOCKETS send_avail, SHOW ... pending). */
-    long pendingWriteBytes();
 }
