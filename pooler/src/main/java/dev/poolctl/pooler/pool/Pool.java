@@ -175,9 +175,10 @@ public final class Pool {
         }
         PoolServer s = takeIdle();
         if (s != null) {
-            move(s, ServerState.ACTIVE);
-            move(c, ACTIVE);
-            s.link(c, now());
+            long now = now(); // one clock read for the three: this runs for most transactions
+            servers.move(s.entry(), ServerState.ACTIVE, now);
+            clients.move(c.entry(), ACTIVE, now);
+            s.link(c, now);
             stats.serverAssignmentCount++;
         }
         return s;
@@ -292,8 +293,8 @@ public final class Pool {
         long now = now();
         stats.serverAssignmentCount++;
         stats.waitTimeUs += (now - c.entry().sinceNanos()) / 1_000;
-        move(s, ServerState.ACTIVE);
-        move(c, ACTIVE);
+        servers.move(s.entry(), ServerState.ACTIVE, now);
+        clients.move(c.entry(), ACTIVE, now);
         s.link(c, now);
         c.linked(s);
     }
@@ -370,9 +371,10 @@ public final class Pool {
     public void readyForQuery(PoolServer s) {
         assert manager.onLoop();
         PoolClient c = s.client();
-        s.unlink(now());
+        long now = now();
+        s.unlink(now);
         if (c != null && c.state() == ACTIVE) {
-            move(c, IDLE);
+            clients.move(c.entry(), IDLE, now);
             c.released();
         }
         release(s, false);
@@ -420,7 +422,8 @@ public final class Pool {
 
     /** The server can take a client: idle it, or close it if it is due to go. */
     private void serverReady(PoolServer s) {
-        String expired = expiredReason(s, now());
+        long now = now();
+        String expired = expiredReason(s, now);
         if (expired == null && manager.isPaused(key.database())) {
             expired = "pause mode"; // PAUSE disconnects every server once it is released
         }
@@ -428,7 +431,7 @@ public final class Pool {
             retire(s, expired != null ? expired : "pooler shutting down");
             return;
         }
-        servers.moveFirst(s.entry(), ServerState.IDLE, now());
+        servers.moveFirst(s.entry(), ServerState.IDLE, now);
         dispatch(false);
     }
 

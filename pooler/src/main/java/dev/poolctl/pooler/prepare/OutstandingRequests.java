@@ -173,6 +173,26 @@ public final class OutstandingRequests {
         return answer;
     }
 
+    /**
+     * Whether {@link #onResponse} needs to see a server message of this type now. With only Syncs (simple
+     * queries) outstanding, only ReadyForQuery moves the queue: RowDescription, NoData, EmptyQueryResponse,
+     * PortalSuspended and ErrorResponse pass unread (CommandComplete is still read, for DISCARD ALL).
+     */
+    public boolean needs(byte type) {
+        if (!tracks(type)) {
+            return false;
+        }
+        if (type == PgProtocol.READY_FOR_QUERY || type == PgProtocol.COMMAND_COMPLETE) {
+            return true;
+        }
+        for (Request r : queue) {
+            if (r.kind() != Kind.SYNC) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether {@link #onResponse} needs to see server messages of this type. */
     public static boolean tracks(byte type) {
         return switch (type) {

@@ -297,7 +297,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         if (state() != ServerState.ACTIVE || internal.running()) {
             return NEED_BODY;
         }
-        if (tracking && OutstandingRequests.tracks(type)) {
+        if (tracking && statements.requests().needs(type)) {
             return NEED_BODY;
         }
         return type == PgProtocol.READY_FOR_QUERY || type == PgProtocol.PARAMETER_STATUS

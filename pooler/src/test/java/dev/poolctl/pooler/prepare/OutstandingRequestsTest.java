@@ -1,6 +1,7 @@
 package dev.poolctl.pooler.prepare;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.poolctl.pooler.prepare.OutstandingRequests.Kind;
@@ -52,6 +53,28 @@ class OutstandingRequestsTest {
             out.append(a == OutstandingRequests.FORWARD ? 'f' : a == OutstandingRequests.SWALLOW ? 's' : '!');
         }
         return out.toString();
+    }
+
+    @Test
+    void withOnlySimpleQueriesOutstandingOnlyCommandCompleteAndReadyForQueryAreRead() {
+        requests.add(Kind.SYNC);
+        requests.add(Kind.SYNC);
+        for (char t : "TnIsE".toCharArray()) {
+            assertFalse(requests.needs((byte) t), "'" + t + "' passes unread");
+            // and reading it would have changed nothing: the queue still ends at the two Syncs
+            assertEquals("f", answers(String.valueOf(t)));
+        }
+        assertTrue(requests.needs((byte) 'C'), "CommandComplete: DISCARD ALL / DEALLOCATE ALL");
+        assertTrue(requests.needs((byte) 'Z'));
+        assertFalse(requests.needs((byte) 'D'), "DataRow is never tracked");
+        assertEquals("ff", answers("ZZ"));
+        assertTrue(requests.isEmpty());
+
+        requests.add(Kind.SYNC);
+        requests.add(Kind.DESCRIBE); // a Describe behind the Sync: its RowDescription must be matched
+        requests.add(Kind.SYNC);
+        assertTrue(requests.needs((byte) 'T'));
+        assertTrue(requests.needs((byte) 'E'));
     }
 
     @Test
