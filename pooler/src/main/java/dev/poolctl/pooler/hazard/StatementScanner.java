@@ -23,6 +23,11 @@ public final class StatementScanner {
     public static final int BLOCK_BEGUN = 1 << 17;
     /** The text closes a transaction block (COMMIT, END, ROLLBACK, ABORT) and opens none after. */
     public static final int BLOCK_ENDED = 1 << 18;
+    /**
+     * A statement starts with DISCARD or DEALLOCATE: it may drop the session's prepared statements, so the server's
+     * CommandComplete must be read (a superset: only a top-level DISCARD ALL or DEALLOCATE ALL has that tag).
+     */
+    public static final int DROPS_STATEMENTS = 1 << 19;
 
     /** What the pooler knows about parameters, by lower-case name. */
     public interface Parameters {
@@ -152,7 +157,10 @@ public final class StatementScanner {
         }
         if (is(buf, i, e1, "discard")) {
             int w = skipSpace(buf, e1, to);
-            return is(buf, w, wordEnd(buf, w, to), "all") ? SETTINGS_CHANGED : 0;
+            return DROPS_STATEMENTS | (is(buf, w, wordEnd(buf, w, to), "all") ? SETTINGS_CHANGED : 0);
+        }
+        if (is(buf, i, e1, "deallocate")) {
+            return DROPS_STATEMENTS;
         }
         if (is(buf, i, e1, "prepare")) {
             int w = skipSpace(buf, e1, to);

@@ -83,6 +83,8 @@ public final class OutstandingRequests {
     private static final Request PARSE_UNNAMED = new Request(Kind.PARSE, null, null);
 
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
+    /** The linked client sent a text that may drop every prepared statement: read each CommandComplete. */
+    private boolean dropsPossible;
 
     public boolean isEmpty() {
         return queue.isEmpty();
@@ -175,14 +177,15 @@ public final class OutstandingRequests {
 
     /**
      * Whether {@link #onResponse} needs to see a server message of this type now. With only Syncs (simple
-     * queries) outstanding, only ReadyForQuery moves the queue: RowDescription, NoData, EmptyQueryResponse,
-     * PortalSuspended and ErrorResponse pass unread (CommandComplete is still read, for DISCARD ALL).
+     * queries) outstanding, only ReadyForQuery moves the queue: RowDescription, NoData, CommandComplete,
+     * EmptyQueryResponse, PortalSuspended and ErrorResponse pass unread. CommandComplete is read after
+     * {@link #mayDropStatements} (DISCARD ALL / DEALLOCATE ALL empty the server's statements).
      */
     public boolean needs(byte type) {
         if (!tracks(type)) {
             return false;
         }
-        if (type == PgProtocol.READY_FOR_QUERY || type == PgProtocol.COMMAND_COMPLETE) {
+        if (type == PgProtocol.READY_FOR_QUERY || (type == PgProtocol.COMMAND_COMPLETE && dropsPossible)) {
             return true;
         }
         for (Request r : queue) {
@@ -191,6 +194,19 @@ public final class OutstandingRequests {
             }
         }
         return false;
+    }
+
+    /**
+     * The client sent a text that may drop every prepared statement (the scanner saw DISCARD or DEALLOCATE, or the
+     * text was too long to scan): every CommandComplete is read until {@link #linkEnded}.
+     */
+    public void mayDropStatements() {
+        dropsPossible = true;
+    }
+
+    /** The client's link to this server ended. */
+    public void linkEnded() {
+        dropsPossible = false;
     }
 
     /** Whether {@link #onResponse} needs to see server messages of this type. */

@@ -192,6 +192,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         pendingReadyForQuery = 0;
         copyIn = false;
         tracking = false;
+        statements.requests().linkEnded();
         if (statements.forgetRequests()) {
             closeNeeded = true; // unlinked with answers outstanding (the client went away)
         }

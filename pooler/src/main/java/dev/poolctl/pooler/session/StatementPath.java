@@ -75,6 +75,9 @@ final class StatementPath {
                     return NEED_BODY; // counted as a request in message(): classify may run again on a split message
                 }
                 expectReadyForQuery(server);
+                if (rewriter != null) {
+                    server.requests().mayDropStatements(); // not scanned: it could hold a DISCARD ALL
+                }
                 return PASS;
             }
             case PgProtocol.SYNC, PgProtocol.FUNCTION_CALL -> {
@@ -178,6 +181,9 @@ final class StatementPath {
         }
         if ((found & StatementScanner.SETTINGS_CHANGED) != 0) {
             client.settings().markReadbackNeeded();
+        }
+        if ((found & StatementScanner.DROPS_STATEMENTS) != 0) {
+            server.requests().mayDropStatements();
         }
         for (Hazard h : Hazard.values()) {
             if ((found & h.bit()) != 0) {

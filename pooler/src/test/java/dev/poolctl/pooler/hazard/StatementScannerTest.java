@@ -96,8 +96,13 @@ class StatementScannerTest {
             "RESET search_path|SETTINGS",
             "RESET ALL|SETTINGS",
             "RESET statement_timeout|0",
-            "DISCARD ALL|SETTINGS",
-            "DISCARD PLANS|0",
+            "DISCARD ALL|SETTINGS+DROPS",
+            "DISCARD PLANS|DROPS",
+            "deallocate all|DROPS",
+            "DEALLOCATE p|DROPS",
+            "SELECT 1; DEALLOCATE ALL|DROPS",
+            "SELECT 'DEALLOCATE ALL'|0",
+            "DO $$ BEGIN EXECUTE 'DEALLOCATE ALL'; END $$|0",
             "SELECT set_config('search_path', 'a', false)|SETTINGS",
             "SELECT pg_catalog.set_config ('search_path', 'a', false)|SETTINGS",
             "SELECT my_set_config(1)|0",
@@ -160,6 +165,8 @@ class StatementScannerTest {
             case "TEMP" -> TEMP;
             case "HOLD" -> HOLD;
             case "SETTINGS" -> SETTINGS;
+            case "DROPS" -> StatementScanner.DROPS_STATEMENTS;
+            case "SETTINGS+DROPS" -> SETTINGS | StatementScanner.DROPS_STATEMENTS;
             default -> throw new IllegalArgumentException(names);
         };
     }
