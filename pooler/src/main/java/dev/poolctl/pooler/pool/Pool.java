@@ -190,7 +190,7 @@ public final class Pool {
         move(c, WAITING);
     }
 
-    /** After a client queued (outside its read): hand out servers. */
+    /** After a client queued (outside its read), and after RESUME: hand out servers. */
     public void serveQueue() {
         assert manager.onLoop();
         dispatch(false);
@@ -493,9 +493,4 @@ public final class Pool {
     GeneralSettings settings() { return general(); }
     PoolManager manager() { return manager; }
     void loginFailed(String message, long now) { welcome.loginFailed(message, now); }
-
-    /** After RESUME: hand out servers to the queue again. */
-    void resumeDispatch() {
-        dispatch(false);
-    }
 }

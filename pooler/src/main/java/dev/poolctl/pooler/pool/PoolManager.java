@@ -348,7 +348,7 @@ public final class PoolManager {
             pause.databases.remove(database);
         }
         for (Pool p : new ArrayList<>(pools.values())) {
-            p.resumeDispatch();
+            p.serveQueue();
         }
     }
 

@@ -7,7 +7,6 @@ import dev.poolctl.pooler.pool.PoolClient;
 import dev.poolctl.pooler.pool.PoolManager;
 import dev.poolctl.pooler.pool.PoolServer;
 import dev.poolctl.pooler.pool.StateEntry;
-import dev.poolctl.pooler.prepare.SharedStatement;
 import dev.poolctl.pooler.protocol.BackendMessages;
 import dev.poolctl.pooler.protocol.PgProtocol;
 import dev.poolctl.pooler.protocol.PgStreamHandler;
@@ -339,23 +338,9 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
 
     // ---- what the linked server asks ----
 
-    /** Whether this client's named statements are rewritten: its server must match answers to requests. */
-    boolean rewritesStatements() {
-        return path != null && path.rewritesStatements();
-    }
-
-    /** The server ran DEALLOCATE ALL or DISCARD ALL for this client. */
-    void clearStatements() {
-        if (path != null) {
-            path.clearStatements();
-        }
-    }
-
-    /** A Parse of this client that the server never carried out. */
-    void forgetStatement(String name, SharedStatement s) {
-        if (path != null) {
-            path.forgetStatement(name, s);
-        }
+    /** Its statement path: set from the welcome on, so for every client a server is linked to. */
+    StatementPath path() {
+        return path;
     }
 
     /** SHOW CLIENTS prepared_statements. */
@@ -494,7 +479,9 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         }
         ClientState was = state();
         releaseKept();
-        clearStatements();
+        if (path != null) {
+            path.clearStatements();
+        }
         login.release();
         if (was != ClientState.STARTUP || closeReason != null) {
             logClosing(closeReason != null ? closeReason : defaultReason);

@@ -161,7 +161,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         ClientConnection c = (ClientConnection) linked;
         client = c;
         requestNanos = nowNanos;
-        tracking = c.rewritesStatements();
+        tracking = c.path().rewritesStatements();
         // Reads may have been paused for the previous client's backpressure.
         ClientOutput.autoRead(channel, c.channel().isWritable());
         Map<String, String> wanted = c.settingsSnapshot();

@@ -43,7 +43,7 @@ final class ServerStatements implements OutstandingRequests.Effects {
         if (type == PgProtocol.COMMAND_COMPLETE && Messages.droppedAllStatements(frame)) {
             // DEALLOCATE ALL / DISCARD ALL: gone on the server, and gone for the client that asked (PgBouncer 1.22).
             statements.clear();
-            client.clearStatements();
+            client.path().clearStatements();
         }
         switch (requests.onResponse(type, this)) {
             case OutstandingRequests.SWALLOW:
@@ -91,7 +91,7 @@ final class ServerStatements implements OutstandingRequests.Effects {
         }
         ClientConnection client = server.client();
         if (r.clientName() != null && client != null) {
-            client.forgetStatement(r.clientName(), r.statement());
+            client.path().forgetStatement(r.clientName(), r.statement());
         }
     }
 
