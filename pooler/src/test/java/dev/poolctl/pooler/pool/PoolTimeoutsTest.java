@@ -269,6 +269,30 @@ class PoolTimeoutsTest {
         assertNull(newer.failure, "connected just now");
     }
 
+    /** PgBouncer's waiting_client_list holds queued clients and clients waiting for the first server login. */
+    @Test
+    void queryTimeoutAndQueryWaitTimeoutApplyToEveryClientWithoutAServer() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 1\nquery_timeout = 30\n"
+                + "query_wait_timeout = 10\nclient_login_timeout = 60\nserver_connect_timeout = 0");
+        Pool pool = h.pool();
+        FakeClient loginWaiter = h.login(pool); // the first server never logs in: waits for its welcome
+        advance(h, 11);
+        h.janitor();
+        assertEquals("query_wait_timeout", loginWaiter.failure, "waiting 11 s for the server login");
+
+        PoolHarness q = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 1\nquery_timeout = 5\n"
+                + "query_wait_timeout = 10");
+        Pool qp = q.pool();
+        FakeClient holder = q.idleClient(qp);
+        FakeClient queued = q.idleClient(qp);
+        q.request(holder);
+        q.request(queued);
+        advance(q, 6);
+        q.janitor();
+        assertEquals("query_timeout", queued.failure, "query_timeout counts for a queued query too, before "
+                + "query_wait_timeout");
+    }
+
     @Test
     void queryTimeoutAndIdleTransactionTimeoutFailTheClientAndCloseItsServer() {
         PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 2\nquery_timeout = 5\n"
