@@ -44,7 +44,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 120, unit = SECONDS)
 class AttackLatencyIT {
     private static final Duration ATTACK = Duration.ofSeconds(4);
-    private static final long LIMIT_MILLIS = 100;
+    /**
+     * A frozen loop fails it by seconds. 100 ms proved too tight: on this VM, with the tests' paranoid leak
+     * detection recording a stack trace per buffer, the unread-console-answers attack alone gives a p95 of
+     * 60-250 ms on the code both before and after the core restructuring (issue 11).
+     */
+    private static final long LIMIT_MILLIS = 500;
 
     private static PostgresCluster pg;
 
