@@ -44,9 +44,4 @@ public enum ClientState {
     public boolean canBecome(ClientState to) {
         return NEXT[ordinal()].contains(to);
     }
-
-    /** Still logging in (client_login_timeout applies): cl_login. */
-    public boolean isLogin() {
-        return this == STARTUP || this == AUTH;
-    }
 }

@@ -17,7 +17,7 @@ final class Janitor {
     static void run(Pool pool, long now) {
         StateLists<ClientState, PoolClient> clients = pool.clientLists();
         StateLists<ServerState, PoolServer> servers = pool.serverLists();
-        GeneralSettings g = pool.settings();
+        GeneralSettings g = pool.general();
         ClientTimeouts.apply(g, now, clients.list(LOGIN_WAIT), clients.list(WAITING), pool.clients(), pool::disconnect);
         // A smaller pool_size after RELOAD/SET: idle servers above the new limit go (PgBouncer's janitor).
         while (!servers.isEmpty(ServerState.IDLE) && pool.serverCount() > pool.poolSize() + pool.reservePoolSize()) {

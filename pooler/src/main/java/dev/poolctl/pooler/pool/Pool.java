@@ -123,7 +123,7 @@ public final class Pool {
         return all;
     }
 
-    private GeneralSettings general() { return manager.config().general(); }
+    GeneralSettings general() { return manager.config().general(); }
     private long now() { return manager.clock().nanoTime(); }
     int poolSize() { return settings.poolSize(); }
     int reservePoolSize() { return settings.reservePoolSize(); }
@@ -490,7 +490,6 @@ public final class Pool {
 
     StateLists<ClientState, PoolClient> clientLists() { return clients; }
     StateLists<ServerState, PoolServer> serverLists() { return servers; }
-    GeneralSettings settings() { return general(); }
     PoolManager manager() { return manager; }
     void loginFailed(String message, long now) { welcome.loginFailed(message, now); }
 }

@@ -174,7 +174,7 @@ public final class PoolManager {
         }
         cancelKeys.remove(c);
         if (c.state() == ClientState.CLOSED) {
-            return; // never admitted: in no list
+            return; // already gone
         }
         if (c.pool() != null && c.entry().lists != clients) {
             c.pool().clientClosed(c, server);
