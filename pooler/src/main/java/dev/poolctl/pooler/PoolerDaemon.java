@@ -12,14 +12,21 @@ import dev.poolctl.pooler.net.HostResolver;
 import dev.poolctl.pooler.net.Listeners;
 import dev.poolctl.pooler.net.ServerConnector;
 import dev.poolctl.pooler.net.Transport;
+import dev.poolctl.pooler.pool.GlobalState;
 import dev.poolctl.pooler.pool.Pool;
+import dev.poolctl.pooler.pool.StatsRotation;
+import io.netty.util.concurrent.EventExecutor;
 import dev.poolctl.pooler.pool.PoolManager;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -28,8 +35,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The daemon's lifecycle: load the config, bind the listeners, run the janitor, reload and shut down
- * (PgBouncer's main.c). One event loop carries every client and server connection, as PgBouncer's one thread.
+ * The daemon's lifecycle: load the config, bind the listeners, run the janitors, reload and shut down
+ * (PgBouncer's main.c). {@code event_loops} loops carry the connections, each with its own pools, manager,
+ * console and janitor ({@link LoopShard}); with one loop this is PgBouncer's one thread.
  */
 public final class PoolerDaemon implements AutoCloseable {
     /** How the daemon stops, after PgBouncer's SHUTDOWN variants. */
@@ -40,14 +48,16 @@ public final class PoolerDaemon implements AutoCloseable {
     private final Path configFile;
     private final PoolerLog log;
     private final EventLoopGroup workerGroup;
-    private final EventLoop loop;
-    private final PoolManager manager;
-    private final dev.poolctl.pooler.admin.AdminConsole console;
-    private final ServerConnector connector;
+    private final GlobalState global = new GlobalState();
+    /** In loop order: the first one's manager is where settings are read for the whole process. */
+    private final List<LoopShard> shards = new ArrayList<>();
+    private final Map<EventLoop, LoopShard> byLoop = new IdentityHashMap<>();
     private final Listeners listeners = new Listeners();
     private final List<String> boundAddresses;
     private final CountDownLatch terminated = new CountDownLatch(1);
-    private final ScheduledFuture<?> janitor;
+    private final List<ScheduledFuture<?>> janitors = new ArrayList<>();
+    /** Set while a test reads pool state with every loop held ({@link #inLoop}): the loops' confinement checks pass. */
+    private volatile Thread inspector;
     private final PidFile pidfile;
     private volatile ShutdownMode shutdownMode;
     /** Reads the files for RELOAD / SIGHUP off the loop; one thread, so reloads apply in the order asked. */
@@ -67,20 +77,10 @@ public final class PoolerDaemon implements AutoCloseable {
         java.util.TimeZone.getDefault();
         GeneralSettings g = config.general();
         Transport transport = Transport.best();
-        // One loop accepts and serves, as PgBouncer's one thread: no cross-thread hand-off per new connection.
-        workerGroup = transport.newGroup(1);
-        loop = workerGroup.next();
-        ServerConnector connector = new ServerConnector(loop, transport, log, () -> {
-            GeneralSettings now = manager().config().general();
-            return new ServerConnector.Settings(now.serverConnectTimeout(), now.tcpKeepalive(),
-                    now.intValue(Setting.TCP_KEEPCNT), now.intValue(Setting.TCP_KEEPIDLE),
-                    now.intValue(Setting.TCP_KEEPINTVL), now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir(),
-                    new HostResolver.Ttls(now.durationValue(Setting.DNS_MAX_TTL), now.durationValue(Setting.DNS_NXDOMAIN_TTL)));
-        });
-        this.connector = connector;
-        manager = new PoolManager(config, userlist, log, dev.poolctl.pooler.pool.Clock.SYSTEM, loop::inEventLoop,
-                new dev.poolctl.pooler.session.ServerFactory(connector, () -> manager().config().general()));
-        console = new dev.poolctl.pooler.admin.AdminConsole(manager, new dev.poolctl.pooler.admin.AdminControl() {
+        // The loops accept and serve: a new connection stays on the loop that accepted it until it has logged in.
+        int loops = g.eventLoops();
+        workerGroup = transport.newGroup(loops);
+        dev.poolctl.pooler.admin.AdminControl control = new dev.poolctl.pooler.admin.AdminControl() {
             @Override
             public CompletableFuture<Void> reload() {
                 return PoolerDaemon.this.reloadFiles();
@@ -91,35 +91,71 @@ public final class PoolerDaemon implements AutoCloseable {
                 PoolerDaemon.this.shutdown(mode == null ? ShutdownMode.IMMEDIATE
                         : mode.equals("WAIT_FOR_SERVERS") ? ShutdownMode.WAIT_FOR_SERVERS : ShutdownMode.WAIT_FOR_CLIENTS);
             }
-        });
+        };
+        Supplier<ServerConnector.Settings> connectSettings = () -> {
+            GeneralSettings now = manager().config().general();
+            return new ServerConnector.Settings(now.serverConnectTimeout(), now.tcpKeepalive(),
+                    now.intValue(Setting.TCP_KEEPCNT), now.intValue(Setting.TCP_KEEPIDLE),
+                    now.intValue(Setting.TCP_KEEPINTVL), now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir(),
+                    new HostResolver.Ttls(now.durationValue(Setting.DNS_MAX_TTL), now.durationValue(Setting.DNS_NXDOMAIN_TTL)));
+        };
+        for (EventExecutor e : workerGroup) {
+            EventLoop loop = (EventLoop) e;
+            LoopShard shard = LoopShard.create(loop, transport, config, userlist, log, global, connectSettings, control,
+                    () -> inspector == Thread.currentThread());
+            shards.add(shard);
+            byLoop.put(loop, shard);
+        }
         try {
             pidfile = g.pidfile() == null ? null : PidFile.acquire(Path.of(g.pidfile()), "pidfile", log);
         } catch (IOException e) {
             // nothing is listening yet: stop the threads started above, or a refused start leaves them running
-            connector.close();
+            shards.forEach(sh -> sh.connector().close());
             workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             reloader.shutdownNow();
             throw e;
         }
         try {
-            boundAddresses = listeners.bind(workerGroup, workerGroup, transport, g, log,
-                    () -> new dev.poolctl.pooler.session.ClientConnection(manager.nextId(), manager, console,
-                            System.nanoTime()), 128).addresses();
+            boundAddresses = listeners.bind(workerGroup, workerGroup, transport, g, log, ch -> {
+                LoopShard shard = byLoop.get(ch.eventLoop());
+                return new dev.poolctl.pooler.session.ClientConnection(global.nextId(), shard.manager(), shard.console(),
+                        System.nanoTime());
+            }, 128).addresses();
         } catch (IOException | RuntimeException e) {
             close();
             throw new IOException("cannot listen on port " + g.listenPort() + ": " + e.getMessage(), e);
         }
-        janitor = loop.scheduleAtFixedRate(this::tick, JANITOR_MILLIS, JANITOR_MILLIS, TimeUnit.MILLISECONDS);
+        for (LoopShard shard : shards) {
+            janitors.add(shard.loop().scheduleAtFixedRate(() -> tick(shard), JANITOR_MILLIS, JANITOR_MILLIS,
+                    TimeUnit.MILLISECONDS));
+        }
         long statsMillis = Math.max(1, g.statsPeriod().toMillis());
-        loop.scheduleAtFixedRate(manager::statsTick, statsMillis, statsMillis, TimeUnit.MILLISECONDS);
+        shards.get(0).loop().scheduleAtFixedRate(this::statsTick, statsMillis, statsMillis, TimeUnit.MILLISECONDS);
         for (String a : boundAddresses) {
             log.log("listening on " + a);
         }
-        log.log("process up: poolctl " + Version.VERSION + " (" + transport.name() + ")");
+        log.log("process up: poolctl " + Version.VERSION + " (" + transport.name() + ", " + loops + " event loop"
+                + (loops == 1 ? "" : "s") + ")");
     }
 
+    /** The first loop's manager: the settings in force (every loop has the same). */
     private PoolManager manager() {
-        return manager;
+        return shards.get(0).manager();
+    }
+
+    /** Every stats_period: each loop rotates its pools' snapshots on its loop; one stats line adds them up. */
+    private void statsTick() {
+        List<CompletableFuture<StatsRotation.Rotated>> parts = new ArrayList<>();
+        for (LoopShard shard : shards) {
+            CompletableFuture<StatsRotation.Rotated> part = new CompletableFuture<>();
+            shard.manager().execute(() -> part.complete(shard.manager().rotateStats()));
+            parts.add(part);
+        }
+        CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenRun(() -> {
+            if (manager().config().general().logStats()) {
+                StatsRotation.log(log, parts.stream().map(CompletableFuture::join).toList());
+            }
+        });
     }
 
     /** Loads {@code configFile} and starts serving; throws with a message naming what is wrong. */
@@ -225,18 +261,51 @@ public final class PoolerDaemon implements AutoCloseable {
         return log;
     }
 
-    /** Runs {@code task} on the pool loop and waits: for tests and the admin side to read state safely. */
+    /**
+     * For tests: runs {@code task} where it may read and call into any loop's pools and waits for it. With one
+     * loop it runs on that loop; with several every loop is held at a barrier while it runs on this thread.
+     */
     public <T> T inLoop(java.util.concurrent.Callable<T> task) throws Exception {
-        return loop.submit(task).get(10, TimeUnit.SECONDS);
+        if (shards.size() == 1) {
+            return shards.get(0).loop().submit(task).get(10, TimeUnit.SECONDS);
+        }
+        CountDownLatch held = new CountDownLatch(shards.size());
+        CountDownLatch release = new CountDownLatch(1);
+        for (LoopShard shard : shards) {
+            shard.loop().execute(() -> {
+                held.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        try {
+            if (!held.await(10, TimeUnit.SECONDS)) {
+                throw new java.util.concurrent.TimeoutException("the event loops did not stop for inspection");
+            }
+            inspector = Thread.currentThread();
+            return task.call();
+        } finally {
+            inspector = null;
+            release.countDown();
+        }
     }
 
-    /** How servers are reached: tests replace its host name lookup. */
-    public ServerConnector serverConnector() {
-        return connector;
+    /** Replaces the system resolver on every loop: tests answer host names without any DNS traffic. */
+    public void lookup(HostResolver.Lookup lookup) {
+        shards.forEach(shard -> shard.connector().lookup(lookup));
     }
 
+    /** The first loop's manager (the only one with {@code event_loops = 1}). */
     public PoolManager poolManager() {
-        return manager;
+        return manager();
+    }
+
+    /** Every loop's manager, in loop order. */
+    public List<PoolManager> poolManagers() {
+        return global.managers();
     }
 
     /**
@@ -256,7 +325,7 @@ public final class PoolerDaemon implements AutoCloseable {
 
     /**
      * RELOAD and SIGHUP: the files are read and parsed on the reload thread (a slow disk or NFS mount must not stall
-     * the clients on the loop), then applied on the loop. Completes on the loop once applied, or with the
+     * the clients on the loops), then applied on every loop. Completes once every loop has applied it, or with the
      * ConfigException / IOException that kept the running config; one reload runs at a time, in order.
      */
     private CompletableFuture<Void> reloadFiles() {
@@ -267,14 +336,11 @@ public final class PoolerDaemon implements AutoCloseable {
                 try {
                     loaded = load(configFile, log, pidfileOverride);
                 } catch (ConfigException | IOException | RuntimeException e) {
-                    onLoop(() -> done.completeExceptionally(e), done);
+                    done.completeExceptionally(e);
                     return;
                 }
                 reopenLogfile(loaded.config().general().logfile());
-                onLoop(() -> {
-                    manager.apply(loaded.config(), loaded.userlist());
-                    done.complete(null);
-                }, done);
+                onEveryLoop(m -> m.apply(loaded.config(), loaded.userlist()), done);
             });
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
             done.completeExceptionally(new IOException("the pooler is shutting down"));
@@ -282,17 +348,24 @@ public final class PoolerDaemon implements AutoCloseable {
         return done;
     }
 
-    private void onLoop(Runnable task, CompletableFuture<Void> done) {
-        try {
-            loop.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    done.completeExceptionally(e);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException stopped) {
-            done.completeExceptionally(new IOException("the pooler is shutting down"));
+    /** Runs {@code step} on every loop's manager, on its loop; {@code done} completes when all have run it. */
+    private void onEveryLoop(java.util.function.Consumer<PoolManager> step, CompletableFuture<Void> done) {
+        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(shards.size());
+        for (LoopShard shard : shards) {
+            try {
+                shard.loop().execute(() -> {
+                    try {
+                        step.accept(shard.manager());
+                    } catch (RuntimeException e) {
+                        done.completeExceptionally(e);
+                    }
+                    if (left.decrementAndGet() == 0) {
+                        done.complete(null);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                done.completeExceptionally(new IOException("the pooler is shutting down"));
+            }
         }
     }
 
@@ -308,20 +381,20 @@ public final class PoolerDaemon implements AutoCloseable {
 
     /** SIGUSR1: PAUSE. */
     public void pauseAll() {
-        loop.execute(() -> {
-            if (manager.pauseMode() == PoolManager.PauseMode.NONE) {
-                manager.pause(null);
+        onEveryLoop(m -> {
+            if (m.pauseMode() == PoolManager.PauseMode.NONE) {
+                m.pause(null);
             }
-        });
+        }, new CompletableFuture<>());
     }
 
     /** SIGUSR2: RESUME; ignored while shutting down, as in PgBouncer. */
     public void resumeAll() {
-        loop.execute(() -> {
-            if (!manager.isShuttingDown()) {
-                manager.resume(null);
+        onEveryLoop(m -> {
+            if (!m.isShuttingDown()) {
+                m.resume(null);
             }
-        });
+        }, new CompletableFuture<>());
     }
 
     /** Starts a shutdown; a second request while one runs makes it immediate, as in PgBouncer. */
@@ -335,7 +408,7 @@ public final class PoolerDaemon implements AutoCloseable {
         shutdownMode = mode;
         ShutdownMode m = mode;
         try {
-            loop.execute(() -> {
+            shards.get(0).loop().execute(() -> {
                 listeners.close();
                 if (m == ShutdownMode.IMMEDIATE) {
                     finish();
@@ -346,31 +419,35 @@ public final class PoolerDaemon implements AutoCloseable {
         }
     }
 
-    private void tick() {
+    /** One loop's janitor tick (each loop has its own), and the check whether a waiting shutdown may finish. */
+    private void tick(LoopShard shard) {
         try {
-            console.tick();
-            manager.janitor();
+            shard.console().tick();
+            shard.manager().janitor();
             ShutdownMode m = shutdownMode;
-            if (m == ShutdownMode.WAIT_FOR_CLIENTS && manager.clientCount() == 0) {
+            if (m == ShutdownMode.WAIT_FOR_CLIENTS && global.clientCount() == 0) {
                 finish();
-            } else if (m == ShutdownMode.WAIT_FOR_SERVERS && manager.pools().stream().allMatch(p -> p.activeCount() == 0)) {
-                finish();
+            } else if (m == ShutdownMode.WAIT_FOR_SERVERS) {
+                shard.serversIdle = shard.manager().pools().stream().allMatch(p -> p.activeCount() == 0);
+                if (shards.stream().allMatch(sh -> sh.serversIdle)) {
+                    finish();
+                }
             }
         } catch (RuntimeException e) {
             log.error("janitor: " + e);
         }
     }
 
-    private boolean finished;
+    private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
 
     private void finish() {
-        if (finished) {
+        if (!finished.compareAndSet(false, true)) {
             return;
         }
-        finished = true;
-        janitor.cancel(false);
-        manager.shutdown("database is shutting down"); // wording clients see from PgBouncer's SHUTDOWN
-        loop.schedule(this::close, 50, TimeUnit.MILLISECONDS);
+        janitors.forEach(j -> j.cancel(false));
+        // wording clients see from PgBouncer's SHUTDOWN
+        onEveryLoop(m -> m.shutdown("database is shutting down"), new CompletableFuture<>());
+        shards.get(0).loop().schedule(this::close, 50, TimeUnit.MILLISECONDS);
     }
 
     public void awaitTermination() throws InterruptedException {
@@ -388,9 +465,7 @@ public final class PoolerDaemon implements AutoCloseable {
         }
         listeners.close();
         reloader.shutdownNow();
-        if (connector != null) {
-            connector.close();
-        }
+        shards.forEach(shard -> shard.connector().close());
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         if (pidfile != null) {
             pidfile.close();
@@ -400,12 +475,13 @@ public final class PoolerDaemon implements AutoCloseable {
         terminated.countDown();
     }
 
-    /** For the CLI: count of clients and pools, mainly for logs and tests. */
+    /** For tests: the number of pools, over every loop. */
     public int poolCount() throws Exception {
-        return inLoop(() -> manager.pools().size());
+        return pools().size();
     }
 
+    /** For tests: every loop's pools. */
     public List<Pool> pools() throws Exception {
-        return inLoop(() -> List.copyOf(manager.pools()));
+        return inLoop(() -> shards.stream().flatMap(sh -> sh.manager().pools().stream()).toList());
     }
 }

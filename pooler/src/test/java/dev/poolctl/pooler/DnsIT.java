@@ -45,7 +45,7 @@ class DnsIT {
     }
 
     private void stubResolver() {
-        pooler.daemon().serverConnector().lookup(host -> switch (host) {
+        pooler.daemon().lookup(host -> switch (host) {
             case "slow.test" -> {
                 try {
                     slowAnswers.await(30, TimeUnit.SECONDS);

@@ -35,7 +35,7 @@ class FailedClientIT {
     private static ClientConnection find(PoolerFixture f, ClientState state) {
         ClientConnection[] found = new ClientConnection[1];
         PoolerFixture.await("a client in state " + state, Duration.ofSeconds(10), () -> {
-            found[0] = f.inLoop(() -> f.daemon().poolManager().allClients().stream()
+            found[0] = f.inLoop(() -> f.daemon().poolManagers().stream().flatMap(m -> m.allClients().stream())
                     .filter(c -> c.state() == state).map(c -> (ClientConnection) c).findFirst().orElse(null));
             return found[0] != null;
         });
@@ -43,7 +43,7 @@ class FailedClientIT {
     }
 
     private static boolean kill(PoolerFixture f, ClientConnection c) {
-        return f.inLoop(() -> f.daemon().poolManager().killClient(c.id()));
+        return f.inLoop(() -> f.daemon().poolManagers().stream().anyMatch(m -> m.killClient(c.id())));
     }
 
     @Test
@@ -104,7 +104,7 @@ class FailedClientIT {
                 }
             });
             PoolerFixture.await("the console client to be gone", Duration.ofSeconds(5),
-                    () -> f.inLoop(() -> f.daemon().poolManager().adminClientCount()) == 0);
+                    () -> f.inLoop(() -> f.daemon().poolManagers().stream().mapToInt(PoolManager::adminClientCount).sum()) == 0);
         }
     }
 }

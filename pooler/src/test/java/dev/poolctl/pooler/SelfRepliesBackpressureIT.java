@@ -66,7 +66,7 @@ class SelfRepliesBackpressureIT {
         });
         ClientConnection[] c = new ClientConnection[1];
         PoolerFixture.await("the flooding client to be " + state, Duration.ofSeconds(10), () -> {
-            c[0] = f.inLoop(() -> f.daemon().poolManager().allClients().stream()
+            c[0] = f.inLoop(() -> f.daemon().poolManagers().stream().flatMap(m -> m.allClients().stream())
                     .filter(x -> x.state() == state).map(x -> (ClientConnection) x).findFirst().orElse(null));
             return c[0] != null;
         });

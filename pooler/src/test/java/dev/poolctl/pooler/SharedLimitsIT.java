@@ -49,7 +49,7 @@ class SharedLimitsIT {
                 }
                 long millis = (System.nanoTime() - start) / 1_000_000;
                 assertTrue(millis < 5_000, "served by evicting an idle server, took " + millis + " ms");
-                int total = pooler.inLoop(() -> pooler.daemon().poolManager().pools().stream()
+                int total = pooler.inLoop(() -> pooler.daemon().poolManagers().stream().flatMap(m -> m.pools().stream())
                         .mapToInt(p -> p.serverCount()).sum());
                 assertTrue(total <= 2, "max_db_connections=2 holds over all pools, had " + total);
             }

@@ -4,13 +4,19 @@ import dev.poolctl.pooler.Version;
 import dev.poolctl.pooler.pool.PoolManager;
 import dev.poolctl.pooler.protocol.BackendMessages;
 import dev.poolctl.pooler.protocol.PgProtocol;
+import dev.poolctl.pooler.pool.GlobalState;
 import io.netty.buffer.ByteBuf;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 
 /**
  * The virtual database {@code pgbouncer}: parses a console query with PgBouncer's grammar
- * ({@code WORD [WORD] [;]} and {@code SET key = value}) and answers it (PgBouncer's admin.c).
+ * ({@code WORD [WORD] [;]} and {@code SET key = value}) and answers it (PgBouncer's admin.c). One per event loop,
+ * serving the console clients of that loop: SHOW gathers every loop's rows and control commands are applied on
+ * every loop ({@link EveryLoop}) before the answer is sent.
  */
 public final class AdminConsole {
     /** Answers for drivers that probe the server: PgBouncer's fake_param_list. */
@@ -36,35 +42,58 @@ public final class AdminConsole {
     }
 
     private final PoolManager manager;
+    private final GlobalState global;
     private final AdminControl control;
     private final ShowCommands show;
+    private final ConsoleWaiters waiters;
 
+    /** {@code manager}: the loop this console serves; the others are reached through its {@link GlobalState}. */
     public AdminConsole(PoolManager manager, AdminControl control) {
         this.manager = manager;
+        this.global = manager.global();
         this.control = control;
         this.show = new ShowCommands(manager);
+        this.waiters = new ConsoleWaiters(manager);
     }
-
-    /** An answer that waits for the pools: sent by {@link #tick} once {@code done} holds. */
-    private record Waiter(ConsoleClient client, String tag, java.util.function.BooleanSupplier done) {}
-
-    private final java.util.List<Waiter> waiters = new java.util.ArrayList<>();
 
     /** Janitor tick: answers the PAUSE / WAIT_CLOSE commands whose condition now holds. */
     public void tick() {
-        if (waiters.isEmpty()) {
-            return; // the common case, five times a second: no copy
+        waiters.tick();
+    }
+
+    /**
+     * Writes the answer into {@code out} when {@code result} is complete already (one loop); otherwise sends it on
+     * the client's loop once it is, and {@code out} stays empty (a deferred answer).
+     */
+    private <T> void answer(CompletableFuture<T> result, ConsoleClient client, ByteBuf out, BiConsumer<T, ByteBuf> write) {
+        if (result.isDone()) {
+            answerNow(result, out, write);
+            return;
         }
-        for (Waiter w : new java.util.ArrayList<>(waiters)) {
-            if (!w.client().isOpen()) {
-                waiters.remove(w);
-            } else if (w.done().getAsBoolean()) {
-                waiters.remove(w);
-                ByteBuf out = w.client().alloc().buffer(64);
-                ResultSetWriter.complete(out, w.tag());
-                w.client().send(out);
+        result.whenComplete((ok, e) -> client.execute(() -> {
+            if (!client.isOpen()) {
+                return;
             }
+            ByteBuf later = client.alloc().buffer(1024);
+            answerNow(result, later, write);
+            client.send(later);
+        }));
+    }
+
+    private static <T> void answerNow(CompletableFuture<T> result, ByteBuf out, BiConsumer<T, ByteBuf> write) {
+        T value;
+        try {
+            value = result.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            ResultSetWriter.error(out, e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+            return;
         }
+        write.accept(value, out);
+    }
+
+    /** A control command applied on every loop, answered with {@code tag} once all have. */
+    private void everywhere(java.util.function.Consumer<PoolManager> step, String tag, ConsoleClient client, ByteBuf out) {
+        answer(EveryLoop.apply(global, step), client, out, (done, buf) -> ResultSetWriter.complete(buf, tag));
     }
 
     /** Answers one simple Query into {@code out} (left empty when the answer is deferred). */
@@ -75,7 +104,7 @@ public final class AdminConsole {
             command(query, unquote(c.verb()).toLowerCase(Locale.ROOT), c.arg() == null ? "" : unquote(c.arg()),
                     client, out);
         } else if (parsed instanceof ConsoleCommandParser.SetCommand set) {
-            set(unquote(set.key()), unquote(set.value()), admin, out);
+            set(unquote(set.key()), unquote(set.value()), client, out);
         } else {
             syntaxError(query, out);
         }
@@ -96,6 +125,10 @@ public final class AdminConsole {
                     ResultSetWriter.complete(out, "SHOW");
                 } else if (what.equals("fds") && !admin) {
                     ResultSetWriter.error(out, "admin access needed");
+                } else if (ShowCommands.merge(what) != null) {
+                    Table.Merge merge = ShowCommands.merge(what);
+                    answer(EveryLoop.ask(global, m -> new ShowCommands(m).rows(what)), client, out,
+                            (parts, buf) -> Table.merge(parts, merge).writeTo(buf));
                 } else if (!show.show(what, out)) {
                     syntaxError(query, out);
                 }
@@ -118,11 +151,13 @@ public final class AdminConsole {
                                     "RELOAD failed, see logs for additional details: " + e.getMessage());
                             BackendMessages.writeReadyForQuery(answer, PgProtocol.TX_IDLE);
                         }
-                        if (client.isOpen()) {
-                            client.send(answer);
-                        } else {
-                            answer.release();
-                        }
+                        client.execute(() -> {
+                            if (client.isOpen()) {
+                                client.send(answer);
+                            } else {
+                                answer.release();
+                            }
+                        });
                     });
                 }
             }
@@ -142,7 +177,7 @@ public final class AdminConsole {
                 }
             }
             case "pause" -> pause(arg, client, out);
-            case "resume" -> resume(arg, out);
+            case "resume" -> resume(arg, client, out);
             case "suspend" -> {
                 if (!arg.isEmpty()) {
                     syntaxError(query, out);
@@ -152,8 +187,7 @@ public final class AdminConsole {
                     ResultSetWriter.error(out, "cannot suspend with paused databases");
                 } else {
                     manager.log().log("SUSPEND command issued");
-                    manager.suspend();
-                    ResultSetWriter.complete(out, "SUSPEND");
+                    everywhere(PoolManager::suspend, "SUSPEND", client, out);
                 }
             }
             case "kill" -> {
@@ -165,8 +199,8 @@ public final class AdminConsole {
                     ResultSetWriter.error(out, "cannot kill admin db: " + arg);
                 } else {
                     manager.log().log(arg.isEmpty() ? "KILL command issued" : "KILL '" + arg + "' command issued");
-                    manager.kill(arg.isEmpty() ? null : arg);
-                    ResultSetWriter.complete(out, "KILL");
+                    String db = arg.isEmpty() ? null : arg;
+                    everywhere(m -> m.kill(db), "KILL", client, out);
                 }
             }
             case "kill_client" -> {
@@ -177,11 +211,13 @@ public final class AdminConsole {
                     ResultSetWriter.error(out, "invalid client pointer supplied");
                     return;
                 }
-                if (manager.killClient(id)) {
-                    ResultSetWriter.complete(out, "KILL_CLIENT");
-                } else {
-                    ResultSetWriter.error(out, "client not found");
-                }
+                answer(EveryLoop.ask(global, m -> m.killClient(id)), client, out, (found, buf) -> {
+                    if (found.contains(Boolean.TRUE)) {
+                        ResultSetWriter.complete(buf, "KILL_CLIENT");
+                    } else {
+                        ResultSetWriter.error(buf, "client not found");
+                    }
+                });
             }
             case "reconnect" -> {
                 if (!arg.isEmpty() && !knownDatabase(arg)) {
@@ -190,8 +226,8 @@ public final class AdminConsole {
                     ResultSetWriter.error(out, "cannot reconnect admin db: " + arg);
                 } else {
                     manager.log().log(arg.isEmpty() ? "RECONNECT command issued" : "RECONNECT '" + arg + "' command issued");
-                    manager.reconnect(arg.isEmpty() ? null : arg);
-                    ResultSetWriter.complete(out, "RECONNECT");
+                    String db = arg.isEmpty() ? null : arg;
+                    everywhere(m -> m.reconnect(db), "RECONNECT", client, out);
                 }
             }
             case "disable", "enable" -> {
@@ -203,12 +239,14 @@ public final class AdminConsole {
                     ResultSetWriter.error(out, "cannot " + verb + " admin db: " + arg);
                 } else {
                     manager.log().log(verb.toUpperCase(Locale.ROOT) + " '" + arg + "' command issued");
-                    if (verb.equals("disable")) {
-                        manager.disable(arg);
-                    } else {
-                        manager.enable(arg);
-                    }
-                    ResultSetWriter.complete(out, verb.toUpperCase(Locale.ROOT));
+                    boolean disable = verb.equals("disable");
+                    everywhere(m -> {
+                        if (disable) {
+                            m.disable(arg);
+                        } else {
+                            m.enable(arg);
+                        }
+                    }, verb.toUpperCase(Locale.ROOT), client, out);
                 }
             }
             case "wait_close" -> {
@@ -217,7 +255,7 @@ public final class AdminConsole {
                 } else {
                     manager.log().log(arg.isEmpty() ? "WAIT_CLOSE command issued" : "WAIT_CLOSE '" + arg + "' command issued");
                     String db = arg.isEmpty() ? null : arg;
-                    answerWhen(client, "WAIT_CLOSE", () -> manager.closeNeededGone(db), out);
+                    waiters.answerWhen(client, "WAIT_CLOSE", () -> EveryLoop.all(global, m -> m.closeNeededGone(db)), out);
                 }
             }
             default -> syntaxError(query, out);
@@ -248,11 +286,17 @@ public final class AdminConsole {
         }
         manager.log().log(arg.isEmpty() ? "PAUSE command issued" : "PAUSE '" + arg + "' command issued");
         String db = arg.isEmpty() ? null : arg;
-        manager.pause(db);
-        answerWhen(client, "PAUSE", () -> manager.quiesced(db), out);
+        java.util.function.Supplier<CompletableFuture<Boolean>> quiesced = () -> EveryLoop.all(global, m -> m.quiesced(db));
+        CompletableFuture<List<Object>> paused = EveryLoop.apply(global, m -> m.pause(db));
+        if (paused.isDone()) {
+            waiters.answerWhen(client, "PAUSE", quiesced, out);
+        } else {
+            // client.execute always queues: the answer cannot overtake this query's own return
+            paused.whenComplete((ok, e) -> client.execute(() -> waiters.answerWhen(client, "PAUSE", quiesced, null)));
+        }
     }
 
-    private void resume(String arg, ByteBuf out) {
+    private void resume(String arg, ConsoleClient client, ByteBuf out) {
         if (arg.isEmpty()) {
             manager.log().log("RESUME command issued");
             if (manager.isShuttingDown()) {
@@ -263,10 +307,13 @@ public final class AdminConsole {
                 ResultSetWriter.error(out, "pooler is not paused/suspended");
                 return;
             }
-            manager.resume(null);
-            for (String db : java.util.List.copyOf(manager.pausedDatabases())) {
-                manager.resume(db); // KILL without a database paused them all
-            }
+            everywhere(m -> {
+                m.resume(null);
+                for (String db : List.copyOf(m.pausedDatabases())) {
+                    m.resume(db); // KILL without a database paused them all
+                }
+            }, "RESUME", client, out);
+            return;
         } else {
             manager.log().log("RESUME '" + loggable(arg) + "' command issued");
             if (!knownDatabase(arg)) {
@@ -277,20 +324,12 @@ public final class AdminConsole {
                 ResultSetWriter.error(out, "database " + arg + " is not paused");
                 return;
             }
-            manager.resume(arg);
-        }
-        ResultSetWriter.complete(out, "RESUME");
-    }
-
-    private void answerWhen(ConsoleClient client, String tag, java.util.function.BooleanSupplier done, ByteBuf out) {
-        if (done.getAsBoolean()) {
-            ResultSetWriter.complete(out, tag);
-        } else {
-            waiters.add(new Waiter(client, tag, done));
+            everywhere(m -> m.resume(arg), "RESUME", client, out);
         }
     }
 
-    private void set(String key, String value, boolean admin, ByteBuf out) {
+    private void set(String key, String value, ConsoleClient client, ByteBuf out) {
+        boolean admin = client.isAdmin();
         if (FAKE_PARAMS.containsKey(key.toLowerCase(Locale.ROOT))) {
             BackendMessages.writeErrorOrNotice(out, PgProtocol.NOTICE_RESPONSE, "NOTICE", "00000", "SET ignored");
             ResultSetWriter.complete(out, "SET");
@@ -319,11 +358,14 @@ public final class AdminConsole {
                 BackendMessages.writeErrorOrNotice(out, PgProtocol.NOTICE_RESPONSE, "WARNING", "01000", why);
             }
             // PgBouncer answers SET for changeable=no keys too and leaves them alone until a restart.
+            String tag = "SET " + key + "=" + value;
             if (setting.get().reloadable()) {
-                manager.apply(new dev.poolctl.pooler.config.PoolerConfig(config.file(), general, config.databases(),
-                        config.users()), manager.userlist());
+                var next = new dev.poolctl.pooler.config.PoolerConfig(config.file(), general, config.databases(),
+                        config.users());
+                everywhere(m -> m.apply(next, m.userlist()), tag, client, out);
+            } else {
+                ResultSetWriter.complete(out, tag);
             }
-            ResultSetWriter.complete(out, "SET " + key + "=" + value);
         }
     }
 

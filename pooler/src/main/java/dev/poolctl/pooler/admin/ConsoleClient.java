@@ -12,6 +12,12 @@ public interface ConsoleClient {
 
     ByteBufAllocator alloc();
 
-    /** Sends an answer that was deferred (PAUSE, WAIT_CLOSE wait for the pools). */
+    /**
+     * Sends an answer that was deferred (PAUSE, WAIT_CLOSE wait for the pools; SHOW waits for the other event
+     * loops); the client's next query is read only after it. Called on the client's loop.
+     */
     void send(ByteBuf answer);
+
+    /** Runs {@code task} on the client's event loop (deferred answers are built and sent there). */
+    void execute(Runnable task);
 }

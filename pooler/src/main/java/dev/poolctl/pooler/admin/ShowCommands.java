@@ -41,7 +41,40 @@ final class ShowCommands {
         this.manager = manager;
     }
 
-    /** Writes the answer to {@code SHOW what}; false when there is no such SHOW. */
+    /** How the loops' parts of a SHOW are merged; null when {@code what} is answered from one loop's state. */
+    static Table.Merge merge(String what) {
+        return switch (what) {
+            case "databases" -> new Table.Merge(1, 12, 14);
+            case "pools" -> new Table.Merge(2, 2);
+            case "users" -> new Table.Merge(1, 5, 7);
+            case "lists", "totals" -> new Table.Merge(1, 1);
+            case "hazards", "clients", "servers", "sockets", "active_sockets", "stats", "stats_totals",
+                    "stats_averages" -> Table.Merge.CONCAT;
+            default -> null;
+        };
+    }
+
+    /** This loop's part of a SHOW that {@link #merge} names. */
+    Table rows(String what) {
+        return switch (what) {
+            case "databases" -> databases();
+            case "pools" -> pools();
+            case "hazards" -> hazards();
+            case "clients" -> sockets(true, false, false, false);
+            case "servers" -> sockets(false, true, false, false);
+            case "sockets" -> sockets(true, true, true, false);
+            case "active_sockets" -> sockets(true, true, true, true);
+            case "users" -> users();
+            case "lists" -> lists();
+            case "stats" -> stats();
+            case "stats_totals" -> statsTotals();
+            case "stats_averages" -> statsAverages();
+            case "totals" -> totals();
+            default -> throw new IllegalArgumentException("not a merged SHOW: " + what);
+        };
+    }
+
+    /** Writes the answer to a {@code SHOW what} that needs no loop's pools; false when there is no such SHOW. */
     boolean show(String what, ByteBuf out) {
         switch (what) {
             case "help" -> help(out);
@@ -50,20 +83,7 @@ final class ShowCommands {
                 ResultSetWriter.complete(out, "SHOW");
             }
             case "config" -> config(out);
-            case "databases" -> databases(out);
-            case "pools" -> pools(out);
-            case "hazards" -> hazards(out);
-            case "clients" -> sockets(out, true, false, false, false);
-            case "servers" -> sockets(out, false, true, false, false);
-            case "sockets" -> sockets(out, true, true, true, false);
-            case "active_sockets" -> sockets(out, true, true, true, true);
-            case "users" -> users(out);
-            case "lists" -> lists(out);
             case "state" -> state(out);
-            case "stats" -> stats(out);
-            case "stats_totals" -> statsTotals(out);
-            case "stats_averages" -> statsAverages(out);
-            case "totals" -> totals(out);
             case "mem" -> empty(out, text("name"), int4("size"), int4("used"), int4("free"), int4("memtotal"));
             case "dns_hosts" -> empty(out, text("hostname"), int8("ttl"), text("addrs"));
             case "dns_zones" -> empty(out, text("zonename"), int8("serial"), int4("count"));
@@ -121,8 +141,8 @@ final class ShowCommands {
         ResultSetWriter.complete(out, "SHOW");
     }
 
-    private void databases(ByteBuf out) {
-        ResultSetWriter rs = new ResultSetWriter(out, List.of(text("name"), text("host"), int4("port"), text("database"),
+    private Table databases() {
+        Table rs = new Table(List.of(text("name"), text("host"), int4("port"), text("database"),
                 text("force_user"), int4("pool_size"), int4("min_pool_size"), int4("reserve_pool_size"),
                 int4("server_lifetime"), text("pool_mode"), text("load_balance_hosts"), int4("max_connections"),
                 int4("current_connections"), int4("max_client_connections"), int4("current_client_connections"),
@@ -151,11 +171,11 @@ final class ShowCommands {
         // The console itself, as PgBouncer lists it.
         rs.row("pgbouncer", null, g.listenPort(), "pgbouncer", "pgbouncer", 2, 0, 0,
                 g.serverLifetime().toSeconds(), "statement", null, 0, 0, 0, manager.adminClientCount(), 0, 0);
-        ResultSetWriter.complete(out, "SHOW");
+        return rs;
     }
 
-    private void pools(ByteBuf out) {
-        ResultSetWriter rs = new ResultSetWriter(out, List.of(text("database"), text("user"), int4("cl_active"),
+    private Table pools() {
+        Table rs = new Table(List.of(text("database"), text("user"), int4("cl_active"),
                 int4("cl_waiting"), int4("cl_active_cancel_req"), int4("cl_waiting_cancel_req"), int4("sv_active"),
                 int4("sv_active_cancel"), int4("sv_being_canceled"), int4("sv_idle"), int4("sv_used"),
                 int4("sv_tested"), int4("sv_login"), int4("maxwait"), int4("maxwait_us"), text("pool_mode"),
@@ -171,19 +191,19 @@ final class ShowCommands {
                     p.loginCount(), wait / 1_000_000_000L, (wait / 1_000L) % 1_000_000L, p.mode().toString(),
                     p.database().hosts().size() > 1 ? "round-robin" : null);
         }
-        ResultSetWriter.complete(out, "SHOW");
+        return rs;
     }
 
     /**
      * poolctl's own: per pool, how often clients did what transaction pooling cannot carry to the next server
      * (see Hazard). A command of its own, so that SHOW POOLS stays PgBouncer's for tools that parse it.
      */
-    private void hazards(ByteBuf out) {
+    private Table hazards() {
         List<ResultSetWriter.Column> columns = new java.util.ArrayList<>(List.of(text("database"), text("user")));
         for (Hazard h : Hazard.values()) {
             columns.add(int8(h.column()));
         }
-        ResultSetWriter rs = new ResultSetWriter(out, columns);
+        Table rs = new Table(columns);
         for (Pool p : manager.pools()) {
             Object[] row = new Object[columns.size()];
             row[0] = p.key().database();
@@ -193,11 +213,11 @@ final class ShowCommands {
             }
             rs.row(row);
         }
-        ResultSetWriter.complete(out, "SHOW");
+        return rs;
     }
 
-    private void users(ByteBuf out) {
-        ResultSetWriter rs = new ResultSetWriter(out, List.of(text("name"), text("pool_size"), text("reserve_pool_size"),
+    private Table users() {
+        Table rs = new Table(List.of(text("name"), text("pool_size"), text("reserve_pool_size"),
                 text("pool_mode"), int4("max_user_connections"), int4("current_connections"),
                 int4("max_user_client_connections"), int4("current_client_connections")));
         PoolerConfig config = manager.config();
@@ -217,24 +237,24 @@ final class ShowCommands {
                     u != null && u.poolMode() != null ? u.poolMode().toString() : null,
                     config.maxUserConnections(user), servers, 0, clients);
         }
-        ResultSetWriter.complete(out, "SHOW");
+        return rs;
     }
 
-    private void lists(ByteBuf out) {
-        ResultSetWriter rs = new ResultSetWriter(out, List.of(text("list"), int4("items")));
+    /** Items of the whole process (databases, users, clients) come from the first loop; the rest from each. */
+    private Table lists() {
+        Table rs = new Table(List.of(text("list"), int4("items")));
+        boolean first = manager.index() == 0;
         int servers = 0;
-        int clients = 0;
         for (Pool p : manager.pools()) {
             servers += p.serverCount();
-            clients += p.clientCount();
         }
-        rs.row("databases", manager.config().databases().size() + 1)
-                .row("users", manager.userlist().users().size())
+        rs.row("databases", first ? manager.config().databases().size() + 1 : 0)
+                .row("users", first ? manager.userlist().users().size() : 0)
                 .row("peers", 0)
-                .row("pools", manager.pools().size() + 1)
+                .row("pools", manager.pools().size() + (first ? 1 : 0))
                 .row("peer_pools", 0)
                 .row("free_clients", 0)
-                .row("used_clients", manager.clientCount())
+                .row("used_clients", first ? manager.clientCount() : 0)
                 .row("login_clients", manager.loginClientCount())
                 .row("free_servers", 0)
                 .row("used_servers", servers)
@@ -242,7 +262,7 @@ final class ShowCommands {
                 .row("dns_zones", 0)
                 .row("dns_queries", 0)
                 .row("dns_pending", 0);
-        ResultSetWriter.complete(out, "SHOW");
+        return rs;
     }
 
     private void state(ByteBuf out) {
@@ -287,7 +307,7 @@ final class ShowCommands {
         return all.toArray();
     }
 
-    private void stats(ByteBuf out) {
+    private Table stats() {
         List<ResultSetWriter.Column> cols = new java.util.ArrayList<>();
         cols.add(text("database"));
         for (String c : List.of("server_assignment_count", "xact_count", "query_count", "received", "sent",
@@ -300,12 +320,12 @@ final class ShowCommands {
                 "client_login_count")) {
             cols.add(numeric("avg_" + c));
         }
-        ResultSetWriter rs = new ResultSetWriter(out, cols);
+        Table rs = new Table(cols);
         long micros = manager.stats().micros();
         for (DbStats d : statsByDatabase()) {
             rs.row(row(d.database(), counts(d.total()), counts(d.average(micros))));
         }
-        ResultSetWriter.complete(out, "SHOW");
+        return rs;
     }
 
     private static List<ResultSetWriter.Column> perDatabaseColumns(String countPrefix) {
@@ -321,32 +341,32 @@ final class ShowCommands {
         return cols;
     }
 
-    private void statsTotals(ByteBuf out) {
-        ResultSetWriter rs = new ResultSetWriter(out, perDatabaseColumns(""));
+    private Table statsTotals() {
+        Table rs = new Table(perDatabaseColumns(""));
         for (DbStats d : statsByDatabase()) {
             rs.row(row(d.database(), counts(d.total())));
         }
-        ResultSetWriter.complete(out, "SHOW");
+        return rs;
     }
 
-    private void statsAverages(ByteBuf out) {
+    private Table statsAverages() {
         // PgBouncer's naming quirk: only the newer columns of STATS_AVERAGES carry the avg_ prefix.
-        ResultSetWriter rs = new ResultSetWriter(out, perDatabaseColumns("avg_"));
+        Table rs = new Table(perDatabaseColumns("avg_"));
         long micros = manager.stats().micros();
         for (DbStats d : statsByDatabase()) {
             rs.row(row(d.database(), counts(d.average(micros))));
         }
-        ResultSetWriter.complete(out, "SHOW");
+        return rs;
     }
 
-    private void totals(ByteBuf out) {
+    private Table totals() {
         StatsSnapshot total = StatsSnapshot.ZERO;
         StatsSnapshot older = StatsSnapshot.ZERO;
         for (DbStats d : statsByDatabase()) {
             total = total.plus(d.total());
             older = older.plus(d.older());
         }
-        ResultSetWriter rs = new ResultSetWriter(out, List.of(text("name"), numeric("value")));
+        Table rs = new Table(List.of(text("name"), numeric("value")));
         List<String> names = List.of("server_assignment_count", "xact_count", "query_count", "client_bytes",
                 "server_bytes", "xact_time", "query_time", "wait_time", "ps_client_parse_count",
                 "ps_server_parse_count", "ps_bind_count", "client_login_count");
@@ -358,7 +378,7 @@ final class ShowCommands {
         for (int i = 0; i < names.size(); i++) {
             rs.row("avg_" + names.get(i), averages[i]);
         }
-        ResultSetWriter.complete(out, "SHOW");
+        return rs;
     }
 
     // ---- SHOW CLIENTS / SERVERS: one row per socket ----
@@ -367,7 +387,7 @@ final class ShowCommands {
      * SHOW CLIENTS / SERVERS, and SOCKETS / ACTIVE_SOCKETS ({@code debug}: PgBouncer's seven buffer columns and
      * list-style states such as cl_active, sv_idle; {@code pendingOnly}: only sockets with unsent bytes).
      */
-    private void sockets(ByteBuf out, boolean clients, boolean servers, boolean debug, boolean pendingOnly) {
+    private Table sockets(boolean clients, boolean servers, boolean debug, boolean pendingOnly) {
         List<ResultSetWriter.Column> cols = new java.util.ArrayList<>(List.of(text("type"), text("user"),
                 text("database"), text("replication"), text("state"), text("addr"), int4("port"), text("local_addr"),
                 int4("local_port"), text("connect_time"), text("request_time"), int4("wait"),
@@ -379,7 +399,7 @@ final class ShowCommands {
                 cols.add(int4(c));
             }
         }
-        ResultSetWriter rs = new ResultSetWriter(out, cols);
+        Table rs = new Table(cols);
         long now = System.nanoTime();
         if (clients) {
             // PgBouncer keeps console clients in the admin pool: database pgbouncer, always active.
@@ -431,10 +451,10 @@ final class ShowCommands {
                 }
             }
         }
-        ResultSetWriter.complete(out, "SHOW");
+        return rs;
     }
 
-    private static void socketRow(ResultSetWriter rs, boolean debug, boolean pendingOnly, String type, String user,
+    private static void socketRow(Table rs, boolean debug, boolean pendingOnly, String type, String user,
                                   String database, String state, SocketAddress remote, SocketAddress local,
                                   long pending, long connectNanos, long requestNanos, long waitNanos,
                                   boolean closeNeeded, String ptr, String link, int remotePid,

@@ -196,6 +196,12 @@ public final class GeneralSettings {
         return (PoolMode) typed(Setting.POOL_MODE, Setting.Type.POOL_MODE);
     }
 
+    /** event_loops: the number of event loops, {@code auto} resolved to the number of cores. */
+    public int eventLoops() {
+        int n = (Integer) parsed.get(Setting.EVENT_LOOPS);
+        return n > 0 ? n : Runtime.getRuntime().availableProcessors();
+    }
+
     public int maxClientConn() {
         return intValue(Setting.MAX_CLIENT_CONN);
     }

@@ -51,6 +51,11 @@ public enum Setting {
     DNS_MAX_TTL(Type.DURATION, "15"),
     DNS_NXDOMAIN_TTL(Type.DURATION, "15"),
     DNS_ZONE_CHECK_PERIOD(Type.DURATION, "0"),
+    /**
+     * poolctl's own (PgBouncer has one thread): how many event loops carry the connections, {@code auto} = one per
+     * core. Pools are pinned to a loop; limits stay global.
+     */
+    EVENT_LOOPS(Type.COUNT_OR_AUTO, "auto", false),
     IDLE_TRANSACTION_TIMEOUT(Type.DURATION, "0"),
     IGNORE_STARTUP_PARAMETERS(Type.LIST, ""),
     /** Windows service name; {@link #SERVICE_NAME} is its alias. */
@@ -154,7 +159,9 @@ public enum Setting {
         /** {@link dev.poolctl.pooler.config.PoolMode} spelling. */
         POOL_MODE,
         /** {@code disable, allow, prefer, require, verify-ca, verify-full}. */
-        SSL_MODE
+        SSL_MODE,
+        /** {@code auto} (parsed as 0) or a positive integer. */
+        COUNT_OR_AUTO
     }
 
     private static final Map<String, Setting> BY_KEY =
@@ -215,6 +222,8 @@ public enum Setting {
         switch (type) {
             case BOOL:
                 return ((Boolean) parsed) ? "1" : "0";
+            case COUNT_OR_AUTO:
+                return ((Integer) parsed) == 0 ? "auto" : parsed.toString();
             case DURATION:
                 return Values.formatSeconds((Duration) parsed);
             case STRING:
@@ -243,6 +252,8 @@ public enum Setting {
                 return Values.parsePoolMode(value);
             case SSL_MODE:
                 return Values.parseSslMode(value);
+            case COUNT_OR_AUTO:
+                return Values.parseCountOrAuto(value);
             case STRING:
             default:
                 return value.trim();

@@ -150,4 +150,22 @@ final class Values {
         }
         return mode;
     }
+
+    /** {@code auto} as 0, else a positive integer of at most 1024 (more loops than that is a typo). */
+    static int parseCountOrAuto(String value) {
+        String v = value.trim();
+        if (v.equalsIgnoreCase("auto")) {
+            return 0;
+        }
+        int n;
+        try {
+            n = parseCInt(v);
+        } catch (IllegalArgumentException e) {
+            n = -1;
+        }
+        if (n < 1 || n > 1024) {
+            throw new IllegalArgumentException("invalid value '" + value + "': expected auto or 1..1024");
+        }
+        return n;
+    }
 }

@@ -24,7 +24,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /** The client-facing sockets: {@code listen_addr:listen_port} and {@code unix_socket_dir/.s.PGSQL.port}. */
 public final class Listeners implements AutoCloseable {
@@ -41,11 +41,11 @@ public final class Listeners implements AutoCloseable {
     public record Bound(List<String> addresses) {}
 
     /**
-     * Binds every listen address and the unix socket; each accepted connection gets a handler from
-     * {@code newClient}, and is served by {@code childGroup}.
+     * Binds every listen address and the unix socket; each accepted connection is served by one loop of
+     * {@code childGroup} (Netty's round robin) and gets a handler from {@code newClient}, called on that loop.
      */
     public Bound bind(EventLoopGroup group, EventLoopGroup childGroup, Transport transport, GeneralSettings g,
-                      PoolerLog log, Supplier<ChannelHandler> newClient, int backlog)
+                      PoolerLog log, Function<Channel, ChannelHandler> newClient, int backlog)
             throws IOException, InterruptedException {
         List<String> listenAddrs = g.listenAddr();
         int port = g.listenPort();
@@ -112,7 +112,7 @@ public final class Listeners implements AutoCloseable {
     }
 
     private static ServerBootstrap bootstrap(EventLoopGroup group, EventLoopGroup childGroup, PoolerLog log,
-                                             Supplier<ChannelHandler> newClient) {
+                                             Function<Channel, ChannelHandler> newClient) {
         return new ServerBootstrap()
                 .group(group, childGroup)
                 .handler(new AcceptErrors(log))
@@ -120,7 +120,7 @@ public final class Listeners implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(newClient.get());
+                        ch.pipeline().addLast(newClient.apply(ch));
                     }
                 });
     }

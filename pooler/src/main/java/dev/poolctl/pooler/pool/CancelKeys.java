@@ -1,17 +1,17 @@
 package dev.poolctl.pooler.pool;
 
 import java.security.SecureRandom;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Each client's own BackendKeyData (PgBouncer gives every client a key of its own, mapped to whatever server
- * it has when a CancelRequest comes): random, unique among the clients logged in.
+ * it has when a CancelRequest comes): random, unique among the clients logged in. Shared by the event loops: a
+ * CancelRequest arrives on any loop and names a client that may live on another.
  */
 final class CancelKeys {
     private final SecureRandom random = dev.poolctl.pooler.auth.Randoms.secure();
-    private final Map<Long, PoolClient> byKey = new HashMap<>();
-    private final Map<PoolClient, Long> keys = new HashMap<>();
+    private final ConcurrentHashMap<Long, PoolClient> byKey = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<PoolClient, Long> keys = new ConcurrentHashMap<>();
 
     private static long key(int pid, int secret) {
         return ((long) pid << 32) | (secret & 0xffffffffL);
@@ -22,8 +22,7 @@ final class CancelKeys {
         while (true) {
             int pid = random.nextInt() & 0x7fffffff;
             long key = key(pid, random.nextInt());
-            if (!byKey.containsKey(key)) {
-                byKey.put(key, c);
+            if (byKey.putIfAbsent(key, c) == null) {
                 keys.put(c, key);
                 return pid;
             }

@@ -51,8 +51,8 @@ final class Janitor {
             pool.launch();
         }
         if ((pool.database().user() != null || pool.clientCount() > 0) && !pool.manager().isShuttingDown()) {
-            while (pool.serverCount() < pool.minPoolSize() && pool.canOpen(false)) {
-                pool.launch();
+            while (pool.serverCount() < pool.minPoolSize() && pool.canOpen(false) && pool.launch()) {
+                // one more towards min_pool_size
             }
         }
     }

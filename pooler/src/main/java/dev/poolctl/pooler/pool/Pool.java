@@ -262,8 +262,7 @@ public final class Pool {
             link(clients.first(WAITING), s);
         }
         int needed = waitingCount() - loginCount() - usedCount();
-        while (needed > 0 && canOpen(reserveAllowed)) {
-            launch();
+        while (needed > 0 && canOpen(reserveAllowed) && launch()) {
             needed--;
         }
     }
@@ -318,13 +317,13 @@ public final class Pool {
         if (serverCount() >= limit) {
             return false;
         }
-        if (manager.serverLimitsAllow(db, key.user())) {
+        if (manager.limits().allow(db, key.user())) {
             return true;
         }
         // max_db_connections / max_user_connections reached: like PgBouncer, when clients are waiting here,
         // close an idle server of another pool to make room (never just to reach min_pool_size).
         boolean clientsWaiting = !clients.isEmpty(WAITING) || !clients.isEmpty(LOGIN_WAIT);
-        return clientsWaiting && manager.evictIdleServer(this) && manager.serverLimitsAllow(db, key.user());
+        return clientsWaiting && manager.limits().evictIdleServer(this) && manager.limits().allow(db, key.user());
     }
 
     /** Closes one idle server (for another pool that hit a shared limit); false when there is none. */
@@ -337,12 +336,17 @@ public final class Pool {
         return true;
     }
 
-    void launch() {
+    /** Opens a server; false when another loop took the last max_user_connections slot since canOpen. */
+    boolean launch() {
         List<String> hosts = db.hosts();
         String host = hosts.isEmpty() ? null : hosts.get(Math.floorMod(nextHost++, hosts.size()));
         PoolServer s = manager.launch(this, host, scramClientKey);
+        if (s == null) {
+            return false;
+        }
         servers.enter(s.entry());
         s.connect(); // after entering: a connect that fails at once reports a server the pool knows
+        return true;
     }
 
     // ---- server events ----
@@ -448,10 +452,6 @@ public final class Pool {
     }
 
     /**
-     * The pool closes a server: it leaves the lists at once (PgBouncer's disconnect_server), so the loops that
-     * close servers see the lists shrink; the socket's own close report is then ignored.
-     */
-    /**
      * A server done with its client closes instead of going idle: queued clients get a replacement now, as
      * PgBouncer launches one in the same loop iteration (not at the next janitor run).
      */
@@ -462,6 +462,10 @@ public final class Pool {
         }
     }
 
+    /**
+     * The pool closes a server: it leaves the lists at once (PgBouncer's disconnect_server), so the loops that
+     * close servers see the lists shrink; the socket's own close report is then ignored.
+     */
     void disconnect(PoolServer s, String reason) {
         s.close(reason);
         serverGone(s, reason);
@@ -470,6 +474,7 @@ public final class Pool {
     private void serverGone(PoolServer s, String reason) {
         PoolClient c = s.client();
         move(s, ServerState.CLOSED);
+        manager.limits().serverGone(this);
         cancels.serverClosed(s);
         if (general().logDisconnections()) {
             long age = (now() - s.connectNanos()) / 1_000_000_000L;

@@ -19,9 +19,10 @@ import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 /**
- * All pools, the clients not in a pool (logging in, console, cancel requests; max_client_conn, cancel keys) and
- * the limits that span pools (max_db_connections, max_user_connections). Confined to one event loop
- * ({@code onLoop}); time comes from the injected {@link Clock}, servers from the injected {@link ServerLauncher}.
+ * One event loop's pools, the clients on that loop not in a pool (logging in, console, cancel requests) and the
+ * limits that span pools (max_db_connections, max_user_connections). Confined to its loop ({@code onLoop},
+ * {@link #execute}); what the loops share is in {@link GlobalState}. Time comes from the injected {@link Clock},
+ * servers from the injected {@link ServerLauncher}.
  */
 public final class PoolManager {
     /**
@@ -36,11 +37,14 @@ public final class PoolManager {
     private final Clock clock;
     private final BooleanSupplier onLoop;
     private final ServerLauncher launcher;
+    private final java.util.concurrent.Executor loop;
+    private final GlobalState global;
+    private final int index;
     private final Map<PoolKey, Pool> pools = new LinkedHashMap<>();
     private final AutoDatabases autoDatabases = new AutoDatabases();
     /** Distinct prepared statements of all pools: their PGBOUNCER_<n> names are unique pooler-wide. */
-    private final StatementRegistry statementRegistry = new StatementRegistry();
-    private final CancelKeys cancelKeys = new CancelKeys();
+    private final StatementRegistry statementRegistry;
+    private final ServerLimits limits;
     /** Clients logging in (STARTUP, AUTH: cl_login), on the console (ADMIN) and cancel requests (CANCEL). */
     private final StateLists<ClientState, PoolClient> clients = StateLists.clients();
     private final PauseState pause = new PauseState();
@@ -49,18 +53,28 @@ public final class PoolManager {
     private volatile Userlist userlist;
     private List<String> tracked;
     private Set<String> trackedSet;
-    private int clientCount;
-    private long nextId;
     private boolean shuttingDown;
 
+    /** The only loop: tests, with {@code onLoop} and every task run at once. */
     public PoolManager(PoolerConfig config, Userlist userlist, PoolerLog log, Clock clock, BooleanSupplier onLoop,
                        ServerLauncher launcher) {
+        this(config, userlist, log, clock, onLoop, Runnable::run, launcher, new GlobalState());
+    }
+
+    /** One loop's manager: {@code loop} runs tasks on it (other loops post cancels and evictions there). */
+    public PoolManager(PoolerConfig config, Userlist userlist, PoolerLog log, Clock clock, BooleanSupplier onLoop,
+                       java.util.concurrent.Executor loop, ServerLauncher launcher, GlobalState global) {
         this.log = log;
         this.clock = clock;
         this.onLoop = onLoop;
+        this.loop = loop;
         this.launcher = launcher;
+        this.global = global;
+        this.statementRegistry = new StatementRegistry(global::nextStatementId);
+        this.limits = new ServerLimits(this, global);
         this.stats = new StatsRotation(clock);
         apply(config, userlist);
+        this.index = global.register(this);
     }
 
     /** Installs a new configuration (start or reload); pools pick up changed database entries. */
@@ -103,9 +117,26 @@ public final class PoolManager {
     ServerLauncher launcher() { return launcher; }
     public Collection<Pool> pools() { return Collections.unmodifiableCollection(pools.values()); }
     public Set<PoolKey> poolKeys() { return Collections.unmodifiableSet(pools.keySet()); }
-    public int clientCount() { return clientCount; }
+    /** Clients counted against max_client_conn, over every loop. */
+    public int clientCount() { return global.clientCount(); }
     public boolean isShuttingDown() { return shuttingDown; }
-    public long nextId() { return ++nextId; }
+    public long nextId() { return global.nextId(); }
+    public GlobalState global() { return global; }
+    /** This loop's place among the loops (0 with one loop). */
+    public int index() { return index; }
+    public boolean inLoop() { return onLoop.getAsBoolean(); }
+
+    /** Runs {@code task} on this manager's loop (at once when already there). */
+    public void execute(Runnable task) {
+        if (onLoop.getAsBoolean()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    /** The loop itself, for handing a connection over to it. */
+    public java.util.concurrent.Executor loop() { return loop; }
     public StatementRegistry statementRegistry() { return statementRegistry; }
     public List<String> trackedParameters() { return tracked; }
     public boolean isTrackedParameter(String lowerName) { return trackedSet.contains(lowerName); }
@@ -121,12 +152,26 @@ public final class PoolManager {
     /** A new connection: counted against max_client_conn and listed as logging in (STARTUP), or refused. */
     public boolean admitClient(PoolClient c) {
         assert onLoop();
-        if (shuttingDown || clientCount >= config.general().maxClientConn()) {
+        if (shuttingDown || !global.admitClient(config.general().maxClientConn())) {
             return false;
         }
-        clientCount++;
         clients.enter(c.entry());
         return true;
+    }
+
+    /**
+     * An authenticated client leaves this loop for the loop of its database's pools ({@link GlobalState#managerFor});
+     * still counted against max_client_conn. It is in no list until {@link #arrived} on the other loop.
+     */
+    public void departing(PoolClient c) {
+        assert onLoop();
+        clients.leave(c.entry());
+    }
+
+    /** A client handed over from another loop: logging in (AUTH) here until it joins its pool. */
+    public void arrived(PoolClient c) {
+        assert onLoop();
+        clients.enter(c.entry());
     }
 
     /** The client sent its StartupMessage and is asked for a password. */
@@ -170,9 +215,9 @@ public final class PoolManager {
     public void clientClosed(PoolClient c, boolean admitted, PoolServer server) {
         assert onLoop();
         if (admitted) {
-            clientCount--;
+            global.clientGone();
         }
-        cancelKeys.remove(c);
+        global.cancelKeys().remove(c);
         if (c.state() == ClientState.CLOSED) {
             return; // already gone
         }
@@ -199,11 +244,11 @@ public final class PoolManager {
 
     public int newCancelKey(PoolClient c) {
         assert onLoop();
-        return cancelKeys.add(c);
+        return global.cancelKeys().add(c);
     }
 
     public int cancelSecret(PoolClient c) {
-        return cancelKeys.secret(c);
+        return global.cancelKeys().secret(c);
     }
 
     /**
@@ -213,9 +258,23 @@ public final class PoolManager {
      */
     public void cancel(int pid, int secret, Runnable whenDone) {
         assert onLoop();
-        PoolClient c = cancelKeys.find(pid, secret);
+        PoolClient c = global.cancelKeys().find(pid, secret);
+        // A client's pool is set before its key is issued (the welcome), and the key map publishes both.
+        Pool pool = c == null ? null : c.pool();
         if (c == null) {
             log.debug("cancel request for unknown key");
+            whenDone.run();
+        } else if (pool != null && pool.manager() != this) {
+            // The client lives on another loop: the cancel runs there, the requester is closed back here.
+            PoolManager owner = pool.manager();
+            owner.execute(() -> owner.cancelOnLoop(c, () -> execute(whenDone)));
+        } else {
+            cancelOnLoop(c, whenDone);
+        }
+    }
+
+    private void cancelOnLoop(PoolClient c, Runnable whenDone) {
+        if (c.state() == ClientState.CLOSED) {
             whenDone.run();
         } else if (c.server() != null && c.state() == ClientState.ACTIVE) {
             c.pool().forwardCancel(c.server(), whenDone);
@@ -229,10 +288,16 @@ public final class PoolManager {
 
     // ---- servers ----
 
-    /** A new server connection for {@code pool} to {@code host} (null: the default unix socket dir), not connected. */
+    /**
+     * A new server connection for {@code pool} to {@code host} (null: the default unix socket dir), not connected;
+     * null when max_user_connections is reached over all loops.
+     */
     PoolServer launch(Pool pool, String host, byte[] scramClientKey) {
         DatabaseConfig db = pool.database();
         String user = pool.key().user();
+        if (!global.takeUserServer(user, config.maxUserConnections(user))) {
+            return null;
+        }
         Map<String, String> startup = new LinkedHashMap<>();
         startup.put("user", user);
         startup.put("database", db.dbname() != null ? db.dbname() : db.name());
@@ -246,43 +311,8 @@ public final class PoolManager {
                 new ServerLauncher.Login(nextId(), user, host, db.port(), startup, secret, scramClientKey));
     }
 
-    /** max_db_connections and max_user_connections, counted over all pools (a null side is not checked). */
-    boolean serverLimitsAllow(DatabaseConfig db, String user) {
-        int maxDb = db == null ? 0 : config.maxDbConnections(db);
-        int maxUser = user == null ? 0 : config.maxUserConnections(user);
-        if (maxDb <= 0 && maxUser <= 0) {
-            return true;
-        }
-        int dbCount = 0;
-        int userCount = 0;
-        for (Pool p : pools.values()) {
-            if (db != null && p.key().database().equals(db.name())) dbCount += p.serverCount();
-            if (user != null && p.key().user().equals(user)) userCount += p.serverCount();
-        }
-        return (maxDb <= 0 || dbCount < maxDb) && (maxUser <= 0 || userCount < maxUser);
-    }
-
-    /**
-     * Frees a server slot for {@code needy}: closes an idle server of another pool that counts against the limit
-     * that is full, the same database for max_db_connections, the same user for max_user_connections
-     * (PgBouncer's evict_connection / evict_user_connection); closing one that shares neither frees nothing.
-     */
-    boolean evictIdleServer(Pool needy) {
-        DatabaseConfig db = needy.database();
-        String user = needy.key().user();
-        boolean dbFull = config.maxDbConnections(db) > 0 && !serverLimitsAllow(db, null);
-        boolean userFull = config.maxUserConnections(user) > 0 && !serverLimitsAllow(null, user);
-        for (Pool p : pools.values()) {
-            boolean sameDb = p.key().database().equals(db.name());
-            boolean sameUser = p.key().user().equals(user);
-            // Both full: only a server of the same database and user frees a slot in both.
-            boolean frees = dbFull && userFull ? sameDb && sameUser : dbFull ? sameDb : userFull && sameUser;
-            if (p != needy && frees && p.idleCount() > 0 && p.evictIdle()) {
-                return true;
-            }
-        }
-        return false;
-    }
+    /** max_db_connections and max_user_connections for this loop's pools. */
+    ServerLimits limits() { return limits; }
 
     // ---- PAUSE, RESUME, SUSPEND, KILL, RECONNECT, DISABLE, ENABLE ----
 
@@ -427,9 +457,10 @@ public final class PoolManager {
         }
     }
 
-    /** Every stats_period: rotate the snapshots and log PgBouncer's stats line. */
-    public void statsTick() {
-        stats.tick(pools.values(), config.general().logStats() ? log : null);
+    /** Every stats_period: rotate the snapshots; the daemon logs PgBouncer's stats line over every loop. */
+    public StatsRotation.Rotated rotateStats() {
+        assert onLoop();
+        return stats.tick(pools.values());
     }
 
     /** Stop admitting clients and close everything. */

@@ -36,12 +36,23 @@ final class StateLists<S extends Enum<S>, T> {
         return new StateLists<>(ServerState.class, ServerState.CLOSED, ServerState::canBecome);
     }
 
-    /** Puts a new connection, not yet in any list, at the end of its initial state's list. */
+    /** Puts a connection not in any list (new, or from another loop) at the end of its state's list. */
     void enter(StateEntry<S, T> e) {
         if (e.lists != null) {
             throw new IllegalStateException(e.owner + " is already listed as " + e.state);
         }
         link(e, e.state, false);
+    }
+
+    /**
+     * Takes a connection out of these lists in its state, to {@link #enter} another manager's (a client handed to
+     * another event loop); no state change.
+     */
+    void leave(StateEntry<S, T> e) {
+        if (e.lists != this) {
+            throw new IllegalStateException(e.owner + " is not listed here");
+        }
+        unlink(e);
     }
 
     /** Moves the connection to the end of {@code to}'s list. */

@@ -20,8 +20,11 @@ public final class StatsRotation {
         this.oldStampNanos = newStampNanos - 1_000_000_000L;
     }
 
-    /** Rotates every pool's snapshots; logs PgBouncer's stats line when {@code log} is given (log_stats). */
-    void tick(Collection<Pool> pools, PoolerLog log) {
+    /** One loop's pools summed at a rotation: the stats line adds up every loop's. */
+    public record Rotated(StatsSnapshot current, StatsSnapshot older, long micros) {}
+
+    /** Rotates every pool's snapshots and returns their sums. */
+    Rotated tick(Collection<Pool> pools) {
         oldStampNanos = newStampNanos;
         newStampNanos = clock.nanoTime();
         StatsSnapshot current = StatsSnapshot.ZERO;
@@ -31,13 +34,22 @@ public final class StatsRotation {
             current = current.plus(p.stats().current());
             older = older.plus(p.stats().older());
         }
-        if (log != null) {
-            var a = current.averageSince(older, micros());
-            log.log("stats: " + a.xactCount() + " xacts/s, " + a.queryCount() + " queries/s, "
-                    + a.clientParseCount() + " client parses/s, " + a.serverParseCount() + " server parses/s, "
-                    + a.bindCount() + " binds/s, in " + a.clientBytes() + " B/s, out " + a.serverBytes() + " B/s, xact "
-                    + a.xactTimeUs() + " us, query " + a.queryTimeUs() + " us, wait " + a.waitTimeUs() + " us");
+        return new Rotated(current, older, micros());
+    }
+
+    /** PgBouncer's stats line (log_stats), over every loop's pools. */
+    public static void log(PoolerLog log, java.util.List<Rotated> loops) {
+        StatsSnapshot current = StatsSnapshot.ZERO;
+        StatsSnapshot older = StatsSnapshot.ZERO;
+        for (Rotated r : loops) {
+            current = current.plus(r.current());
+            older = older.plus(r.older());
         }
+        var a = current.averageSince(older, loops.get(0).micros());
+        log.log("stats: " + a.xactCount() + " xacts/s, " + a.queryCount() + " queries/s, "
+                + a.clientParseCount() + " client parses/s, " + a.serverParseCount() + " server parses/s, "
+                + a.bindCount() + " binds/s, in " + a.clientBytes() + " B/s, out " + a.serverBytes() + " B/s, xact "
+                + a.xactTimeUs() + " us, query " + a.queryTimeUs() + " us, wait " + a.waitTimeUs() + " us");
     }
 
     /** Microseconds that averages are computed over (now minus the older snapshot's time). */

@@ -9,12 +9,22 @@ import java.util.Map;
 /**
  * The pooler-wide table of distinct statements (PgBouncer's global prepared statement hash): query text plus
  * parameter types to {@link SharedStatement}. An entry lives while something refers to it, so a client that
- * prepares ever new texts does not grow the pooler without bound. Confined to the pools' event loop.
+ * prepares ever new texts does not grow the pooler without bound. Confined to one event loop: each loop has its
+ * own, numbered from one shared counter so that the names stay unique in the process.
  */
 public final class StatementRegistry {
     private final Map<Integer, List<SharedStatement>> byHash = new HashMap<>();
-    private long lastId;
+    private final java.util.function.LongSupplier ids;
     private int size;
+
+    public StatementRegistry(java.util.function.LongSupplier ids) {
+        this.ids = ids;
+    }
+
+    /** A registry with its own numbering (one loop, tests). */
+    public StatementRegistry() {
+        this(new java.util.concurrent.atomic.AtomicLong()::incrementAndGet);
+    }
 
     /** The statement for this Parse body (after the name), created if new; the caller owns one reference. */
     public SharedStatement acquire(byte[] queryAndTypes) {
@@ -26,7 +36,7 @@ public final class StatementRegistry {
                 return s;
             }
         }
-        SharedStatement s = new SharedStatement("PGBOUNCER_" + (++lastId), queryAndTypes, hash);
+        SharedStatement s = new SharedStatement("PGBOUNCER_" + ids.getAsLong(), queryAndTypes, hash);
         s.refs = 1;
         bucket.add(s);
         size++;

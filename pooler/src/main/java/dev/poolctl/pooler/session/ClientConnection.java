@@ -31,7 +31,8 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     private static final int MAX_LOGIN_PACKET = 64 * 1024;
 
     private final long id;
-    private final PoolManager manager;
+    /** The manager of the event loop the client is on; it changes once, when the client moves to its pool's loop. */
+    private PoolManager manager;
     private final AdminConsole console;
     private final long connectNanos;
     /** Its state and place in the lists of the manager (logging in, console) or of its pool. */
@@ -66,7 +67,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         this.connectNanos = nowNanos;
         this.lastActivityNanos = nowNanos;
         this.entry = new StateEntry<>(this, ClientState.STARTUP, nowNanos);
-        this.login = new ClientLogin(this, manager);
+        this.login = new ClientLogin(this);
     }
 
     @Override public StateEntry<ClientState, PoolClient> entry() { return entry; }
@@ -83,6 +84,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     @Override public SocketAddress remoteAddress() { return ctx.channel().remoteAddress(); }
     @Override public long pendingWriteBytes() { return ClientOutput.pendingBytes(ctx.channel()); }
     ClientSettings settings() { return settings; }
+    PoolManager manager() { return manager; }
     boolean failing() { return failing; }
 
     /** The application_name the client set (startup or SET), "" when none: SHOW CLIENTS. */
@@ -213,6 +215,9 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
             ctx.close();
         });
     }
+
+    /** The client now lives on {@code home}'s loop ({@link LoopHandover}). */
+    void arrivedOn(PoolManager home) { manager = home; home.arrived(this); }
 
     /** Authenticated for a pool's database: wait for the pool's welcome. */
     void joinPool(Pool pool) {
@@ -473,7 +478,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         manager.log().log(prefix() + " closing because: " + reason + " (age=" + age + "s)");
     }
 
-    private void closed(String defaultReason) {
+    void closed(String defaultReason) {
         if (state() == ClientState.CLOSED) {
             return;
         }

@@ -28,13 +28,16 @@ final class ClientLogin {
     static final String ADMIN_DATABASE = "pgbouncer";
 
     private final ClientConnection client;
-    private final PoolManager manager;
     private final StartupReader startupReader = new StartupReader();
     private ClientAuthenticator authenticator;
 
-    ClientLogin(ClientConnection client, PoolManager manager) {
+    /** The client's loop's manager: after a move to another loop, that loop's. */
+    private PoolManager manager() {
+        return client.manager();
+    }
+
+    ClientLogin(ClientConnection client) {
         this.client = client;
-        this.manager = manager;
     }
 
     // ---- startup packets ----
@@ -76,8 +79,8 @@ final class ClientLogin {
 
     private void startup(ChannelHandlerContext ctx, StartupPacket.StartupMessage startup) {
         client.named(startup.user(), startup.database());
-        GeneralSettings general = manager.config().general();
-        StartupParameters parameters = StartupParameters.read(startup.parameters(), client.settings(), manager);
+        GeneralSettings general = manager().config().general();
+        StartupParameters parameters = StartupParameters.read(startup.parameters(), client.settings(), manager());
         if (parameters.error != null) {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, parameters.error);
             return;
@@ -89,20 +92,20 @@ final class ClientLogin {
         String user = client.user();
         String database = client.database();
         if (general.logConnections()) {
-            manager.log().log(client.prefix() + " login attempt: db=" + database + " user=" + user + " tls=no");
+            manager().log().log(client.prefix() + " login attempt: db=" + database + " user=" + user + " tls=no");
         }
         if (ADMIN_DATABASE.equals(database) && ADMIN_DATABASE.equals(user) && PeerCredentials.sameUser(ctx.channel())) {
             // PgBouncer: user pgbouncer over the unix socket from our own OS user is admin without a password.
-            manager.log().log(client.prefix() + " pgbouncer access from unix socket");
+            manager().log().log(client.prefix() + " pgbouncer access from unix socket");
             consoleLogin(ctx, true);
             return;
         }
         AuthType authType = general.authType();
-        authenticator = new ClientAuthenticator(user, manager.userlist().secret(user).orElse(null));
+        authenticator = new ClientAuthenticator(user, manager().userlist().secret(user).orElse(null));
         if (authenticator.isUnknownUser() && authType != AuthType.ANY) {
-            manager.log().log(client.prefix() + " no such user: " + user);
+            manager().log().log(client.prefix() + " no such user: " + user);
         }
-        manager.authenticating(client);
+        manager().authenticating(client);
         ByteBuf request = authenticator.start(authType, ctx.alloc());
         if (authenticator.failure() != null) {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, authenticator.failure());
@@ -170,20 +173,30 @@ final class ClientLogin {
             return;
         }
         // Like PgBouncer (1.17+), the database is looked up only after authentication: names are not probeable.
-        Optional<DatabaseConfig> db = manager.config().database(database);
+        Optional<DatabaseConfig> db = manager().config().database(database);
         if (db.isEmpty()) {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, "no such database: " + database);
             return;
         }
-        if (manager.isDisabled(database)) {
+        if (manager().isDisabled(database)) {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, "database does not allow connections: " + database);
             return;
         }
-        if (manager.config().general().authType() == AuthType.ANY && db.get().user() == null) {
+        if (manager().config().general().authType() == AuthType.ANY && db.get().user() == null) {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, "auth_type=any needs a forced user (user=) for database " + database);
             return;
         }
-        Pool pool = manager.pool(db.get(), db.get().user() != null ? db.get().user() : client.user());
+        PoolManager home = manager().global().managerFor(database);
+        if (home != manager()) {
+            LoopHandover.move(client, home, () -> joinPool(db.get()));
+        } else {
+            joinPool(db.get());
+        }
+    }
+
+    /** On the loop of the database's pools. */
+    private void joinPool(DatabaseConfig db) {
+        Pool pool = manager().pool(db, db.user() != null ? db.user() : client.user());
         pool.stats().clientLoginCount++;
         if (authenticator.scramClientKey() != null) {
             pool.rememberScramKey(authenticator.scramClientKey());
@@ -196,7 +209,7 @@ final class ClientLogin {
 
     /** Who may use the console: PgBouncer's admin_users (everything), stats_users (SHOW only). */
     private void consoleLogin(ChannelHandlerContext ctx, boolean peer) {
-        GeneralSettings g = manager.config().general();
+        GeneralSettings g = manager().config().general();
         String user = client.user();
         // auth_type=any lets any name in (PgBouncer's admin_post_login), but admin rights still go by admin_users.
         boolean admin = peer || g.adminUsers().contains(user);
@@ -205,7 +218,7 @@ final class ClientLogin {
             return;
         }
         sendWelcome(ctx, AdminConsole.WELCOME);
-        manager.adminLoggedIn(client);
+        manager().adminLoggedIn(client);
         client.consoleStarted(admin);
     }
 
@@ -213,8 +226,8 @@ final class ClientLogin {
 
     /** AuthenticationOk, the ParameterStatus set, BackendKeyData and ReadyForQuery in one write. */
     void sendWelcome(ChannelHandlerContext ctx, Map<String, String> serverWelcome) {
-        int cancelPid = manager.newCancelKey(client);
-        int cancelKey = manager.cancelSecret(client);
+        int cancelPid = manager().newCancelKey(client);
+        int cancelKey = manager().cancelSecret(client);
         ByteBuf b = ctx.alloc().buffer(512);
         b.writeByte(PgProtocol.AUTHENTICATION).writeInt(8).writeInt(PgProtocol.AUTH_OK);
         for (Map.Entry<String, String> p : serverWelcome.entrySet()) {

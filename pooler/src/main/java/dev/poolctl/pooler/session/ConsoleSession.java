@@ -20,6 +20,8 @@ final class ConsoleSession implements ConsoleClient {
     private final AdminConsole console;
     /** admin_users (or the peer-authenticated pgbouncer user): every command; else stats_users: SHOW only. */
     private final boolean admin;
+    /** A query's answer is deferred: later queries wait, so answers keep their order. */
+    private boolean answerPending;
 
     ConsoleSession(ClientConnection client, ChannelHandlerContext ctx, AdminConsole console, boolean admin) {
         this.client = client;
@@ -29,6 +31,9 @@ final class ConsoleSession implements ConsoleClient {
     }
 
     int message(byte type, ByteBuf frame) {
+        if (answerPending) {
+            return PgStreamHandler.STOP; // answers go out in the order of the queries: read on after send()
+        }
         switch (type) {
             case PgProtocol.QUERY -> {
                 String sql = Messages.passwordText(frame);
@@ -38,6 +43,7 @@ final class ConsoleSession implements ConsoleClient {
                     ClientOutput.reply(ctx, out);
                 } else {
                     out.release(); // deferred: PAUSE and WAIT_CLOSE answer when the pools are done
+                    answerPending = true;
                 }
             }
             case PgProtocol.TERMINATE -> client.close("client close request");
@@ -67,5 +73,18 @@ final class ConsoleSession implements ConsoleClient {
     @Override
     public void send(ByteBuf answer) {
         ClientOutput.reply(ctx, answer);
+        if (answerPending) {
+            answerPending = false;
+            client.resume();
+        }
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        try {
+            ctx.executor().execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // the loop is gone, and the client with it
+        }
     }
 }

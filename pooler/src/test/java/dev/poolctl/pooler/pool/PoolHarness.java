@@ -40,6 +40,15 @@ final class PoolHarness {
                 () -> true, launcher);
     }
 
+    /**
+     * One more event loop of the same process ({@code global} shared): its tasks run at once, so what one loop
+     * posts to another happens within the call, in order.
+     */
+    PoolHarness(PoolerConfig config, GlobalState global) {
+        manager = new PoolManager(config, Userlist.parse("\"u\" \"pw\"\n"), new PoolerLog(false, 0), clock,
+                () -> true, Runnable::run, launcher, global);
+    }
+
     /** {@code databases}: the whole {@code [databases]} section, for tests with several databases or {@code *}. */
     static PoolHarness withDatabases(String settings, String databases) {
         return new PoolHarness(config(settings, databases));

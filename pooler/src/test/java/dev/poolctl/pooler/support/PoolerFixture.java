@@ -97,6 +97,8 @@ public final class PoolerFixture implements AutoCloseable {
             general.put("pool_mode", "transaction");
             general.put("logfile", logfile.toString());
             general.put("ignore_startup_parameters", "extra_float_digits");
+            // The IT suite runs twice in `mvn verify`: with one event loop, and with EVENT_LOOPS loops (pom.xml).
+            general.put("event_loops", System.getProperty("poolctl.it.eventLoops", "1"));
             general.putAll(settings.pgbouncer);
             StringBuilder text = new StringBuilder("[databases]\n");
             text.append("testdb = host=127.0.0.1 port=").append(pg.port()).append(" dbname=testdb\n");
@@ -188,7 +190,7 @@ public final class PoolerFixture implements AutoCloseable {
         await("log line /" + regex + "/", timeout, () -> p.matcher(log()).find());
     }
 
-    /** Reads pool state on the pooler's event loop. */
+    /** Reads pool state with the pooler's event loops held (on the loop itself when there is one). */
     public <T> T inLoop(java.util.concurrent.Callable<T> read) {
         try {
             return daemon.inLoop(read);
@@ -198,7 +200,7 @@ public final class PoolerFixture implements AutoCloseable {
     }
 
     public Pool pool(String db, String user) {
-        return inLoop(() -> daemon.poolManager().pools().stream()
+        return inLoop(() -> daemon.poolManagers().stream().flatMap(m -> m.pools().stream())
                 .filter(p -> p.key().database().equals(db) && p.key().user().equals(user))
                 .findFirst().orElse(null));
     }

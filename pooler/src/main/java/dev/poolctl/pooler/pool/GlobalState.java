@@ -1,0 +1,109 @@
+package dev.poolctl.pooler.pool;
+
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the event loops share (with {@code event_loops} above 1 each loop has its own {@link PoolManager}): the
+ * global limits max_client_conn and max_user_connections, connection ids, prepared statement names, cancel keys
+ * and the list of loops. Everything else stays confined to one loop; these are atomics, so no loop waits for
+ * another. A database's pools all live on one loop ({@link #managerFor}), so max_db_connections needs no sharing.
+ */
+public final class GlobalState {
+    private final AtomicInteger clients = new AtomicInteger();
+    private final AtomicLong ids = new AtomicLong();
+    private final AtomicLong statementIds = new AtomicLong();
+    /** Servers per pool user over every loop: max_user_connections. */
+    private final ConcurrentHashMap<String, AtomicInteger> userServers = new ConcurrentHashMap<>();
+    private final CancelKeys cancelKeys = new CancelKeys();
+    private final List<PoolManager> managers = new CopyOnWriteArrayList<>();
+
+    /** Called by each PoolManager as it is built; its index is its place in {@link #managers}. */
+    int register(PoolManager manager) {
+        managers.add(manager);
+        return managers.size() - 1;
+    }
+
+    /** Every loop's manager, in loop order. */
+    public List<PoolManager> managers() {
+        return managers;
+    }
+
+    /**
+     * The loop that owns a database's pools: fixed for the process, so max_db_connections, SHOW STATS per
+     * database and auto-databases stay on one loop.
+     */
+    public PoolManager managerFor(String database) {
+        List<PoolManager> all = managers;
+        return all.get(all.size() == 1 ? 0 : Math.floorMod(database.hashCode(), all.size()));
+    }
+
+    /** Client and server ids (SHOW CLIENTS/SERVERS, KILL_CLIENT): unique over every loop. */
+    public long nextId() {
+        return ids.incrementAndGet();
+    }
+
+    /** The PGBOUNCER_n numbers: each loop has its own statement registry, the names stay unique. */
+    public long nextStatementId() {
+        return statementIds.incrementAndGet();
+    }
+
+    /** A client is counted against max_client_conn, or refused when the limit is reached. */
+    boolean admitClient(int maxClientConn) {
+        while (true) {
+            int n = clients.get();
+            if (n >= maxClientConn) {
+                return false;
+            }
+            if (clients.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void clientGone() {
+        clients.decrementAndGet();
+    }
+
+    /** Clients counted against max_client_conn, over every loop. */
+    public int clientCount() {
+        return clients.get();
+    }
+
+    /**
+     * Counts a new server of {@code user}, unless that would pass {@code max} (0 = no limit): the check and the count
+     * are one step, so two loops cannot both take the last slot.
+     */
+    boolean takeUserServer(String user, int max) {
+        AtomicInteger count = userServers.computeIfAbsent(user, u -> new AtomicInteger());
+        while (true) {
+            int n = count.get();
+            if (max > 0 && n >= max) {
+                return false;
+            }
+            if (count.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void userServerGone(String user) {
+        AtomicInteger count = userServers.get(user);
+        if (count != null) {
+            count.decrementAndGet();
+        }
+    }
+
+    /** Servers of {@code user} over every loop. */
+    public int userServers(String user) {
+        AtomicInteger count = userServers.get(user);
+        return count == null ? 0 : count.get();
+    }
+
+    CancelKeys cancelKeys() {
+        return cancelKeys;
+    }
+}
