@@ -32,7 +32,7 @@ public final class SupportedSettings {
             Setting.SERVER_ROUND_ROBIN, Setting.VERBOSE, Setting.STATS_PERIOD, Setting.LOG_STATS, Setting.ADMIN_USERS,
             Setting.STATS_USERS, Setting.CLIENT_TLS_SSLMODE, Setting.SERVER_TLS_SSLMODE,
             Setting.MAX_PREPARED_STATEMENTS, Setting.DNS_MAX_TTL, Setting.DNS_NXDOMAIN_TTL,
-            Setting.CANCEL_WAIT_TIMEOUT, Setting.AUTODB_IDLE_TIMEOUT);
+            Setting.CANCEL_WAIT_TIMEOUT, Setting.AUTODB_IDLE_TIMEOUT, Setting.EVENT_LOOPS);
 
     private SupportedSettings() {}
 
