@@ -68,6 +68,8 @@ public final class Pool {
     }
 
     public int maxPreparedStatements() { return settings.maxPreparedStatements(); }
+    /** max_packet_size: read at every client message, so not from the config maps. */
+    public int maxPacketSize() { return settings.maxPacketSize(); }
     public int idleCount() { return servers.size(ServerState.IDLE); }
     public int activeCount() { return servers.size(ServerState.ACTIVE); }
     /** sv_used plus sv_tested (SHOW POOLS shows them apart). */
@@ -76,12 +78,8 @@ public final class Pool {
     public int loginCount() { return servers.size(ServerState.LOGIN); }
     public int beingCanceledCount() { return servers.size(ServerState.BEING_CANCELED); }
     public int waitingCount() { return clients.size(WAITING); }
-    public int clientCount() {
-        return clients.size(LOGIN_WAIT) + clients.size(IDLE) + clients.size(WAITING) + clients.size(ACTIVE);
-    }
-    public int serverCount() {
-        return idleCount() + activeCount() + usedCount() + loginCount() + beingCanceledCount();
-    }
+    public int clientCount() { return clients.size(LOGIN_WAIT) + activeClientCount() + clients.size(WAITING); }
+    public int serverCount() { return idleCount() + activeCount() + usedCount() + loginCount() + beingCanceledCount(); }
     /** cl_waiting_cancel_req (no connection yet, or queued client); cl_active_cancel_req = sv_active_cancel. */
     public int waitingCancelRequestCount() {
         int queued = 0;
@@ -154,7 +152,7 @@ public final class Pool {
             c.finishLogin(welcome.parameters());
             return;
         }
-        if (welcome.loginFailingRecently(now(), general().serverLoginRetry())) {
+        if (welcome.loginFailingRecently(now(), settings.loginRetryNanos())) {
             c.fail(PgProtocol.PROTOCOL_VIOLATION,
                     "server login has been failing, cached error: " + welcome.loginError() + " (server_login_retry)");
             return;
@@ -310,7 +308,7 @@ public final class Pool {
     }
 
     boolean canOpen(boolean reserveAllowed) {
-        if (welcome.loginFailingRecently(now(), general().serverLoginRetry()) || manager.isPaused(key.database())) {
+        if (welcome.loginFailingRecently(now(), settings.loginRetryNanos()) || manager.isPaused(key.database())) {
             return false;
         }
         int limit = poolSize() + (reserveAllowed ? reservePoolSize() : 0);

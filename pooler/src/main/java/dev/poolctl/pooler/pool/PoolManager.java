@@ -124,7 +124,6 @@ public final class PoolManager {
     public GlobalState global() { return global; }
     /** This loop's place among the loops (0 with one loop). */
     public int index() { return index; }
-    public boolean inLoop() { return onLoop.getAsBoolean(); }
 
     /** Runs {@code task} on this manager's loop (at once when already there). */
     public void execute(Runnable task) {
@@ -438,7 +437,7 @@ public final class PoolManager {
         assert onLoop();
         long now = clock.nanoTime();
         long loginTimeout = config.general().clientLoginTimeout().toNanos();
-        if (loginTimeout > 0) {
+        if (loginTimeout > 0 && loginClientCount() > 0) { // usually none: no list to allocate
             List<PoolClient> loggingIn = clients.list(ClientState.STARTUP);
             clients.addTo(loggingIn, ClientState.AUTH);
             for (PoolClient c : loggingIn) {

@@ -14,7 +14,7 @@ import dev.poolctl.pooler.config.PoolerConfig;
  */
 record PoolSettings(PoolMode mode, int poolSize, int reservePoolSize, int minPoolSize, long lifetimeNanos,
                     boolean roundRobin, String checkQuery, long checkDelayNanos, String resetQuery,
-                    boolean resetAlways, int maxPreparedStatements) {
+                    boolean resetAlways, int maxPreparedStatements, long loginRetryNanos, int maxPacketSize) {
 
     static PoolSettings resolve(PoolerConfig config, DatabaseConfig db, String user) {
         GeneralSettings g = config.general();
@@ -24,6 +24,7 @@ record PoolSettings(PoolMode mode, int poolSize, int reservePoolSize, int minPoo
                 config.reservePoolSize(db, user), config.minPoolSize(db), config.serverLifetime(db).toNanos(),
                 g.serverRoundRobin(), check == null || check.isEmpty() ? null : check.equals("<empty>") ? "" : check,
                 g.serverCheckDelay().toNanos(), reset == null || reset.isBlank() ? null : reset,
-                g.serverResetQueryAlways(), g.maxPreparedStatements());
+                g.serverResetQueryAlways(), g.maxPreparedStatements(), g.serverLoginRetry().toNanos(),
+                g.maxPacketSize());
     }
 }

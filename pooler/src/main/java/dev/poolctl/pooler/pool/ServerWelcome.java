@@ -1,6 +1,5 @@
 package dev.poolctl.pooler.pool;
 
-import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -42,8 +41,8 @@ public final class ServerWelcome {
         loginErrorNanos = now;
     }
 
-    boolean loginFailingRecently(long now, Duration retry) {
-        return loginError != null && now - loginErrorNanos < retry.toNanos();
+    boolean loginFailingRecently(long now, long retryNanos) {
+        return loginError != null && now - loginErrorNanos < retryNanos;
     }
 
     String loginError() {

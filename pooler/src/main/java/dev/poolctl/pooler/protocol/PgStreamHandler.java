@@ -194,7 +194,13 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
                     }
                     break;
                 }
-                int action = onMessage(ctx, type, in.slice(start, (int) total));
+                int limit = in.writerIndex();
+                int action;
+                try {
+                    action = onMessage(ctx, type, frame(in, start, (int) total));
+                } finally {
+                    in.setIndex(start, limit); // whatever the reader did with the indices
+                }
                 switch (action) {
                     case FORWARD -> {
                         in.skipBytes((int) total);
@@ -206,6 +212,13 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
                     }
                     case FORWARD_AND_CUT -> {
                         in.skipBytes((int) total);
+                        if (!in.isReadable()) {
+                            // The common end of a read (a ReadyForQuery last): the buffer itself is the run.
+                            forwardRest(ctx, in, runStart);
+                            forwardEmitted(ctx);
+                            afterCut(ctx);
+                            return;
+                        }
                         flushRun(ctx, in, runStart, in.readerIndex());
                         runStart = in.readerIndex();
                         forwardEmitted(ctx);
@@ -231,12 +244,32 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
             }
-            flushRun(ctx, in, runStart, in.readerIndex());
-            if (in.isReadable()) {
-                keep(in);
+            if (!in.isReadable()) {
+                forwardRest(ctx, in, runStart);
+                return;
             }
+            flushRun(ctx, in, runStart, in.readerIndex());
+            keep(in);
         } finally {
             in.release();
+        }
+    }
+
+    /**
+     * {@code in} itself as the message at {@code start} for {@link #onMessage}: its writer index is moved to the
+     * message end for the call and back after it (the caller restores both indices), so no slice object is made
+     * per message. Readers read relative to the frame's reader and writer index.
+     */
+    private static ByteBuf frame(ByteBuf in, int start, int total) {
+        in.writerIndex(start + total);
+        return in;
+    }
+
+    /** Sends the whole rest of {@code in} from {@code from} (its last byte included) as one run, without a slice. */
+    private void forwardRest(ChannelHandlerContext ctx, ByteBuf in, int from) {
+        if (in.writerIndex() > from) {
+            in.readerIndex(from);
+            forward(ctx, in.retain()); // scan's own reference is released by its caller's finally
         }
     }
 
@@ -268,9 +301,9 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
         collecting = total;
     }
 
-    /** Keeps the unread rest of {@code in} without copying it; the caller still releases {@code in}. */
+    /** Keeps the unread rest of {@code in} (from its reader index) without copying it or slicing it. */
     private void keep(ByteBuf in) {
-        leftover = in.readRetainedSlice(in.readableBytes());
+        leftover = in.retain(); // scan's own reference is released by its finally
     }
 
     private void flushRun(ChannelHandlerContext ctx, ByteBuf in, int from, int to) {

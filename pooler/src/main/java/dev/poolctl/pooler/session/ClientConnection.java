@@ -245,8 +245,8 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     @Override
     protected int maxPacketSize() {
         ClientState state = state();
-        return state == ClientState.AUTH || state == ClientState.ADMIN
-                ? MAX_LOGIN_PACKET : manager.config().general().maxPacketSize();
+        return state == ClientState.AUTH || state == ClientState.ADMIN ? MAX_LOGIN_PACKET
+                : pool != null ? pool.maxPacketSize() : manager.config().general().maxPacketSize();
     }
 
     @Override
