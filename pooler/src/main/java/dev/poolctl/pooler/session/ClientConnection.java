@@ -1,6 +1,7 @@
 package dev.poolctl.pooler.session;
 
 import dev.poolctl.pooler.admin.AdminConsole;
+import dev.poolctl.pooler.net.Addresses;
 import dev.poolctl.pooler.pool.ClientState;
 import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.pool.PoolClient;
@@ -13,7 +14,6 @@ import dev.poolctl.pooler.protocol.PgStreamHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
 import java.util.Locale;
@@ -37,15 +37,15 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     private final long connectNanos;
     /** Its state and place in the lists of the manager (logging in, console) or of its pool. */
     private final StateEntry<ClientState, PoolClient> entry;
-    private final ClientLogin login;
+    /** The login phase; null once logged in (to a pool or the console): an idle client keeps none of it. */
+    private ClientLogin login;
     private final ClientOutput output = new ClientOutput();
     /** The settings carried to each server this client gets (PgBouncer's varcache). */
     private final ClientSettings settings = new ClientSettings();
-    private final QueuedCancel queuedCancel = new QueuedCancel();
+    private boolean cancelQueued; // a CancelRequest came while it waited for a server: sent once one is linked
     private ChannelHandlerContext ctx;
     private String user = "(nouser)";
     private String database = "(nodb)";
-    private String address = "";
     private Pool pool;
     /** Set once the client is in its pool: what its messages mean for its server. */
     private StatementPath path;
@@ -96,6 +96,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
 
     @Override
     public String prefix() {
+        String address = ctx == null ? "" : Addresses.describe(ctx.channel().remoteAddress()); // no string kept per client
         return "C-" + id + ": " + database + "/" + user + "@" + address;
     }
 
@@ -104,15 +105,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        address = describe(ctx.channel().remoteAddress());
-    }
-
-    private static String describe(SocketAddress a) {
-        if (a instanceof InetSocketAddress inet) {
-            String host = inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
-            return (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort();
-        }
-        return "unix:" + (a == null ? "" : a.toString());
+        ctx.channel().remoteAddress(); // the channel keeps it, also once closed: prefix() describes it, per log line
     }
 
     @Override
@@ -201,8 +194,9 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     // ---- login (ClientLogin calls these) ----
 
     void named(String user, String database) {
-        this.user = user;
-        this.database = database;
+        // Interned: the clients of a pool share two strings (the JVM's string table holds them weakly).
+        this.user = user.intern();
+        this.database = database.intern();
     }
 
     /** The connection carries a CancelRequest: open until the cancel is done (PgBouncer), then closed. */
@@ -230,6 +224,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     public void finishLogin(Map<String, String> serverWelcome) {
         path = new StatementPath(this, ctx, manager, pool);
         login.sendWelcome(ctx, serverWelcome);
+        login = null; // logged in: the startup reader and authenticator are done
         ctx.channel().config().setAutoRead(true);
         resumeScan(ctx);
     }
@@ -237,6 +232,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     /** Logged in to the console (the manager has made the client ADMIN and the welcome is sent). */
     void consoleStarted(boolean admin) {
         consoleSession = new ConsoleSession(this, ctx, console, admin);
+        login = null; // logged in: the startup reader and authenticator are done
         resumeScan(ctx);
     }
 
@@ -404,7 +400,10 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         ClientOutput.autoRead(ctx.channel(), s.channel().isWritable());
         resumeScan(ctx);
         s.flush();
-        queuedCancel.linked(this, s); // only now: the query it is meant for has just been sent to s
+        if (cancelQueued) {
+            cancelQueued = false;
+            QueuedCancel.linked(this, s); // only now: the query it is meant for has just been sent to s
+        }
     }
 
     /** The pool took the server back (transaction/statement mode). */
@@ -426,12 +425,12 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     /** A CancelRequest for this client arrived while it waits for a server: send it once one is linked. */
     @Override
     public void cancelWhenLinked() {
-        queuedCancel.request();
+        cancelQueued = true;
     }
 
     @Override
     public boolean cancelPending() {
-        return queuedCancel.pending();
+        return cancelQueued;
     }
 
     // ---- ending ----
@@ -444,7 +443,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         }
         failing = true;
         releaseKept();
-        login.release();
+        ClientLogin.release(login);
         if (manager.config().general().logPoolerErrors()) {
             manager.log().warning(prefix() + " pooler error: " + message);
         }
@@ -487,7 +486,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         if (path != null) {
             path.clearStatements();
         }
-        login.release();
+        ClientLogin.release(login);
         if (was != ClientState.STARTUP || closeReason != null) {
             logClosing(closeReason != null ? closeReason : defaultReason);
         }

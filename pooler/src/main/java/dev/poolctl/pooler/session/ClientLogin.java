@@ -237,10 +237,13 @@ final class ClientLogin {
         BackendMessages.writeBackendKeyData(b, cancelPid, cancelKey);
         BackendMessages.writeReadyForQuery(b, PgProtocol.TX_IDLE);
         ctx.writeAndFlush(b);
+        client.settings().snapshot(); // from now on the client holds the shared snapshot, not the startup's map
     }
 
-    /** The client is closing: the bytes kept for the startup phase go. */
-    void release() {
-        startupReader.release();
+    /** The client is closing: the bytes kept for the startup phase go (none once logged in: {@code login} null). */
+    static void release(ClientLogin login) {
+        if (login != null) {
+            login.startupReader.release();
+        }
     }
 }

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A client's session settings, carried to every server it is given (PgBouncer's varcache, extended): every
@@ -20,9 +21,23 @@ final class ClientSettings {
     static final Set<String> NOT_SETTABLE = Set.of("server_version", "server_encoding", "integer_datetimes",
             "is_superuser", "in_hot_standby", "session_authorization");
 
-    private final Map<String, String> values = new HashMap<>();
-    /** An immutable copy of {@link #values}, made when first asked after a change: servers compare it at link. */
-    private Map<String, String> snapshot;
+    /**
+     * Snapshots shared by the clients that have the same settings (every client of one application, typically):
+     * an idle client then holds no map of its own. Cleared when it grows past {@link #SHARED_LIMIT}, so clients
+     * that each set a different value (application_name per process) cannot grow it; they then keep their own.
+     * Concurrent: clients of different event loops share it.
+     */
+    private static final ConcurrentHashMap<Map<String, String>, Map<String, String>> SHARED = new ConcurrentHashMap<>();
+    private static final int SHARED_LIMIT = 1000;
+
+    /**
+     * The values: the shared {@link #snapshot} (never changed) until a value changes, then a private copy
+     * ({@link #ownsValues}) until the next snapshot.
+     */
+    private Map<String, String> values = Map.of();
+    private boolean ownsValues;
+    /** The settings when last asked, shared and immutable; null after a change: servers compare it at link. */
+    private Map<String, String> snapshot = Map.of();
     private boolean readbackNeeded;
 
     String get(String name) {
@@ -30,17 +45,33 @@ final class ClientSettings {
     }
 
     void put(String name, String value) {
-        if (!value.equals(values.put(name, value))) {
-            snapshot = null;
+        if (value.equals(values.get(name))) {
+            return;
         }
+        if (!ownsValues) {
+            values = new HashMap<>(values); // copy on write: the snapshot may be other clients' too
+            ownsValues = true;
+        }
+        values.put(name, value);
+        snapshot = null;
     }
 
-    /** The settings as they are now; the same object until one changes. */
+    /** The settings as they are now; the same object until one changes (and the same for equal settings). */
     Map<String, String> snapshot() {
         if (snapshot == null) {
-            snapshot = Map.copyOf(values);
+            snapshot = shared(Map.copyOf(values));
+            values = snapshot; // the private copy goes: read from the snapshot until the next change
+            ownsValues = false;
         }
         return snapshot;
+    }
+
+    private static Map<String, String> shared(Map<String, String> settings) {
+        if (SHARED.size() > SHARED_LIMIT) {
+            SHARED.clear();
+        }
+        Map<String, String> known = SHARED.putIfAbsent(settings, settings);
+        return known != null ? known : settings;
     }
 
     /** A statement may have changed an unreported tracked parameter: ask the server when the transaction ends. */

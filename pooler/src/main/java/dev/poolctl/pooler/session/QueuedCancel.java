@@ -12,32 +12,22 @@ import java.util.concurrent.TimeUnit;
  * linked to that server and the server has answered nothing since, the cancel is sent again, a few times. Once
  * the server answers anything the query has run or started, and no cancel is repeated: a late one could hit the
  * client's next query. Every send, repeats included, keeps the server out of reuse until it is done (Pool).
+ *
+ * <p>The client keeps only a flag (that a cancel is pending): no object per client for a rare event.
  */
 final class QueuedCancel {
     private static final long REPEAT_MILLIS = 200;
     private static final int REPEATS = 5;
 
-    private boolean pending;
+    private QueuedCancel() {}
 
-    void request() {
-        pending = true;
-    }
-
-    boolean pending() {
-        return pending;
-    }
-
-    /** The client {@code c} was linked to {@code s} and its query forwarded: the pending cancel follows it. */
-    void linked(ClientConnection c, ServerConnection s) {
-        if (!pending) {
-            return;
-        }
-        pending = false;
+    /** The client {@code c}, with a cancel pending, was linked to {@code s} and its query forwarded: send it. */
+    static void linked(ClientConnection c, ServerConnection s) {
         s.pool().forwardCancel(s, null);
         repeat(c, s, s.forwardedRuns(), 1);
     }
 
-    private void repeat(ClientConnection c, ServerConnection s, long runsAtCancel, int attempt) {
+    private static void repeat(ClientConnection c, ServerConnection s, long runsAtCancel, int attempt) {
         if (attempt > REPEATS) {
             return;
         }

@@ -26,7 +26,7 @@ import java.nio.charset.StandardCharsets;
  * statement mode), and named prepared statements are rewritten (max_prepared_statements). Everything else passes
  * as bytes. Made when the client joins its pool; runs only while a server is linked.
  */
-final class StatementPath {
+final class StatementPath implements StatementScanner.Parameters, StatementRewriter.Output {
     /**
      * Queries and Parses longer than this are not scanned (they stream through): bulk loads, not session
      * settings, and a text we must see whole is held in memory.
@@ -39,8 +39,13 @@ final class StatementPath {
     private final Pool pool;
     /** Query and Parse texts are scanned for hazards and setting changes (transaction and statement mode). */
     private final boolean scanStatements;
-    /** Rewrites named prepared statements (transaction/statement mode); null when they pass unchanged. */
-    private final StatementRewriter rewriter;
+    /** Named prepared statements are rewritten (transaction/statement mode, max_prepared_statements > 0). */
+    private final boolean rewrites;
+    /**
+     * Rewrites them; made at the first message it handles, so that a client that never prepares a statement
+     * (most idle ones) holds no rewriter and no statement map. Null while {@link #rewrites} is false.
+     */
+    private StatementRewriter rewriter;
     /** Hazards already logged for this client: each kind is logged once per client. */
     private int hazardsLogged;
     /**
@@ -57,9 +62,7 @@ final class StatementPath {
         this.manager = manager;
         this.pool = pool;
         this.scanStatements = pool.mode() != PoolMode.SESSION;
-        this.rewriter = pool.rewritesPreparedStatements()
-                ? new StatementRewriter(new ClientStatements(pool.statementRegistry()), pool.statementRegistry())
-                : null;
+        this.rewrites = pool.rewritesPreparedStatements();
     }
 
     private boolean scans(int length) {
@@ -75,7 +78,7 @@ final class StatementPath {
                     return NEED_BODY; // counted as a request in message(): classify may run again on a split message
                 }
                 expectReadyForQuery(server);
-                if (rewriter != null) {
+                if (rewrites) {
                     server.requests().mayDropStatements(); // not scanned: it could hold a DISCARD ALL
                 }
                 return PASS;
@@ -89,10 +92,10 @@ final class StatementPath {
                 return NEED_BODY;
             }
             case PgProtocol.PARSE -> {
-                return rewriter != null || scans(length) ? NEED_BODY : PASS;
+                return rewrites || scans(length) ? NEED_BODY : PASS;
             }
             case PgProtocol.BIND, PgProtocol.DESCRIBE, PgProtocol.CLOSE -> {
-                return rewriter != null ? NEED_BODY : PASS;
+                return rewrites ? NEED_BODY : PASS;
             }
             case PgProtocol.COPY_DONE, PgProtocol.COPY_FAIL -> {
                 server.copyEndedByClient(syncsSinceCommand);
@@ -101,7 +104,7 @@ final class StatementPath {
             }
             case PgProtocol.EXECUTE -> {
                 syncsSinceCommand = 0;
-                if (rewriter != null) {
+                if (rewrites) {
                     server.requests().add(OutstandingRequests.Kind.EXECUTE);
                 }
                 return PASS;
@@ -128,7 +131,7 @@ final class StatementPath {
             if (nameEnd >= 0) {
                 scan(server, frame, nameEnd + 1);
             }
-            if (rewriter == null) {
+            if (!rewrites) {
                 return FORWARD;
             }
         }
@@ -138,7 +141,7 @@ final class StatementPath {
     /** A Query, Sync or FunctionCall: the server answers it with ReadyForQuery. */
     private void expectReadyForQuery(ServerConnection server) {
         server.expectReadyForQuery();
-        if (rewriter != null) {
+        if (rewrites) {
             server.requests().add(OutstandingRequests.Kind.SYNC);
         }
     }
@@ -150,18 +153,18 @@ final class StatementPath {
 
     // ---- hazards and setting changes (transaction and statement mode) ----
 
-    /** What the scanner needs to know about parameters: tracked by the pooler, and reported by the server. */
-    private final StatementScanner.Parameters scanParameters = new StatementScanner.Parameters() {
-        @Override
-        public boolean isTracked(String name) {
-            return ClientSettings.carried(name, manager, pool);
-        }
+    // What the scanner needs to know about parameters: tracked by the pooler, and reported by the server. Methods
+    // of this class rather than an anonymous object: one object less per client.
 
-        @Override
-        public boolean needsReadback(String name) {
-            return manager.isTrackedParameter(name) && !pool.welcome().isReported(name);
-        }
-    };
+    @Override
+    public boolean isTracked(String name) {
+        return ClientSettings.carried(name, manager, pool);
+    }
+
+    @Override
+    public boolean needsReadback(String name) {
+        return manager.isTrackedParameter(name) && !pool.welcome().isReported(name);
+    }
 
     /** Scans the SQL text of a Query or Parse that starts at {@code from} (up to its NUL terminator). */
     private void scan(ServerConnection server, ByteBuf frame, int from) {
@@ -170,7 +173,7 @@ final class StatementPath {
             end = frame.writerIndex();
         }
         boolean inTransaction = blockBegun || server.txStatus() != PgProtocol.TX_IDLE;
-        int found = StatementScanner.scan(frame, from, end, inTransaction, scanParameters);
+        int found = StatementScanner.scan(frame, from, end, inTransaction, this);
         if (found == 0) {
             return;
         }
@@ -201,10 +204,13 @@ final class StatementPath {
 
     /** A Parse, Bind, Describe or Close while the statements are rewritten (classify asks only for those). */
     private int statementMessage(ServerConnection server, byte type, ByteBuf frame) {
+        if (rewriter == null) {
+            rewriter = new StatementRewriter(new ClientStatements(pool.statementRegistry()), pool.statementRegistry());
+        }
         try {
             StatementRewriter.Link link = new StatementRewriter.Link(server.statements(), server.requests(),
                     pool.maxPreparedStatements(), pool.stats(), ctx.alloc());
-            return rewriter.handle(type, frame, link, rewriterOutput) == StatementRewriter.FORWARD ? FORWARD : DROP;
+            return rewriter.handle(type, frame, link, this) == StatementRewriter.FORWARD ? FORWARD : DROP;
         } catch (PgProtocolException e) {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
         } catch (StatementRewriter.StatementError e) {
@@ -220,21 +226,21 @@ final class StatementPath {
                 StandardCharsets.ISO_8859_1).replace('\0', ' ').strip();
     }
 
-    private final StatementRewriter.Output rewriterOutput = new StatementRewriter.Output() {
-        @Override
-        public void toServer(ByteBuf message) {
-            client.emitToServer(message);
-        }
+    // The rewriter's output (StatementRewriter.Output), as methods for the same reason as isTracked.
 
-        @Override
-        public void toClient(ByteBuf message) {
-            ClientOutput.reply(ctx, message);
-        }
-    };
+    @Override
+    public void toServer(ByteBuf message) {
+        client.emitToServer(message);
+    }
+
+    @Override
+    public void toClient(ByteBuf message) {
+        ClientOutput.reply(ctx, message);
+    }
 
     /** Whether this client's named statements are rewritten: its server must match answers to requests. */
     boolean rewritesStatements() {
-        return rewriter != null;
+        return rewrites;
     }
 
     /** The server ran DEALLOCATE ALL or DISCARD ALL for this client (and at close: its statements go). */
