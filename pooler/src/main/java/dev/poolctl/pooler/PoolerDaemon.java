@@ -2,6 +2,7 @@ package dev.poolctl.pooler;
 
 import dev.poolctl.pooler.auth.Userlist;
 import dev.poolctl.pooler.config.ConfigException;
+import dev.poolctl.pooler.config.DatabaseConfig;
 import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.config.IniLoader;
 import dev.poolctl.pooler.config.PoolerConfig;
@@ -10,29 +11,27 @@ import dev.poolctl.pooler.config.SupportedSettings;
 import dev.poolctl.pooler.log.PoolerLog;
 import dev.poolctl.pooler.net.HostResolver;
 import dev.poolctl.pooler.net.Listeners;
+import dev.poolctl.pooler.net.LoopChooser;
 import dev.poolctl.pooler.net.ServerConnector;
 import dev.poolctl.pooler.net.Transport;
 import dev.poolctl.pooler.pool.GlobalState;
 import dev.poolctl.pooler.pool.Pool;
-import dev.poolctl.pooler.pool.StatsRotation;
-import io.netty.util.concurrent.EventExecutor;
 import dev.poolctl.pooler.pool.PoolManager;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The daemon's lifecycle: load the config, bind the listeners, run the janitors, reload and shut down
@@ -50,14 +49,12 @@ public final class PoolerDaemon implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final GlobalState global = new GlobalState();
     /** In loop order: the first one's manager is where settings are read for the whole process. */
-    private final List<LoopShard> shards = new ArrayList<>();
-    private final Map<EventLoop, LoopShard> byLoop = new IdentityHashMap<>();
+    private final EventLoops loops = new EventLoops();
     private final Listeners listeners = new Listeners();
+    private final LoopChooser chooser = new LoopChooser();
     private final List<String> boundAddresses;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final List<ScheduledFuture<?>> janitors = new ArrayList<>();
-    /** Set while a test reads pool state with every loop held ({@link #inLoop}): the loops' confinement checks pass. */
-    private volatile Thread inspector;
     private final PidFile pidfile;
     private volatile ShutdownMode shutdownMode;
     /** Reads the files for RELOAD / SIGHUP off the loop; one thread, so reloads apply in the order asked. */
@@ -78,8 +75,8 @@ public final class PoolerDaemon implements AutoCloseable {
         GeneralSettings g = config.general();
         Transport transport = Transport.best();
         // The loops accept and serve: a new connection stays on the loop that accepted it until it has logged in.
-        int loops = g.eventLoops();
-        workerGroup = transport.newGroup(loops);
+        int loopCount = g.eventLoops();
+        workerGroup = transport.newGroup(loopCount, chooser);
         dev.poolctl.pooler.admin.AdminControl control = new dev.poolctl.pooler.admin.AdminControl() {
             @Override
             public CompletableFuture<Void> reload() {
@@ -102,22 +99,22 @@ public final class PoolerDaemon implements AutoCloseable {
         for (EventExecutor e : workerGroup) {
             EventLoop loop = (EventLoop) e;
             LoopShard shard = LoopShard.create(loop, transport, config, userlist, log, global, connectSettings, control,
-                    () -> inspector == Thread.currentThread());
-            shards.add(shard);
-            byLoop.put(loop, shard);
+                    loops::inspecting);
+            loops.add(shard);
         }
+        preferLoop(config);
         try {
             pidfile = g.pidfile() == null ? null : PidFile.acquire(Path.of(g.pidfile()), "pidfile", log);
         } catch (IOException e) {
             // nothing is listening yet: stop the threads started above, or a refused start leaves them running
-            shards.forEach(sh -> sh.connector().close());
+            loops.all().forEach(sh -> sh.connector().close());
             workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             reloader.shutdownNow();
             throw e;
         }
         try {
             boundAddresses = listeners.bind(workerGroup, workerGroup, transport, g, log, ch -> {
-                LoopShard shard = byLoop.get(ch.eventLoop());
+                LoopShard shard = loops.of(ch.eventLoop());
                 return new dev.poolctl.pooler.session.ClientConnection(global.nextId(), shard.manager(), shard.console(),
                         System.nanoTime());
             }, 128).addresses();
@@ -125,37 +122,33 @@ public final class PoolerDaemon implements AutoCloseable {
             close();
             throw new IOException("cannot listen on port " + g.listenPort() + ": " + e.getMessage(), e);
         }
-        for (LoopShard shard : shards) {
+        for (LoopShard shard : loops.all()) {
             janitors.add(shard.loop().scheduleAtFixedRate(() -> tick(shard), JANITOR_MILLIS, JANITOR_MILLIS,
                     TimeUnit.MILLISECONDS));
         }
         long statsMillis = Math.max(1, g.statsPeriod().toMillis());
-        shards.get(0).loop().scheduleAtFixedRate(this::statsTick, statsMillis, statsMillis, TimeUnit.MILLISECONDS);
+        loops.first().loop().scheduleAtFixedRate(() -> loops.statsTick(log), statsMillis, statsMillis,
+                TimeUnit.MILLISECONDS);
         for (String a : boundAddresses) {
             log.log("listening on " + a);
         }
-        log.log("process up: poolctl " + Version.VERSION + " (" + transport.name() + ", " + loops + " event loop"
-                + (loops == 1 ? "" : "s") + ")");
+        log.log("process up: poolctl " + Version.VERSION + " (" + transport.name() + ", " + loopCount + " event loop"
+                + (loopCount == 1 ? "" : "s") + ")");
+    }
+
+    /**
+     * With one database (and no {@code *} entry) every client ends up on that database's loop: new connections are
+     * registered there at once instead of being moved after their login. Otherwise round robin.
+     */
+    private void preferLoop(PoolerConfig config) {
+        var names = config.databases().keySet();
+        boolean one = loops.all().size() > 1 && names.size() == 1 && !names.contains(DatabaseConfig.FALLBACK_NAME);
+        chooser.prefer(one ? global.managerFor(names.iterator().next()).index() : -1);
     }
 
     /** The first loop's manager: the settings in force (every loop has the same). */
     private PoolManager manager() {
-        return shards.get(0).manager();
-    }
-
-    /** Every stats_period: each loop rotates its pools' snapshots on its loop; one stats line adds them up. */
-    private void statsTick() {
-        List<CompletableFuture<StatsRotation.Rotated>> parts = new ArrayList<>();
-        for (LoopShard shard : shards) {
-            CompletableFuture<StatsRotation.Rotated> part = new CompletableFuture<>();
-            shard.manager().execute(() -> part.complete(shard.manager().rotateStats()));
-            parts.add(part);
-        }
-        CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenRun(() -> {
-            if (manager().config().general().logStats()) {
-                StatsRotation.log(log, parts.stream().map(CompletableFuture::join).toList());
-            }
-        });
+        return loops.first().manager();
     }
 
     /** Loads {@code configFile} and starts serving; throws with a message naming what is wrong. */
@@ -262,40 +255,16 @@ public final class PoolerDaemon implements AutoCloseable {
     }
 
     /**
-     * For tests: runs {@code task} where it may read and call into any loop's pools and waits for it. With one
-     * loop it runs on that loop; with several every loop is held at a barrier while it runs on this thread.
+     * For tests: runs {@code task} where it may read and call into any loop's pools and waits for it (see
+     * {@link EventLoops#inspect}).
      */
     public <T> T inLoop(java.util.concurrent.Callable<T> task) throws Exception {
-        if (shards.size() == 1) {
-            return shards.get(0).loop().submit(task).get(10, TimeUnit.SECONDS);
-        }
-        CountDownLatch held = new CountDownLatch(shards.size());
-        CountDownLatch release = new CountDownLatch(1);
-        for (LoopShard shard : shards) {
-            shard.loop().execute(() -> {
-                held.countDown();
-                try {
-                    release.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-        }
-        try {
-            if (!held.await(10, TimeUnit.SECONDS)) {
-                throw new java.util.concurrent.TimeoutException("the event loops did not stop for inspection");
-            }
-            inspector = Thread.currentThread();
-            return task.call();
-        } finally {
-            inspector = null;
-            release.countDown();
-        }
+        return loops.inspect(task);
     }
 
     /** Replaces the system resolver on every loop: tests answer host names without any DNS traffic. */
     public void lookup(HostResolver.Lookup lookup) {
-        shards.forEach(shard -> shard.connector().lookup(lookup));
+        loops.all().forEach(shard -> shard.connector().lookup(lookup));
     }
 
     /** The first loop's manager (the only one with {@code event_loops = 1}). */
@@ -340,7 +309,8 @@ public final class PoolerDaemon implements AutoCloseable {
                     return;
                 }
                 reopenLogfile(loaded.config().general().logfile());
-                onEveryLoop(m -> m.apply(loaded.config(), loaded.userlist()), done);
+                preferLoop(loaded.config());
+                loops.onEvery(m -> m.apply(loaded.config(), loaded.userlist()), done);
             });
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
             done.completeExceptionally(new IOException("the pooler is shutting down"));
@@ -348,26 +318,6 @@ public final class PoolerDaemon implements AutoCloseable {
         return done;
     }
 
-    /** Runs {@code step} on every loop's manager, on its loop; {@code done} completes when all have run it. */
-    private void onEveryLoop(java.util.function.Consumer<PoolManager> step, CompletableFuture<Void> done) {
-        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(shards.size());
-        for (LoopShard shard : shards) {
-            try {
-                shard.loop().execute(() -> {
-                    try {
-                        step.accept(shard.manager());
-                    } catch (RuntimeException e) {
-                        done.completeExceptionally(e);
-                    }
-                    if (left.decrementAndGet() == 0) {
-                        done.complete(null);
-                    }
-                });
-            } catch (java.util.concurrent.RejectedExecutionException stopped) {
-                done.completeExceptionally(new IOException("the pooler is shutting down"));
-            }
-        }
-    }
 
     /** PgBouncer reopens its logfile on every reload: the same path after logrotate, or a changed {@code logfile}. */
     private void reopenLogfile(String logfile) {
@@ -381,7 +331,7 @@ public final class PoolerDaemon implements AutoCloseable {
 
     /** SIGUSR1: PAUSE. */
     public void pauseAll() {
-        onEveryLoop(m -> {
+        loops.onEvery(m -> {
             if (m.pauseMode() == PoolManager.PauseMode.NONE) {
                 m.pause(null);
             }
@@ -390,7 +340,7 @@ public final class PoolerDaemon implements AutoCloseable {
 
     /** SIGUSR2: RESUME; ignored while shutting down, as in PgBouncer. */
     public void resumeAll() {
-        onEveryLoop(m -> {
+        loops.onEvery(m -> {
             if (!m.isShuttingDown()) {
                 m.resume(null);
             }
@@ -408,7 +358,7 @@ public final class PoolerDaemon implements AutoCloseable {
         shutdownMode = mode;
         ShutdownMode m = mode;
         try {
-            shards.get(0).loop().execute(() -> {
+            loops.first().loop().execute(() -> {
                 listeners.close();
                 if (m == ShutdownMode.IMMEDIATE) {
                     finish();
@@ -429,7 +379,7 @@ public final class PoolerDaemon implements AutoCloseable {
                 finish();
             } else if (m == ShutdownMode.WAIT_FOR_SERVERS) {
                 shard.serversIdle = shard.manager().pools().stream().allMatch(p -> p.activeCount() == 0);
-                if (shards.stream().allMatch(sh -> sh.serversIdle)) {
+                if (loops.all().stream().allMatch(sh -> sh.serversIdle)) {
                     finish();
                 }
             }
@@ -446,8 +396,8 @@ public final class PoolerDaemon implements AutoCloseable {
         }
         janitors.forEach(j -> j.cancel(false));
         // wording clients see from PgBouncer's SHUTDOWN
-        onEveryLoop(m -> m.shutdown("database is shutting down"), new CompletableFuture<>());
-        shards.get(0).loop().schedule(this::close, 50, TimeUnit.MILLISECONDS);
+        loops.onEvery(m -> m.shutdown("database is shutting down"), new CompletableFuture<>());
+        loops.first().loop().schedule(this::close, 50, TimeUnit.MILLISECONDS);
     }
 
     public void awaitTermination() throws InterruptedException {
@@ -465,7 +415,7 @@ public final class PoolerDaemon implements AutoCloseable {
         }
         listeners.close();
         reloader.shutdownNow();
-        shards.forEach(shard -> shard.connector().close());
+        loops.all().forEach(shard -> shard.connector().close());
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         if (pidfile != null) {
             pidfile.close();
@@ -482,6 +432,6 @@ public final class PoolerDaemon implements AutoCloseable {
 
     /** For tests: every loop's pools. */
     public List<Pool> pools() throws Exception {
-        return inLoop(() -> shards.stream().flatMap(sh -> sh.manager().pools().stream()).toList());
+        return inLoop(() -> loops.all().stream().flatMap(sh -> sh.manager().pools().stream()).toList());
     }
 }

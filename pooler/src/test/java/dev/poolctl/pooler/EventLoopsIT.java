@@ -157,6 +157,33 @@ class EventLoopsIT {
         }
     }
 
+    /** Which loop each console client is on (console clients stay on the loop that accepted them). */
+    private static List<Integer> consoleLoops(PoolerFixture f) {
+        return f.inLoop(() -> {
+            List<Integer> loops = new ArrayList<>();
+            for (PoolManager m : f.daemon().poolManagers()) {
+                m.adminClients().forEach(c -> loops.add(m.index()));
+            }
+            return loops;
+        });
+    }
+
+    @Test
+    void withOneDatabaseEveryConnectionIsAcceptedOnItsLoopAndWithSeveralInTurn() throws Exception {
+        PoolerFixture.Settings one = PoolerFixture.settings().set("event_loops", "2")
+                .set("admin_users", PostgresCluster.MD5_USER);
+        try (PoolerFixture f = PoolerFixture.start(pg, one);
+             Connection a = admin(f); Connection b = admin(f); Connection c = admin(f)) {
+            int home = f.daemon().poolManagers().get(0).global().managerFor(PostgresCluster.TEST_DB).index();
+            assertEquals(List.of(home, home, home), consoleLoops(f), "no client would have to move after its login");
+        }
+        try (PoolerFixture f = PoolerFixture.start(pg, twoLoops()); Connection a = admin(f); Connection b = admin(f)) {
+            List<Integer> loops = consoleLoops(f);
+            assertEquals(2, loops.size());
+            assertNotEquals(loops.get(0), loops.get(1), "several databases: new connections take the loops in turn");
+        }
+    }
+
     @Test
     void maxClientConnCountsEveryLoop() throws Exception {
         try (PoolerFixture f = PoolerFixture.start(pg, twoLoops().set("max_client_conn", "3"))) {

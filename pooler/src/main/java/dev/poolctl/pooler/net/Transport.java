@@ -55,4 +55,9 @@ public record Transport(
     public EventLoopGroup newGroup(int threads) {
         return new MultiThreadIoEventLoopGroup(threads, ioHandlerFactory);
     }
+
+    /** {@code threads} loops; {@code chooser} picks the loop of each new channel (accepted connections). */
+    public EventLoopGroup newGroup(int threads, LoopChooser chooser) {
+        return new MultiThreadIoEventLoopGroup(threads, null, chooser, ioHandlerFactory);
+    }
 }
