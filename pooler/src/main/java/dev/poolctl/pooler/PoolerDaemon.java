@@ -51,7 +51,7 @@ public final class PoolerDaemon implements AutoCloseable {
     /** In loop order: the first one's manager is where settings are read for the whole process. */
     private final EventLoops loops = new EventLoops();
     private final Listeners listeners = new Listeners();
-    private final LoopChooser chooser = new LoopChooser();
+    private final LoopChooser chooser = new LoopChooser(global::lastLoginLoop);
     private final List<String> boundAddresses;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final List<ScheduledFuture<?>> janitors = new ArrayList<>();

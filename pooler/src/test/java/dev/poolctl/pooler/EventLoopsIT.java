@@ -180,7 +180,15 @@ class EventLoopsIT {
         try (PoolerFixture f = PoolerFixture.start(pg, twoLoops()); Connection a = admin(f); Connection b = admin(f)) {
             List<Integer> loops = consoleLoops(f);
             assertEquals(2, loops.size());
-            assertNotEquals(loops.get(0), loops.get(1), "several databases: new connections take the loops in turn");
+            assertNotEquals(loops.get(0), loops.get(1), "several databases, no login yet: the loops in turn");
+            String[] db = dbPerLoop(f);
+            for (int loop : new int[] {1, 0}) {
+                try (Connection client = connect(f, db[loop]); Connection c = admin(f); Connection d = admin(f)) {
+                    List<Integer> now = consoleLoops(f); // a and b are on one loop each
+                    assertEquals(3, java.util.Collections.frequency(now, loop),
+                            "after a login for " + db[loop] + ", new connections go where it went: " + now);
+                }
+            }
         }
     }
 
@@ -192,6 +200,8 @@ class EventLoopsIT {
                 SQLException e = assertThrows(SQLException.class, () -> connect(f, db[1]).close());
                 assertTrue(e.getMessage().contains("max_client_conn"), e.getMessage());
             }
+            PoolerFixture.await("the three slots to be given back", AWAIT,
+                    () -> f.inLoop(() -> f.daemon().poolManager().clientCount()) == 0);
             try (Connection again = connect(f, db[1])) {
                 assertEquals(1, selectInt(again, "select 1"), "slots are given back on close");
             }

@@ -20,6 +20,7 @@ public final class GlobalState {
     private final ConcurrentHashMap<String, AtomicInteger> userServers = new ConcurrentHashMap<>();
     private final CancelKeys cancelKeys = new CancelKeys();
     private final List<PoolManager> managers = new CopyOnWriteArrayList<>();
+    private volatile int lastLoginLoop = -1;
 
     /** Called by each PoolManager as it is built; its index is its place in {@link #managers}. */
     int register(PoolManager manager) {
@@ -39,6 +40,18 @@ public final class GlobalState {
     public PoolManager managerFor(String database) {
         List<PoolManager> all = managers;
         return all.get(all.size() == 1 ? 0 : Math.floorMod(database.hashCode(), all.size()));
+    }
+
+    /** The loop the last client that logged in to a pool went to: where new connections are likely to go. */
+    public int lastLoginLoop() {
+        return lastLoginLoop;
+    }
+
+    /** A client logged in for a database of {@code home}'s loop. */
+    public void loggedIn(PoolManager home) {
+        if (lastLoginLoop != home.index()) {
+            lastLoginLoop = home.index(); // written only on a change: no shared cache line per login
+        }
     }
 
     /** Client and server ids (SHOW CLIENTS/SERVERS, KILL_CLIENT): unique over every loop. */

@@ -187,6 +187,7 @@ final class ClientLogin {
             return;
         }
         PoolManager home = manager().global().managerFor(database);
+        home.global().loggedIn(home);
         if (home != manager()) {
             LoopHandover.move(client, home, () -> joinPool(db.get()));
         } else {

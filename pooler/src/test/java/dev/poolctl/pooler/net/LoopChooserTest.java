@@ -19,7 +19,7 @@ class LoopChooserTest {
     @Test
     void roundRobinUntilALoopIsPreferredThenThatLoopUntilTheChoiceIsWithdrawn() {
         EventExecutor[] loops = {loop(), loop(), loop()};
-        LoopChooser factory = new LoopChooser();
+        LoopChooser factory = new LoopChooser(() -> -1);
         EventExecutorChooser chooser = factory.newChooser(loops);
         assertSame(loops[0], chooser.next());
         assertSame(loops[1], chooser.next());
@@ -37,9 +37,26 @@ class LoopChooserTest {
     }
 
     @Test
+    void withoutAFixedChoiceTheLoopOfTheLastLoginIsChosen() {
+        EventExecutor[] loops = {loop(), loop()};
+        int[] lastLogin = {-1};
+        LoopChooser factory = new LoopChooser(() -> lastLogin[0]);
+        EventExecutorChooser chooser = factory.newChooser(loops);
+        assertSame(loops[0], chooser.next(), "no login yet: round robin");
+        assertSame(loops[1], chooser.next());
+        lastLogin[0] = 1;
+        assertSame(loops[1], chooser.next(), "where the last client went, new ones likely go");
+        assertSame(loops[1], chooser.next());
+        lastLogin[0] = 0;
+        assertSame(loops[0], chooser.next());
+        factory.prefer(1);
+        assertSame(loops[1], chooser.next(), "a fixed choice (one database) wins");
+    }
+
+    @Test
     void aSingleLoopIsAlwaysChosen() {
         EventExecutor only = ImmediateEventExecutor.INSTANCE;
-        EventExecutorChooser chooser = new LoopChooser().newChooser(new EventExecutor[] {only});
+        EventExecutorChooser chooser = new LoopChooser(() -> -1).newChooser(new EventExecutor[] {only});
         assertSame(only, chooser.next());
         assertSame(only, chooser.next());
     }
