@@ -104,10 +104,7 @@ public final class Pool {
     /** The pool's clients: waiting for login, idle, waiting, active. */
     public List<PoolClient> clients() {
         List<PoolClient> all = new ArrayList<>(clientCount());
-        clients.addTo(all, LOGIN_WAIT);
-        clients.addTo(all, IDLE);
-        clients.addTo(all, WAITING);
-        clients.addTo(all, ACTIVE);
+        for (ClientState state : new ClientState[] {LOGIN_WAIT, IDLE, WAITING, ACTIVE}) clients.addTo(all, state);
         return all;
     }
 
@@ -417,9 +414,13 @@ public final class Pool {
         assert manager.onLoop();
         welcome.loginFailed(message, now());
         log().warning(s.prefix() + " server login failed: " + message);
-        for (PoolClient c : clients.list(LOGIN_WAIT)) {
-            c.fail(sqlState, message);
+        List<PoolClient> failing = clients.list(LOGIN_WAIT);
+        // PgBouncer's kill_pool_logins: the server refused (not a failed connect, not "starting up") and no server
+        // is usable, so the queued clients get its error now instead of waiting out query_wait_timeout.
+        if (!PgProtocol.CONNECTION_FAILURE.equals(sqlState) && !"57P03".equals(sqlState) && serverCount() == loginCount()) {
+            clients.addTo(failing, WAITING);
         }
+        failing.forEach(c -> c.fail(sqlState, message));
     }
 
     /** The server can take a client: idle it, or close it if it is due to go. */

@@ -171,6 +171,46 @@ class PoolTimeoutsTest {
         assertTrue(c4.welcome != null && c4.welcome.containsKey("server_version"));
     }
 
+    @Test
+    void aServerLoginErrorFailsTheQueuedClientsWhenNoServerIsUsableButNotStartingUpOrAFailedConnect() {
+        for (String[] error : new String[][] {{"28000", "role \"u\" is not permitted to log in", "fails"},
+                {"57P03", "the database system is starting up", "waits"},
+                {"08006", "server connect failed", "waits"}}) {
+            PoolHarness h = new PoolHarness("pool_mode = transaction\nserver_login_retry = 0");
+            Pool pool = h.pool();
+            FakeClient c = h.idleClient(pool); // the pool has its welcome: later clients log in at once
+            FakeServer first = (FakeServer) h.serve(c);
+            h.finish(first);
+            first.crash(); // PostgreSQL ended the backend (pg_terminate_backend)
+            assertEquals(0, pool.serverCount());
+
+            h.request(c); // queued; a new server is launched for it
+            assertEquals(ClientState.WAITING, c.state());
+            FakeServer next = h.launcher.lastFor(pool);
+            pool.serverLoginFailed(next, error[0], error[1]);
+            if (error[2].equals("fails")) {
+                assertEquals(error[1], c.failure, "the server's own error, as PgBouncer's kill_pool_logins");
+            } else {
+                assertNull(c.failure, error[0] + ": the client keeps waiting for a retry");
+                assertEquals(ClientState.WAITING, c.state());
+            }
+        }
+    }
+
+    @Test
+    void aServerLoginErrorLeavesQueuedClientsAloneWhileAnotherServerIsUsable() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 2");
+        Pool pool = h.pool();
+        FakeClient a = h.idleClient(pool);
+        FakeClient b = h.idleClient(pool);
+        h.serve(a); // a holds the one logged-in server
+        h.request(b); // b queues, and a second server is launched
+        FakeServer second = h.launcher.lastFor(pool);
+        pool.serverLoginFailed(second, "53300", "sorry, too many clients already");
+        assertNull(b.failure, "a's server will be released to b");
+        assertEquals(ClientState.WAITING, b.state());
+    }
+
     // ---- min_pool_size ----
 
     @Test
