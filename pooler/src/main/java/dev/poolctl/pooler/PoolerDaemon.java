@@ -57,7 +57,10 @@ public final class PoolerDaemon implements AutoCloseable {
     private final List<ScheduledFuture<?>> janitors = new ArrayList<>();
     private final PidFile pidfile;
     private volatile ShutdownMode shutdownMode;
-    /** Reads the files for RELOAD / SIGHUP off the loop; one thread, so reloads apply in the order asked. */
+    /**
+     * Reads the files for RELOAD / SIGHUP off the loops, one thread so reloads apply in the order asked; also
+     * closes the listeners at shutdown.
+     */
     private final ExecutorService reloader = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "poolctl-reload");
         t.setDaemon(true);
@@ -358,14 +361,15 @@ public final class PoolerDaemon implements AutoCloseable {
         shutdownMode = mode;
         ShutdownMode m = mode;
         try {
-            loops.first().loop().execute(() -> {
+            // Off the loops: closing the listen sockets waits for the loops they are on, and unlinks a socket file.
+            reloader.execute(() -> {
                 listeners.close();
                 if (m == ShutdownMode.IMMEDIATE) {
                     finish();
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException alreadyStopping) {
-            // the loop is already shutting down: nothing left to stop
+            // the daemon is already closing: nothing left to stop
         }
     }
 

@@ -125,9 +125,9 @@ public final class Listeners implements AutoCloseable {
                 });
     }
 
-    /** Stops accepting (shutdown); existing connections stay. */
+    /** Stops accepting (shutdown); existing connections stay. Called from the shutdown thread and from close. */
     @Override
-    public void close() {
+    public synchronized void close() {
         for (Channel ch : channels) {
             ch.close().syncUninterruptibly();
         }

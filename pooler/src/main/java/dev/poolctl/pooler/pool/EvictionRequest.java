@@ -44,9 +44,7 @@ final class EvictionRequest {
         if (evicted && !home.isShuttingDown()) {
             // the freed slot goes to what was waiting: queued requests, or the pool's first login
             needy.serveQueue();
-            if (!needy.clientLists().isEmpty(ClientState.LOGIN_WAIT) && needy.loginCount() == 0 && needy.canOpen(false)) {
-                needy.launch();
-            }
+            Janitor.launchForLoginWaiters(needy);
         }
     }
 }

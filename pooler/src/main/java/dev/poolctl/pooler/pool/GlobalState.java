@@ -66,12 +66,17 @@ public final class GlobalState {
 
     /** A client is counted against max_client_conn, or refused when the limit is reached. */
     boolean admitClient(int maxClientConn) {
+        return incrementBelow(clients, maxClientConn);
+    }
+
+    /** Adds one to {@code count} unless it has reached {@code limit}: check and count in one step. */
+    private static boolean incrementBelow(AtomicInteger count, int limit) {
         while (true) {
-            int n = clients.get();
-            if (n >= maxClientConn) {
+            int n = count.get();
+            if (n >= limit) {
                 return false;
             }
-            if (clients.compareAndSet(n, n + 1)) {
+            if (count.compareAndSet(n, n + 1)) {
                 return true;
             }
         }
@@ -91,16 +96,8 @@ public final class GlobalState {
      * are one step, so two loops cannot both take the last slot.
      */
     boolean takeUserServer(String user, int max) {
-        AtomicInteger count = userServers.computeIfAbsent(user, u -> new AtomicInteger());
-        while (true) {
-            int n = count.get();
-            if (max > 0 && n >= max) {
-                return false;
-            }
-            if (count.compareAndSet(n, n + 1)) {
-                return true;
-            }
-        }
+        return incrementBelow(userServers.computeIfAbsent(user, u -> new AtomicInteger()),
+                max > 0 ? max : Integer.MAX_VALUE);
     }
 
     void userServerGone(String user) {

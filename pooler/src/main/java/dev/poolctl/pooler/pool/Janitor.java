@@ -47,13 +47,18 @@ final class Janitor {
                     && now - clients.firstSince(WAITING) > reserveTimeout.toNanos();
             pool.dispatch(reserve);
         }
-        if (!clients.isEmpty(LOGIN_WAIT) && pool.loginCount() == 0 && pool.canOpen(false)) {
-            pool.launch();
-        }
+        launchForLoginWaiters(pool);
         if ((pool.database().user() != null || pool.clientCount() > 0) && !pool.manager().isShuttingDown()) {
             while (pool.serverCount() < pool.minPoolSize() && pool.canOpen(false) && pool.launch()) {
                 // one more towards min_pool_size
             }
+        }
+    }
+
+    /** Clients wait for the pool's first login and none is under way: one more attempt, if a slot is free. */
+    static void launchForLoginWaiters(Pool pool) {
+        if (!pool.clientLists().isEmpty(LOGIN_WAIT) && pool.loginCount() == 0 && pool.canOpen(false)) {
+            pool.launch();
         }
     }
 }
