@@ -3,6 +3,7 @@ package dev.poolctl.pooler.admin;
 import dev.poolctl.pooler.Version;
 import dev.poolctl.pooler.pool.PoolManager;
 import dev.poolctl.pooler.protocol.BackendMessages;
+import dev.poolctl.pooler.protocol.ParameterStatusSet;
 import dev.poolctl.pooler.protocol.PgProtocol;
 import dev.poolctl.pooler.pool.GlobalState;
 import io.netty.buffer.ByteBuf;
@@ -29,16 +30,18 @@ public final class AdminConsole {
             "extra_float_digits", "2");
 
     /** What PgBouncer's admin welcome reports; {@code server_version} names us. */
-    public static final Map<String, String> WELCOME = new java.util.LinkedHashMap<>();
+    public static final ParameterStatusSet WELCOME = welcome();
 
-    static {
-        WELCOME.put("server_version", Version.VERSION + "/bouncer");
-        WELCOME.put("client_encoding", "UTF8");
-        WELCOME.put("server_encoding", "UTF8");
-        WELCOME.put("DateStyle", "ISO");
-        WELCOME.put("TimeZone", "GMT");
-        WELCOME.put("standard_conforming_strings", "on");
-        WELCOME.put("is_superuser", "on");
+    private static ParameterStatusSet welcome() {
+        Map<String, String> w = new java.util.LinkedHashMap<>();
+        w.put("server_version", Version.VERSION + "/bouncer");
+        w.put("client_encoding", "UTF8");
+        w.put("server_encoding", "UTF8");
+        w.put("DateStyle", "ISO");
+        w.put("TimeZone", "GMT");
+        w.put("standard_conforming_strings", "on");
+        w.put("is_superuser", "on");
+        return new ParameterStatusSet(w);
     }
 
     private final PoolManager manager;

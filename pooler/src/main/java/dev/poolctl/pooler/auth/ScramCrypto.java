@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -19,7 +18,6 @@ final class ScramCrypto {
     static final int RAW_NONCE_LENGTH = 18;
 
     private static final String HMAC = "HmacSHA256";
-    private static final SecureRandom RANDOM = Randoms.secure();
 
     private ScramCrypto() {
     }
@@ -100,7 +98,7 @@ final class ScramCrypto {
 
     static byte[] randomBytes(int length) {
         byte[] bytes = new byte[length];
-        RANDOM.nextBytes(bytes);
+        Randoms.secure().nextBytes(bytes);
         return bytes;
     }
 

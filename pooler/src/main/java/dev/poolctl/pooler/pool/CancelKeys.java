@@ -9,7 +9,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * CancelRequest arrives on any loop and names a client that may live on another.
  */
 final class CancelKeys {
-    private final SecureRandom random = dev.poolctl.pooler.auth.Randoms.secure();
     private final ConcurrentHashMap<Long, PoolClient> byKey = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<PoolClient, Long> keys = new ConcurrentHashMap<>();
 
@@ -19,12 +18,12 @@ final class CancelKeys {
 
     /** A new key for {@code c}; returns its pid part. */
     int add(PoolClient c) {
+        SecureRandom random = dev.poolctl.pooler.auth.Randoms.secure();
         while (true) {
-            int pid = random.nextInt() & 0x7fffffff;
-            long key = key(pid, random.nextInt());
+            long key = random.nextLong() & 0x7fffffff_ffffffffL; // one draw: pid (positive) and secret
             if (byKey.putIfAbsent(key, c) == null) {
                 keys.put(c, key);
-                return pid;
+                return (int) (key >>> 32);
             }
         }
     }

@@ -146,7 +146,7 @@ public final class Pool {
         move(c, LOGIN_WAIT);
         if (welcome.isKnown()) {
             move(c, IDLE);
-            c.finishLogin(welcome.parameters());
+            c.finishLogin(welcome.statusSet());
             return;
         }
         if (welcome.loginFailingRecently(now(), settings.loginRetryNanos())) {
@@ -405,7 +405,7 @@ public final class Pool {
         }
         for (PoolClient c : clients.list(LOGIN_WAIT)) {
             move(c, IDLE);
-            c.finishLogin(welcome.parameters());
+            c.finishLogin(welcome.statusSet());
         }
         serverReady(s);
     }

@@ -1,6 +1,6 @@
 package dev.poolctl.pooler.pool;
 
-import java.util.Map;
+import dev.poolctl.pooler.protocol.ParameterStatusSet;
 
 /**
  * A client as the pools see it: the session implements it, unit tests fake it. Pools move it between states
@@ -24,7 +24,7 @@ public interface PoolClient extends PoolConnection {
     PoolServer server();
 
     /** The pool knows the server's parameters: send the welcome; the client is IDLE already. */
-    void finishLogin(Map<String, String> serverWelcome);
+    void finishLogin(ParameterStatusSet serverWelcome);
 
     /** The pool linked {@code s} to this queued client (now ACTIVE): forward what it sent while it waited. */
     void linked(PoolServer s);

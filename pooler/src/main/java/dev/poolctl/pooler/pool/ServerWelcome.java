@@ -1,5 +1,6 @@
 package dev.poolctl.pooler.pool;
 
+import dev.poolctl.pooler.protocol.ParameterStatusSet;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -13,6 +14,8 @@ import java.util.Set;
  */
 public final class ServerWelcome {
     private Map<String, String> parameters;
+    /** {@link #parameters} as the messages every client's welcome starts from. */
+    private ParameterStatusSet statusSet;
     /** {@link #parameters} by lower-case name, for the varcache comparison on every link. */
     private Map<String, String> defaults = Map.of();
     private String loginError;
@@ -22,14 +25,15 @@ public final class ServerWelcome {
         return parameters != null;
     }
 
-    Map<String, String> parameters() {
-        return parameters;
+    ParameterStatusSet statusSet() {
+        return statusSet;
     }
 
     void loggedIn(Map<String, String> serverParameters) {
         loginError = null;
         if (parameters == null) {
             parameters = Collections.unmodifiableMap(new LinkedHashMap<>(serverParameters));
+            statusSet = new ParameterStatusSet(parameters);
             Map<String, String> lower = new HashMap<>();
             parameters.forEach((k, v) -> lower.put(k.toLowerCase(Locale.ROOT), v));
             defaults = lower;

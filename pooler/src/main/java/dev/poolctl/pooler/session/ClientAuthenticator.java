@@ -16,7 +16,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 
 /**
  * The pooler authenticating one client (PgBouncer's client.c login part): a step function that answers each
@@ -31,7 +30,6 @@ final class ClientAuthenticator {
     /** Outcome of one step. */
     enum Step { CONTINUE, OK, FAILED }
 
-    private static final SecureRandom RANDOM = dev.poolctl.pooler.auth.Randoms.secure();
     static final String PASSWORD_FAILED = "password authentication failed";
     static final String SASL_FAILED = "SASL authentication failed";
 
@@ -122,7 +120,7 @@ final class ClientAuthenticator {
                 }
                 method = Method.MD5;
                 md5Salt = new byte[4];
-                RANDOM.nextBytes(md5Salt);
+                dev.poolctl.pooler.auth.Randoms.secure().nextBytes(md5Salt);
                 return BackendMessages.authenticationMd5(alloc, md5Salt);
         }
     }

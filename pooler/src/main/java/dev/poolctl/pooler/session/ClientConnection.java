@@ -9,6 +9,7 @@ import dev.poolctl.pooler.pool.PoolManager;
 import dev.poolctl.pooler.pool.PoolServer;
 import dev.poolctl.pooler.pool.StateEntry;
 import dev.poolctl.pooler.protocol.BackendMessages;
+import dev.poolctl.pooler.protocol.ParameterStatusSet;
 import dev.poolctl.pooler.protocol.PgProtocol;
 import dev.poolctl.pooler.protocol.PgStreamHandler;
 import io.netty.buffer.ByteBuf;
@@ -221,7 +222,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
 
     /** The pool knows the server's parameters (and has made the client IDLE): send the welcome. */
     @Override
-    public void finishLogin(Map<String, String> serverWelcome) {
+    public void finishLogin(ParameterStatusSet serverWelcome) {
         path = new StatementPath(this, ctx, manager, pool);
         login.sendWelcome(ctx, serverWelcome);
         login = null; // logged in: the startup reader and authenticator are done

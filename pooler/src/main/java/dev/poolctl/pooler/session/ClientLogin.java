@@ -9,14 +9,13 @@ import dev.poolctl.pooler.pool.ClientState;
 import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.pool.PoolManager;
 import dev.poolctl.pooler.protocol.BackendMessages;
+import dev.poolctl.pooler.protocol.ParameterStatusSet;
 import dev.poolctl.pooler.protocol.PgProtocol;
 import dev.poolctl.pooler.protocol.PgProtocolException;
 import dev.poolctl.pooler.protocol.PgStreamHandler;
 import dev.poolctl.pooler.protocol.StartupPacket;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -226,15 +225,12 @@ final class ClientLogin {
     // ---- welcome ----
 
     /** AuthenticationOk, the ParameterStatus set, BackendKeyData and ReadyForQuery in one write. */
-    void sendWelcome(ChannelHandlerContext ctx, Map<String, String> serverWelcome) {
+    void sendWelcome(ChannelHandlerContext ctx, ParameterStatusSet serverWelcome) {
         int cancelPid = manager().newCancelKey(client);
         int cancelKey = manager().cancelSecret(client);
         ByteBuf b = ctx.alloc().buffer(512);
         b.writeByte(PgProtocol.AUTHENTICATION).writeInt(8).writeInt(PgProtocol.AUTH_OK);
-        for (Map.Entry<String, String> p : serverWelcome.entrySet()) {
-            String wanted = client.settings().get(p.getKey().toLowerCase(Locale.ROOT));
-            BackendMessages.writeParameterStatus(b, p.getKey(), wanted != null ? wanted : p.getValue());
-        }
+        serverWelcome.write(b, client.settings()::get);
         BackendMessages.writeBackendKeyData(b, cancelPid, cancelKey);
         BackendMessages.writeReadyForQuery(b, PgProtocol.TX_IDLE);
         ctx.writeAndFlush(b);

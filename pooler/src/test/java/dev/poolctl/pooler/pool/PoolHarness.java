@@ -240,7 +240,7 @@ final class PoolHarness {
         long lastActivityNanos;
         Pool pool;
         PoolServer server;
-        Map<String, String> welcome;
+        dev.poolctl.pooler.protocol.ParameterStatusSet welcome;
         String failure;
         String closeReason;
         int releases;
@@ -261,7 +261,7 @@ final class PoolHarness {
         @Override public long lastActivityNanos() { return lastActivityNanos; }
         @Override public Pool pool() { return pool; }
         @Override public PoolServer server() { return server; }
-        @Override public void finishLogin(Map<String, String> serverWelcome) { welcome = serverWelcome; }
+        @Override public void finishLogin(dev.poolctl.pooler.protocol.ParameterStatusSet serverWelcome) { welcome = serverWelcome; }
         @Override public void linked(PoolServer s) { server = s; }
         @Override public void released() { server = null; releases++; }
         @Override public void cancelWhenLinked() { cancelPending = true; }

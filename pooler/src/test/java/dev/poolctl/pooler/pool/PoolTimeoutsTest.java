@@ -168,7 +168,7 @@ class PoolTimeoutsTest {
         assertEquals(2, h.launcher.countFor(pool));
         h.loginAll(pool);
         assertEquals(ClientState.IDLE, c4.state());
-        assertTrue(c4.welcome != null && c4.welcome.containsKey("server_version"));
+        assertTrue(c4.welcome != null && c4.welcome.has("server_version"));
     }
 
     @Test
