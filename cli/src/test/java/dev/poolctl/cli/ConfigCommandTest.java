@@ -100,9 +100,20 @@ class ConfigCommandTest {
 
     @Test
     void unsupportedAuthTypeIsAnErrorAsAtStart() throws Exception {
-        Run r = check("auth_type = hba\n");
+        Run r = check("auth_type = cert\n");
         assertEquals(2, r.code());
-        assertTrue(r.out().contains("auth_type: 'hba' is not supported yet"), r.out());
+        assertTrue(r.out().contains("auth_type: 'cert' is not supported yet"), r.out());
+    }
+
+    @Test
+    void hbaRulesTheDaemonWouldSkipAreWarnings() throws Exception {
+        Run none = check("auth_type = hba\n");
+        assertEquals(0, none.code(), none.out());
+        assertTrue(none.out().contains("auth_hba_file is not set: every login is refused"), none.out());
+        java.nio.file.Files.writeString(dir.resolve("hba.conf"), "host all +admins all md5\nhost all all all md5\n");
+        Run skipped = check("auth_type = hba\nauth_hba_file = " + dir.resolve("hba.conf") + "\n");
+        assertEquals(0, skipped.code(), skipped.out());
+        assertTrue(skipped.out().contains("hba line 1: +groupname is not supported"), skipped.out());
     }
 
     @Test

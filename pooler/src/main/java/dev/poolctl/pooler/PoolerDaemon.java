@@ -1,5 +1,6 @@
 package dev.poolctl.pooler;
 
+import dev.poolctl.pooler.auth.HbaConfig;
 import dev.poolctl.pooler.auth.Userlist;
 import dev.poolctl.pooler.config.ConfigException;
 import dev.poolctl.pooler.config.DatabaseConfig;
@@ -69,9 +70,11 @@ public final class PoolerDaemon implements AutoCloseable {
     /** {@code start --pidfile}: kept across reloads, which re-read the ini. */
     private volatile Path pidfileOverride;
 
-    private PoolerDaemon(Path configFile, PoolerConfig config, Userlist userlist, PoolerLog log) throws IOException, InterruptedException {
+    private PoolerDaemon(Path configFile, PoolerConfig config, Userlist userlist, HbaConfig hba, PoolerLog log)
+            throws IOException, InterruptedException {
         this.configFile = configFile;
         this.log = log;
+        global.hba(hba);
         // The JDK reads its time zone file on first use; out of file descriptors later, that read fails with an
         // Error wherever a date is first formatted (Netty's own log lines): read it now.
         java.util.TimeZone.getDefault();
@@ -169,7 +172,7 @@ public final class PoolerDaemon implements AutoCloseable {
             if (g.logfile() != null && !g.logfile().isEmpty()) {
                 log.logfile(Path.of(g.logfile()));
             }
-            PoolerDaemon daemon = new PoolerDaemon(configFile, loaded.config(), loaded.userlist(), log);
+            PoolerDaemon daemon = new PoolerDaemon(configFile, loaded.config(), loaded.userlist(), loaded.hba(), log);
             daemon.pidfileOverride = pidfileOverride;
             return daemon;
         } catch (ConfigException | IOException | InterruptedException | RuntimeException e) {
@@ -178,7 +181,7 @@ public final class PoolerDaemon implements AutoCloseable {
         }
     }
 
-    private record Loaded(PoolerConfig config, Userlist userlist) {}
+    private record Loaded(PoolerConfig config, Userlist userlist, HbaConfig hba) {}
 
     private static Loaded load(Path configFile, PoolerLog log, Path pidfileOverride) throws ConfigException, IOException {
         IniLoader.LoadResult result = IniLoader.load(configFile);
@@ -192,7 +195,10 @@ public final class PoolerDaemon implements AutoCloseable {
         warnNotApplied(config, log);
         Userlist userlist = loadUserlist(configFile, config);
         userlist.warnings().forEach(log::warning);
-        return new Loaded(config, userlist);
+        List<String> hbaWarnings = new ArrayList<>();
+        HbaConfig hba = loadHba(configFile, config, hbaWarnings);
+        hbaWarnings.forEach(log::warning);
+        return new Loaded(config, userlist, hba);
     }
 
     /**
@@ -212,11 +218,15 @@ public final class PoolerDaemon implements AutoCloseable {
      * to the config file's directory. Null when auth_file is not set.
      */
     public static Path resolveAuthFile(Path configFile, PoolerConfig config) {
-        String authFile = config.general().authFile();
-        if (authFile == null || authFile.isEmpty()) {
+        return resolveFile(configFile, config.general().authFile());
+    }
+
+    /** A file setting as the daemon reads it (see {@link #resolveAuthFile}); null when not set. */
+    public static Path resolveFile(Path configFile, String value) {
+        if (value == null || value.isEmpty()) {
             return null;
         }
-        Path p = Path.of(authFile);
+        Path p = Path.of(value);
         if (!p.isAbsolute() && configFile.getParent() != null && !Files.exists(p)) {
             p = configFile.getParent().resolve(p);
         }
@@ -234,6 +244,15 @@ public final class PoolerDaemon implements AutoCloseable {
         } catch (IOException e) {
             throw new ConfigException(configFile + ": [pgbouncer] auth_file: cannot read " + p + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * auth_hba_file and auth_ident_file as the daemon loads them when auth_type = hba (else none). As PgBouncer,
+     * unreadable files and lines it cannot parse are warnings: the rules read so far apply, and a login no rule
+     * matches is refused.
+     */
+    public static HbaConfig loadHba(Path configFile, PoolerConfig config, List<String> warnings) {
+        return HbaConfig.load(config.general(), value -> resolveFile(configFile, value), warnings);
     }
 
     /** The settings set to a non-default value that this version reads and validates but does not act on. */
@@ -312,6 +331,7 @@ public final class PoolerDaemon implements AutoCloseable {
                     return;
                 }
                 reopenLogfile(loaded.config().general().logfile());
+                global.hba(loaded.hba());
                 preferLoop(loaded.config());
                 loops.onEvery(m -> m.apply(loaded.config(), loaded.userlist()), done);
             });

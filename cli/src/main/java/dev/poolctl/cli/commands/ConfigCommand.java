@@ -148,6 +148,12 @@ public final class ConfigCommand implements Callable<Integer> {
             }
         }
 
+        // (a2) auth_type = hba: the daemon starts with the rules it can read (as PgBouncer), so a missing file or a
+        // skipped line is a warning that every affected login will be refused.
+        List<String> hbaWarnings = new ArrayList<>();
+        PoolerDaemon.loadHba(file, config, hbaWarnings);
+        hbaWarnings.forEach(w -> warnings.add(new Finding(at.getOrDefault(Setting.AUTH_HBA_FILE, fileName), w)));
+
         // (b) forced users the pooler has no password for.
         if (NEEDS_SECRETS.contains(g.authType())) {
             for (DatabaseConfig db : config.databases().values()) {

@@ -11,14 +11,14 @@ import java.util.Set;
  */
 public final class SupportedSettings {
     private static final Set<AuthType> AUTH_TYPES =
-            EnumSet.of(AuthType.TRUST, AuthType.ANY, AuthType.PLAIN, AuthType.MD5, AuthType.SCRAM_SHA_256);
+            EnumSet.of(AuthType.TRUST, AuthType.ANY, AuthType.PLAIN, AuthType.MD5, AuthType.SCRAM_SHA_256, AuthType.HBA);
     /** The TLS modes that do not demand TLS, which poolctl does not implement yet. */
     private static final Set<String> PLAIN_TLS_MODES = Set.of("disable", "allow", "prefer");
 
     /** The [pgbouncer] settings this version applies; the rest are read, validated and reported when set. */
     private static final Set<Setting> APPLIED = EnumSet.of(
             Setting.LISTEN_ADDR, Setting.LISTEN_PORT, Setting.UNIX_SOCKET_DIR, Setting.UNIX_SOCKET_MODE,
-            Setting.UNIX_SOCKET_GROUP, Setting.AUTH_TYPE, Setting.AUTH_FILE,
+            Setting.UNIX_SOCKET_GROUP, Setting.AUTH_TYPE, Setting.AUTH_FILE, Setting.AUTH_HBA_FILE, Setting.AUTH_IDENT_FILE,
             Setting.POOL_MODE, Setting.MAX_CLIENT_CONN, Setting.DEFAULT_POOL_SIZE, Setting.MIN_POOL_SIZE,
             Setting.RESERVE_POOL_SIZE, Setting.RESERVE_POOL_TIMEOUT, Setting.MAX_DB_CONNECTIONS,
             Setting.MAX_USER_CONNECTIONS, Setting.SERVER_RESET_QUERY, Setting.SERVER_RESET_QUERY_ALWAYS,

@@ -21,6 +21,16 @@ public final class GlobalState {
     private final CancelKeys cancelKeys = new CancelKeys();
     private final List<PoolManager> managers = new CopyOnWriteArrayList<>();
     private volatile int lastLoginLoop = -1;
+    /** auth_type = hba's rules: replaced whole at RELOAD, read by every login. */
+    private volatile dev.poolctl.pooler.auth.HbaConfig hba = dev.poolctl.pooler.auth.HbaConfig.NONE;
+
+    public dev.poolctl.pooler.auth.HbaConfig hba() {
+        return hba;
+    }
+
+    public void hba(dev.poolctl.pooler.auth.HbaConfig rules) {
+        hba = rules;
+    }
 
     /** Called by each PoolManager as it is built; its index is its place in {@link #managers}. */
     int register(PoolManager manager) {

@@ -105,6 +105,18 @@ final class ClientLogin {
             manager().log().log(client.prefix() + " no such user: " + user);
         }
         manager().authenticating(client);
+        if (authType == AuthType.HBA) {
+            HbaLogin.Decision d = HbaLogin.decide(manager().global().hba(), ctx.channel(), database, user,
+                    authenticator.isUnknownUser());
+            if (d.logLine() != null) {
+                manager().log().log(client.prefix() + " " + d.logLine());
+            }
+            if (d.failure() != null) {
+                client.fail(PgProtocol.PROTOCOL_VIOLATION, d.failure());
+                return;
+            }
+            authType = d.method();
+        }
         ByteBuf request = authenticator.start(authType, ctx.alloc());
         if (authenticator.failure() != null) {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, authenticator.failure());
