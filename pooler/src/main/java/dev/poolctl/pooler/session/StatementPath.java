@@ -166,6 +166,9 @@ final class StatementPath implements StatementScanner.Parameters, StatementRewri
         return manager.isTrackedParameter(name) && !pool.welcome().isReported(name);
     }
 
+    /** Hazard.values() copies its array on every call; BEGIN and END come here on every transaction. */
+    private static final Hazard[] HAZARDS = Hazard.values();
+
     /** Scans the SQL text of a Query or Parse that starts at {@code from} (up to its NUL terminator). */
     private void scan(ServerConnection server, ByteBuf frame, int from) {
         int end = frame.indexOf(from, frame.writerIndex(), (byte) 0);
@@ -188,7 +191,7 @@ final class StatementPath implements StatementScanner.Parameters, StatementRewri
         if ((found & StatementScanner.DROPS_STATEMENTS) != 0) {
             server.requests().mayDropStatements();
         }
-        for (Hazard h : Hazard.values()) {
+        for (Hazard h : HAZARDS) {
             if ((found & h.bit()) != 0) {
                 pool.countHazard(h);
                 if ((hazardsLogged & h.bit()) == 0) {
