@@ -13,6 +13,7 @@ import dev.poolctl.pooler.net.HostResolver;
 import dev.poolctl.pooler.net.Listeners;
 import dev.poolctl.pooler.net.LoopChooser;
 import dev.poolctl.pooler.net.ServerConnector;
+import dev.poolctl.pooler.net.TlsContexts;
 import dev.poolctl.pooler.net.Transport;
 import dev.poolctl.pooler.pool.GlobalState;
 import dev.poolctl.pooler.pool.Pool;
@@ -69,9 +70,11 @@ public final class PoolerDaemon implements AutoCloseable {
     /** {@code start --pidfile}: kept across reloads, which re-read the ini. */
     private volatile Path pidfileOverride;
 
-    private PoolerDaemon(Path configFile, PoolerConfig config, Userlist userlist, PoolerLog log) throws IOException, InterruptedException {
+    private PoolerDaemon(Path configFile, PoolerConfig config, Userlist userlist, TlsContexts tls, PoolerLog log)
+            throws IOException, InterruptedException {
         this.configFile = configFile;
         this.log = log;
+        global.tls(tls);
         // The JDK reads its time zone file on first use; out of file descriptors later, that read fails with an
         // Error wherever a date is first formatted (Netty's own log lines): read it now.
         java.util.TimeZone.getDefault();
@@ -87,6 +90,17 @@ public final class PoolerDaemon implements AutoCloseable {
             }
 
             @Override
+            public CompletableFuture<Void> rebuildTls(PoolerConfig next) {
+                return CompletableFuture.runAsync(() -> {
+                    try {
+                        global.tls(buildTls(configFile, next));
+                    } catch (ConfigException e) {
+                        throw new java.util.concurrent.CompletionException(e.getMessage(), e);
+                    }
+                }, reloader);
+            }
+
+            @Override
             public void shutdown(String mode) {
                 PoolerDaemon.this.shutdown(mode == null ? ShutdownMode.IMMEDIATE
                         : mode.equals("WAIT_FOR_SERVERS") ? ShutdownMode.WAIT_FOR_SERVERS : ShutdownMode.WAIT_FOR_CLIENTS);
@@ -97,7 +111,8 @@ public final class PoolerDaemon implements AutoCloseable {
             return new ServerConnector.Settings(now.serverConnectTimeout(), now.tcpKeepalive(),
                     now.intValue(Setting.TCP_KEEPCNT), now.intValue(Setting.TCP_KEEPIDLE),
                     now.intValue(Setting.TCP_KEEPINTVL), now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir(),
-                    new HostResolver.Ttls(now.durationValue(Setting.DNS_MAX_TTL), now.durationValue(Setting.DNS_NXDOMAIN_TTL)));
+                    new HostResolver.Ttls(now.durationValue(Setting.DNS_MAX_TTL), now.durationValue(Setting.DNS_NXDOMAIN_TTL)),
+                    global.tls().server());
         };
         for (EventExecutor e : workerGroup) {
             EventLoop loop = (EventLoop) e;
@@ -136,7 +151,7 @@ public final class PoolerDaemon implements AutoCloseable {
             log.log("listening on " + a);
         }
         log.log("process up: poolctl " + Version.VERSION + " (" + transport.name() + ", " + loopCount + " event loop"
-                + (loopCount == 1 ? "" : "s") + ")");
+                + (loopCount == 1 ? "" : "s") + "), tls: " + TlsContexts.libraryVersion());
     }
 
     /**
@@ -169,7 +184,8 @@ public final class PoolerDaemon implements AutoCloseable {
             if (g.logfile() != null && !g.logfile().isEmpty()) {
                 log.logfile(Path.of(g.logfile()));
             }
-            PoolerDaemon daemon = new PoolerDaemon(configFile, loaded.config(), loaded.userlist(), log);
+            TlsContexts tls = buildTls(configFile, loaded.config());
+            PoolerDaemon daemon = new PoolerDaemon(configFile, loaded.config(), loaded.userlist(), tls, log);
             daemon.pidfileOverride = pidfileOverride;
             return daemon;
         } catch (ConfigException | IOException | InterruptedException | RuntimeException e) {
@@ -196,12 +212,24 @@ public final class PoolerDaemon implements AutoCloseable {
     }
 
     /**
-     * Refuses what this version cannot run with: an auth_type it does not implement, or a TLS mode that requires
-     * TLS (which must not silently run in plain text). {@code poolctl config check} reports the same.
+     * Refuses what this version cannot run with: an auth_type it does not implement, or a TLS mode whose files are
+     * not set. {@code poolctl config check} reports the same.
      */
     public static void checkSupported(Path configFile, PoolerConfig config) throws ConfigException {
         try {
             SupportedSettings.check(config.general());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(configFile + ": [pgbouncer] " + e.getMessage());
+        }
+    }
+
+    /**
+     * The TLS contexts of both sides from the config's files (slow: PEM parsing, key checks), never on a loop. An
+     * unreadable or unusable file is a config error naming the setting; {@code poolctl config check} reports it too.
+     */
+    public static TlsContexts buildTls(Path configFile, PoolerConfig config) throws ConfigException {
+        try {
+            return TlsContexts.build(config.general(), configFile.toAbsolutePath().getParent());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(configFile + ": [pgbouncer] " + e.getMessage());
         }
@@ -312,6 +340,13 @@ public final class PoolerDaemon implements AutoCloseable {
                     return;
                 }
                 reopenLogfile(loaded.config().general().logfile());
+                try {
+                    // Re-read on every reload: certbot or cert-manager replace the files under the same names.
+                    global.tls(buildTls(configFile, loaded.config()));
+                } catch (ConfigException e) {
+                    // A half-written or broken new certificate must not stop TLS: new handshakes keep the old files.
+                    log.error("TLS settings not applied, keeping the previous certificates and keys: " + e.getMessage());
+                }
                 preferLoop(loaded.config());
                 loops.onEvery(m -> m.apply(loaded.config(), loaded.userlist()), done);
             });

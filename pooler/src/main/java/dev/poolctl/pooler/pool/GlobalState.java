@@ -21,6 +21,17 @@ public final class GlobalState {
     private final CancelKeys cancelKeys = new CancelKeys();
     private final List<PoolManager> managers = new CopyOnWriteArrayList<>();
     private volatile int lastLoginLoop = -1;
+    /** The TLS contexts in force: built off the loops at start and RELOAD, read by every new connection. */
+    private volatile dev.poolctl.pooler.net.TlsContexts tls = dev.poolctl.pooler.net.TlsContexts.NONE;
+
+    public dev.poolctl.pooler.net.TlsContexts tls() {
+        return tls;
+    }
+
+    /** Called by the daemon (start, reload): connections that start after this use the new contexts. */
+    public void tls(dev.poolctl.pooler.net.TlsContexts contexts) {
+        tls = contexts;
+    }
 
     /** Called by each PoolManager as it is built; its index is its place in {@link #managers}. */
     int register(PoolManager manager) {

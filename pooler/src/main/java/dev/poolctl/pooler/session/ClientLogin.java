@@ -54,7 +54,15 @@ final class ClientLogin {
                         client.fail(PgProtocol.PROTOCOL_VIOLATION, "unencrypted data after SSL request");
                         return;
                     }
-                    ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
+                    String refused = packet instanceof StartupPacket.SslRequest
+                            ? ClientTls.answerSslRequest(ctx, manager().global().tls().client()) : null;
+                    if (refused != null) {
+                        client.fail(PgProtocol.PROTOCOL_VIOLATION, refused);
+                        return;
+                    }
+                    if (packet instanceof StartupPacket.GssEncRequest) {
+                        ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
+                    }
                 } else if (packet instanceof StartupPacket.CancelRequest cancel) {
                     client.cancelRequest(cancel.pid(), cancel.key());
                     return;
@@ -79,6 +87,10 @@ final class ClientLogin {
 
     private void startup(ChannelHandlerContext ctx, StartupPacket.StartupMessage startup) {
         client.named(startup.user(), startup.database());
+        if (ClientTls.refusesPlain(ctx.channel(), manager().global().tls().client())) {
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, "SSL required"); // PgBouncer's words and SQLSTATE
+            return;
+        }
         GeneralSettings general = manager().config().general();
         StartupParameters parameters = StartupParameters.read(startup.parameters(), client.settings(), manager());
         if (parameters.error != null) {
@@ -92,7 +104,8 @@ final class ClientLogin {
         String user = client.user();
         String database = client.database();
         if (general.logConnections()) {
-            manager().log().log(client.prefix() + " login attempt: db=" + database + " user=" + user + " tls=no");
+            manager().log().log(client.prefix() + " login attempt: db=" + database + " user=" + user + " tls="
+                    + ClientTls.logValue(ctx.channel()));
         }
         if (ADMIN_DATABASE.equals(database) && ADMIN_DATABASE.equals(user) && PeerCredentials.sameUser(ctx.channel())) {
             // PgBouncer: user pgbouncer over the unix socket from our own OS user is admin without a password.

@@ -1,0 +1,194 @@
+package dev.poolctl.pooler.net;
+
+import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.TlsSettings;
+import io.netty.channel.Channel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.ssl.CipherSuiteConverter;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * The TLS contexts of both sides, built from the settings once (at start and at each RELOAD, on the reload thread:
+ * reading PEM files and building a context is slow and blocking, so never on an event loop and never per
+ * connection). Immutable: a reload builds a new one and swaps it in, and connections in a handshake keep theirs.
+ *
+ * @param client the side clients connect to (the pooler acts as a TLS server); context null when disabled
+ * @param server the side towards PostgreSQL (the pooler acts as a TLS client); context null when disabled
+ */
+public record TlsContexts(Side client, Side server) {
+    /** One side: its settings and the context made from them (null when the mode is disable). */
+    public record Side(TlsSettings settings, SslContext context) {
+        public boolean enabled() {
+            return context != null;
+        }
+    }
+
+    /** Both sides disabled: before the first config is read, and in tests that need no TLS. */
+    public static final TlsContexts NONE = new TlsContexts(
+            new Side(new TlsSettings("disable", null, null, null, List.of("TLSv1.2", "TLSv1.3"), "default"), null),
+            new Side(new TlsSettings("disable", null, null, null, List.of("TLSv1.2", "TLSv1.3"), "default"), null));
+
+    /**
+     * Builds both contexts. Relative file names are taken from {@code baseDir} (the config file's directory), as
+     * PgBouncer does for its CF_ABS paths.
+     *
+     * @throws IllegalArgumentException naming the setting whose value or file is wrong
+     */
+    public static TlsContexts build(GeneralSettings general, Path baseDir) {
+        TlsSettings client = TlsSettings.client(general);
+        TlsSettings server = TlsSettings.server(general);
+        return new TlsContexts(new Side(client, client.enabled() ? clientSide(client, baseDir) : null),
+                new Side(server, server.enabled() ? serverSide(server, baseDir) : null));
+    }
+
+    /** The pooler as a TLS server for its clients. */
+    private static SslContext clientSide(TlsSettings s, Path baseDir) {
+        File key = readable("client_tls_key_file", s.keyFile(), baseDir);
+        File cert = readable("client_tls_cert_file", s.certFile(), baseDir);
+        File ca = s.caFile() == null ? null : readable("client_tls_ca_file", s.caFile(), baseDir);
+        try {
+            SslContextBuilder b = SslContextBuilder.forServer(cert, key).sslProvider(SslProvider.JDK)
+                    .protocols(s.protocols());
+            if (ca != null) {
+                b.trustManager(ca);
+            }
+            // PgBouncer: allow/prefer/require accept a client certificate without checking it; verify-* demand one.
+            b.clientAuth(s.verifies() ? ClientAuth.REQUIRE : ClientAuth.NONE);
+            ciphers(b, s, "client_tls_ciphers");
+            return b.build();
+        } catch (SSLException | RuntimeException e) {
+            throw new IllegalArgumentException("client TLS: cannot use client_tls_key_file " + key
+                    + " with client_tls_cert_file " + cert + (ca == null ? "" : " and client_tls_ca_file " + ca)
+                    + ": " + message(e), e);
+        }
+    }
+
+    /** The pooler as a TLS client of PostgreSQL, with libpq's sslmode meaning. */
+    private static SslContext serverSide(TlsSettings s, Path baseDir) {
+        File ca = s.caFile() == null ? null : readable("server_tls_ca_file", s.caFile(), baseDir);
+        File key = s.keyFile() == null ? null : readable("server_tls_key_file", s.keyFile(), baseDir);
+        File cert = s.certFile() == null ? null : readable("server_tls_cert_file", s.certFile(), baseDir);
+        try {
+            SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols(s.protocols());
+            if (s.verifies()) {
+                b.trustManager(ca);
+            } else {
+                // prefer/require: encrypted, but the certificate is not checked (libpq's meaning of these modes).
+                b.trustManager(InsecureTrustManagerFactory.INSTANCE);
+            }
+            // Netty 4.2 checks the host name by default; libpq does that only for verify-full.
+            b.endpointIdentificationAlgorithm(s.mode().equals("verify-full") ? "HTTPS" : null);
+            if (key != null) {
+                b.keyManager(cert, key);
+            }
+            ciphers(b, s, "server_tls_ciphers");
+            return b.build();
+        } catch (SSLException | RuntimeException e) {
+            throw new IllegalArgumentException("server TLS: cannot build a context from "
+                    + String.join(", ", files(ca, key, cert)) + ": " + message(e), e);
+        }
+    }
+
+    private static List<String> files(File... files) {
+        List<String> names = new ArrayList<>();
+        for (File f : files) {
+            if (f != null) {
+                names.add(f.getPath());
+            }
+        }
+        return names.isEmpty() ? List.of("the settings") : names;
+    }
+
+    /**
+     * OpenSSL-style names ({@code ECDHE-RSA-AES256-GCM-SHA384}) and JDK names are both accepted, separated by
+     * colons; OpenSSL's expressions ({@code HIGH:!aNULL}) have no JDK equivalent and are refused rather than
+     * guessed at.
+     */
+    private static void ciphers(SslContextBuilder b, TlsSettings s, String key) {
+        if (s.defaultCiphers()) {
+            return;
+        }
+        List<String> names = new ArrayList<>();
+        for (String token : s.ciphers().split("[:,\\s]+")) {
+            if (token.isEmpty()) {
+                continue;
+            }
+            String java = token.startsWith("TLS_") || token.startsWith("SSL_") ? token
+                    : CipherSuiteConverter.toJava(token, "TLS");
+            if (java == null) {
+                throw new IllegalArgumentException(key + ": '" + token + "' is not a cipher suite name this version"
+                        + " understands (OpenSSL expressions such as HIGH or !aNULL are not supported; use default"
+                        + " or list suites)");
+            }
+            names.add(java);
+        }
+        b.ciphers(names);
+    }
+
+    private static File readable(String key, String name, Path baseDir) {
+        Path p = Path.of(name);
+        if (!p.isAbsolute() && baseDir != null) {
+            p = baseDir.resolve(p);
+        }
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            throw new IllegalArgumentException(key + ": cannot read " + p);
+        }
+        return p.toFile();
+    }
+
+    private static String message(Throwable e) {
+        String m = e.getMessage();
+        Throwable c = e.getCause();
+        return c != null && c.getMessage() != null && (m == null || !m.contains(c.getMessage())) ? m + ": " + c.getMessage()
+                : String.valueOf(m);
+    }
+
+    /** Whether a channel is a unix socket: TLS is never used there, as in PgBouncer. */
+    public static boolean isUnix(Channel ch) {
+        return ch.localAddress() instanceof DomainSocketAddress || ch.remoteAddress() instanceof DomainSocketAddress;
+    }
+
+    /**
+     * The {@code tls} column of SHOW CLIENTS/SERVERS and the {@code tls=} of the login log line, as PgBouncer writes
+     * them: {@code protocol/cipher} ({@code TLSv1.3/TLS_AES_256_GCM_SHA384}); TLS 1.2 suites in OpenSSL's spelling.
+     * Empty for a plain connection or a handshake not yet done. PgBouncer adds {@code /ECDH=curve}, which the JDK
+     * does not expose.
+     */
+    public static String describe(Channel ch) {
+        SslHandler ssl = ch == null ? null : ch.pipeline().get(SslHandler.class);
+        if (ssl == null || !ssl.handshakeFuture().isSuccess()) {
+            return "";
+        }
+        SSLSession session = ssl.engine().getSession();
+        String protocol = session.getProtocol();
+        String cipher = session.getCipherSuite();
+        if (!"TLSv1.3".equals(protocol)) {
+            String openssl = CipherSuiteConverter.toOpenSsl(cipher, false);
+            cipher = openssl != null ? openssl : cipher;
+        }
+        return protocol + "/" + cipher;
+    }
+
+    /** What {@code --version} prints after {@code tls: }, as {@code pgbouncer -V} names its TLS library. */
+    public static String libraryVersion() {
+        String provider;
+        try {
+            provider = javax.net.ssl.SSLContext.getDefault().getProvider().getName();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            provider = "JSSE";
+        }
+        return provider + " (Java " + Runtime.version() + ", Netty SslHandler)";
+    }
+}
