@@ -106,10 +106,17 @@ class ConfigCommandTest {
     }
 
     @Test
-    void tlsRequiredIsAnErrorAsAtStart() throws Exception {
+    void tlsRequiredWithoutItsFilesIsAnErrorAsAtStart() throws Exception {
         Run r = check("client_tls_sslmode = require\n");
         assertEquals(2, r.code());
-        assertTrue(r.out().contains("client_tls_sslmode"), r.out());
+        assertTrue(r.out().contains("client_tls_sslmode: 'require' needs client_tls_key_file"), r.out());
+    }
+
+    @Test
+    void unreadableTlsFilesAreAnErrorAsAtStart() throws Exception {
+        Run r = check("server_tls_sslmode = verify-full\nserver_tls_ca_file = /nonexistent/ca.crt\n");
+        assertEquals(2, r.code());
+        assertTrue(r.out().contains("server_tls_ca_file: cannot read /nonexistent/ca.crt"), r.out());
     }
 
     @Test
