@@ -16,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.net.ssl.SSLException;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -59,8 +61,8 @@ public record TlsContexts(Side client, Side server) {
         File cert = readable("client_tls_cert_file", s.certFile(), baseDir);
         File ca = s.caFile() == null ? null : readable("client_tls_ca_file", s.caFile(), baseDir);
         try {
-            SslContextBuilder b = SslContextBuilder.forServer(cert, key).sslProvider(SslProvider.JDK)
-                    .protocols(s.protocols());
+            SslContextBuilder b = SslContextBuilder.forServer(keyOf("client_tls_key_file", key, "client_tls_cert_file",
+                    cert), PemFiles.certificates(cert.toPath())).sslProvider(SslProvider.JDK).protocols(s.protocols());
             if (ca != null) {
                 b.trustManager(ca);
             }
@@ -68,7 +70,10 @@ public record TlsContexts(Side client, Side server) {
             b.clientAuth(s.verifies() ? ClientAuth.REQUIRE : ClientAuth.NONE);
             ciphers(b, s, "client_tls_ciphers");
             return b.build();
-        } catch (SSLException | RuntimeException e) {
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            if (e instanceof KeyMismatch) {
+                throw (KeyMismatch) e;
+            }
             throw new IllegalArgumentException("client TLS: cannot use client_tls_key_file " + key
                     + " with client_tls_cert_file " + cert + (ca == null ? "" : " and client_tls_ca_file " + ca)
                     + ": " + message(e), e);
@@ -91,14 +96,36 @@ public record TlsContexts(Side client, Side server) {
             // Netty 4.2 checks the host name by default; libpq does that only for verify-full.
             b.endpointIdentificationAlgorithm(s.mode().equals("verify-full") ? "HTTPS" : null);
             if (key != null) {
-                b.keyManager(cert, key);
+                b.keyManager(keyOf("server_tls_key_file", key, "server_tls_cert_file", cert),
+                        PemFiles.certificates(cert.toPath()));
             }
             ciphers(b, s, "server_tls_ciphers");
             return b.build();
-        } catch (SSLException | RuntimeException e) {
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            if (e instanceof KeyMismatch) {
+                throw (KeyMismatch) e;
+            }
             throw new IllegalArgumentException("server TLS: cannot build a context from "
                     + String.join(", ", files(ca, key, cert)) + ": " + message(e), e);
         }
+    }
+
+    /** A key that does not belong to its certificate: reported as such, not as a generic build failure. */
+    private static final class KeyMismatch extends IllegalArgumentException {
+        KeyMismatch(String message) {
+            super(message);
+        }
+    }
+
+    /** The private key, checked against the first certificate of {@code cert}. */
+    private static PrivateKey keyOf(String keySetting, File key, String certSetting, File cert)
+            throws IOException, GeneralSecurityException {
+        PrivateKey k = PemFiles.privateKey(key.toPath());
+        if (!PemFiles.matches(k, PemFiles.certificates(cert.toPath())[0])) {
+            throw new KeyMismatch(keySetting + " " + key + " does not belong to the certificate in " + certSetting
+                    + " " + cert);
+        }
+        return k;
     }
 
     private static List<String> files(File... files) {
@@ -133,6 +160,10 @@ public record TlsContexts(Side client, Side server) {
                         + " or list suites)");
             }
             names.add(java);
+        }
+        if (names.stream().noneMatch(n -> n.startsWith("TLS_AES_") || n.startsWith("TLS_CHACHA20_"))) {
+            // As in PgBouncer the list is for TLS 1.2 and older: TLS 1.3 keeps its suites (else no 1.3 handshake).
+            names.addAll(List.of("TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"));
         }
         b.ciphers(names);
     }
