@@ -269,6 +269,36 @@ class TlsIT {
     }
 
     @Test
+    void directTlsNeedsAlpnPostgresql() throws Exception {
+        try (PoolerFixture f = pooler(clientTlsSettings("require", certs.serverCert(), certs.serverKey()))) {
+            // pgjdbc's sslNegotiation=direct (PostgreSQL 17's): a ClientHello first, ALPN "postgresql".
+            try (Connection c = f.connect("testdb", USER, PASSWORD, "sslmode=verify-full",
+                    "sslrootcert=" + certs.caCert(), "sslNegotiation=direct")) {
+                assertEquals("t", sslOfMyBackend(c));
+                assertTrue(show(f, "CLIENTS", "tls").stream().anyMatch(t -> t.startsWith("TLSv1.3/")));
+            }
+            // A TLS client without ALPN (an HTTPS probe, say) gets an error over TLS and the connection ends.
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) ctx.getSocketFactory()
+                    .createSocket("127.0.0.1", f.port())) {
+                socket.setSoTimeout(10_000);
+                socket.startHandshake();
+                byte[] answer = socket.getInputStream().readAllBytes();
+                String text = new String(answer, java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertEquals('E', (char) answer[0], text);
+                assertTrue(text.contains("direct SSL connection without ALPN protocol postgresql"), text);
+            }
+        }
+    }
+
+    @Test
     void cancelRequestsWorkOverTls() throws Exception {
         try (PoolerFixture f = pooler(clientTlsSettings("require", certs.serverCert(), certs.serverKey()));
              Connection c = f.connect("testdb", USER, PASSWORD, jdbcTls("verify-full"));

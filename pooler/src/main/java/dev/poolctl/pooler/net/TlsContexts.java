@@ -4,6 +4,7 @@ import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.config.TlsSettings;
 import io.netty.channel.Channel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.CipherSuiteConverter;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
@@ -66,6 +67,10 @@ public record TlsContexts(Side client, Side server) {
             if (ca != null) {
                 b.trustManager(ca);
             }
+            // ALPN "postgresql": required of direct-TLS clients (checked after the handshake), optional otherwise.
+            b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "postgresql"));
             // PgBouncer: allow/prefer/require accept a client certificate without checking it; verify-* demand one.
             b.clientAuth(s.verifies() ? ClientAuth.REQUIRE : ClientAuth.NONE);
             ciphers(b, s, "client_tls_ciphers");

@@ -45,6 +45,10 @@ final class ClientLogin {
     /** Bytes before the StartupMessage has been handled; what follows it goes to the typed-message reader. */
     void readStartup(ChannelHandlerContext ctx, ByteBuf in) {
         startupReader.add(ctx.alloc(), in);
+        if (startupReader.firstByte() == ClientTls.TLS_HANDSHAKE
+                && ClientTls.startDirect(ctx, manager().global().tls().client(), client, startupReader::takeRest)) {
+            return;
+        }
         try {
             StartupPacket packet;
             while (client.state() == ClientState.STARTUP && !client.failing() && (packet = startupReader.next()) != null) {
