@@ -67,6 +67,8 @@ public final class PoolerDaemon implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Builds and installs the TLS contexts at RELOAD and SET (on {@link #reloader}). */
+    private final DaemonTls tls;
     /** {@code start --pidfile}: kept across reloads, which re-read the ini. */
     private volatile Path pidfileOverride;
 
@@ -75,6 +77,8 @@ public final class PoolerDaemon implements AutoCloseable {
         this.configFile = configFile;
         this.log = log;
         global.tls(tls);
+        this.tls = new DaemonTls(configFile, global, log,
+                () -> loops.onEvery(m -> m.reconnect(null), new CompletableFuture<>()));
         // The JDK reads its time zone file on first use; out of file descriptors later, that read fails with an
         // Error wherever a date is first formatted (Netty's own log lines): read it now.
         java.util.TimeZone.getDefault();
@@ -93,7 +97,7 @@ public final class PoolerDaemon implements AutoCloseable {
             public CompletableFuture<Void> rebuildTls(PoolerConfig next) {
                 return CompletableFuture.runAsync(() -> {
                     try {
-                        global.tls(buildTls(configFile, next));
+                        PoolerDaemon.this.tls.install(next);
                     } catch (ConfigException e) {
                         throw new java.util.concurrent.CompletionException(e.getMessage(), e);
                     }
@@ -184,7 +188,8 @@ public final class PoolerDaemon implements AutoCloseable {
             if (g.logfile() != null && !g.logfile().isEmpty()) {
                 log.logfile(Path.of(g.logfile()));
             }
-            TlsContexts tls = buildTls(configFile, loaded.config());
+            TlsContexts tls = DaemonTls.build(configFile, loaded.config());
+            DaemonTls.logExpiry(log, configFile, loaded.config());
             PoolerDaemon daemon = new PoolerDaemon(configFile, loaded.config(), loaded.userlist(), tls, log);
             daemon.pidfileOverride = pidfileOverride;
             return daemon;
@@ -223,16 +228,9 @@ public final class PoolerDaemon implements AutoCloseable {
         }
     }
 
-    /**
-     * The TLS contexts of both sides from the config's files (slow: PEM parsing, key checks), never on a loop. An
-     * unreadable or unusable file is a config error naming the setting; {@code poolctl config check} reports it too.
-     */
+    /** The TLS contexts of the config's files, as {@code start} builds them: for {@code config check}. */
     public static TlsContexts buildTls(Path configFile, PoolerConfig config) throws ConfigException {
-        try {
-            return TlsContexts.build(config.general(), configFile.toAbsolutePath().getParent());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(configFile + ": [pgbouncer] " + e.getMessage());
-        }
+        return DaemonTls.build(configFile, config);
     }
 
     /**
@@ -340,13 +338,7 @@ public final class PoolerDaemon implements AutoCloseable {
                     return;
                 }
                 reopenLogfile(loaded.config().general().logfile());
-                try {
-                    // Re-read on every reload: certbot or cert-manager replace the files under the same names.
-                    global.tls(buildTls(configFile, loaded.config()));
-                } catch (ConfigException e) {
-                    // A half-written or broken new certificate must not stop TLS: new handshakes keep the old files.
-                    log.error("TLS settings not applied, keeping the previous certificates and keys: " + e.getMessage());
-                }
+                tls.reload(loaded.config());
                 preferLoop(loaded.config());
                 loops.onEvery(m -> m.apply(loaded.config(), loaded.userlist()), done);
             });

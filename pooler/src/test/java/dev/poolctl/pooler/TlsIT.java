@@ -378,14 +378,19 @@ class TlsIT {
     }
 
     @Test
-    void consoleSetOfAnSslmodeAppliesToNewServerConnections() throws Exception {
-        try (PoolerFixture f = pooler("server_tls_sslmode", "disable", "pool_mode", "session")) {
+    void aChangedServerSslmodeReconnectsTheServers() throws Exception {
+        try (PoolerFixture f = pooler("server_tls_sslmode", "disable");
+             Connection md5 = f.connect()) {
+            assertEquals("f", sslOfMyBackend(md5));
             try (Connection admin = admin(f); Statement st = admin.createStatement()) {
                 st.execute("SET server_tls_sslmode = 'require'");
                 SQLException e = assertThrows(SQLException.class,
                         () -> st.execute("SET server_tls_sslmode = 'verify-full'"));
                 assertTrue(e.getMessage().contains("SET failed"), e.getMessage());
             }
+            f.awaitLog("server TLS settings changed, reconnecting servers", Duration.ofSeconds(10));
+            // The plain-text server was retired: the same client's next transaction runs on an encrypted one.
+            assertEquals("t", sslOfMyBackend(md5));
             try (Connection c = f.connect("testdb", USER, PASSWORD)) {
                 assertEquals("t", sslOfMyBackend(c));
             }

@@ -191,6 +191,46 @@ public record TlsContexts(Side client, Side server) {
                 : String.valueOf(m);
     }
 
+    /**
+     * Certificates in use that have expired or expire within 30 days, one line each naming the setting and file: a
+     * certificate that runs out stops every TLS login at once, so operators hear of it early (logged at start and
+     * reload, and by {@code config check}). Files that cannot be read are left to {@link #build}.
+     */
+    public static List<String> expiryWarnings(GeneralSettings general, Path baseDir, java.time.Instant now) {
+        List<String> warnings = new ArrayList<>();
+        TlsSettings client = TlsSettings.client(general);
+        TlsSettings server = TlsSettings.server(general);
+        java.util.Map<String, String> files = new java.util.LinkedHashMap<>();
+        if (client.enabled()) {
+            files.put("client_tls_cert_file", client.certFile());
+            files.put("client_tls_ca_file", client.caFile());
+        }
+        if (server.enabled()) {
+            files.put("server_tls_cert_file", server.certFile());
+            files.put("server_tls_ca_file", server.caFile());
+        }
+        java.time.Instant soon = now.plus(java.time.Duration.ofDays(30));
+        files.forEach((key, name) -> {
+            if (name == null) {
+                return;
+            }
+            Path p = Path.of(name);
+            p = p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p);
+            try {
+                for (java.security.cert.X509Certificate c : PemFiles.certificates(p)) {
+                    java.time.Instant end = c.getNotAfter().toInstant();
+                    if (end.isBefore(soon)) {
+                        warnings.add(key + " " + p + ": certificate '" + c.getSubjectX500Principal().getName() + "' "
+                                + (end.isBefore(now) ? "expired on " : "expires on ") + end);
+                    }
+                }
+            } catch (IOException | GeneralSecurityException | RuntimeException unreadable) {
+                // reported by build()
+            }
+        });
+        return warnings;
+    }
+
     /** Whether a channel is a unix socket: TLS is never used there, as in PgBouncer. */
     public static boolean isUnix(Channel ch) {
         return ch.localAddress() instanceof DomainSocketAddress || ch.remoteAddress() instanceof DomainSocketAddress;

@@ -78,6 +78,25 @@ class PemFilesTest {
     }
 
     @Test
+    void certificatesCloseToTheirEndAreNamed() {
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                "s.key", "-out", "s.crt", "-days", "5", "-subj", "/CN=soon");
+        GeneralSettings g = GeneralSettings.of(Map.of(Setting.SERVER_TLS_SSLMODE, "verify-ca",
+                Setting.SERVER_TLS_CA_FILE, "s.crt", Setting.CLIENT_TLS_SSLMODE, "require",
+                Setting.CLIENT_TLS_KEY_FILE, "s.key", Setting.CLIENT_TLS_CERT_FILE, "s.crt"));
+        java.time.Instant now = java.time.Instant.now();
+        List<String> soon = TlsContexts.expiryWarnings(g, dir, now);
+        assertEquals(2, soon.size(), soon.toString());
+        assertTrue(soon.get(0).startsWith("client_tls_cert_file " + dir.resolve("s.crt") + ": certificate 'CN=soon'"
+                + " expires on "), soon.toString());
+        assertTrue(soon.get(1).startsWith("server_tls_ca_file "), soon.toString());
+        assertTrue(TlsContexts.expiryWarnings(g, dir, now.plus(Duration.ofDays(6))).get(0).contains("expired on"));
+        assertTrue(TlsContexts.expiryWarnings(g, dir, now.minus(Duration.ofDays(30))).isEmpty());
+        assertTrue(TlsContexts.expiryWarnings(g.with(Setting.CLIENT_TLS_SSLMODE, "disable")
+                .with(Setting.SERVER_TLS_SSLMODE, "disable"), dir, now).isEmpty(), "files of a disabled side");
+    }
+
+    @Test
     void anEncryptedKeyIsRefusedWithTheReason() {
         openssl("genpkey", "-algorithm", "RSA", "-aes256", "-pass", "pass:secret", "-out", "enc.key");
         GeneralSecurityException e = assertThrows(GeneralSecurityException.class,
