@@ -179,6 +179,12 @@ class TlsIT {
             assertEquals("08001", e.getSQLState(), e.getMessage());
             assertTrue(e.getMessage().contains("TLS handshake failed"), e.getMessage());
         }
+        // No server_tls_ca_file: the JDK's default CAs, which do not know the test CA (PgBouncer: the system's).
+        try (PoolerFixture f = pooler("server_tls_sslmode", "verify-full")) {
+            SQLException e = assertThrows(SQLException.class, () -> f.connect("testdb", USER, PASSWORD).close());
+            assertEquals("08001", e.getSQLState(), e.getMessage());
+            assertTrue(e.getMessage().contains("PKIX path building failed"), e.getMessage());
+        }
     }
 
     @Test
@@ -385,7 +391,7 @@ class TlsIT {
             try (Connection admin = admin(f); Statement st = admin.createStatement()) {
                 st.execute("SET server_tls_sslmode = 'require'");
                 SQLException e = assertThrows(SQLException.class,
-                        () -> st.execute("SET server_tls_sslmode = 'verify-full'"));
+                        () -> st.execute("SET server_tls_protocols = 'sslv3'"));
                 assertTrue(e.getMessage().contains("SET failed"), e.getMessage());
             }
             f.awaitLog("server TLS settings changed, reconnecting servers", Duration.ofSeconds(10));

@@ -49,7 +49,8 @@ public record TlsSettings(String mode, String keyFile, String certFile, String c
 
     /**
      * The client side ({@code client_tls_*}): any mode but disable needs the key and certificate the pooler shows
-     * to clients; verify-ca and verify-full need the CA that signs the clients' certificates.
+     * to clients; verify-full needs the CA that signs the clients' certificates (verify-ca without one checks them
+     * against the JDK's default trust store, as PgBouncer falls back to the system's CAs).
      *
      * @throws IllegalArgumentException naming the key, e.g. {@code client_tls_sslmode: 'require' needs client_tls_key_file}
      */
@@ -60,24 +61,23 @@ public record TlsSettings(String mode, String keyFile, String certFile, String c
             need(s, s.keyFile, Setting.CLIENT_TLS_SSLMODE, Setting.CLIENT_TLS_KEY_FILE);
             need(s, s.certFile, Setting.CLIENT_TLS_SSLMODE, Setting.CLIENT_TLS_CERT_FILE);
         }
-        if (s.verifies()) {
-            need(s, s.caFile, Setting.CLIENT_TLS_SSLMODE, Setting.CLIENT_TLS_CA_FILE);
+        if (s.mode.equals("verify-full")) {
+            need(s, s.caFile, Setting.CLIENT_TLS_SSLMODE, Setting.CLIENT_TLS_CA_FILE); // PgBouncer's rule too
         }
         return s;
     }
 
     /**
-     * The server side ({@code server_tls_*}): verify-ca and verify-full need the CA that signs PostgreSQL's
-     * certificate; a client certificate for PostgreSQL needs both its key and its certificate.
+     * The server side ({@code server_tls_*}): a client certificate for PostgreSQL needs both its key and its
+     * certificate. verify-ca and verify-full without {@code server_tls_ca_file} check PostgreSQL's certificate
+     * against the JDK's default trust store (PgBouncer: the system's CAs), e.g. for a managed service whose
+     * certificate chains to a public CA.
      *
      * @throws IllegalArgumentException naming the key
      */
     public static TlsSettings server(GeneralSettings g) {
         TlsSettings s = read(g, Setting.SERVER_TLS_SSLMODE, Setting.SERVER_TLS_KEY_FILE, Setting.SERVER_TLS_CERT_FILE,
                 Setting.SERVER_TLS_CA_FILE, Setting.SERVER_TLS_PROTOCOLS, Setting.SERVER_TLS_CIPHERS);
-        if (s.verifies()) {
-            need(s, s.caFile, Setting.SERVER_TLS_SSLMODE, Setting.SERVER_TLS_CA_FILE);
-        }
         if ((s.keyFile == null) != (s.certFile == null)) {
             throw new IllegalArgumentException(s.keyFile == null
                     ? "server_tls_cert_file is set without server_tls_key_file"

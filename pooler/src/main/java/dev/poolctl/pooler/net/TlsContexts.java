@@ -66,6 +66,8 @@ public record TlsContexts(Side client, Side server) {
                     cert), PemFiles.certificates(cert.toPath())).sslProvider(SslProvider.JDK).protocols(s.protocols());
             if (ca != null) {
                 b.trustManager(ca);
+            } else if (s.verifies()) {
+                b.trustManager(defaultTrust()); // verify-ca without a CA file: the JDK's cacerts
             }
             // ALPN "postgresql": required of direct-TLS clients (checked after the handshake), optional otherwise.
             b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
@@ -93,7 +95,7 @@ public record TlsContexts(Side client, Side server) {
         try {
             SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols(s.protocols());
             if (s.verifies()) {
-                b.trustManager(ca);
+                b.trustManager(ca == null ? defaultTrust() : trustOf(ca)); // no CA file: the JDK's cacerts
             } else {
                 // prefer/require: encrypted, but the certificate is not checked (libpq's meaning of these modes).
                 b.trustManager(InsecureTrustManagerFactory.INSTANCE);
@@ -113,6 +115,27 @@ public record TlsContexts(Side client, Side server) {
             throw new IllegalArgumentException("server TLS: cannot build a context from "
                     + String.join(", ", files(ca, key, cert)) + ": " + message(e), e);
         }
+    }
+
+    /** The JDK's default trust store (cacerts): PgBouncer's fallback to the system CAs. */
+    private static javax.net.ssl.TrustManagerFactory defaultTrust() throws GeneralSecurityException {
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init((java.security.KeyStore) null);
+        return tmf;
+    }
+
+    private static javax.net.ssl.TrustManagerFactory trustOf(File ca) throws IOException, GeneralSecurityException {
+        java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        store.load(null, null);
+        int i = 0;
+        for (java.security.cert.X509Certificate c : PemFiles.certificates(ca.toPath())) {
+            store.setCertificateEntry("ca" + i++, c);
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(store);
+        return tmf;
     }
 
     /** A key that does not belong to its certificate: reported as such, not as a generic build failure. */

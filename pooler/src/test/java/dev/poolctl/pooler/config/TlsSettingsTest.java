@@ -50,12 +50,20 @@ class TlsSettingsTest {
                 Setting.CLIENT_TLS_KEY_FILE, "k.pem", Setting.CLIENT_TLS_CERT_FILE, "c.pem")));
     }
 
+    @Test
+    void clientVerifyFullNeedsTheCaAsInPgBouncer() {
+        assertEquals("client_tls_sslmode: 'verify-full' needs client_tls_ca_file",
+                refusal(Map.of(Setting.CLIENT_TLS_SSLMODE, "verify-full", Setting.CLIENT_TLS_KEY_FILE, "k.pem",
+                        Setting.CLIENT_TLS_CERT_FILE, "c.pem")));
+        // verify-ca without a CA file checks client certificates against the default trust store (PgBouncer: the
+        // system's CAs)
+        SupportedSettings.check(general(Map.of(Setting.CLIENT_TLS_SSLMODE, "verify-ca", Setting.CLIENT_TLS_KEY_FILE,
+                "k.pem", Setting.CLIENT_TLS_CERT_FILE, "c.pem")));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"verify-ca", "verify-full"})
-    void clientVerifyModesNeedTheCa(String mode) {
-        assertEquals("client_tls_sslmode: '" + mode + "' needs client_tls_ca_file",
-                refusal(Map.of(Setting.CLIENT_TLS_SSLMODE, mode, Setting.CLIENT_TLS_KEY_FILE, "k.pem",
-                        Setting.CLIENT_TLS_CERT_FILE, "c.pem")));
+    void clientVerifyModesVerify(String mode) {
         TlsSettings s = TlsSettings.client(general(Map.of(Setting.CLIENT_TLS_SSLMODE, mode,
                 Setting.CLIENT_TLS_KEY_FILE, "k.pem", Setting.CLIENT_TLS_CERT_FILE, "c.pem",
                 Setting.CLIENT_TLS_CA_FILE, "ca.pem")));
@@ -73,10 +81,11 @@ class TlsSettingsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"verify-ca", "verify-full"})
-    void serverVerifyModesNeedTheCa(String mode) {
-        assertEquals("server_tls_sslmode: '" + mode + "' needs server_tls_ca_file",
-                refusal(Map.of(Setting.SERVER_TLS_SSLMODE, mode)));
-        SupportedSettings.check(general(Map.of(Setting.SERVER_TLS_SSLMODE, mode, Setting.SERVER_TLS_CA_FILE, "ca.pem")));
+    void serverVerifyModesFallBackToTheDefaultTrustStore(String mode) {
+        // PgBouncer uses the system's CAs when server_tls_ca_file is not set; poolctl the JDK's
+        TlsSettings s = TlsSettings.server(general(Map.of(Setting.SERVER_TLS_SSLMODE, mode)));
+        assertTrue(s.verifies());
+        assertEquals(null, s.caFile());
     }
 
     @Test
