@@ -70,7 +70,8 @@ public final class Poolctl {
         @Override
         public String[] getVersion() {
             // As `pgbouncer -V`: tools (PgBouncer's test suite among them) look for the tls line to find TLS support.
-            return new String[] {"poolctl " + Version.VERSION, "tls: " + dev.poolctl.pooler.net.TlsContexts.libraryVersion()};
+            return new String[] {"poolctl " + Version.VERSION,
+                "tls: " + dev.poolctl.pooler.net.TlsContexts.libraryVersion()};
         }
     }
 }

@@ -52,7 +52,8 @@ public record TlsSettings(String mode, String keyFile, String certFile, String c
      * to clients; verify-full needs the CA that signs the clients' certificates (verify-ca without one checks them
      * against the JDK's default trust store, as PgBouncer falls back to the system's CAs).
      *
-     * @throws IllegalArgumentException naming the key, e.g. {@code client_tls_sslmode: 'require' needs client_tls_key_file}
+     * @throws IllegalArgumentException naming the key, e.g.
+     *     {@code client_tls_sslmode: 'require' needs client_tls_key_file}
      */
     public static TlsSettings client(GeneralSettings g) {
         TlsSettings s = read(g, Setting.CLIENT_TLS_SSLMODE, Setting.CLIENT_TLS_KEY_FILE, Setting.CLIENT_TLS_CERT_FILE,

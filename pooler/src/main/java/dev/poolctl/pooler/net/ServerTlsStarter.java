@@ -1,5 +1,6 @@
 package dev.poolctl.pooler.net;
 
+import dev.poolctl.pooler.protocol.PgProtocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -40,7 +41,7 @@ final class ServerTlsStarter extends ChannelDuplexHandler {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        ByteBuf request = ctx.alloc().buffer(8).writeInt(8).writeInt(dev.poolctl.pooler.protocol.PgProtocol.SSL_REQUEST_CODE);
+        ByteBuf request = ctx.alloc().buffer(8).writeInt(8).writeInt(PgProtocol.SSL_REQUEST_CODE);
         ctx.writeAndFlush(request);
         ctx.fireChannelActive(); // the connection writes its StartupMessage now: it is held below
     }

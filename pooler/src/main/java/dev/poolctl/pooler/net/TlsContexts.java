@@ -210,8 +210,8 @@ public record TlsContexts(Side client, Side server) {
     private static String message(Throwable e) {
         String m = e.getMessage();
         Throwable c = e.getCause();
-        return c != null && c.getMessage() != null && (m == null || !m.contains(c.getMessage())) ? m + ": " + c.getMessage()
-                : String.valueOf(m);
+        boolean addCause = c != null && c.getMessage() != null && (m == null || !m.contains(c.getMessage()));
+        return addCause ? m + ": " + c.getMessage() : String.valueOf(m);
     }
 
     /**
