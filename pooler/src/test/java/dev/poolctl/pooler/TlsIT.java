@@ -271,6 +271,7 @@ class TlsIT {
             Processes.Result without = f.run("psql", USER, PASSWORD, Duration.ofSeconds(30), "-X", "-c", "select 1",
                     "dbname=testdb sslmode=verify-full sslrootcert=" + certs.caCert() + " sslcert=/nonexistent");
             assertTrue(without.exitCode() != 0, without.output());
+            f.awaitLog("C-\\d+: .*SSLHandshakeException: Empty client certificate chain", Duration.ofSeconds(10));
         }
     }
 
