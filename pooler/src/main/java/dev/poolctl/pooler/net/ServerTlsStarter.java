@@ -93,7 +93,7 @@ final class ServerTlsStarter extends ChannelDuplexHandler {
     private void startHandshake(ChannelHandlerContext ctx) {
         state = State.HANDSHAKE;
         // The host gives SNI and, for verify-full, the name the certificate must carry (libpq's check).
-        SslHandler ssl = tls.context().newHandler(ctx.alloc(), host, port);
+        SslHandler ssl = tls.context().newHandler(ctx.alloc(), host, port, TlsTasks.executor());
         ctx.pipeline().addBefore(ctx.name(), "tls", ssl);
         ssl.handshakeFuture().addListener(f -> {
             if (state != State.HANDSHAKE) {

@@ -1,6 +1,7 @@
 package dev.poolctl.pooler.session;
 
 import dev.poolctl.pooler.net.TlsContexts;
+import dev.poolctl.pooler.net.TlsTasks;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.SslHandler;
@@ -28,7 +29,7 @@ final class ClientTls {
         ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte(accept ? 'S' : 'N'));
         if (accept) {
             // The 'S' is already past the head of the pipeline: from here on both directions are TLS.
-            ch.pipeline().addFirst("tls", tls.context().newHandler(ctx.alloc()));
+            ch.pipeline().addFirst("tls", tls.context().newHandler(ctx.alloc(), TlsTasks.executor()));
         }
         return null;
     }
@@ -50,7 +51,7 @@ final class ClientTls {
         if (!tls.enabled() || TlsContexts.isUnix(ch) || ch.pipeline().get(SslHandler.class) != null) {
             return false;
         }
-        SslHandler ssl = tls.context().newHandler(ctx.alloc());
+        SslHandler ssl = tls.context().newHandler(ctx.alloc(), TlsTasks.executor());
         ssl.handshakeFuture().addListener(f -> {
             if (f.isSuccess() && !"postgresql".equals(ssl.applicationProtocol())) {
                 client.fail(dev.poolctl.pooler.protocol.PgProtocol.PROTOCOL_VIOLATION,
