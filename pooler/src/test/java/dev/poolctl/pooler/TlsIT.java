@@ -234,6 +234,19 @@ class TlsIT {
     }
 
     @Test
+    void pgbenchChurnsTlsConnectionsOnBothSides() throws Exception {
+        try (PoolerFixture f = pooler(clientTlsSettings("require", certs.serverCert(), certs.serverKey(),
+                "server_tls_sslmode", "require", "pool_mode", "transaction", "default_pool_size", "2"))) {
+            // -C: a new TLS client connection (SSLRequest, handshake, login) per transaction, 4 at a time.
+            Processes.Result bench = f.run("pgbench", USER, PASSWORD, Duration.ofSeconds(90), "-n", "-S", "-C",
+                    "-c", "4", "-j", "2", "-t", "50", "dbname=testdb sslmode=require");
+            assertEquals(0, bench.exitCode(), bench.output());
+            assertTrue(bench.stdout().contains("number of transactions actually processed: 200/200"), bench.output());
+            assertTrue(show(f, "SERVERS", "tls").stream().allMatch(t -> t.startsWith("TLSv1.3/")));
+        }
+    }
+
+    @Test
     void verifyFullClientsRefuseAPoolerCertificateForAnotherHost() throws Exception {
         try (PoolerFixture f = pooler(clientTlsSettings("require", certs.wrongHostCert(), certs.wrongHostKey()))) {
             SQLException e = assertThrows(SQLException.class,
