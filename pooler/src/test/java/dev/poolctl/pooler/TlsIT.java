@@ -230,6 +230,13 @@ class TlsIT {
                 assertEquals(0, psql.exitCode(), psql.output());
                 assertEquals("over true", psql.stdout().trim(), psql.output());
             }
+            // The unix socket never uses TLS, and require does not refuse it (PgBouncer's rule).
+            Processes.Result unix = Processes.run(List.of(pg.binary("psql").toString(), "-h", f.dir().toString(),
+                    "-p", Integer.toString(f.port()), "-U", USER, "-X", "-A", "-t", "-c", "select 1",
+                    "dbname=testdb sslmode=disable"), java.util.Map.of("PGPASSWORD", PASSWORD), null,
+                    Duration.ofSeconds(30));
+            assertEquals(0, unix.exitCode(), unix.output());
+            assertEquals("1", unix.stdout().trim(), unix.output());
         }
     }
 
