@@ -254,6 +254,18 @@ class TlsIT {
     }
 
     @Test
+    void cipherSettingsChooseTheSuite() throws Exception {
+        try (PoolerFixture f = pooler(clientTlsSettings("require", certs.serverCert(), certs.serverKey(),
+                "client_tls13_ciphers", "TLS_AES_128_GCM_SHA256", "server_tls_sslmode", "require",
+                "server_tls_protocols", "tlsv1.2", "server_tls_ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"));
+             Connection c = f.connect("testdb", USER, PASSWORD, jdbcTls("verify-full"))) {
+            assertEquals("TLSv1.3/TLS_AES_128_GCM_SHA256", show(f, "CLIENTS", "tls").get(0));
+            assertEquals("TLSv1.2/ECDHE-ECDSA-AES128-GCM-SHA256", show(f, "SERVERS", "tls").get(0));
+            assertEquals("TLSv1.2", one(c, "SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()"));
+        }
+    }
+
+    @Test
     void verifyFullClientsRefuseAPoolerCertificateForAnotherHost() throws Exception {
         try (PoolerFixture f = pooler(clientTlsSettings("require", certs.wrongHostCert(), certs.wrongHostKey()))) {
             SQLException e = assertThrows(SQLException.class,

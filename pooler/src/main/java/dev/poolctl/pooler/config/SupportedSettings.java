@@ -32,7 +32,7 @@ public final class SupportedSettings {
             Setting.CLIENT_TLS_KEY_FILE, Setting.CLIENT_TLS_CERT_FILE, Setting.CLIENT_TLS_CA_FILE,
             Setting.CLIENT_TLS_PROTOCOLS, Setting.CLIENT_TLS_CIPHERS, Setting.SERVER_TLS_KEY_FILE,
             Setting.SERVER_TLS_CERT_FILE, Setting.SERVER_TLS_CA_FILE, Setting.SERVER_TLS_PROTOCOLS,
-            Setting.SERVER_TLS_CIPHERS,
+            Setting.SERVER_TLS_CIPHERS, Setting.CLIENT_TLS13_CIPHERS, Setting.SERVER_TLS13_CIPHERS,
             Setting.MAX_PREPARED_STATEMENTS, Setting.DNS_MAX_TTL, Setting.DNS_NXDOMAIN_TTL,
             Setting.CANCEL_WAIT_TIMEOUT, Setting.AUTODB_IDLE_TIMEOUT, Setting.EVENT_LOOPS);
 

@@ -17,9 +17,10 @@ import java.util.Set;
  * @param caFile      the root certificates that validate the peer (PEM), null when not set
  * @param protocols   JDK protocol names ({@code TLSv1.2}, {@code TLSv1.3}), in order
  * @param ciphers     the *_tls_ciphers value as written ({@code default} and its synonyms mean the JDK's defaults)
+ * @param ciphers13   the *_tls13_ciphers value as written, "" for the JDK's TLS 1.3 suites
  */
 public record TlsSettings(String mode, String keyFile, String certFile, String caFile, List<String> protocols,
-                          String ciphers) {
+                          String ciphers, String ciphers13) {
     /** PgBouncer's shortcuts for "the library's default cipher list". */
     private static final Set<String> DEFAULT_CIPHERS = Set.of("default", "secure", "fast", "normal", "all");
 
@@ -57,7 +58,8 @@ public record TlsSettings(String mode, String keyFile, String certFile, String c
      */
     public static TlsSettings client(GeneralSettings g) {
         TlsSettings s = read(g, Setting.CLIENT_TLS_SSLMODE, Setting.CLIENT_TLS_KEY_FILE, Setting.CLIENT_TLS_CERT_FILE,
-                Setting.CLIENT_TLS_CA_FILE, Setting.CLIENT_TLS_PROTOCOLS, Setting.CLIENT_TLS_CIPHERS);
+                Setting.CLIENT_TLS_CA_FILE, Setting.CLIENT_TLS_PROTOCOLS, Setting.CLIENT_TLS_CIPHERS,
+                Setting.CLIENT_TLS13_CIPHERS);
         if (s.enabled()) {
             need(s, s.keyFile, Setting.CLIENT_TLS_SSLMODE, Setting.CLIENT_TLS_KEY_FILE);
             need(s, s.certFile, Setting.CLIENT_TLS_SSLMODE, Setting.CLIENT_TLS_CERT_FILE);
@@ -78,7 +80,8 @@ public record TlsSettings(String mode, String keyFile, String certFile, String c
      */
     public static TlsSettings server(GeneralSettings g) {
         TlsSettings s = read(g, Setting.SERVER_TLS_SSLMODE, Setting.SERVER_TLS_KEY_FILE, Setting.SERVER_TLS_CERT_FILE,
-                Setting.SERVER_TLS_CA_FILE, Setting.SERVER_TLS_PROTOCOLS, Setting.SERVER_TLS_CIPHERS);
+                Setting.SERVER_TLS_CA_FILE, Setting.SERVER_TLS_PROTOCOLS, Setting.SERVER_TLS_CIPHERS,
+                Setting.SERVER_TLS13_CIPHERS);
         if ((s.keyFile == null) != (s.certFile == null)) {
             throw new IllegalArgumentException(s.keyFile == null
                     ? "server_tls_cert_file is set without server_tls_key_file"
@@ -94,9 +97,10 @@ public record TlsSettings(String mode, String keyFile, String certFile, String c
     }
 
     private static TlsSettings read(GeneralSettings g, Setting mode, Setting key, Setting cert, Setting ca,
-                                    Setting protocols, Setting ciphers) {
+                                    Setting protocols, Setting ciphers, Setting ciphers13) {
         return new TlsSettings(g.stringValue(mode), file(g, key), file(g, cert), file(g, ca),
-                protocols(protocols.key(), g.stringValue(protocols)), g.stringValue(ciphers).trim());
+                protocols(protocols.key(), g.stringValue(protocols)), g.stringValue(ciphers).trim(),
+                g.stringValue(ciphers13).trim());
     }
 
     private static String file(GeneralSettings g, Setting setting) {

@@ -40,8 +40,8 @@ public record TlsContexts(Side client, Side server) {
 
     /** Both sides disabled: before the first config is read, and in tests that need no TLS. */
     public static final TlsContexts NONE = new TlsContexts(
-            new Side(new TlsSettings("disable", null, null, null, List.of("TLSv1.2", "TLSv1.3"), "default"), null),
-            new Side(new TlsSettings("disable", null, null, null, List.of("TLSv1.2", "TLSv1.3"), "default"), null));
+            new Side(new TlsSettings("disable", null, null, null, List.of("TLSv1.2", "TLSv1.3"), "default", ""), null),
+            new Side(new TlsSettings("disable", null, null, null, List.of("TLSv1.2", "TLSv1.3"), "default", ""), null));
 
     /**
      * Builds both contexts. Relative file names are taken from {@code baseDir} (the config file's directory), as
@@ -75,7 +75,7 @@ public record TlsContexts(Side client, Side server) {
                     ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "postgresql"));
             // PgBouncer: allow/prefer/require accept a client certificate without checking it; verify-* demand one.
             b.clientAuth(s.verifies() ? ClientAuth.REQUIRE : ClientAuth.NONE);
-            ciphers(b, s, "client_tls_ciphers");
+            ciphers(b, s, "client");
             return b.build();
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             if (e instanceof KeyMismatch) {
@@ -106,7 +106,7 @@ public record TlsContexts(Side client, Side server) {
                 b.keyManager(keyOf("server_tls_key_file", key, "server_tls_cert_file", cert),
                         PemFiles.certificates(cert.toPath()));
             }
-            ciphers(b, s, "server_tls_ciphers");
+            ciphers(b, s, "server");
             return b.build();
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             if (e instanceof KeyMismatch) {
@@ -166,17 +166,37 @@ public record TlsContexts(Side client, Side server) {
         return names.isEmpty() ? List.of("the settings") : names;
     }
 
+    /** The JDK's TLS 1.3 suites, in its order of preference: what an empty *_tls13_ciphers means. */
+    private static final List<String> TLS13_DEFAULT =
+            List.of("TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256");
+
     /**
-     * OpenSSL-style names ({@code ECDHE-RSA-AES256-GCM-SHA384}) and JDK names are both accepted, separated by
-     * colons; OpenSSL's expressions ({@code HIGH:!aNULL}) have no JDK equivalent and are refused rather than
-     * guessed at.
+     * {@code *_tls_ciphers} (TLS 1.2 and older, as in PgBouncer) and {@code *_tls13_ciphers} (TLS 1.3). OpenSSL-style
+     * names ({@code ECDHE-RSA-AES256-GCM-SHA384}) and JDK names are both accepted, separated by colons; OpenSSL's
+     * expressions ({@code HIGH:!aNULL}) have no JDK equivalent and are refused rather than guessed at.
      */
-    private static void ciphers(SslContextBuilder b, TlsSettings s, String key) {
-        if (s.defaultCiphers()) {
+    private static void ciphers(SslContextBuilder b, TlsSettings s, String side) {
+        if (s.defaultCiphers() && s.ciphers13().isEmpty()) {
             return;
         }
+        List<String> names = new ArrayList<>(s.ciphers13().isEmpty() ? TLS13_DEFAULT
+                : names(s.ciphers13(), side + "_tls13_ciphers"));
+        if (s.defaultCiphers()) {
+            for (String jdk : jdkDefaultSuites()) {
+                if (!TLS13_DEFAULT.contains(jdk)) {
+                    names.add(jdk);
+                }
+            }
+        } else {
+            names.addAll(names(s.ciphers(), side + "_tls_ciphers"));
+        }
+        b.ciphers(names);
+    }
+
+    private static List<String> names(String value, String key) {
+        List<String> supported = supportedSuites();
         List<String> names = new ArrayList<>();
-        for (String token : s.ciphers().split("[:,\\s]+")) {
+        for (String token : value.split("[:,\\s]+")) {
             if (token.isEmpty()) {
                 continue;
             }
@@ -187,13 +207,29 @@ public record TlsContexts(Side client, Side server) {
                         + " understands (OpenSSL expressions such as HIGH or !aNULL are not supported; use default"
                         + " or list suites)");
             }
+            if (!supported.contains(java)) {
+                // Netty would drop it silently: a list of typos would leave the JDK's defaults, or nothing.
+                throw new IllegalArgumentException(key + ": '" + token + "' is not a cipher suite this JDK supports");
+            }
             names.add(java);
         }
-        if (names.stream().noneMatch(n -> n.startsWith("TLS_AES_") || n.startsWith("TLS_CHACHA20_"))) {
-            // As in PgBouncer the list is for TLS 1.2 and older: TLS 1.3 keeps its suites (else no 1.3 handshake).
-            names.addAll(List.of("TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"));
+        return names;
+    }
+
+    private static List<String> supportedSuites() {
+        try {
+            return List.of(javax.net.ssl.SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no default TLS context in this JDK", e);
         }
-        b.ciphers(names);
+    }
+
+    private static List<String> jdkDefaultSuites() {
+        try {
+            return List.of(javax.net.ssl.SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no default TLS context in this JDK", e);
+        }
     }
 
     private static File readable(String key, String name, Path baseDir) {

@@ -115,5 +115,9 @@ class PemFilesTest {
                 .contains("server_tls_ciphers: 'HIGH' is not a cipher suite name"));
         TlsContexts.build(GeneralSettings.of(Map.of(Setting.SERVER_TLS_CIPHERS,
                 "ECDHE-RSA-AES256-GCM-SHA384:TLS_AES_128_GCM_SHA256")), dir);
+        TlsContexts.build(GeneralSettings.of(Map.of(Setting.SERVER_TLS13_CIPHERS, "TLS_AES_128_GCM_SHA256")), dir);
+        GeneralSettings tls13 = GeneralSettings.of(Map.of(Setting.SERVER_TLS13_CIPHERS, "TLS_NOPE"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> TlsContexts.build(tls13, dir)).getMessage()
+                .contains("TLS_NOPE"));
     }
 }
