@@ -8,6 +8,7 @@ import dev.poolctl.pooler.config.ConfigException;
 import dev.poolctl.pooler.support.PoolerFixture;
 import dev.poolctl.pooler.support.PostgresCluster;
 import dev.poolctl.pooler.support.Processes;
+import dev.poolctl.pooler.support.RawClient;
 import dev.poolctl.pooler.support.TestCertificates;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -337,8 +338,51 @@ class TlsIT {
         }
     }
 
+    /** Trusts the test CA only: the pooler's certificate must verify. */
+    private static javax.net.ssl.SSLContext trustingTestCa() throws Exception {
+        java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        store.load(null, null);
+        try (var in = Files.newInputStream(certs.caCert())) {
+            store.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in));
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(store);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
     @Test
-    void cancelRequestsWorkOverTls() throws Exception {
+    void aCancelRequestSentOverTlsCancels() throws Exception {
+        // pgjdbc and libpq before 17 send cancels in plain text; this one goes the way libpq 17 does: SSLRequest,
+        // handshake, then the CancelRequest inside TLS.
+        try (PoolerFixture f = pooler(clientTlsSettings("require", certs.serverCert(), certs.serverKey()));
+             RawClient session =
+                     RawClient.connectTls(f, trustingTestCa())) {
+            session.setReadTimeout(Duration.ofSeconds(30));
+            var login = session.login(USER, PASSWORD, "testdb");
+            var key = login.stream().filter(m -> m.type() == 'K').findFirst().orElseThrow();
+            session.send(RawClient.query("SELECT pg_sleep(60)"));
+            PoolerFixture.await("the sleep to run", Duration.ofSeconds(20), () -> "active".equals(
+                    pg.queryValue("SELECT coalesce(max(state), '') FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'")));
+            try (RawClient cancel =
+                         RawClient.connectTls(f, trustingTestCa())) {
+                cancel.send(java.nio.ByteBuffer.allocate(16).putInt(16).putInt(80877102)
+                        .put(key.body(), 0, 8).array());
+                assertTrue(cancel.awaitClosed(Duration.ofSeconds(10)), "the pooler closes the cancel connection");
+            }
+            var answer = session.readUntil('Z');
+            var error = answer.stream().filter(m -> m.type() == 'E').findFirst().orElseThrow(
+                    () -> new AssertionError("no error: " + answer));
+            assertEquals("57014", error.fields().get('C'), error.fields().toString());
+        }
+    }
+
+    @Test
+    void pgjdbcCancelsWithAPlainCancelRequestUnderRequire() throws Exception {
+        // pgjdbc opens its cancel connection without TLS; as in PgBouncer, require does not refuse a cancel.
         try (PoolerFixture f = pooler(clientTlsSettings("require", certs.serverCert(), certs.serverKey()));
              Connection c = f.connect("testdb", USER, PASSWORD, jdbcTls("verify-full"));
              Statement st = c.createStatement()) {
