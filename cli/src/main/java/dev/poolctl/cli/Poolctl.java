@@ -69,7 +69,9 @@ public final class Poolctl {
     static final class VersionProvider implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"poolctl " + Version.VERSION};
+            // As `pgbouncer -V`: tools (PgBouncer's test suite among them) look for the tls line to find TLS support.
+            return new String[] {"poolctl " + Version.VERSION,
+                "tls: " + dev.poolctl.pooler.net.TlsContexts.libraryVersion()};
         }
     }
 }

@@ -117,10 +117,30 @@ class ConfigCommandTest {
     }
 
     @Test
-    void tlsRequiredIsAnErrorAsAtStart() throws Exception {
+    void tlsRequiredWithoutItsFilesIsAnErrorAsAtStart() throws Exception {
         Run r = check("client_tls_sslmode = require\n");
         assertEquals(2, r.code());
-        assertTrue(r.out().contains("client_tls_sslmode"), r.out());
+        assertTrue(r.out().contains("client_tls_sslmode: 'require' needs client_tls_key_file"), r.out());
+    }
+
+    @Test
+    void aCertificateAboutToExpireIsAWarning() throws Exception {
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "s.key", "-out", "s.crt", "-days", "3",
+                "-subj", "/CN=soon").directory(dir.toFile()).redirectErrorStream(true).start();
+        p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        assertEquals(0, p.waitFor());
+        Run r = check("client_tls_sslmode = require\nclient_tls_key_file = s.key\nclient_tls_cert_file = s.crt\n");
+        assertEquals(0, r.code(), r.out());
+        assertWarning(r, Pattern.quote("client_tls_cert_file " + dir.resolve("s.crt") + ": certificate 'CN=soon'"
+                + " expires on "));
+    }
+
+    @Test
+    void unreadableTlsFilesAreAnErrorAsAtStart() throws Exception {
+        Run r = check("server_tls_sslmode = verify-full\nserver_tls_ca_file = /nonexistent/ca.crt\n");
+        assertEquals(2, r.code());
+        assertTrue(r.out().contains("server_tls_ca_file: cannot read /nonexistent/ca.crt"), r.out());
     }
 
     @Test

@@ -49,12 +49,23 @@ class StartCommandTest {
     }
 
     @Test
-    void tlsRequiredIsRefusedNotSilentlyIgnored() throws Exception {
+    void tlsRequiredWithoutItsFilesIsRefusedNamingTheKey() throws Exception {
         Path ini = dir.resolve("pgbouncer.ini");
         Files.writeString(ini, "[databases]\n[pgbouncer]\nclient_tls_sslmode = require\n");
         Run r = run("start", "-c", ini.toString());
         assertEquals(ExitCodes.CONFIG, r.code());
-        assertTrue(r.err().contains("client_tls_sslmode"), r.err());
+        assertTrue(r.err().contains("client_tls_sslmode: 'require' needs client_tls_key_file"), r.err());
+    }
+
+    @Test
+    void versionNamesTheTlsLibraryAsPgBouncerDoes() {
+        for (String flag : new String[] {"--version", "-V"}) {
+            Run r = run(flag);
+            assertEquals(ExitCodes.OK, r.code());
+            String[] lines = r.out().split("\n");
+            assertTrue(lines[0].startsWith("poolctl "), r.out());
+            assertTrue(lines[1].startsWith("tls: SunJSSE (Java "), r.out());
+        }
     }
 
     @Test

@@ -14,6 +14,7 @@ import dev.poolctl.pooler.net.HostResolver;
 import dev.poolctl.pooler.net.Listeners;
 import dev.poolctl.pooler.net.LoopChooser;
 import dev.poolctl.pooler.net.ServerConnector;
+import dev.poolctl.pooler.net.TlsContexts;
 import dev.poolctl.pooler.net.Transport;
 import dev.poolctl.pooler.pool.GlobalState;
 import dev.poolctl.pooler.pool.Pool;
@@ -67,14 +68,19 @@ public final class PoolerDaemon implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Builds and installs the TLS contexts at RELOAD and SET (on {@link #reloader}). */
+    private final DaemonTls tls;
     /** {@code start --pidfile}: kept across reloads, which re-read the ini. */
     private volatile Path pidfileOverride;
 
-    private PoolerDaemon(Path configFile, PoolerConfig config, Userlist userlist, HbaConfig hba, PoolerLog log)
-            throws IOException, InterruptedException {
+    private PoolerDaemon(Path configFile, PoolerConfig config, Userlist userlist, HbaConfig hba, TlsContexts tls,
+            PoolerLog log) throws IOException, InterruptedException {
         this.configFile = configFile;
         this.log = log;
         global.hba(hba);
+        global.tls(tls);
+        this.tls = new DaemonTls(configFile, global, log,
+                () -> loops.onEvery(m -> m.reconnect(null), new CompletableFuture<>()));
         // The JDK reads its time zone file on first use; out of file descriptors later, that read fails with an
         // Error wherever a date is first formatted (Netty's own log lines): read it now.
         java.util.TimeZone.getDefault();
@@ -90,6 +96,17 @@ public final class PoolerDaemon implements AutoCloseable {
             }
 
             @Override
+            public CompletableFuture<Void> rebuildTls(PoolerConfig next) {
+                return CompletableFuture.runAsync(() -> {
+                    try {
+                        PoolerDaemon.this.tls.install(next);
+                    } catch (ConfigException e) {
+                        throw new java.util.concurrent.CompletionException(e.getMessage(), e);
+                    }
+                }, reloader);
+            }
+
+            @Override
             public void shutdown(String mode) {
                 PoolerDaemon.this.shutdown(mode == null ? ShutdownMode.IMMEDIATE
                         : mode.equals("WAIT_FOR_SERVERS") ? ShutdownMode.WAIT_FOR_SERVERS : ShutdownMode.WAIT_FOR_CLIENTS);
@@ -100,7 +117,8 @@ public final class PoolerDaemon implements AutoCloseable {
             return new ServerConnector.Settings(now.serverConnectTimeout(), now.tcpKeepalive(),
                     now.intValue(Setting.TCP_KEEPCNT), now.intValue(Setting.TCP_KEEPIDLE),
                     now.intValue(Setting.TCP_KEEPINTVL), now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir(),
-                    new HostResolver.Ttls(now.durationValue(Setting.DNS_MAX_TTL), now.durationValue(Setting.DNS_NXDOMAIN_TTL)));
+                    new HostResolver.Ttls(now.durationValue(Setting.DNS_MAX_TTL), now.durationValue(Setting.DNS_NXDOMAIN_TTL)),
+                    global.tls().server());
         };
         for (EventExecutor e : workerGroup) {
             EventLoop loop = (EventLoop) e;
@@ -139,7 +157,7 @@ public final class PoolerDaemon implements AutoCloseable {
             log.log("listening on " + a);
         }
         log.log("process up: poolctl " + Version.VERSION + " (" + transport.name() + ", " + loopCount + " event loop"
-                + (loopCount == 1 ? "" : "s") + ")");
+                + (loopCount == 1 ? "" : "s") + "), tls: " + TlsContexts.libraryVersion());
     }
 
     /**
@@ -172,7 +190,10 @@ public final class PoolerDaemon implements AutoCloseable {
             if (g.logfile() != null && !g.logfile().isEmpty()) {
                 log.logfile(Path.of(g.logfile()));
             }
-            PoolerDaemon daemon = new PoolerDaemon(configFile, loaded.config(), loaded.userlist(), loaded.hba(), log);
+            TlsContexts tls = DaemonTls.build(configFile, loaded.config());
+            DaemonTls.logExpiry(log, configFile, loaded.config());
+            PoolerDaemon daemon = new PoolerDaemon(configFile, loaded.config(), loaded.userlist(), loaded.hba(), tls,
+                    log);
             daemon.pidfileOverride = pidfileOverride;
             return daemon;
         } catch (ConfigException | IOException | InterruptedException | RuntimeException e) {
@@ -202,8 +223,8 @@ public final class PoolerDaemon implements AutoCloseable {
     }
 
     /**
-     * Refuses what this version cannot run with: an auth_type it does not implement, or a TLS mode that requires
-     * TLS (which must not silently run in plain text). {@code poolctl config check} reports the same.
+     * Refuses what this version cannot run with: an auth_type it does not implement, or a TLS mode whose files are
+     * not set. {@code poolctl config check} reports the same.
      */
     public static void checkSupported(Path configFile, PoolerConfig config) throws ConfigException {
         try {
@@ -211,6 +232,11 @@ public final class PoolerDaemon implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(configFile + ": [pgbouncer] " + e.getMessage());
         }
+    }
+
+    /** The TLS contexts of the config's files, as {@code start} builds them: for {@code config check}. */
+    public static TlsContexts buildTls(Path configFile, PoolerConfig config) throws ConfigException {
+        return DaemonTls.build(configFile, config);
     }
 
     /**
@@ -332,6 +358,7 @@ public final class PoolerDaemon implements AutoCloseable {
                 }
                 reopenLogfile(loaded.config().general().logfile());
                 global.hba(loaded.hba());
+                tls.reload(loaded.config());
                 preferLoop(loaded.config());
                 loops.onEvery(m -> m.apply(loaded.config(), loaded.userlist()), done);
             });

@@ -42,6 +42,38 @@ class HostileServerIT {
     }
 
     @Test
+    void aServerThatRefusesTlsFailsTheLoginUnderRequire() throws Exception {
+        try (FakeServer fake = new FakeServer(c -> {
+                c.readStartup(); // answers the SSLRequest with N; the pooler must not go on in plain text
+                c.welcome();
+            });
+             PoolerFixture f = PoolerFixture.start(pg, PoolerFixture.settings().set("server_tls_sslmode", "require")
+                     .database(FAKE_DB, "host=127.0.0.1 port=" + fake.port() + " dbname=x user=fake password=x"));
+             RawClient client = RawClient.connect(f)) {
+            IOException e = assertThrows(IOException.class,
+                    () -> client.login(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, FAKE_DB));
+            assertTrue(e.getMessage().contains("server refused SSL (server_tls_sslmode=require)"), e.getMessage());
+            assertTrue(e.getMessage().contains("C=08001"), e.getMessage());
+        }
+    }
+
+    @Test
+    void bytesBehindTheSslAnswerAreRefused() throws Exception {
+        try (FakeServer fake = new FakeServer(c -> {
+                assertTrue(FakeServer.Conversation.isSslRequest(c.readPacket()));
+                // 'N' and an injected AuthenticationOk in one segment: a man in the middle's move (CVE-2021-23222).
+                c.sendRaw(new byte[] {'N', 'R', 0, 0, 0, 8, 0, 0, 0, 0});
+            });
+             PoolerFixture f = pooler(fake);
+             RawClient client = RawClient.connect(f)) {
+            IOException e = assertThrows(IOException.class,
+                    () -> client.login(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, FAKE_DB));
+            assertTrue(e.getMessage().contains("received unencrypted data after SSL response"), e.getMessage());
+            assertOthersServed(f);
+        }
+    }
+
+    @Test
     void errorWithoutSqlstateAtLoginFailsOnlyThatLogin() throws Exception {
         try (FakeServer fake = new FakeServer(c -> {
                 c.readStartup();

@@ -121,6 +121,9 @@ public final class ConfigCommand implements Callable<Integer> {
         loaded.warnings().forEach(w -> warnings.add(new Finding(null, w)));
         try {
             PoolerDaemon.checkSupported(file, config);
+            PoolerDaemon.buildTls(file, config); // the key, certificate and CA files as `start` reads them
+            dev.poolctl.pooler.net.TlsContexts.expiryWarnings(g, file.toAbsolutePath().getParent(),
+                    java.time.Instant.now()).forEach(w -> warnings.add(new Finding(null, w)));
         } catch (ConfigException e) {
             errors.add(e.getMessage());
         }

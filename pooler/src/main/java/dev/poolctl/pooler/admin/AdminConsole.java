@@ -365,7 +365,14 @@ public final class AdminConsole {
             if (setting.get().reloadable()) {
                 var next = new dev.poolctl.pooler.config.PoolerConfig(config.file(), general, config.databases(),
                         config.users());
-                everywhere(m -> m.apply(next, m.userlist()), tag, client, out);
+                if (setting.get().key().contains("_tls")) {
+                    // The contexts are built from the files off the loops (slow, blocking), then the SET applies.
+                    answer(control.rebuildTls(next).toCompletableFuture()
+                            .thenCompose(built -> EveryLoop.apply(global, m -> m.apply(next, m.userlist()))),
+                            client, out, (done, buf) -> ResultSetWriter.complete(buf, tag));
+                } else {
+                    everywhere(m -> m.apply(next, m.userlist()), tag, client, out);
+                }
             } else {
                 ResultSetWriter.complete(out, tag);
             }

@@ -8,6 +8,14 @@ public interface AdminControl {
      */
     java.util.concurrent.CompletionStage<Void> reload();
 
+    /**
+     * SET of a TLS key: builds the TLS contexts of {@code next} off the loops and puts them in force; completes with
+     * what is wrong (an unreadable file) when they cannot be built, leaving the running ones.
+     */
+    default java.util.concurrent.CompletionStage<Void> rebuildTls(dev.poolctl.pooler.config.PoolerConfig next) {
+        return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("TLS cannot change here"));
+    }
+
     /** {@code mode}: null for immediate, "WAIT_FOR_SERVERS" or "WAIT_FOR_CLIENTS". */
     void shutdown(String mode);
 }

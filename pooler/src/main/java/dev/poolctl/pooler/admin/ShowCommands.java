@@ -406,7 +406,7 @@ final class ShowCommands {
             for (PoolClient c : manager.adminClients()) {
                 socketRow(rs, debug, pendingOnly, "C", c.user(), "pgbouncer", debug ? "cl_active" : "active",
                         c.remoteAddress(), c.localAddress(), c.pendingWriteBytes(), c.connectNanos(), c.lastActivityNanos(), 0, false, ptr(c.id()), "", 0,
-                        c.applicationName(), 0, c.id(), now);
+                        c.tlsInfo(), c.applicationName(), 0, c.id(), now);
             }
         }
         for (Pool p : manager.pools()) {
@@ -426,8 +426,8 @@ final class ShowCommands {
                     socketRow(rs, debug, pendingOnly, "C", c.user(), p.key().database(), state, c.remoteAddress(),
                             c.localAddress(), c.pendingWriteBytes(),
                             c.connectNanos(), c.lastActivityNanos(), wait, false, ptr(c.id()),
-                            link == null ? "" : ptr(link.id()), 0, c.applicationName(), c.preparedStatementCount(),
-                            c.id(), now);
+                            link == null ? "" : ptr(link.id()), 0, c.tlsInfo(), c.applicationName(),
+                            c.preparedStatementCount(), c.id(), now);
                 }
             }
             if (servers) {
@@ -447,7 +447,7 @@ final class ShowCommands {
                     socketRow(rs, debug, pendingOnly, "S", p.key().user(), p.key().database(), state, s.remoteAddress(),
                             s.localAddress(), s.pendingWriteBytes(), s.connectNanos(), s.lastUsedNanos(), 0,
                             s.closeNeeded(), ptr(s.id()), link == null ? "" : ptr(link.id()), s.backendPid(),
-                            s.applicationName(), s.preparedStatementCount(), s.id(), now);
+                            s.tlsInfo(), s.applicationName(), s.preparedStatementCount(), s.id(), now);
                 }
             }
         }
@@ -457,7 +457,7 @@ final class ShowCommands {
     private static void socketRow(Table rs, boolean debug, boolean pendingOnly, String type, String user,
                                   String database, String state, SocketAddress remote, SocketAddress local,
                                   long pending, long connectNanos, long requestNanos, long waitNanos,
-                                  boolean closeNeeded, String ptr, String link, int remotePid,
+                                  boolean closeNeeded, String ptr, String link, int remotePid, String tls,
                                   String applicationName, int preparedStatements, long id, long now) {
         if (pendingOnly && pending == 0) {
             return;
@@ -465,7 +465,7 @@ final class ShowCommands {
         List<Object> row = new java.util.ArrayList<>(java.util.Arrays.asList(type, user, database, "none", state,
                 host(remote), port(remote), host(local), port(local), wallClock(connectNanos, now),
                 wallClock(requestNanos, now), waitNanos / 1_000_000_000L, (waitNanos / 1_000L) % 1_000_000L,
-                closeNeeded ? 1 : 0, ptr, link, remotePid, "", applicationName, preparedStatements, id));
+                closeNeeded ? 1 : 0, ptr, link, remotePid, tls, applicationName, preparedStatements, id));
         if (debug) {
             // PgBouncer's iobuf positions have no equivalent here; send_avail is what waits to be written.
             row.addAll(List.of(0, 0, 0, 0, 0, 0, pending));

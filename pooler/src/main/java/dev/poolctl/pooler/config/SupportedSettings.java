@@ -12,8 +12,6 @@ import java.util.Set;
 public final class SupportedSettings {
     private static final Set<AuthType> AUTH_TYPES =
             EnumSet.of(AuthType.TRUST, AuthType.ANY, AuthType.PLAIN, AuthType.MD5, AuthType.SCRAM_SHA_256, AuthType.HBA);
-    /** The TLS modes that do not demand TLS, which poolctl does not implement yet. */
-    private static final Set<String> PLAIN_TLS_MODES = Set.of("disable", "allow", "prefer");
 
     /** The [pgbouncer] settings this version applies; the rest are read, validated and reported when set. */
     private static final Set<Setting> APPLIED = EnumSet.of(
@@ -31,14 +29,18 @@ public final class SupportedSettings {
             Setting.TCP_KEEPIDLE, Setting.TCP_KEEPINTVL, Setting.TRACK_EXTRA_PARAMETERS,
             Setting.SERVER_ROUND_ROBIN, Setting.VERBOSE, Setting.STATS_PERIOD, Setting.LOG_STATS, Setting.ADMIN_USERS,
             Setting.STATS_USERS, Setting.CLIENT_TLS_SSLMODE, Setting.SERVER_TLS_SSLMODE,
+            Setting.CLIENT_TLS_KEY_FILE, Setting.CLIENT_TLS_CERT_FILE, Setting.CLIENT_TLS_CA_FILE,
+            Setting.CLIENT_TLS_PROTOCOLS, Setting.CLIENT_TLS_CIPHERS, Setting.SERVER_TLS_KEY_FILE,
+            Setting.SERVER_TLS_CERT_FILE, Setting.SERVER_TLS_CA_FILE, Setting.SERVER_TLS_PROTOCOLS,
+            Setting.SERVER_TLS_CIPHERS, Setting.CLIENT_TLS13_CIPHERS, Setting.SERVER_TLS13_CIPHERS,
             Setting.MAX_PREPARED_STATEMENTS, Setting.DNS_MAX_TTL, Setting.DNS_NXDOMAIN_TTL,
             Setting.CANCEL_WAIT_TIMEOUT, Setting.AUTODB_IDLE_TIMEOUT, Setting.EVENT_LOOPS);
 
     private SupportedSettings() {}
 
     /**
-     * Refuses what this version cannot run with: an auth_type it does not implement, or a TLS mode that requires
-     * TLS (which must not silently run in plain text).
+     * Refuses what this version cannot run with: an auth_type it does not implement, or a TLS mode whose key,
+     * certificate or CA file is not set.
      *
      * @throws IllegalArgumentException naming the setting and value, e.g. {@code auth_type: 'hba' is not supported yet}
      */
@@ -47,13 +49,10 @@ public final class SupportedSettings {
         if (!AUTH_TYPES.contains(auth)) {
             throw new IllegalArgumentException("auth_type: '" + auth + "' is not supported yet");
         }
-        for (Setting tls : List.of(Setting.CLIENT_TLS_SSLMODE, Setting.SERVER_TLS_SSLMODE)) {
-            String mode = general.raw(tls);
-            if (!PLAIN_TLS_MODES.contains(mode)) {
-                throw new IllegalArgumentException(tls.key() + ": '" + mode
-                        + "' needs TLS, which poolctl does not support yet (use disable, allow or prefer)");
-            }
-        }
+        // Every sslmode runs; one that needs files which are not set is refused here, naming the key (whether the
+        // files can be read and used is checked where the contexts are built, off the event loop).
+        TlsSettings.client(general);
+        TlsSettings.server(general);
     }
 
     /** The settings set to a non-default value that this version reads and validates but does not act on. */

@@ -3,10 +3,12 @@ package dev.poolctl.pooler.net;
 import dev.poolctl.pooler.log.PoolerLog;
 import dev.poolctl.pooler.protocol.FrontendMessages;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.unix.DomainSocketAddress;
@@ -27,9 +29,9 @@ public final class ServerConnector {
     private final Supplier<Settings> settings;
     private volatile HostResolver resolver;
 
-    /** The socket options that come from the config. */
+    /** The socket options that come from the config, and the TLS context towards PostgreSQL (server_tls_*). */
     public record Settings(Duration connectTimeout, boolean tcpKeepalive, int keepCount, int keepIdle, int keepInterval,
-                           String defaultUnixSocketDir, HostResolver.Ttls dns) {}
+                           String defaultUnixSocketDir, HostResolver.Ttls dns, TlsContexts.Side tls) {}
 
     public ServerConnector(EventLoop loop, Transport transport, PoolerLog log, Supplier<Settings> settings) {
         this.loop = loop;
@@ -86,15 +88,24 @@ public final class ServerConnector {
     /**
      * Connects {@code handler} (a server connection) to {@code host}: a unix socket directory, an IP, or a name
      * resolved off the loop. A lookup or connect that fails calls {@code failed} with PgBouncer's message; a
-     * connection {@code abandoned} while its name was looked up (KILL, shutdown) is not made.
+     * connection {@code abandoned} while its name was looked up (KILL, shutdown) is not made. Over TCP with a
+     * server_tls_sslmode other than disable, TLS is negotiated first ({@link ServerTlsStarter}); a refusal or a
+     * failed handshake calls {@code tlsFailed}, after which the connection closes.
      */
     public void connect(ChannelHandler handler, String host, int port, BooleanSupplier abandoned,
-                        Consumer<String> failed) {
+                        Consumer<String> failed, Consumer<String> tlsFailed) {
         if (host == null || host.startsWith("/")) {
             connectTo(handler, new DomainSocketAddress((host == null ? settings.get().defaultUnixSocketDir() : host)
                     + "/.s.PGSQL." + port), failed);
             return;
         }
+        TlsContexts.Side tls = settings.get().tls();
+        ChannelHandler first = tls == null || !tls.enabled() ? handler : new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new ServerTlsStarter(tls, host, port, tlsFailed), handler);
+            }
+        };
         resolver.resolve(host, (address, error) -> {
             if (abandoned.getAsBoolean()) {
                 return;
@@ -104,7 +115,7 @@ public final class ServerConnector {
                 failed.accept("server DNS lookup failed: " + host);
                 return;
             }
-            connectTo(handler, new InetSocketAddress(address, port), failed);
+            connectTo(first, new InetSocketAddress(address, port), failed);
         });
     }
 

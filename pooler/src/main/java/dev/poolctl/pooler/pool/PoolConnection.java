@@ -24,6 +24,11 @@ public interface PoolConnection {
 
     int preparedStatementCount();
 
+    /** SHOW CLIENTS/SERVERS {@code tls}: {@code TLSv1.3/TLS_AES_256_GCM_SHA384}, empty when not encrypted. */
+    default String tlsInfo() {
+        return "";
+    }
+
     /** Bytes written to its socket but not yet sent (SHOW SOCKETS send_avail, SHOW ... pending). */
     long pendingWriteBytes();
 }

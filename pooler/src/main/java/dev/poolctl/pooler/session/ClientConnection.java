@@ -84,6 +84,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     @Override public SocketAddress localAddress() { return ctx.channel().localAddress(); }
     @Override public SocketAddress remoteAddress() { return ctx.channel().remoteAddress(); }
     @Override public long pendingWriteBytes() { return ClientOutput.pendingBytes(ctx.channel()); }
+    @Override public String tlsInfo() { return dev.poolctl.pooler.net.TlsContexts.describe(ctx.channel()); }
     ClientSettings settings() { return settings; }
     PoolManager manager() { return manager; }
     boolean failing() { return failing; }

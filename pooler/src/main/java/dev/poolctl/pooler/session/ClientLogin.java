@@ -44,6 +44,10 @@ final class ClientLogin {
     /** Bytes before the StartupMessage has been handled; what follows it goes to the typed-message reader. */
     void readStartup(ChannelHandlerContext ctx, ByteBuf in) {
         startupReader.add(ctx.alloc(), in);
+        if (startupReader.firstByte() == ClientTls.TLS_HANDSHAKE
+                && ClientTls.startDirect(ctx, manager().global().tls().client(), client, startupReader::takeRest)) {
+            return;
+        }
         try {
             StartupPacket packet;
             while (client.state() == ClientState.STARTUP && !client.failing() && (packet = startupReader.next()) != null) {
@@ -53,7 +57,15 @@ final class ClientLogin {
                         client.fail(PgProtocol.PROTOCOL_VIOLATION, "unencrypted data after SSL request");
                         return;
                     }
-                    ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
+                    String refused = packet instanceof StartupPacket.SslRequest
+                            ? ClientTls.answerSslRequest(ctx, manager().global().tls().client()) : null;
+                    if (refused != null) {
+                        client.fail(PgProtocol.PROTOCOL_VIOLATION, refused);
+                        return;
+                    }
+                    if (packet instanceof StartupPacket.GssEncRequest) {
+                        ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
+                    }
                 } else if (packet instanceof StartupPacket.CancelRequest cancel) {
                     client.cancelRequest(cancel.pid(), cancel.key());
                     return;
@@ -78,6 +90,10 @@ final class ClientLogin {
 
     private void startup(ChannelHandlerContext ctx, StartupPacket.StartupMessage startup) {
         client.named(startup.user(), startup.database());
+        if (ClientTls.refusesPlain(ctx.channel(), manager().global().tls().client())) {
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, "SSL required"); // PgBouncer's words and SQLSTATE
+            return;
+        }
         GeneralSettings general = manager().config().general();
         StartupParameters parameters = StartupParameters.read(startup.parameters(), client.settings(), manager());
         if (parameters.error != null) {
@@ -91,7 +107,8 @@ final class ClientLogin {
         String user = client.user();
         String database = client.database();
         if (general.logConnections()) {
-            manager().log().log(client.prefix() + " login attempt: db=" + database + " user=" + user + " tls=no");
+            manager().log().log(client.prefix() + " login attempt: db=" + database + " user=" + user + " tls="
+                    + ClientTls.logValue(ctx.channel()));
         }
         if (ADMIN_DATABASE.equals(database) && ADMIN_DATABASE.equals(user) && PeerCredentials.sameUser(ctx.channel())) {
             // PgBouncer: user pgbouncer over the unix socket from our own OS user is admin without a password.

@@ -122,6 +122,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     @Override public SocketAddress remoteAddress() { return channel == null ? null : channel.remoteAddress(); }
     @Override public int preparedStatementCount() { return statements.cache().size(); }
     @Override public long pendingWriteBytes() { return ClientOutput.pendingBytes(channel); }
+    @Override public String tlsInfo() { return dev.poolctl.pooler.net.TlsContexts.describe(channel); }
     public PreparedStatementCache statements() { return statements.cache(); }
     public OutstandingRequests requests() { return statements.requests(); }
 
@@ -143,7 +144,8 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     /** Starts connecting (the pool lists it as LOGIN first). */
     @Override
     public void connect() {
-        connector.connect(this, host, port, () -> state() == ServerState.CLOSED, this::connectFailed);
+        connector.connect(this, host, port, () -> state() == ServerState.CLOSED, this::connectFailed,
+                message -> loginFailed(PgProtocol.TLS_FAILURE, message));
     }
 
     /** No connection: the pool's waiting logins fail with PgBouncer's message, and the server is gone. */

@@ -63,6 +63,11 @@ final class StartupReader {
         return StartupPacket.parse(pending.readSlice(length));
     }
 
+    /** The next unread byte, or -1 when none is kept. */
+    int firstByte() {
+        return pending != null && pending.isReadable() ? pending.getByte(pending.readerIndex()) : -1;
+    }
+
     /** Whether bytes follow the packets read so far (e.g. data sent behind an SSLRequest). */
     boolean hasMore() {
         return pending != null && pending.isReadable();

@@ -147,7 +147,7 @@ class ConsoleHardeningIT {
     @Test
     void setRefusesWhatAConfigLoadRefuses() throws Exception {
         try (Connection c = admin()) {
-            for (String set : List.of("SET server_tls_sslmode = 'require'", "SET client_tls_sslmode = 'verify-full'",
+            for (String set : List.of("SET server_tls_protocols = 'sslv3'", "SET client_tls_sslmode = 'require'",
                     "SET auth_type = 'cert'", "SET auth_type = 'pam'", "SET default_pool_size = 'many'")) {
                 SQLException e = assertThrows(SQLException.class, () -> c.createStatement().execute(set), set);
                 assertTrue(e.getMessage().contains("SET failed"), set + ": " + e.getMessage());

@@ -81,12 +81,38 @@ public final class FakeServer implements AutoCloseable {
             out = new DataOutputStream(s.getOutputStream());
         }
 
-        /** Reads the StartupMessage (length-prefixed, no type byte) and returns its body. */
+        /**
+         * Reads the StartupMessage (length-prefixed, no type byte) and returns its body. An SSLRequest before it
+         * (server_tls_sslmode prefer, the default) is answered N, as by a PostgreSQL without ssl.
+         */
         public byte[] readStartup() throws IOException {
+            while (true) {
+                byte[] body = readPacket();
+                if (!isSslRequest(body)) {
+                    return body;
+                }
+                out.writeByte('N');
+                out.flush();
+            }
+        }
+
+        /** Reads one untyped packet (SSLRequest, StartupMessage) and returns its body. */
+        public byte[] readPacket() throws IOException {
             int length = in.readInt();
             byte[] body = new byte[length - 4];
             in.readFully(body);
             return body;
+        }
+
+        public static boolean isSslRequest(byte[] body) {
+            return body.length == 4 && ByteBuffer.wrap(body).getInt() == 80877103;
+        }
+
+        /** Bytes as they are, in one write (e.g. an SSLRequest answer with data behind it). */
+        public Conversation sendRaw(byte[] bytes) throws IOException {
+            out.write(bytes);
+            out.flush();
+            return this;
         }
 
         /** Reads one typed frontend message; returns its type, and its body in {@code body[0]}. */

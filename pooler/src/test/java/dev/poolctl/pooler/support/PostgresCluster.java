@@ -197,6 +197,41 @@ public final class PostgresCluster implements AutoCloseable {
         return startupTime;
     }
 
+    /**
+     * Turns TLS on ({@code ssl = on} with {@code cert}/{@code key}, and {@code ca} for client certificates) and puts
+     * {@code hbaLines} in front of pg_hba.conf, then reloads and waits until the server runs with them. The files
+     * are copied into the data directory, owned by the cluster's OS user as PostgreSQL requires for the key.
+     */
+    public void enableSsl(Path cert, Path key, Path ca, List<String> hbaLines) {
+        try {
+            Files.copy(cert, dataDir.resolve("server.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(key, dataDir.resolve("server.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(ca, dataDir.resolve("root.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(dataDir.resolve("server.key"),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            if (asRoot) {
+                Processes.command("chown", OS_USER + ":", dataDir.resolve("server.crt").toString(),
+                        dataDir.resolve("server.key").toString(), dataDir.resolve("root.crt").toString())
+                        .timeout(Duration.ofSeconds(20)).runChecked();
+            }
+            Path hba = dataDir.resolve("pg_hba.conf");
+            Files.writeString(hba, String.join("\n", hbaLines) + "\n" + Files.readString(hba),
+                    StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not install the TLS files", e);
+        }
+        query("postgres", "ALTER SYSTEM SET ssl = on");
+        query("postgres", "ALTER SYSTEM SET ssl_ca_file = 'root.crt'");
+        query("postgres", "SELECT pg_reload_conf()");
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (!"on".equals(query("postgres", "SHOW ssl").get(0).get(0))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("ssl did not turn on; log:\n" + logTail());
+            }
+            Thread.onSpinWait();
+        }
+    }
+
     /** {@code jdbc:postgresql://127.0.0.1:<port>/<db>}, no parameters (append {@code ?...} freely). */
     public String jdbcUrl(String db) {
         return "jdbc:postgresql://" + HOST + ":" + port + "/" + db;

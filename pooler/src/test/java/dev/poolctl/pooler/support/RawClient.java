@@ -93,6 +93,24 @@ public final class RawClient implements AutoCloseable {
         return connect(fixture.host(), fixture.port(), Duration.ofSeconds(10));
     }
 
+    /**
+     * Connects, sends SSLRequest and, on {@code S}, continues over TLS made by {@code tls} (the handshake done);
+     * every later read and write of the returned client is encrypted.
+     */
+    public static RawClient connectTls(PoolerFixture fixture, javax.net.ssl.SSLContext tls) throws IOException {
+        RawClient plain = connect(fixture);
+        plain.send(sslRequest());
+        int answer = plain.readByte();
+        if (answer != 'S') {
+            plain.close();
+            throw new IOException("the pooler answered SSLRequest with " + (char) answer);
+        }
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+                .createSocket(plain.socket, fixture.host(), fixture.port(), true);
+        s.startHandshake();
+        return new RawClient(s);
+    }
+
     public Socket socket() {
         return socket;
     }

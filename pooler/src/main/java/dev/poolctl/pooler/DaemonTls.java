@@ -1,0 +1,74 @@
+package dev.poolctl.pooler;
+
+import dev.poolctl.pooler.config.ConfigException;
+import dev.poolctl.pooler.config.PoolerConfig;
+import dev.poolctl.pooler.log.PoolerLog;
+import dev.poolctl.pooler.net.TlsContexts;
+import dev.poolctl.pooler.pool.GlobalState;
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * The daemon's side of TLS: builds the contexts from the config's files and puts them in force, at start, RELOAD,
+ * SIGHUP and the console's SET, always on the reload thread (PEM parsing and key checks are slow and block).
+ */
+final class DaemonTls {
+    private final Path configFile;
+    private final GlobalState global;
+    private final PoolerLog log;
+    /** RECONNECT on every loop. */
+    private final Runnable reconnectAll;
+
+    DaemonTls(Path configFile, GlobalState global, PoolerLog log, Runnable reconnectAll) {
+        this.configFile = configFile;
+        this.global = global;
+        this.log = log;
+        this.reconnectAll = reconnectAll;
+    }
+
+    /**
+     * The TLS contexts of both sides from the config's files. An unreadable or unusable file is a config error
+     * naming the setting; {@code poolctl config check} reports it too.
+     */
+    static TlsContexts build(Path configFile, PoolerConfig config) throws ConfigException {
+        try {
+            return TlsContexts.build(config.general(), configFile.toAbsolutePath().getParent());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(configFile + ": [pgbouncer] " + e.getMessage());
+        }
+    }
+
+    /** Certificates that expired or expire within 30 days, as warnings in the log. */
+    static void logExpiry(PoolerLog log, Path configFile, PoolerConfig config) {
+        TlsContexts.expiryWarnings(config.general(), configFile.toAbsolutePath().getParent(), Instant.now())
+                .forEach(log::warning);
+    }
+
+    /**
+     * Builds and installs the contexts of {@code config}. As in PgBouncer, a changed server-side TLS setting
+     * reconnects: servers opened under the old one are closed once released, so prefer -> require does not leave
+     * plain-text servers in use; new files under the same settings keep the existing connections.
+     *
+     * @throws ConfigException when a file cannot be used; the running contexts stay
+     */
+    void install(PoolerConfig config) throws ConfigException {
+        TlsContexts next = build(configFile, config);
+        TlsContexts old = global.tls();
+        global.tls(next);
+        logExpiry(log, configFile, config);
+        if (!old.server().settings().equals(next.server().settings())) {
+            log.log("server TLS settings changed, reconnecting servers");
+            reconnectAll.run();
+        }
+    }
+
+    /** RELOAD / SIGHUP: as {@link #install}, but a broken new file is logged and the old contexts kept. */
+    void reload(PoolerConfig config) {
+        try {
+            install(config); // re-read every time: certbot or cert-manager replace the files under the same names
+        } catch (ConfigException e) {
+            // A half-written or broken new certificate must not stop TLS: new handshakes keep the old files.
+            log.error("TLS settings not applied, keeping the previous certificates and keys: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,329 @@
+package dev.poolctl.pooler.net;
+
+import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.TlsSettings;
+import io.netty.channel.Channel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.CipherSuiteConverter;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import javax.net.ssl.SSLSession;
+
+/**
+ * The TLS contexts of both sides, built from the settings once (at start and at each RELOAD, on the reload thread:
+ * reading PEM files and building a context is slow and blocking, so never on an event loop and never per
+ * connection). Immutable: a reload builds a new one and swaps it in, and connections in a handshake keep theirs.
+ *
+ * @param client the side clients connect to (the pooler acts as a TLS server); context null when disabled
+ * @param server the side towards PostgreSQL (the pooler acts as a TLS client); context null when disabled
+ */
+public record TlsContexts(Side client, Side server) {
+    /** One side: its settings and the context made from them (null when the mode is disable). */
+    public record Side(TlsSettings settings, SslContext context) {
+        public boolean enabled() {
+            return context != null;
+        }
+    }
+
+    /** Both sides disabled: before the first config is read, and in tests that need no TLS. */
+    public static final TlsContexts NONE = new TlsContexts(
+            new Side(new TlsSettings("disable", null, null, null, List.of("TLSv1.2", "TLSv1.3"), "default", ""), null),
+            new Side(new TlsSettings("disable", null, null, null, List.of("TLSv1.2", "TLSv1.3"), "default", ""), null));
+
+    /**
+     * Builds both contexts. Relative file names are taken from {@code baseDir} (the config file's directory), as
+     * PgBouncer does for its CF_ABS paths.
+     *
+     * @throws IllegalArgumentException naming the setting whose value or file is wrong
+     */
+    public static TlsContexts build(GeneralSettings general, Path baseDir) {
+        TlsSettings client = TlsSettings.client(general);
+        TlsSettings server = TlsSettings.server(general);
+        return new TlsContexts(new Side(client, client.enabled() ? clientSide(client, baseDir) : null),
+                new Side(server, server.enabled() ? serverSide(server, baseDir) : null));
+    }
+
+    /** The pooler as a TLS server for its clients. */
+    private static SslContext clientSide(TlsSettings s, Path baseDir) {
+        File key = readable("client_tls_key_file", s.keyFile(), baseDir);
+        File cert = readable("client_tls_cert_file", s.certFile(), baseDir);
+        File ca = s.caFile() == null ? null : readable("client_tls_ca_file", s.caFile(), baseDir);
+        try {
+            SslContextBuilder b = SslContextBuilder.forServer(keyOf("client_tls_key_file", key, "client_tls_cert_file",
+                    cert), PemFiles.certificates(cert.toPath())).sslProvider(SslProvider.JDK).protocols(s.protocols());
+            if (ca != null) {
+                b.trustManager(ca);
+            } else if (s.verifies()) {
+                b.trustManager(defaultTrust()); // verify-ca without a CA file: the JDK's cacerts
+            }
+            // ALPN "postgresql": required of direct-TLS clients (checked after the handshake), optional otherwise.
+            b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "postgresql"));
+            // PgBouncer: allow/prefer/require accept a client certificate without checking it; verify-* demand one.
+            b.clientAuth(s.verifies() ? ClientAuth.REQUIRE : ClientAuth.NONE);
+            ciphers(b, s, "client");
+            return b.build();
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            if (e instanceof KeyMismatch) {
+                throw (KeyMismatch) e;
+            }
+            throw new IllegalArgumentException("client TLS: cannot use client_tls_key_file " + key
+                    + " with client_tls_cert_file " + cert + (ca == null ? "" : " and client_tls_ca_file " + ca)
+                    + ": " + message(e), e);
+        }
+    }
+
+    /** The pooler as a TLS client of PostgreSQL, with libpq's sslmode meaning. */
+    private static SslContext serverSide(TlsSettings s, Path baseDir) {
+        File ca = s.caFile() == null ? null : readable("server_tls_ca_file", s.caFile(), baseDir);
+        File key = s.keyFile() == null ? null : readable("server_tls_key_file", s.keyFile(), baseDir);
+        File cert = s.certFile() == null ? null : readable("server_tls_cert_file", s.certFile(), baseDir);
+        try {
+            SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols(s.protocols());
+            if (s.verifies()) {
+                b.trustManager(ca == null ? defaultTrust() : trustOf(ca)); // no CA file: the JDK's cacerts
+            } else {
+                // prefer/require: encrypted, but the certificate is not checked (libpq's meaning of these modes).
+                b.trustManager(InsecureTrustManagerFactory.INSTANCE);
+            }
+            // Netty 4.2 checks the host name by default; libpq does that only for verify-full.
+            b.endpointIdentificationAlgorithm(s.mode().equals("verify-full") ? "HTTPS" : null);
+            if (key != null) {
+                b.keyManager(keyOf("server_tls_key_file", key, "server_tls_cert_file", cert),
+                        PemFiles.certificates(cert.toPath()));
+            }
+            ciphers(b, s, "server");
+            return b.build();
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            if (e instanceof KeyMismatch) {
+                throw (KeyMismatch) e;
+            }
+            throw new IllegalArgumentException("server TLS: cannot build a context from "
+                    + String.join(", ", files(ca, key, cert)) + ": " + message(e), e);
+        }
+    }
+
+    /** The JDK's default trust store (cacerts): PgBouncer's fallback to the system CAs. */
+    private static javax.net.ssl.TrustManagerFactory defaultTrust() throws GeneralSecurityException {
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init((java.security.KeyStore) null);
+        return tmf;
+    }
+
+    private static javax.net.ssl.TrustManagerFactory trustOf(File ca) throws IOException, GeneralSecurityException {
+        java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        store.load(null, null);
+        int i = 0;
+        for (java.security.cert.X509Certificate c : PemFiles.certificates(ca.toPath())) {
+            store.setCertificateEntry("ca" + i++, c);
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(store);
+        return tmf;
+    }
+
+    /** A key that does not belong to its certificate: reported as such, not as a generic build failure. */
+    private static final class KeyMismatch extends IllegalArgumentException {
+        KeyMismatch(String message) {
+            super(message);
+        }
+    }
+
+    /** The private key, checked against the first certificate of {@code cert}. */
+    private static PrivateKey keyOf(String keySetting, File key, String certSetting, File cert)
+            throws IOException, GeneralSecurityException {
+        PrivateKey k = PemFiles.privateKey(key.toPath());
+        if (!PemFiles.matches(k, PemFiles.certificates(cert.toPath())[0])) {
+            throw new KeyMismatch(keySetting + " " + key + " does not belong to the certificate in " + certSetting
+                    + " " + cert);
+        }
+        return k;
+    }
+
+    private static List<String> files(File... files) {
+        List<String> names = new ArrayList<>();
+        for (File f : files) {
+            if (f != null) {
+                names.add(f.getPath());
+            }
+        }
+        return names.isEmpty() ? List.of("the settings") : names;
+    }
+
+    /** The JDK's TLS 1.3 suites, in its order of preference: what an empty *_tls13_ciphers means. */
+    private static final List<String> TLS13_DEFAULT =
+            List.of("TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256");
+
+    /**
+     * {@code *_tls_ciphers} (TLS 1.2 and older, as in PgBouncer) and {@code *_tls13_ciphers} (TLS 1.3). OpenSSL-style
+     * names ({@code ECDHE-RSA-AES256-GCM-SHA384}) and JDK names are both accepted, separated by colons; OpenSSL's
+     * expressions ({@code HIGH:!aNULL}) have no JDK equivalent and are refused rather than guessed at.
+     */
+    private static void ciphers(SslContextBuilder b, TlsSettings s, String side) {
+        if (s.defaultCiphers() && s.ciphers13().isEmpty()) {
+            return;
+        }
+        List<String> names = new ArrayList<>(s.ciphers13().isEmpty() ? TLS13_DEFAULT
+                : names(s.ciphers13(), side + "_tls13_ciphers"));
+        if (s.defaultCiphers()) {
+            for (String jdk : jdkDefaultSuites()) {
+                if (!TLS13_DEFAULT.contains(jdk)) {
+                    names.add(jdk);
+                }
+            }
+        } else {
+            names.addAll(names(s.ciphers(), side + "_tls_ciphers"));
+        }
+        b.ciphers(names);
+    }
+
+    private static List<String> names(String value, String key) {
+        List<String> supported = supportedSuites();
+        List<String> names = new ArrayList<>();
+        for (String token : value.split("[:,\\s]+")) {
+            if (token.isEmpty()) {
+                continue;
+            }
+            String java = token.startsWith("TLS_") || token.startsWith("SSL_") ? token
+                    : CipherSuiteConverter.toJava(token, "TLS");
+            if (java == null) {
+                throw new IllegalArgumentException(key + ": '" + token + "' is not a cipher suite name this version"
+                        + " understands (OpenSSL expressions such as HIGH or !aNULL are not supported; use default"
+                        + " or list suites)");
+            }
+            if (!supported.contains(java)) {
+                // Netty would drop it silently: a list of typos would leave the JDK's defaults, or nothing.
+                throw new IllegalArgumentException(key + ": '" + token + "' is not a cipher suite this JDK supports");
+            }
+            names.add(java);
+        }
+        return names;
+    }
+
+    private static List<String> supportedSuites() {
+        try {
+            return List.of(javax.net.ssl.SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no default TLS context in this JDK", e);
+        }
+    }
+
+    private static List<String> jdkDefaultSuites() {
+        try {
+            return List.of(javax.net.ssl.SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no default TLS context in this JDK", e);
+        }
+    }
+
+    private static File readable(String key, String name, Path baseDir) {
+        Path p = Path.of(name);
+        if (!p.isAbsolute() && baseDir != null) {
+            p = baseDir.resolve(p);
+        }
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            throw new IllegalArgumentException(key + ": cannot read " + p);
+        }
+        return p.toFile();
+    }
+
+    private static String message(Throwable e) {
+        String m = e.getMessage();
+        Throwable c = e.getCause();
+        boolean addCause = c != null && c.getMessage() != null && (m == null || !m.contains(c.getMessage()));
+        return addCause ? m + ": " + c.getMessage() : String.valueOf(m);
+    }
+
+    /**
+     * Certificates in use that have expired or expire within 30 days, one line each naming the setting and file: a
+     * certificate that runs out stops every TLS login at once, so operators hear of it early (logged at start and
+     * reload, and by {@code config check}). Files that cannot be read are left to {@link #build}.
+     */
+    public static List<String> expiryWarnings(GeneralSettings general, Path baseDir, java.time.Instant now) {
+        List<String> warnings = new ArrayList<>();
+        TlsSettings client = TlsSettings.client(general);
+        TlsSettings server = TlsSettings.server(general);
+        java.util.Map<String, String> files = new java.util.LinkedHashMap<>();
+        if (client.enabled()) {
+            files.put("client_tls_cert_file", client.certFile());
+            files.put("client_tls_ca_file", client.caFile());
+        }
+        if (server.enabled()) {
+            files.put("server_tls_cert_file", server.certFile());
+            files.put("server_tls_ca_file", server.caFile());
+        }
+        java.time.Instant soon = now.plus(java.time.Duration.ofDays(30));
+        files.forEach((key, name) -> {
+            if (name == null) {
+                return;
+            }
+            Path p = Path.of(name);
+            p = p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p);
+            try {
+                for (java.security.cert.X509Certificate c : PemFiles.certificates(p)) {
+                    java.time.Instant end = c.getNotAfter().toInstant();
+                    if (end.isBefore(soon)) {
+                        warnings.add(key + " " + p + ": certificate '" + c.getSubjectX500Principal().getName() + "' "
+                                + (end.isBefore(now) ? "expired on " : "expires on ") + end);
+                    }
+                }
+            } catch (IOException | GeneralSecurityException | RuntimeException unreadable) {
+                // reported by build()
+            }
+        });
+        return warnings;
+    }
+
+    /** Whether a channel is a unix socket: TLS is never used there, as in PgBouncer. */
+    public static boolean isUnix(Channel ch) {
+        return ch.localAddress() instanceof DomainSocketAddress || ch.remoteAddress() instanceof DomainSocketAddress;
+    }
+
+    /**
+     * The {@code tls} column of SHOW CLIENTS/SERVERS and the {@code tls=} of the login log line, as PgBouncer writes
+     * them: {@code protocol/cipher} ({@code TLSv1.3/TLS_AES_256_GCM_SHA384}); TLS 1.2 suites in OpenSSL's spelling.
+     * Empty for a plain connection or a handshake not yet done. PgBouncer adds {@code /ECDH=curve}, which the JDK
+     * does not expose.
+     */
+    public static String describe(Channel ch) {
+        SslHandler ssl = ch == null ? null : ch.pipeline().get(SslHandler.class);
+        if (ssl == null || !ssl.handshakeFuture().isSuccess()) {
+            return "";
+        }
+        SSLSession session = ssl.engine().getSession();
+        String protocol = session.getProtocol();
+        String cipher = session.getCipherSuite();
+        if (!"TLSv1.3".equals(protocol)) {
+            String openssl = CipherSuiteConverter.toOpenSsl(cipher, false);
+            cipher = openssl != null ? openssl : cipher;
+        }
+        return protocol + "/" + cipher;
+    }
+
+    /** What {@code --version} prints after {@code tls: }, as {@code pgbouncer -V} names its TLS library. */
+    public static String libraryVersion() {
+        String provider;
+        try {
+            provider = javax.net.ssl.SSLContext.getDefault().getProvider().getName();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            provider = "JSSE";
+        }
+        return provider + " (Java " + Runtime.version() + ", Netty SslHandler)";
+    }
+}

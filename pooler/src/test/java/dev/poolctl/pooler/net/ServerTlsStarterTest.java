@@ -1,0 +1,112 @@
+package dev.poolctl.pooler.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.Setting;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.ssl.SslHandler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The server-side TLS step on an EmbeddedChannel: what goes out first, what is held, and every way it fails. */
+class ServerTlsStarterTest {
+    private final List<String> failures = new ArrayList<>();
+    private final List<ByteBuf> startups = new ArrayList<>();
+    private EmbeddedChannel ch;
+
+    /** Stands for the server connection: writes its StartupMessage when the channel is active. */
+    private final class Connection extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ByteBuf startup = Unpooled.buffer().writeInt(9).writeInt(196608).writeByte(0);
+            startups.add(startup);
+            ctx.writeAndFlush(startup);
+        }
+    }
+
+    private EmbeddedChannel start(String mode) {
+        TlsContexts tls = TlsContexts.build(GeneralSettings.of(Map.of(Setting.SERVER_TLS_SSLMODE, mode)), null);
+        ch = new EmbeddedChannel(new ServerTlsStarter(tls.server(), "localhost", 5432, failures::add), new Connection());
+        ByteBuf request = ch.readOutbound();
+        assertEquals(8, request.readableBytes());
+        assertEquals(8, request.getInt(0));
+        assertEquals(80877103, request.getInt(4));
+        request.release();
+        assertNull(ch.readOutbound(), "the StartupMessage waits for the answer");
+        return ch;
+    }
+
+    @AfterEach
+    void finish() {
+        for (Object o; (o = ch.readOutbound()) != null; ) {
+            ((ByteBuf) o).release();
+        }
+        ch.finishAndReleaseAll();
+        startups.forEach(b -> assertEquals(0, b.refCnt(), "every held write is sent or released"));
+    }
+
+    @Test
+    void preferGoesOnInPlainTextWhenTheServerSaysN() {
+        start("prefer");
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {'N'}));
+        ByteBuf startup = ch.readOutbound();
+        assertEquals(9, startup.readableBytes());
+        startup.release();
+        assertNull(ch.pipeline().get(ServerTlsStarter.class), "the step leaves the pipeline");
+        assertTrue(failures.isEmpty());
+        assertTrue(ch.isOpen());
+    }
+
+    @Test
+    void requireFailsWhenTheServerSaysN() {
+        start("require");
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {'N'}));
+        assertEquals(List.of("server refused SSL (server_tls_sslmode=require)"), failures);
+        assertFalse(ch.isOpen());
+    }
+
+    @Test
+    void bytesBehindTheAnswerAreRefused() {
+        start("prefer");
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {'N', 'R', 0, 0, 0, 8, 0, 0, 0, 0}));
+        assertEquals(List.of("received unencrypted data after SSL response"), failures);
+        assertFalse(ch.isOpen());
+    }
+
+    @Test
+    void anAnswerOtherThanSOrNIsRefused() {
+        start("prefer");
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {'E'}));
+        assertEquals(List.of("bad sslreq answer"), failures);
+    }
+
+    @Test
+    void sStartsTheHandshakeBeforeTheStartupMessage() {
+        start("require");
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {'S'}));
+        assertNotNull(ch.pipeline().get(SslHandler.class), "an SslHandler in front");
+        ByteBuf hello = ch.readOutbound();
+        assertEquals(0x16, hello.getByte(0), "a TLS handshake record (ClientHello), not the StartupMessage");
+        hello.release();
+        assertTrue(failures.isEmpty());
+    }
+
+    @Test
+    void closedBeforeTheAnswerReleasesTheHeldStartup() {
+        start("prefer");
+        ch.close();
+        assertTrue(failures.isEmpty());
+    }
+}
