@@ -100,9 +100,9 @@ class ConfigCommandTest {
 
     @Test
     void unsupportedAuthTypeIsAnErrorAsAtStart() throws Exception {
-        Run r = check("auth_type = cert\n");
+        Run r = check("auth_type = pam\n");
         assertEquals(2, r.code());
-        assertTrue(r.out().contains("auth_type: 'cert' is not supported yet"), r.out());
+        assertTrue(r.out().contains("auth_type: 'pam' is not supported yet"), r.out());
     }
 
     @Test

@@ -11,7 +11,8 @@ import java.util.Set;
  */
 public final class SupportedSettings {
     private static final Set<AuthType> AUTH_TYPES =
-            EnumSet.of(AuthType.TRUST, AuthType.ANY, AuthType.PLAIN, AuthType.MD5, AuthType.SCRAM_SHA_256, AuthType.HBA);
+            EnumSet.of(AuthType.TRUST, AuthType.ANY, AuthType.PLAIN, AuthType.MD5, AuthType.SCRAM_SHA_256, AuthType.HBA,
+                    AuthType.CERT);
 
     /** The [pgbouncer] settings this version applies; the rest are read, validated and reported when set. */
     private static final Set<Setting> APPLIED = EnumSet.of(

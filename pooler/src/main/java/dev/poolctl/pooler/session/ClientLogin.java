@@ -122,9 +122,11 @@ final class ClientLogin {
             manager().log().log(client.prefix() + " no such user: " + user);
         }
         manager().authenticating(client);
-        if (authType == AuthType.HBA) {
-            HbaLogin.Decision d = HbaLogin.decide(manager().global().hba(), ctx.channel(), database, user,
-                    authenticator.isUnknownUser());
+        if (authType == AuthType.HBA || authType == AuthType.CERT) {
+            HbaLogin.Decision d = authType == AuthType.CERT
+                    ? HbaLogin.cert(ctx.channel(), null, user, authenticator.isUnknownUser())
+                    : HbaLogin.decide(manager().global().hba(), ctx.channel(), database, user,
+                            authenticator.isUnknownUser());
             if (d.logLine() != null) {
                 manager().log().log(client.prefix() + " " + d.logLine());
             }

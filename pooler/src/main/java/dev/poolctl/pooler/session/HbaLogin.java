@@ -1,7 +1,9 @@
 package dev.poolctl.pooler.session;
 
+import dev.poolctl.pooler.auth.CertificateNames;
 import dev.poolctl.pooler.auth.HbaConfig;
 import dev.poolctl.pooler.auth.HbaRules;
+import dev.poolctl.pooler.auth.IdentMaps;
 import dev.poolctl.pooler.config.AuthType;
 import io.netty.channel.Channel;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -9,10 +11,14 @@ import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * auth_type = hba at login (PgBouncer's set_pool): the first rule that matches the connection decides the method.
- * Password methods then run as their auth_type would; trust, peer, reject, cert and ldap are decided here.
+ * Password methods then run as their auth_type would; trust, peer, reject, cert and ldap are decided here, and
+ * auth_type = cert uses the same certificate check.
  */
 final class HbaLogin {
     private HbaLogin() {}
@@ -42,10 +48,45 @@ final class HbaLogin {
             case SCRAM_SHA_256 -> Decision.run(AuthType.SCRAM_SHA_256);
             case REJECT -> Decision.refuse("login rejected", null);
             case LDAP -> Decision.refuse("ldap is not supported by this build", null);
-            // A client certificate needs TLS to the client, which this version does not offer yet.
-            case CERT -> Decision.refuse("certificate authentication failed", "TLS connection required");
+            case CERT -> cert(channel, rule.identMap(), user, unknownUser);
             case PEER -> peer(hba, rule, channel, user, unknownUser);
         };
+    }
+
+    /**
+     * auth_type = cert, or an hba cert rule (PgBouncer's login_via_cert): the client's TLS certificate must name
+     * the user (subjectAltName or CN), or name a system user the rule's ident map lets log in as the user.
+     */
+    static Decision cert(Channel channel, IdentMaps.Map map, String user, boolean unknownUser) {
+        String failed = "certificate authentication failed";
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            return Decision.refuse(failed, "TLS connection required");
+        }
+        X509Certificate cert;
+        try {
+            Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+            if (chain.length == 0 || !(chain[0] instanceof X509Certificate x509)) {
+                return Decision.refuse(failed, "TLS client certificate required");
+            }
+            cert = x509;
+        } catch (SSLPeerUnverifiedException e) {
+            return Decision.refuse(failed, "TLS client certificate required");
+        }
+        if (unknownUser) {
+            return Decision.refuse(failed, null); // not in auth_file: as a wrong certificate (no name probing)
+        }
+        if (map != null) {
+            for (IdentMaps.Mapping m : map.mappings()) {
+                if (CertificateNames.contains(cert, m.systemUser())
+                        && (m.databaseUser() == null || m.databaseUser().equals(user))) {
+                    return Decision.run(AuthType.TRUST);
+                }
+            }
+            return Decision.refuse(failed, "ident map: " + map.name() + " does not have a match");
+        }
+        return CertificateNames.contains(cert, user) ? Decision.run(AuthType.TRUST)
+                : Decision.refuse(failed, "TLS certificate name mismatch");
     }
 
     /** The peer process's OS user must be the database user, or be mapped to it by the rule's ident map. */

@@ -148,14 +148,14 @@ class ConsoleHardeningIT {
     void setRefusesWhatAConfigLoadRefuses() throws Exception {
         try (Connection c = admin()) {
             for (String set : List.of("SET server_tls_protocols = 'sslv3'", "SET client_tls_sslmode = 'require'",
-                    "SET auth_type = 'cert'", "SET auth_type = 'pam'", "SET default_pool_size = 'many'")) {
+                    "SET auth_type = 'ldap'", "SET auth_type = 'pam'", "SET default_pool_size = 'many'")) {
                 SQLException e = assertThrows(SQLException.class, () -> c.createStatement().execute(set), set);
                 assertTrue(e.getMessage().contains("SET failed"), set + ": " + e.getMessage());
             }
             assertEquals("prefer", config(c, "server_tls_sslmode"));
             assertEquals("disable", config(c, "client_tls_sslmode"));
             assertEquals("md5", config(c, "auth_type"));
-            pooler.awaitLog("SET auth_type refused: auth_type: 'cert' is not supported yet", Duration.ofSeconds(5));
+            pooler.awaitLog("SET auth_type refused: auth_type: 'ldap' is not supported yet", Duration.ofSeconds(5));
 
             SQLException forged = assertThrows(SQLException.class,
                     () -> c.createStatement().execute("SET default_pool_size = 'x\n2026-01-01 FORGED LOG LINE'"));
