@@ -4,7 +4,6 @@ import dev.poolctl.pooler.config.ConfigException;
 import dev.poolctl.pooler.config.PoolerConfig;
 import dev.poolctl.pooler.log.PoolerLog;
 import dev.poolctl.pooler.net.TlsContexts;
-import dev.poolctl.pooler.pool.GlobalState;
 import java.nio.file.Path;
 import java.time.Instant;
 
@@ -14,16 +13,21 @@ import java.time.Instant;
  */
 final class DaemonTls {
     private final Path configFile;
-    private final GlobalState global;
     private final PoolerLog log;
     /** RECONNECT on every loop. */
     private final Runnable reconnectAll;
+    /** The contexts in force: replaced whole, read by every new connection on any loop. */
+    private volatile TlsContexts current;
 
-    DaemonTls(Path configFile, GlobalState global, PoolerLog log, Runnable reconnectAll) {
+    DaemonTls(Path configFile, TlsContexts initial, PoolerLog log, Runnable reconnectAll) {
         this.configFile = configFile;
-        this.global = global;
+        this.current = initial;
         this.log = log;
         this.reconnectAll = reconnectAll;
+    }
+
+    TlsContexts current() {
+        return current;
     }
 
     /**
@@ -53,8 +57,8 @@ final class DaemonTls {
      */
     void install(PoolerConfig config) throws ConfigException {
         TlsContexts next = build(configFile, config);
-        TlsContexts old = global.tls();
-        global.tls(next);
+        TlsContexts old = current;
+        current = next;
         logExpiry(log, configFile, config);
         if (!old.server().settings().equals(next.server().settings())) {
             log.log("server TLS settings changed, reconnecting servers");

@@ -78,8 +78,7 @@ public final class PoolerDaemon implements AutoCloseable {
         this.configFile = configFile;
         this.log = log;
         global.hba(hba);
-        global.tls(tls);
-        this.tls = new DaemonTls(configFile, global, log,
+        this.tls = new DaemonTls(configFile, tls, log,
                 () -> loops.onEvery(m -> m.reconnect(null), new CompletableFuture<>()));
         // The JDK reads its time zone file on first use; out of file descriptors later, that read fails with an
         // Error wherever a date is first formatted (Netty's own log lines): read it now.
@@ -118,7 +117,7 @@ public final class PoolerDaemon implements AutoCloseable {
                     now.intValue(Setting.TCP_KEEPCNT), now.intValue(Setting.TCP_KEEPIDLE),
                     now.intValue(Setting.TCP_KEEPINTVL), now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir(),
                     new HostResolver.Ttls(now.durationValue(Setting.DNS_MAX_TTL), now.durationValue(Setting.DNS_NXDOMAIN_TTL)),
-                    global.tls().server());
+                    PoolerDaemon.this.tls.current().server());
         };
         for (EventExecutor e : workerGroup) {
             EventLoop loop = (EventLoop) e;
@@ -140,7 +139,7 @@ public final class PoolerDaemon implements AutoCloseable {
             boundAddresses = listeners.bind(workerGroup, workerGroup, transport, g, log, ch -> {
                 LoopShard shard = loops.of(ch.eventLoop());
                 return new dev.poolctl.pooler.session.ClientConnection(global.nextId(), shard.manager(), shard.console(),
-                        System.nanoTime());
+                        System.nanoTime(), () -> this.tls.current().client());
             }, 128).addresses();
         } catch (IOException | RuntimeException e) {
             close();

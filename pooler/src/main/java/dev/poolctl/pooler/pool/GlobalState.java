@@ -32,18 +32,6 @@ public final class GlobalState {
         hba = rules;
     }
 
-    /** The TLS contexts in force: built off the loops at start and RELOAD, read by every new connection. */
-    private volatile dev.poolctl.pooler.net.TlsContexts tls = dev.poolctl.pooler.net.TlsContexts.NONE;
-
-    public dev.poolctl.pooler.net.TlsContexts tls() {
-        return tls;
-    }
-
-    /** Called by the daemon (start, reload): connections that start after this use the new contexts. */
-    public void tls(dev.poolctl.pooler.net.TlsContexts contexts) {
-        tls = contexts;
-    }
-
     /** Called by each PoolManager as it is built; its index is its place in {@link #managers}. */
     int register(PoolManager manager) {
         managers.add(manager);

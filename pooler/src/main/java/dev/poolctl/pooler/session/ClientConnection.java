@@ -61,14 +61,14 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     private boolean admitted;
     private boolean closingLogged;
 
-    public ClientConnection(long id, PoolManager manager, AdminConsole console, long nowNanos) {
+    public ClientConnection(long id, PoolManager manager, AdminConsole console, long nowNanos,
+                            java.util.function.Supplier<dev.poolctl.pooler.net.TlsContexts.Side> tls) {
         this.id = id;
         this.manager = manager;
         this.console = console;
-        this.connectNanos = nowNanos;
-        this.lastActivityNanos = nowNanos;
+        this.connectNanos = this.lastActivityNanos = nowNanos;
         this.entry = new StateEntry<>(this, ClientState.STARTUP, nowNanos);
-        this.login = new ClientLogin(this);
+        this.login = new ClientLogin(this, tls);
     }
 
     @Override public StateEntry<ClientState, PoolClient> entry() { return entry; }

@@ -5,6 +5,7 @@ import dev.poolctl.pooler.auth.KeyDerivation;
 import dev.poolctl.pooler.config.AuthType;
 import dev.poolctl.pooler.config.DatabaseConfig;
 import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.net.TlsContexts;
 import dev.poolctl.pooler.pool.ClientState;
 import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.pool.PoolManager;
@@ -17,6 +18,7 @@ import dev.poolctl.pooler.protocol.StartupPacket;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * A client's login phase (PgBouncer's client.c up to the welcome): the startup packets (SSLRequest,
@@ -35,8 +37,12 @@ final class ClientLogin {
         return client.manager();
     }
 
-    ClientLogin(ClientConnection client) {
+    /** The client-side TLS contexts in force (they change at RELOAD). */
+    private final Supplier<TlsContexts.Side> tls;
+
+    ClientLogin(ClientConnection client, Supplier<TlsContexts.Side> tls) {
         this.client = client;
+        this.tls = tls;
     }
 
     // ---- startup packets ----
@@ -45,7 +51,7 @@ final class ClientLogin {
     void readStartup(ChannelHandlerContext ctx, ByteBuf in) {
         startupReader.add(ctx.alloc(), in);
         if (startupReader.firstByte() == ClientTls.TLS_HANDSHAKE
-                && ClientTls.startDirect(ctx, manager().global().tls().client(), client, startupReader::takeRest)) {
+                && ClientTls.startDirect(ctx, tls.get(), client, startupReader::takeRest)) {
             return;
         }
         try {
@@ -58,7 +64,7 @@ final class ClientLogin {
                         return;
                     }
                     String refused = packet instanceof StartupPacket.SslRequest
-                            ? ClientTls.answerSslRequest(ctx, manager().global().tls().client()) : null;
+                            ? ClientTls.answerSslRequest(ctx, tls.get()) : null;
                     if (refused != null) {
                         client.fail(PgProtocol.PROTOCOL_VIOLATION, refused);
                         return;
@@ -90,7 +96,7 @@ final class ClientLogin {
 
     private void startup(ChannelHandlerContext ctx, StartupPacket.StartupMessage startup) {
         client.named(startup.user(), startup.database());
-        if (ClientTls.refusesPlain(ctx.channel(), manager().global().tls().client())) {
+        if (ClientTls.refusesPlain(ctx.channel(), tls.get())) {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, "SSL required"); // PgBouncer's words and SQLSTATE
             return;
         }
