@@ -64,7 +64,7 @@ class StartCommandTest {
             assertEquals(ExitCodes.OK, r.code());
             String[] lines = r.out().split("\n");
             assertTrue(lines[0].startsWith("poolctl "), r.out());
-            assertTrue(lines[1].startsWith("tls: SunJSSE (Java "), r.out());
+            assertTrue(lines[1].matches("tls: (BoringSSL \\(netty-tcnative|SunJSSE \\(Java ).*"), r.out());
         }
     }
 

@@ -38,6 +38,18 @@ public record TlsContexts(Side client, Side server) {
         }
     }
 
+    /** BoringSSL through netty-tcnative when its native library loads here, else the JDK's JSSE. */
+    static final SslProvider PROVIDER = "jdk".equals(System.getProperty("poolctl.tls.provider"))
+            || !io.netty.handler.ssl.OpenSsl.isAvailable() ? SslProvider.JDK : SslProvider.OPENSSL;
+
+    /**
+     * The provider for one side: BoringSSL, but the JDK's when a TLS 1.3 cipher list is set, which BoringSSL does
+     * not let anyone choose (it always offers its three TLS 1.3 suites).
+     */
+    static SslProvider provider(TlsSettings s) {
+        return s.ciphers13().isEmpty() ? PROVIDER : SslProvider.JDK;
+    }
+
     /** Both sides disabled: before the first config is read, and in tests that need no TLS. */
     public static final TlsContexts NONE = new TlsContexts(
             new Side(new TlsSettings("disable", null, null, null, List.of("TLSv1.2", "TLSv1.3"), "default", ""), null),
@@ -63,7 +75,7 @@ public record TlsContexts(Side client, Side server) {
         File ca = s.caFile() == null ? null : readable("client_tls_ca_file", s.caFile(), baseDir);
         try {
             SslContextBuilder b = SslContextBuilder.forServer(keyOf("client_tls_key_file", key, "client_tls_cert_file",
-                    cert), PemFiles.certificates(cert.toPath())).sslProvider(SslProvider.JDK).protocols(s.protocols());
+                    cert), PemFiles.certificates(cert.toPath())).sslProvider(provider(s)).protocols(s.protocols());
             if (ca != null) {
                 b.trustManager(ca);
             } else if (s.verifies()) {
@@ -75,7 +87,7 @@ public record TlsContexts(Side client, Side server) {
                     ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "postgresql"));
             // PgBouncer: allow/prefer/require accept a client certificate without checking it; verify-* demand one.
             b.clientAuth(s.verifies() ? ClientAuth.REQUIRE : ClientAuth.NONE);
-            ciphers(b, s, "client");
+            ciphers(b, s, "client", provider(s));
             return b.build();
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             if (e instanceof KeyMismatch) {
@@ -93,7 +105,7 @@ public record TlsContexts(Side client, Side server) {
         File key = s.keyFile() == null ? null : readable("server_tls_key_file", s.keyFile(), baseDir);
         File cert = s.certFile() == null ? null : readable("server_tls_cert_file", s.certFile(), baseDir);
         try {
-            SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols(s.protocols());
+            SslContextBuilder b = SslContextBuilder.forClient().sslProvider(provider(s)).protocols(s.protocols());
             if (s.verifies()) {
                 b.trustManager(ca == null ? defaultTrust() : trustOf(ca)); // no CA file: the JDK's cacerts
             } else {
@@ -106,7 +118,7 @@ public record TlsContexts(Side client, Side server) {
                 b.keyManager(keyOf("server_tls_key_file", key, "server_tls_cert_file", cert),
                         PemFiles.certificates(cert.toPath()));
             }
-            ciphers(b, s, "server");
+            ciphers(b, s, "server", provider(s));
             return b.build();
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             if (e instanceof KeyMismatch) {
@@ -175,12 +187,12 @@ public record TlsContexts(Side client, Side server) {
      * names ({@code ECDHE-RSA-AES256-GCM-SHA384}) and JDK names are both accepted, separated by colons; OpenSSL's
      * expressions ({@code HIGH:!aNULL}) have no JDK equivalent and are refused rather than guessed at.
      */
-    private static void ciphers(SslContextBuilder b, TlsSettings s, String side) {
+    private static void ciphers(SslContextBuilder b, TlsSettings s, String side, SslProvider provider) {
         if (s.defaultCiphers() && s.ciphers13().isEmpty()) {
             return;
         }
         List<String> names = new ArrayList<>(s.ciphers13().isEmpty() ? TLS13_DEFAULT
-                : names(s.ciphers13(), side + "_tls13_ciphers"));
+                : names(s.ciphers13(), side + "_tls13_ciphers", provider));
         if (s.defaultCiphers()) {
             for (String jdk : jdkDefaultSuites()) {
                 if (!TLS13_DEFAULT.contains(jdk)) {
@@ -188,13 +200,15 @@ public record TlsContexts(Side client, Side server) {
                 }
             }
         } else {
-            names.addAll(names(s.ciphers(), side + "_tls_ciphers"));
+            names.addAll(names(s.ciphers(), side + "_tls_ciphers", provider));
         }
-        b.ciphers(names);
+        // The JDK's default list names suites BoringSSL leaves out (DHE): those are dropped, not an error.
+        b.ciphers(names, provider == SslProvider.OPENSSL ? io.netty.handler.ssl.SupportedCipherSuiteFilter.INSTANCE
+                : io.netty.handler.ssl.IdentityCipherSuiteFilter.INSTANCE);
     }
 
-    private static List<String> names(String value, String key) {
-        List<String> supported = supportedSuites();
+    private static List<String> names(String value, String key, SslProvider provider) {
+        List<String> supported = supportedSuites(provider);
         List<String> names = new ArrayList<>();
         for (String token : value.split("[:,\\s]+")) {
             if (token.isEmpty()) {
@@ -209,14 +223,18 @@ public record TlsContexts(Side client, Side server) {
             }
             if (!supported.contains(java)) {
                 // Netty would drop it silently: a list of typos would leave the JDK's defaults, or nothing.
-                throw new IllegalArgumentException(key + ": '" + token + "' is not a cipher suite this JDK supports");
+                throw new IllegalArgumentException(key + ": '" + token + "' is not a cipher suite "
+                        + (provider == SslProvider.OPENSSL ? "BoringSSL" : "this JDK") + " supports");
             }
             names.add(java);
         }
         return names;
     }
 
-    private static List<String> supportedSuites() {
+    private static List<String> supportedSuites(SslProvider provider) {
+        if (provider == SslProvider.OPENSSL) {
+            return List.copyOf(io.netty.handler.ssl.OpenSsl.availableJavaCipherSuites());
+        }
         try {
             return List.of(javax.net.ssl.SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites());
         } catch (java.security.NoSuchAlgorithmException e) {
@@ -318,12 +336,12 @@ public record TlsContexts(Side client, Side server) {
 
     /** What {@code --version} prints after {@code tls: }, as {@code pgbouncer -V} names its TLS library. */
     public static String libraryVersion() {
-        String provider;
-        try {
-            provider = javax.net.ssl.SSLContext.getDefault().getProvider().getName();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            provider = "JSSE";
+        if (PROVIDER == SslProvider.OPENSSL) {
+            return io.netty.handler.ssl.OpenSsl.versionString() + " (netty-tcnative; JSSE for TLS 1.3 cipher lists)";
         }
-        return provider + " (Java " + Runtime.version() + ", Netty SslHandler)";
+        // The provider's name only: SSLContext.getDefault() would build the default context, loading every
+        // certificate of the JDK's trust store (about 6 MB of RSS at start) for one line of the log.
+        java.security.Provider p = java.security.Security.getProvider("SunJSSE");
+        return (p == null ? "JSSE" : p.getName()) + " (Java " + Runtime.version() + ", Netty SslHandler)";
     }
 }
