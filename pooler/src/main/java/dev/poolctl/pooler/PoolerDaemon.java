@@ -156,7 +156,8 @@ public final class PoolerDaemon implements AutoCloseable {
             log.log("listening on " + a);
         }
         log.log("process up: poolctl " + Version.VERSION + " (" + transport.name() + ", " + loopCount + " event loop"
-                + (loopCount == 1 ? "" : "s") + "), tls: " + TlsContexts.libraryVersion());
+                + (loopCount == 1 ? "" : "s") + "), tls: " + (this.tls.current().client().enabled()
+                || this.tls.current().server().enabled() ? TlsContexts.libraryVersion() : "off"));
     }
 
     /**

@@ -38,16 +38,21 @@ public record TlsContexts(Side client, Side server) {
         }
     }
 
-    /** BoringSSL through netty-tcnative when its native library loads here, else the JDK's JSSE. */
-    static final SslProvider PROVIDER = "jdk".equals(System.getProperty("poolctl.tls.provider"))
-            || !io.netty.handler.ssl.OpenSsl.isAvailable() ? SslProvider.JDK : SslProvider.OPENSSL;
+    /**
+     * BoringSSL through netty-tcnative when its native library loads here, else the JDK's JSSE. Decided on first
+     * use: loading BoringSSL costs about 9 MB of RSS, which a pooler with TLS off on both sides never pays.
+     */
+    private static final class Library {
+        static final SslProvider PROVIDER = "jdk".equals(System.getProperty("poolctl.tls.provider"))
+                || !io.netty.handler.ssl.OpenSsl.isAvailable() ? SslProvider.JDK : SslProvider.OPENSSL;
+    }
 
     /**
      * The provider for one side: BoringSSL, but the JDK's when a TLS 1.3 cipher list is set, which BoringSSL does
      * not let anyone choose (it always offers its three TLS 1.3 suites).
      */
     static SslProvider provider(TlsSettings s) {
-        return s.ciphers13().isEmpty() ? PROVIDER : SslProvider.JDK;
+        return s.ciphers13().isEmpty() ? Library.PROVIDER : SslProvider.JDK;
     }
 
     /** Both sides disabled: before the first config is read, and in tests that need no TLS. */
@@ -336,7 +341,7 @@ public record TlsContexts(Side client, Side server) {
 
     /** What {@code --version} prints after {@code tls: }, as {@code pgbouncer -V} names its TLS library. */
     public static String libraryVersion() {
-        if (PROVIDER == SslProvider.OPENSSL) {
+        if (Library.PROVIDER == SslProvider.OPENSSL) {
             return io.netty.handler.ssl.OpenSsl.versionString() + " (netty-tcnative; JSSE for TLS 1.3 cipher lists)";
         }
         // The provider's name only: SSLContext.getDefault() would build the default context, loading every
