@@ -146,7 +146,7 @@ public final class HbaRules {
             if ("all".equals(t.keyword())) {
                 t.next();
             } else {
-                String a = t.ident();
+                String a = t.keyword();
                 if (a == null) {
                     throw new IllegalArgumentException("did not find address");
                 }
@@ -156,7 +156,7 @@ public final class HbaRules {
                 if (slash >= 0) {
                     mask = prefixMask(a.substring(slash + 1), address.length);
                 } else {
-                    String m = t.ident();
+                    String m = t.keyword();
                     if (m == null) {
                         throw new IllegalArgumentException("did not find mask");
                     }
@@ -192,7 +192,7 @@ public final class HbaRules {
             t.next();
         }
         IdentMaps.Map map = null;
-        String option = t.ident();
+        String option = t.keyword();
         if (option != null) {
             if (!option.startsWith("map=")) {
                 throw new IllegalArgumentException("Ident map " + option + " is malformed. It is not in map=value format.");
@@ -233,7 +233,7 @@ public final class HbaRules {
             } else if (kw != null && kw.startsWith("@")) {
                 include(file, kw.substring(1), depth, flags, names);
             } else {
-                String name = kw != null ? kw : t.string();
+                String name = t.name();
                 if (name == null) {
                     throw new IllegalArgumentException("expected a name");
                 }

@@ -73,19 +73,17 @@ final class HbaTokens {
         return kind == Kind.END;
     }
 
-    /** The current unquoted word (keywords are matched case-sensitively, as PgBouncer's strcmp), or null. */
+    /**
+     * The current unquoted word, or null: a keyword (matched case-sensitively, as PgBouncer's strcmp) or a value
+     * (an address, a mask, {@code map=...}).
+     */
     String keyword() {
         return kind == Kind.WORD ? text : null;
     }
 
-    /** Same as {@link #keyword}: an unquoted word used as a value (an address, a mask, {@code map=...}). */
-    String ident() {
-        return keyword();
-    }
-
-    /** The current quoted string, or null. */
-    String string() {
-        return kind == Kind.STRING ? text : null;
+    /** The current word or quoted string as a name, or null. */
+    String name() {
+        return kind == Kind.WORD || kind == Kind.STRING ? text : null;
     }
 
     /** Consumes a comma if the current token is one. */

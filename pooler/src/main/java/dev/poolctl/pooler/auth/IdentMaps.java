@@ -59,17 +59,17 @@ public final class IdentMaps {
                 if (t.atEnd()) {
                     continue;
                 }
-                String map = t.ident();
+                String map = t.keyword();
                 if (map == null) {
                     throw new IllegalArgumentException("expected a map name");
                 }
                 t.next();
-                String system = t.ident() != null ? t.ident() : t.string();
+                String system = t.name();
                 if (system == null) {
                     throw new IllegalArgumentException("expected a system user name");
                 }
                 t.next();
-                String database = "all".equals(t.keyword()) ? null : t.ident() != null ? t.ident() : t.string();
+                String database = "all".equals(t.keyword()) ? null : t.name();
                 if (database == null && !"all".equals(t.keyword())) {
                     throw new IllegalArgumentException("expected a database user name");
                 }
