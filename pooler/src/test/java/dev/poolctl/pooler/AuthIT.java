@@ -106,6 +106,7 @@ class AuthIT {
         SQLException e = assertThrows(SQLException.class,
                 () -> currentUser("plain", PostgresCluster.SCRAM_USER, PostgresCluster.SCRAM_PASSWORD));
         assertTrue(e.getMessage().contains("SCRAM"), e.getMessage());
+        assertTrue(e.getMessage().contains("wrong password type"), "PgBouncer's words: " + e.getMessage());
     }
 
     /** auth_type=trust with a SCRAM secret: as above, no SCRAM keys for the server login. */
@@ -114,6 +115,7 @@ class AuthIT {
         SQLException e = assertThrows(SQLException.class,
                 () -> currentUser("trust", PostgresCluster.SCRAM_USER, PostgresCluster.SCRAM_PASSWORD));
         assertTrue(e.getMessage().contains("SCRAM"), e.getMessage());
+        assertTrue(e.getMessage().contains("wrong password type"), "PgBouncer's words: " + e.getMessage());
     }
 
     @Test

@@ -77,7 +77,7 @@ final class ServerAuthenticator {
             case PgProtocol.AUTH_CLEARTEXT -> {
                 String password = login.plainPassword();
                 if (password == null) {
-                    throw new ScramException("cannot do cleartext login without a plain password");
+                    throw new ScramException("wrong password type: cleartext login needs a plain password");
                 }
                 ctx.writeAndFlush(FrontendMessages.passwordMessage(ctx.alloc(), password));
             }
@@ -90,7 +90,8 @@ final class ServerAuthenticator {
                 } else if (secret instanceof Secret.Md5 hash) {
                     md5 = hash.hash();
                 } else {
-                    throw new ScramException("cannot do md5 login with a SCRAM secret; store md5 or a plain password");
+                    throw new ScramException("wrong password type: cannot do md5 login with a SCRAM secret; store md5 or a plain"
+                            + " password");
                 }
                 ctx.writeAndFlush(FrontendMessages.passwordMessage(ctx.alloc(), Md5Password.challengeResponse(md5, salt)));
             }

@@ -27,10 +27,12 @@ public record ServerLogin(
         }
         if (secret instanceof Secret.Scram scram) {
             if (scramClientKey == null) {
-                throw new ScramException("no SCRAM keys for " + user + " yet: a client must log in with SCRAM first");
+                throw new ScramException("wrong password type: no SCRAM keys for " + user
+                        + " yet: a client must log in with SCRAM first");
             }
             return ScramClientExchange.forKeys(scramClientKey, scram.secret().serverKey());
         }
-        throw new ScramException("no password for user " + user + " usable for SCRAM (need plain or SCRAM secret)");
+        throw new ScramException("wrong password type: no password for user " + user
+                + " usable for SCRAM (need plain or SCRAM secret)");
     }
 }
