@@ -242,10 +242,12 @@ class ConfigCommandTest {
     }
 
     @Test
-    void perDatabaseAuthUserIsAWarningUntilApplied() throws Exception {
-        Run r = checkDbs("db = host=127.0.0.1 dbname=db auth_user=lookup\n", "");
-        assertWarning(r, Pattern.quote(ini + ":" + lineOf("auth_user=lookup")
-                + ": warning: [databases] db: auth_user is read but not applied"));
+    void anAuthDbnameThatIsNotConfiguredIsAWarning() throws Exception {
+        Run r = checkDbs("db = host=127.0.0.1 dbname=db auth_user=lookup auth_dbname=nowhere\n", "");
+        assertWarning(r, Pattern.quote(ini + ":" + lineOf("auth_dbname=nowhere")
+                + ": warning: [databases] db: authentication database \"nowhere\" is not configured"));
+        Run ok = checkDbs("db = host=127.0.0.1 dbname=db auth_user=lookup\n", "");
+        assertFalse(ok.out().contains("auth_user"), "auth_user is applied now: " + ok.out());
     }
 
     /** The pgbouncer.ini block of the seed guide, with its auth_file pointing at a temp userlist. */

@@ -8,6 +8,7 @@ import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.config.IniLoader;
 import dev.poolctl.pooler.config.PoolerConfig;
 import dev.poolctl.pooler.config.Setting;
+import dev.poolctl.pooler.config.AuthQuerySource;
 import dev.poolctl.pooler.config.SupportedSettings;
 import dev.poolctl.pooler.log.PoolerLog;
 import dev.poolctl.pooler.net.HostResolver;
@@ -291,7 +292,7 @@ public final class PoolerDaemon implements AutoCloseable {
         if (!ignored.isEmpty()) {
             log.warning("settings read but not applied by this version: " + String.join(", ", ignored));
         }
-        SupportedSettings.databasesWithAuthUser(config).forEach(db -> log.warning(SupportedSettings.authUserWarning(db)));
+        AuthQuerySource.warnings(config).forEach(w -> log.warning(w.text()));
     }
 
     public List<String> boundAddresses() {

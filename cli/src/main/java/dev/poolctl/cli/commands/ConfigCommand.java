@@ -10,6 +10,7 @@ import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.config.IniLoader;
 import dev.poolctl.pooler.config.PoolerConfig;
 import dev.poolctl.pooler.config.Setting;
+import dev.poolctl.pooler.config.AuthQuerySource;
 import dev.poolctl.pooler.config.SupportedSettings;
 import dev.poolctl.pooler.config.PoolMode;
 import java.io.IOException;
@@ -212,9 +213,10 @@ public final class ConfigCommand implements Callable<Integer> {
             warnings.add(new Finding(at.getOrDefault(s, fileName), s.key() + " is read but not applied by this"
                     + " version of poolctl"));
         }
-        for (String db : SupportedSettings.databasesWithAuthUser(config)) {
-            warnings.add(new Finding(loaded.databaseOrigins().getOrDefault(db, fileName),
-                    SupportedSettings.authUserWarning(db)));
+        for (AuthQuerySource.Warning w : AuthQuerySource.warnings(config)) {
+            String where = w.database() == null ? at.getOrDefault(Setting.AUTH_DBNAME, fileName)
+                    : loaded.databaseOrigins().getOrDefault(w.database(), fileName);
+            warnings.add(new Finding(where, w.text()));
         }
         return new Report(errors, warnings);
     }

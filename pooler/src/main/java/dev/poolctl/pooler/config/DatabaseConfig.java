@@ -24,6 +24,8 @@ import java.util.function.Consumer;
  * @param user forced server user (one pool for the whole database), or null to log in as the client's user
  * @param password password for the forced user, or null to take it from {@code auth_file}
  * @param authUser per-database {@code auth_user}, or null
+ * @param authQuery per-database {@code auth_query}, or null
+ * @param authDbname per-database {@code auth_dbname}: the database the auth_query runs in, or null
  * @param poolSize or null
  * @param minPoolSize or null
  * @param reservePoolSize or null ({@code reserve_pool_size}, alias {@code reserve_pool})
@@ -44,6 +46,8 @@ public record DatabaseConfig(
         String user,
         String password,
         String authUser,
+        String authQuery,
+        String authDbname,
         Integer poolSize,
         Integer minPoolSize,
         Integer reservePoolSize,
@@ -65,7 +69,7 @@ public record DatabaseConfig(
      * Connect-string keys PgBouncer knows that poolctl does not implement yet. They are accepted so that an
      * existing file loads, and reported as warnings.
      */
-    private static final Set<String> IGNORED_KEYS = Set.of("auth_query", "auth_dbname", "load_balance_hosts",
+    private static final Set<String> IGNORED_KEYS = Set.of("load_balance_hosts",
             "max_db_client_connections", "query_wait_timeout", "target_session_attrs");
 
     public DatabaseConfig {
@@ -97,8 +101,8 @@ public record DatabaseConfig(
      */
     public DatabaseConfig forClientDatabase(String clientDb) {
         return new DatabaseConfig(clientDb, hosts, port, dbname != null ? dbname : clientDb, user, password,
-                authUser, poolSize, minPoolSize, reservePoolSize, poolMode, maxDbConnections, clientEncoding,
-                datestyle, timezone, applicationName, connectQuery, serverLifetime);
+                authUser, authQuery, authDbname, poolSize, minPoolSize, reservePoolSize, poolMode, maxDbConnections,
+                clientEncoding, datestyle, timezone, applicationName, connectQuery, serverLifetime);
     }
 
     /**
@@ -115,6 +119,8 @@ public record DatabaseConfig(
         String user = null;
         String password = null;
         String authUser = null;
+        String authQuery = null;
+        String authDbname = null;
         Integer poolSize = null;
         Integer minPoolSize = null;
         Integer reservePoolSize = null;
@@ -139,6 +145,8 @@ public record DatabaseConfig(
                     case "user" -> user = value;
                     case "password" -> password = value;
                     case "auth_user" -> authUser = value;
+                    case "auth_query" -> authQuery = value;
+                    case "auth_dbname" -> authDbname = value;
                     case "pool_size" -> poolSize = Values.parseDecimalInt(value);
                     case "min_pool_size" -> minPoolSize = Values.parseDecimalInt(value);
                     case "reserve_pool_size", "reserve_pool" -> reservePoolSize = Values.parseDecimalInt(value);
@@ -162,9 +170,9 @@ public record DatabaseConfig(
                 warn.accept("connection parameter " + key + " is not supported by poolctl yet; ignored");
             }
         }
-        return new DatabaseConfig(name, hosts, port, dbname, user, password, authUser, poolSize, minPoolSize,
-                reservePoolSize, poolMode, maxDbConnections, clientEncoding, datestyle, timezone, applicationName,
-                connectQuery, serverLifetime);
+        return new DatabaseConfig(name, hosts, port, dbname, user, password, authUser, authQuery, authDbname,
+                poolSize, minPoolSize, reservePoolSize, poolMode, maxDbConnections, clientEncoding, datestyle, timezone,
+                applicationName, connectQuery, serverLifetime);
     }
 
     private static List<String> parseHosts(String value) {
@@ -190,6 +198,7 @@ public record DatabaseConfig(
     public String toString() {
         return "DatabaseConfig[name=" + name + ", hosts=" + hosts + ", port=" + port + ", dbname=" + dbname
                 + ", user=" + user + ", password=" + (password == null ? null : "***") + ", authUser=" + authUser
+                + ", authQuery=" + authQuery + ", authDbname=" + authDbname
                 + ", poolSize=" + poolSize + ", minPoolSize=" + minPoolSize + ", reservePoolSize=" + reservePoolSize
                 + ", poolMode=" + poolMode + ", maxDbConnections=" + maxDbConnections
                 + ", clientEncoding=" + clientEncoding + ", datestyle=" + datestyle + ", timezone=" + timezone

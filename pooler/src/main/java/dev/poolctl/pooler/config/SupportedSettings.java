@@ -35,7 +35,8 @@ public final class SupportedSettings {
             Setting.SERVER_TLS_CERT_FILE, Setting.SERVER_TLS_CA_FILE, Setting.SERVER_TLS_PROTOCOLS,
             Setting.SERVER_TLS_CIPHERS, Setting.CLIENT_TLS13_CIPHERS, Setting.SERVER_TLS13_CIPHERS,
             Setting.MAX_PREPARED_STATEMENTS, Setting.DNS_MAX_TTL, Setting.DNS_NXDOMAIN_TTL,
-            Setting.CANCEL_WAIT_TIMEOUT, Setting.AUTODB_IDLE_TIMEOUT, Setting.EVENT_LOOPS);
+            Setting.CANCEL_WAIT_TIMEOUT, Setting.AUTODB_IDLE_TIMEOUT, Setting.EVENT_LOOPS, Setting.AUTH_USER,
+            Setting.AUTH_QUERY, Setting.AUTH_DBNAME);
 
     private SupportedSettings() {}
 
@@ -49,6 +50,9 @@ public final class SupportedSettings {
         AuthType auth = general.authType();
         if (!AUTH_TYPES.contains(auth)) {
             throw new IllegalArgumentException("auth_type: '" + auth + "' is not supported yet");
+        }
+        if (AuthQuerySource.ADMIN_DATABASE.equals(general.authDbname())) {
+            throw new IllegalArgumentException("auth_dbname: " + AuthQuerySource.reservedDatabase());
         }
         // Every sslmode runs; one that needs files which are not set is refused here, naming the key (whether the
         // files can be read and used is checked where the contexts are built, off the event loop).
@@ -71,20 +75,5 @@ public final class SupportedSettings {
     public static boolean isApplied(Setting setting, String canonicalValue) {
         return APPLIED.contains(setting) || canonicalValue == null
                 || canonicalValue.equals(setting.normalize(setting.defaultValue()));
-    }
-
-    /**
-     * The [databases] entries with a per-database {@code auth_user}: it needs auth_query, which this version does
-     * not run, so clients of those databases are checked against auth_file only.
-     */
-    public static List<String> databasesWithAuthUser(PoolerConfig config) {
-        return config.databases().values().stream().filter(db -> db.authUser() != null)
-                .map(DatabaseConfig::name).toList();
-    }
-
-    /** The warning for a per-database auth_user, as the log and {@code config check} print it. */
-    public static String authUserWarning(String database) {
-        return "[databases] " + database + ": auth_user is read but not applied by this version of poolctl"
-                + " (no auth_query); its clients must be in auth_file";
     }
 }

@@ -34,7 +34,7 @@ public final class Pool {
     private final ServerWelcome welcome = new ServerWelcome();
     private final PoolStats stats = new PoolStats();
     private final long[] hazards = new long[Hazard.values().length];
-    private byte[] scramClientKey;
+    private final PoolCredentials credentials = new PoolCredentials();
     private int nextHost;
 
     Pool(PoolKey key, DatabaseConfig db, PoolManager manager) {
@@ -96,26 +96,15 @@ public final class Pool {
     public int activeClientCount() { return clients.size(IDLE) + clients.size(ACTIVE); }
 
     /** How long the oldest queued client has waited, in nanoseconds (SHOW POOLS maxwait). */
-    public long maxWaitNanos(long now) {
-        long since = clients.firstSince(WAITING);
-        return since < 0 ? 0 : now - since;
-    }
+    public long maxWaitNanos(long now) { long since = clients.firstSince(WAITING); return since < 0 ? 0 : now - since; }
 
     /** The pool's clients: waiting for login, idle, waiting, active. */
-    public List<PoolClient> clients() {
-        List<PoolClient> all = new ArrayList<>(clientCount());
-        for (ClientState state : new ClientState[] {LOGIN_WAIT, IDLE, WAITING, ACTIVE}) clients.addTo(all, state);
-        return all;
-    }
+    public List<PoolClient> clients() { return clients.list(LOGIN_WAIT, IDLE, WAITING, ACTIVE); }
 
     /** Servers in PgBouncer's list order: active, idle, used, tested, new (login), being canceled. */
     public List<PoolServer> servers() {
-        List<PoolServer> all = new ArrayList<>(serverCount());
-        for (ServerState s : new ServerState[] {ServerState.ACTIVE, ServerState.IDLE, ServerState.USED,
-                ServerState.TESTED, ServerState.LOGIN, ServerState.BEING_CANCELED}) {
-            servers.addTo(all, s);
-        }
-        return all;
+        return servers.list(ServerState.ACTIVE, ServerState.IDLE, ServerState.USED, ServerState.TESTED,
+                ServerState.LOGIN, ServerState.BEING_CANCELED);
     }
 
     GeneralSettings general() { return manager.config().general(); }
@@ -127,7 +116,8 @@ public final class Pool {
     /** A client of this pool did something transaction pooling cannot carry (SHOW HAZARDS). */
     public void countHazard(Hazard h) { hazards[h.ordinal()]++; }
     public long hazardCount(Hazard h) { return hazards[h.ordinal()]; }
-    public void rememberScramKey(byte[] clientKey) { scramClientKey = clientKey; }
+    /** What server logins use besides auth_file: from the logins of the pool's clients. */
+    public PoolCredentials credentials() { return credentials; }
 
     /** The only way a client's state changes here; illegal edges throw. */
     private void move(PoolClient c, ClientState to) {
@@ -177,6 +167,16 @@ public final class Pool {
             stats.serverAssignmentCount++;
         }
         return s;
+    }
+
+    /**
+     * A client that is still logging in needs a server of this pool for the auth_query: as in PgBouncer, it queues
+     * like a request (cl_waiting) and is linked in turn. {@code c} is new here, in state IDLE.
+     */
+    public void authQuery(PoolClient c) {
+        clients.enter(c.entry());
+        queue(c);
+        dispatch(false);
     }
 
     /** A logged-in client sent a request and no server was ready: it joins the queue (cl_waiting). */
@@ -335,7 +335,7 @@ public final class Pool {
     boolean launch() {
         List<String> hosts = db.hosts();
         String host = hosts.isEmpty() ? null : hosts.get(Math.floorMod(nextHost++, hosts.size()));
-        PoolServer s = manager.launch(this, host, scramClientKey);
+        PoolServer s = manager.launch(this, host);
         if (s == null) {
             return false;
         }

@@ -291,7 +291,7 @@ public final class PoolManager {
      * A new server connection for {@code pool} to {@code host} (null: the default unix socket dir), not connected;
      * null when max_user_connections is reached over all loops.
      */
-    PoolServer launch(Pool pool, String host, byte[] scramClientKey) {
+    PoolServer launch(Pool pool, String host) {
         DatabaseConfig db = pool.database();
         String user = pool.key().user();
         if (!global.takeUserServer(user, config.maxUserConnections(user))) {
@@ -304,10 +304,13 @@ public final class PoolManager {
         if (db.datestyle() != null) startup.put("datestyle", db.datestyle());
         if (db.timezone() != null) startup.put("timezone", db.timezone());
         if (db.applicationName() != null) startup.put("application_name", db.applicationName());
-        // PgBouncer's order: the database entry's password=, else the auth_file entry of the server user.
-        Secret secret = db.password() != null ? Secret.of(db.password()) : userlist.secret(user).orElse(null);
+        // PgBouncer's order: the database entry's password=, else the auth_file entry of the server user, else what
+        // auth_query returned for it.
+        PoolCredentials known = pool.credentials();
+        Secret secret = db.password() != null ? Secret.of(db.password())
+                : userlist.secret(user).orElseGet(known::fetched);
         return launcher.launch(pool,
-                new ServerLauncher.Login(nextId(), user, host, db.port(), startup, secret, scramClientKey));
+                new ServerLauncher.Login(nextId(), user, host, db.port(), startup, secret, known.scramClientKey()));
     }
 
     /** max_db_connections and max_user_connections for this loop's pools. */

@@ -145,6 +145,20 @@ final class StateLists<S extends Enum<S>, T> {
         return out;
     }
 
+    /** The connections in {@code states}, list after list, each in its list's order. */
+    @SafeVarargs
+    final List<T> list(S... states) {
+        int n = 0;
+        for (S s : states) {
+            n += size[s.ordinal()];
+        }
+        List<T> out = new ArrayList<>(n);
+        for (S s : states) {
+            addTo(out, s);
+        }
+        return out;
+    }
+
     void addTo(List<? super T> out, S state) {
         for (StateEntry<S, T> e = first[state.ordinal()]; e != null; e = e.next) {
             out.add(e.owner);

@@ -88,6 +88,29 @@ public final class FrontendMessages {
         return b;
     }
 
+    /**
+     * Parse, Bind, Execute and Sync of the unnamed statement {@code sql} with one text parameter: the parameter travels
+     * apart from the SQL (auth_query's {@code $1}), so no value can change what the statement does.
+     */
+    public static ByteBuf extendedQuery(ByteBufAllocator alloc, String sql, String parameter) {
+        byte[] value = parameter.getBytes(StandardCharsets.UTF_8);
+        ByteBuf b = alloc.buffer(64 + sql.length() * 3 + value.length);
+        int start = b.writerIndex();
+        b.writeByte(PgProtocol.PARSE).writeInt(0).writeByte(0); // unnamed statement
+        cstring(b, sql);
+        b.writeShort(0); // parameter types: inferred
+        b.setInt(start + 1, b.writerIndex() - start - 1);
+        start = b.writerIndex();
+        b.writeByte(PgProtocol.BIND).writeInt(0).writeByte(0).writeByte(0); // unnamed portal and statement
+        b.writeShort(0); // parameter formats: all text
+        b.writeShort(1).writeInt(value.length).writeBytes(value);
+        b.writeShort(0); // result formats: all text
+        b.setInt(start + 1, b.writerIndex() - start - 1);
+        b.writeByte(PgProtocol.EXECUTE).writeInt(9).writeByte(0).writeInt(0); // unnamed portal, every row
+        b.writeByte(PgProtocol.SYNC).writeInt(4);
+        return b;
+    }
+
     public static ByteBuf terminate(ByteBufAllocator alloc) {
         return alloc.buffer(5).writeByte(PgProtocol.TERMINATE).writeInt(4);
     }

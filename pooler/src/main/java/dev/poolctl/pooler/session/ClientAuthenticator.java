@@ -36,7 +36,7 @@ final class ClientAuthenticator {
     private enum Method { NONE, CLEARTEXT, MD5, SCRAM_FIRST, SCRAM_FINAL }
 
     private final String user;
-    /** The auth_file secret; null for an unknown user and for an empty password (mock authentication). */
+    /** From auth_file or auth_query; null for an unknown user and for an empty password (mock authentication). */
     private final Secret secret;
     private final boolean unknownUser;
     private Method method = Method.NONE;
@@ -51,10 +51,14 @@ final class ClientAuthenticator {
 
     private record PreparedVerdict(String given, boolean ok) {}
 
-    ClientAuthenticator(String user, Secret listed) {
+    /**
+     * {@code known}: auth_file lists the user or auth_query returned it; {@code secret} is then its password, or null
+     * for a NULL one (an expired role: nothing matches it, but trust and cert still let the user in).
+     */
+    ClientAuthenticator(String user, Secret secret, boolean known) {
         this.user = user;
-        this.unknownUser = listed == null;
-        this.secret = listed == null || isEmptyPassword(listed, user) ? null : listed;
+        this.unknownUser = !known;
+        this.secret = secret == null || isEmptyPassword(secret, user) ? null : secret;
     }
 
     /** A plain empty password, or the md5 hash of one: what PgBouncer's {@code !*user->passwd} refuses. */
@@ -79,7 +83,7 @@ final class ClientAuthenticator {
         };
     }
 
-    /** Not in auth_file: logged as "no such user" (the client cannot tell). */
+    /** Neither in auth_file nor found by auth_query: logged as "no such user" (the client cannot tell). */
     boolean isUnknownUser() {
         return unknownUser;
     }

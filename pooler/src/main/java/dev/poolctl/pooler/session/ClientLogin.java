@@ -2,9 +2,12 @@ package dev.poolctl.pooler.session;
 
 import dev.poolctl.pooler.admin.AdminConsole;
 import dev.poolctl.pooler.auth.KeyDerivation;
+import dev.poolctl.pooler.auth.Secret;
+import dev.poolctl.pooler.config.AuthQuerySource;
 import dev.poolctl.pooler.config.AuthType;
 import dev.poolctl.pooler.config.DatabaseConfig;
 import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.PoolerConfig;
 import dev.poolctl.pooler.net.TlsContexts;
 import dev.poolctl.pooler.pool.ClientState;
 import dev.poolctl.pooler.pool.Pool;
@@ -26,11 +29,16 @@ import java.util.function.Supplier;
  */
 final class ClientLogin {
     /** The virtual database of the admin console. */
-    static final String ADMIN_DATABASE = "pgbouncer";
+    static final String ADMIN_DATABASE = AuthQuerySource.ADMIN_DATABASE;
 
     private final ClientConnection client;
     private final StartupReader startupReader = new StartupReader();
     private ClientAuthenticator authenticator;
+    /** The auth_query this login waits for, or null; and whether a message of the client is held meanwhile. */
+    private AuthQueryClient authQuery;
+    private boolean heldForQuery;
+    /** The password auth_query returned for the user (null when auth_file lists it). */
+    private Secret fetched;
 
     /** The client's loop's manager: after a move to another loop, that loop's. */
     private PoolManager manager() {
@@ -122,16 +130,79 @@ final class ClientLogin {
             consoleLogin(ctx, true);
             return;
         }
-        AuthType authType = general.authType();
-        authenticator = new ClientAuthenticator(user, manager().userlist().secret(user).orElse(null));
+        manager().authenticating(client);
+        Secret listed = manager().userlist().secret(user).orElse(null);
+        if (listed == null && general.authType() != AuthType.ANY && startAuthQuery(ctx)) {
+            return;
+        }
+        challenge(ctx, listed, listed != null);
+    }
+
+    /**
+     * The user is not in auth_file: when an auth_user applies to the database, its password comes from the
+     * auth_query, run by a server of the (auth_dbname, auth_user) pool; the client waits, reads held. False when no
+     * auth_user applies (auth_file alone decides, and the user is unknown).
+     */
+    private boolean startAuthQuery(ChannelHandlerContext ctx) {
+        String database = client.database();
+        PoolerConfig config = manager().config();
+        AuthQuerySource.Resolution r = AuthQuerySource.resolve(config, database,
+                ADMIN_DATABASE.equals(database) ? Optional.empty() : config.database(database));
+        if (!r.applies()) {
+            return false;
+        }
+        if (r.error() != null) {
+            manager().log().warning(client.prefix() + " " + r.error());
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, "bouncer config error");
+            return true;
+        }
+        AuthQuerySource source = r.source();
+        String authDb = source.database().name();
+        if (manager().isDisabled(authDb)) {
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, "authentication database \"" + authDb + "\" is disabled");
+            return true;
+        }
+        PoolManager home = manager().global().managerFor(authDb);
+        AuthQueryClient query = new AuthQueryClient(client, source.query(), home, ctx.channel().eventLoop(),
+                answer -> authQueryAnswered(ctx, answer), manager().clock().nanoTime());
+        authQuery = query;
+        home.execute(() -> query.start(home.pool(source.database(), source.user())));
+        return true;
+    }
+
+    /** On the client's loop: the auth_query's answer, for a client still waiting for it. */
+    private void authQueryAnswered(ChannelHandlerContext ctx, AuthQueryClient.Answer answer) {
+        if (authQuery == null || client.state() != ClientState.AUTH || client.failing()) {
+            return;
+        }
+        authQuery = null;
+        if (answer.failure() != null) {
+            client.fail(answer.sqlState(), answer.failure());
+            return;
+        }
+        String[] row = answer.row();
+        // PgBouncer tells a client that auth_query does not find "no such user"; here it gets the same challenge
+        // and error as for a wrong password, so user names cannot be probed (README: differences).
+        fetched = row == null || row[1] == null ? null : Secret.of(row[1]);
+        challenge(ctx, fetched, row != null);
+        if (heldForQuery) {
+            heldForQuery = false;
+            client.resume(); // what the client sent meanwhile (it should have waited for the challenge)
+        }
+    }
+
+    /** The password request for this auth_type (or the HBA rule's method), or the verdict when none is needed. */
+    private void challenge(ChannelHandlerContext ctx, Secret secret, boolean known) {
+        String user = client.user();
+        AuthType authType = manager().config().general().authType();
+        authenticator = new ClientAuthenticator(user, secret, known);
         if (authenticator.isUnknownUser() && authType != AuthType.ANY) {
             manager().log().log(client.prefix() + " no such user: " + user);
         }
-        manager().authenticating(client);
         if (authType == AuthType.HBA || authType == AuthType.CERT) {
             HbaLogin.Decision d = authType == AuthType.CERT
                     ? HbaLogin.cert(ctx.channel(), null, user, authenticator.isUnknownUser())
-                    : HbaLogin.decide(manager().global().hba(), ctx.channel(), database, user,
+                    : HbaLogin.decide(manager().global().hba(), ctx.channel(), client.database(), user,
                             authenticator.isUnknownUser());
             if (d.logLine() != null) {
                 manager().log().log(client.prefix() + " " + d.logLine());
@@ -156,6 +227,10 @@ final class ClientLogin {
 
     /** A message in state AUTH: only a password (or SASL) message belongs here. */
     int passwordMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
+        if (authenticator == null) {
+            heldForQuery = true; // the auth_query runs: no challenge was sent yet, the message waits for it
+            return PgStreamHandler.STOP;
+        }
         if (type != PgProtocol.PASSWORD_MESSAGE) {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, "expected a password packet, got '" + (char) type + "'");
             return PgStreamHandler.DROP;
@@ -235,8 +310,9 @@ final class ClientLogin {
     private void joinPool(DatabaseConfig db) {
         Pool pool = manager().pool(db, db.user() != null ? db.user() : client.user());
         pool.stats().clientLoginCount++;
-        if (authenticator.scramClientKey() != null) {
-            pool.rememberScramKey(authenticator.scramClientKey());
+        if (pool.key().user().equals(client.user())) {
+            // The pool's server logins can use what this login proved (not for a forced user: another user's).
+            pool.credentials().remember(fetched, authenticator.scramClientKey());
         }
         authenticator = null;
         client.joinPool(pool);
@@ -278,6 +354,11 @@ final class ClientLogin {
     static void release(ClientLogin login) {
         if (login != null) {
             login.startupReader.release();
+            AuthQueryClient query = login.authQuery;
+            if (query != null) {
+                login.authQuery = null;
+                query.manager().execute(query::abandon);
+            }
         }
     }
 }

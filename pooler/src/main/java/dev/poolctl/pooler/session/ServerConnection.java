@@ -96,7 +96,9 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     @Override public StateEntry<ServerState, PoolServer> entry() { return entry; }
     @Override public long id() { return id; }
     public Pool pool() { return pool; }
-    @Override public ClientConnection client() { return client; }
+    /** The linked client, or the login whose auth_query it runs. */
+    @Override public PoolClient client() { return client != null ? client : internal.authQueryClient(); }
+    ClientConnection linkedClient() { return client; }
     public Channel channel() { return channel; }
     @Override public long connectNanos() { return connectNanos; }
     @Override public long lastUsedNanos() { return lastUsedNanos; }
@@ -111,7 +113,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     @Override public void markCloseNeeded() { closeNeeded = true; }
     @Override public boolean isOpen() { return channel != null && channel.isOpen(); }
     /** A parameter's value as the server now has it: a change means its settings no longer match a client's. */
-    private void param(String lowerName, String value) {
+    void param(String lowerName, String value) {
         if (!value.equals(params.put(lowerName, value))) {
             syncedFor = null;
         }
@@ -160,9 +162,13 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
 
     @Override
     public void link(PoolClient linked, long nowNanos) {
+        requestNanos = nowNanos;
+        if (linked instanceof AuthQueryClient login) {
+            internal.authQuery(login); // with the server's own settings: none of the unauthenticated client's
+            return;
+        }
         ClientConnection c = (ClientConnection) linked;
         client = c;
-        requestNanos = nowNanos;
         tracking = c.path().rewritesStatements();
         // Reads may have been paused for the previous client's backpressure.
         ClientOutput.autoRead(channel, c.channel().isWritable());
@@ -233,6 +239,11 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         channel.writeAndFlush(FrontendMessages.query(channel.alloc(), sql), channel.voidPromise());
     }
 
+    /** The auth_query, the login name as its parameter; InternalQueries reads the answer. */
+    void sendAuthQuery(String sql, String user) {
+        channel.writeAndFlush(FrontendMessages.extendedQuery(channel.alloc(), sql, user), channel.voidPromise());
+    }
+
     public void flush() {
         channel.flush();
     }
@@ -297,7 +308,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
 
     @Override
     protected int classify(byte type, int length) {
-        if (state() != ServerState.ACTIVE || internal.running()) {
+        if (state() != ServerState.ACTIVE || internal.running() || client == null) {
             return NEED_BODY;
         }
         if (tracking && statements.requests().needs(type)) {
@@ -313,8 +324,8 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
             case LOGIN:
                 return loginPhase.message(ctx, type, frame);
             case ACTIVE:
-                if (internal.running()) {
-                    return internal.message(type, frame, true);
+                if (internal.running() || client == null) {
+                    return internal.message(type, frame, client != null);
                 }
                 return activeMessage(type, frame);
             case USED:
@@ -359,27 +370,10 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
             pool.statementModeViolation(this);
             return DROP;
         }
-        if (pool.releasableAt(this) && startReadback()) {
+        if (pool.releasableAt(this) && internal.startReadback(client)) {
             return DROP; // the read-back's own ReadyForQuery (also 'I') goes to the client in its place
         }
         return pool.releasableAt(this) ? FORWARD_AND_CUT : FORWARD;
-    }
-
-    /**
-     * At the end of a transaction that may have changed a tracked parameter the server does not report (SET
-     * search_path before PostgreSQL 18), asks the server for the values before it is released: what the client
-     * gets on its next server. Right after ROLLBACK, SET LOCAL or a function's set_config, with no SQL parsing.
-     */
-    private boolean startReadback() {
-        List<String> names = client.settingsToReadBack();
-        if (names.isEmpty()) {
-            if (client.settingsReadbackPending()) {
-                client.settingsReadBack(names, null);
-            }
-            return false;
-        }
-        internal.readBack(names);
-        return true;
     }
 
     /** The linked client's answers no longer match its requests: nothing this server says can be trusted. */
@@ -419,26 +413,15 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         }
     }
 
+    /** The auth_query's answer cannot be used: logged, and the server closed (its login is told by the pool). */
+    void authQueryFailed(String why) {
+        pool.log().warning(prefix() + " " + why);
+        close(why);
+    }
+
     void internalQueryFailed(String error) {
         pool.log().warning(prefix() + " pooler query failed: " + error);
         closeNeeded = true;
-    }
-
-    /** The read-back's ReadyForQuery: store the values, and forward it as the one the client's request owes. */
-    int readbackDone(byte status, List<String> names, String[] row) {
-        txStatus = status;
-        if (client == null) {
-            return DROP;
-        }
-        if (row != null) {
-            for (int i = 0; i < names.size() && i < row.length; i++) {
-                if (row[i] != null) {
-                    param(names.get(i), row[i]);
-                }
-            }
-        }
-        client.settingsReadBack(names, row);
-        return pool.releasableAt(this) ? FORWARD_AND_CUT : FORWARD;
     }
 
     private int idleMessage(byte type, ByteBuf frame) {

@@ -89,7 +89,7 @@ final class ServerStatements implements OutstandingRequests.Effects {
         if (r.kind() != OutstandingRequests.Kind.PARSE_FAKE) {
             statements.remove(r.statement());
         }
-        ClientConnection client = server.client();
+        ClientConnection client = server.linkedClient();
         if (r.clientName() != null && client != null) {
             client.path().forgetStatement(r.clientName(), r.statement());
         }

@@ -42,7 +42,8 @@ class ConsoleHardeningIT {
         pooler = PoolerFixture.start(pg, PoolerFixture.settings()
                 .set("admin_users", PostgresCluster.MD5_USER)
                 .set("stats_users", PostgresCluster.CLEARTEXT_USER)
-                .database("au", "host=127.0.0.1 port=${port} dbname=testdb auth_user=" + PostgresCluster.MD5_USER));
+                .database("au", "host=127.0.0.1 port=${port} dbname=testdb auth_user=" + PostgresCluster.MD5_USER
+                        + " auth_dbname=unconfigured"));
     }
 
     @AfterAll
@@ -211,12 +212,12 @@ class ConsoleHardeningIT {
     }
 
     /**
-     * auth_user per database needs auth_query, which poolctl does not run: said at each load (at start that is
-     * before the logfile opens, so this checks the RELOAD's).
+     * An auth_dbname that names no database: said at each load (at start that is before the logfile opens, so this
+     * checks the RELOAD's).
      */
     @Test
-    void perDatabaseAuthUserIsWarnedAboutAtReload() throws Exception {
-        String warning = "WARNING [databases] au: auth_user is read but not applied by this version of poolctl";
+    void anUnconfiguredAuthDbnameIsWarnedAboutAtReload() throws Exception {
+        String warning = "WARNING [databases] au: authentication database \"unconfigured\" is not configured";
         try (Connection c = admin()) {
             c.createStatement().execute("RELOAD");
         }

@@ -67,11 +67,16 @@ class DatabaseConfigTest {
     }
 
     @Test
-    void acceptedButIgnoredKeysWarn() {
+    void acceptedButIgnoredKeysWarnAndAuthQueryKeysAreRead() {
         DatabaseConfig db = parse("host=h auth_query='SELECT 1' auth_dbname=x load_balance_hosts=disable"
                 + " max_db_client_connections=3 query_wait_timeout=5");
         assertEquals(List.of("h"), db.hosts());
-        assertEquals(5, warnings.size(), warnings.toString());
+        assertEquals(3, warnings.size(), warnings.toString());
+        assertEquals("SELECT 1", db.authQuery(), "auth_query and auth_dbname are applied, so not warned");
+        assertEquals("x", db.authDbname());
+        DatabaseConfig auto = db.forClientDatabase("other");
+        assertEquals("SELECT 1", auto.authQuery(), "an auto-database keeps them");
+        assertEquals("x", auto.authDbname());
     }
 
     @Test

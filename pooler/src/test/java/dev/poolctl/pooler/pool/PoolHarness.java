@@ -102,6 +102,15 @@ final class PoolHarness {
         return c;
     }
 
+    /** A login that needs one of {@code pool}'s servers for its auth_query (the session's AuthQueryClient). */
+    FakeClient authQuery(Pool pool) {
+        FakeClient c = new FakeClient(++ids, clock.nanoTime(), ClientState.IDLE);
+        clients.add(c);
+        c.pool = pool;
+        pool.authQuery(c);
+        return c;
+    }
+
     /** A client logged in to {@code pool}, the pool's first server logged in if needed. */
     FakeClient idleClient(Pool pool) {
         FakeClient c = login(pool);
@@ -248,10 +257,15 @@ final class PoolHarness {
         boolean suspended;
 
         FakeClient(long id, long now) {
+            this(id, now, ClientState.STARTUP);
+        }
+
+        /** {@code initial}: IDLE for a login's auth_query, which enters its pool directly. */
+        FakeClient(long id, long now, ClientState initial) {
             this.id = id;
             this.connectNanos = now;
             this.lastActivityNanos = now;
-            this.entry = new StateEntry<>(this, ClientState.STARTUP, now);
+            this.entry = new StateEntry<>(this, initial, now);
         }
 
         @Override public StateEntry<ClientState, PoolClient> entry() { return entry; }

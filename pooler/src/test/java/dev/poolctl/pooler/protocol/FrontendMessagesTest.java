@@ -57,6 +57,25 @@ class FrontendMessagesTest {
     }
 
     @Test
+    void extendedQueryIsParseBindExecuteSyncWithTheParameterApartFromTheSql() {
+        String sql = "SELECT usename, passwd FROM pg_shadow WHERE usename = $1";
+        String user = "o'brien; DROP TABLE x; --ü"; // stays a value: never spliced into the SQL
+        byte[] value = user.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        expected.writeBytes(Wire.message('P').cstring("").cstring(sql).int16(0).bytes());
+        expected.writeBytes(Wire.message('B').cstring("").cstring("").int16(0).int16(1).int32(value.length)
+                .bytes(value).int16(0).bytes());
+        expected.writeBytes(Wire.message('E').cstring("").int32(0).bytes());
+        expected.writeBytes(Wire.message('S').bytes());
+        ByteBuf actual = FrontendMessages.extendedQuery(alloc, sql, user);
+        try {
+            assertBytes(expected.toByteArray(), actual);
+        } finally {
+            actual.release();
+        }
+    }
+
+    @Test
     void passwordMessageIsTheNulTerminatedPassword() {
         assertFrame(Wire.raw().type('p').int32(4 + 7).cstring("secret"),
                 FrontendMessages.passwordMessage(alloc, "secret"));

@@ -46,7 +46,7 @@ class ClientAuthenticatorTest {
     @Test
     void aPlainPasswordUnderScramIsDerivedOffTheLoopOnce() throws Exception {
         String user = "derive_once_" + System.nanoTime();
-        ClientAuthenticator first = new ClientAuthenticator(user, new Secret.Plain("pw"));
+        ClientAuthenticator first = new ClientAuthenticator(user, new Secret.Plain("pw"), true);
         first.start(AuthType.SCRAM_SHA_256, ALLOC).release();
         ByteBuf frame = saslInitial(ScramClientExchange.forPassword("pw").clientFirst());
         Runnable slow = first.slowWork(frame);
@@ -55,7 +55,7 @@ class ClientAuthenticatorTest {
         assertNull(first.slowWork(frame), "derived once");
         assertEquals(ClientAuthenticator.Step.CONTINUE, step(first, frame));
 
-        ClientAuthenticator second = new ClientAuthenticator(user, new Secret.Plain("pw"));
+        ClientAuthenticator second = new ClientAuthenticator(user, new Secret.Plain("pw"), true);
         second.start(AuthType.SCRAM_SHA_256, ALLOC).release();
         ByteBuf again = saslInitial(ScramClientExchange.forPassword("pw").clientFirst());
         assertNull(second.slowWork(again), "the next login finds the keys cached");
@@ -64,7 +64,7 @@ class ClientAuthenticatorTest {
 
     @Test
     void anUnknownUserNeedsNoDerivation() throws Exception {
-        ClientAuthenticator a = new ClientAuthenticator("nobody_" + System.nanoTime(), null);
+        ClientAuthenticator a = new ClientAuthenticator("nobody_" + System.nanoTime(), null, false);
         a.start(AuthType.SCRAM_SHA_256, ALLOC).release();
         ByteBuf frame = saslInitial(ScramClientExchange.forPassword("pw").clientFirst());
         assertNull(a.slowWork(frame));
@@ -76,7 +76,7 @@ class ClientAuthenticatorTest {
         String right = "right-" + System.nanoTime();
         ScramSecret secret = ScramSecret.fromPassword(right);
         for (String given : new String[] {"wrong", right, right}) {
-            ClientAuthenticator a = new ClientAuthenticator("plain_scram", new Secret.Scram(secret));
+            ClientAuthenticator a = new ClientAuthenticator("plain_scram", new Secret.Scram(secret), true);
             a.start(AuthType.PLAIN, ALLOC).release();
             ByteBuf frame = passwordFrame(given);
             Runnable slow = a.slowWork(frame);
