@@ -107,4 +107,25 @@ class CertAuthIT {
             f.awaitLog("ident map: certs does not have a match", Duration.ofSeconds(10));
         }
     }
+
+    /**
+     * PgBouncer asks for a certificate in every client sslmode (libtls verify_client_optional) when it has a CA: under
+     * {@code require} an hba cert rule works for a client that sends one, and fails for one that sends none.
+     */
+    @Test
+    void underRequireACertificateIsAskedForAndAnHbaCertRuleCanUseIt() throws IOException {
+        Path hba = dir.resolve("hba-require.conf");
+        Files.writeString(hba, "hostssl all all 127.0.0.1/32 cert\n");
+        try (PoolerFixture f = pooler("hba", "auth_hba_file", hba.toString(), "client_tls_sslmode", "require")) {
+            Processes.Result ok = psqlWithCertificate(f, PostgresCluster.MD5_USER);
+            assertEquals(0, ok.exitCode(), ok.output());
+            assertEquals(PostgresCluster.MD5_USER, ok.stdout().trim());
+
+            Processes.Result none = f.run("psql", PostgresCluster.MD5_USER, "", Duration.ofSeconds(30), "-X", "-A",
+                    "-t", "-w", "-c", "select 1", "dbname=" + PostgresCluster.TEST_DB + " sslmode=require");
+            assertTrue(none.exitCode() != 0, "no certificate: still welcome to TLS, not to a cert rule");
+            assertTrue(none.output().contains("certificate authentication failed"), none.output());
+            f.awaitLog("TLS client certificate required", Duration.ofSeconds(10));
+        }
+    }
 }

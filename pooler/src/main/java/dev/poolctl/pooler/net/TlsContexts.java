@@ -90,8 +90,10 @@ public record TlsContexts(Side client, Side server) {
             b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                     ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                     ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "postgresql"));
-            // PgBouncer: allow/prefer/require accept a client certificate without checking it; verify-* demand one.
-            b.clientAuth(s.verifies() ? ClientAuth.REQUIRE : ClientAuth.NONE);
+            // PgBouncer (libtls verify_client_optional): allow/prefer/require ask for a certificate and check one
+            // that comes against the CA (an hba cert rule can then use it); verify-* demand one. Without a CA file
+            // there is nothing to check a certificate against, so none is asked for.
+            b.clientAuth(s.verifies() ? ClientAuth.REQUIRE : ca != null ? ClientAuth.OPTIONAL : ClientAuth.NONE);
             ciphers(b, s, "client", provider(s));
             return b.build();
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
