@@ -107,4 +107,23 @@ class FailedClientIT {
                     () -> f.inLoop(() -> f.daemon().poolManagers().stream().mapToInt(PoolManager::adminClientCount).sum()) == 0);
         }
     }
+
+    /**
+     * As with PgBouncer's synchronous log, the line that says why a client was closed is in the logfile before the
+     * client gets its error: a tool (PgBouncer's test suite does this) may read the file the moment it sees the error.
+     */
+    @Test
+    void theClosingLineIsInTheLogfileBeforeTheClientGetsItsError() throws Exception {
+        try (PoolerFixture f = PoolerFixture.start(pg, PoolerFixture.settings())) {
+            for (int i = 0; i < 20; i++) {
+                String db = "nosuchdb" + i;
+                SQLException e = assertThrows(SQLException.class,
+                        () -> f.connect(db, PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD).close());
+                assertTrue(e.getMessage().contains("no such database: " + db), e.getMessage());
+                // Read the file itself: no flush of the writer first, as f.log() would do.
+                String written = java.nio.file.Files.readString(f.dir().resolve("pooler.log"));
+                assertTrue(written.contains("closing because: no such database: " + db), "login " + i);
+            }
+        }
+    }
 }

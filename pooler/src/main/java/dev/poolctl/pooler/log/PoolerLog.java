@@ -10,8 +10,12 @@ import java.nio.file.StandardOpenOption;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,7 +27,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>The event loop never waits for the disk: {@link #write} formats the line and offers it to a bounded queue that
  * one writer thread drains. A slow or stuck disk (a full NFS mount, a FIFO nobody reads) fills the queue; further
  * lines are dropped and counted, and the count is logged once the writer catches up. PgBouncer writes
- * synchronously and stalls every client instead.
+ * synchronously and stalls every client instead. What must come after a line (a client's error) waits for it
+ * with {@link #afterWritten}.
  */
 public final class PoolerLog implements AutoCloseable {
     public enum Level { FATAL, ERROR, WARNING, LOG, DEBUG, NOISE }
@@ -51,6 +56,21 @@ public final class PoolerLog implements AutoCloseable {
     private volatile Path filePath;
     private volatile boolean closed;
     private final Thread writer;
+    /** What waits for lines to be written ({@link #afterWritten}), in about the order of their targets. */
+    private final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+
+    /** A class, not a record: a waiter is removed by identity, so exactly one thread runs it. */
+    private static final class Waiter {
+        final long target;
+        final Runnable then;
+        final Executor on;
+
+        Waiter(long target, Runnable then, Executor on) {
+            this.target = target;
+            this.then = then;
+            this.on = on;
+        }
+    }
 
     public PoolerLog(boolean toStderr, int verbose) {
         this.toStderr = toStderr;
@@ -135,6 +155,34 @@ public final class PoolerLog implements AutoCloseable {
     }
 
     /**
+     * Runs {@code then} on {@code on} once every line logged before this call is written (or dropped); at once when
+     * they are. Never blocks: a client's error goes out after the line that logs it, as with PgBouncer's synchronous
+     * log, so whoever reads the log when the client sees the error finds the line there.
+     */
+    public void afterWritten(Runnable then, Executor on) {
+        long target = enqueued.get();
+        if (processed >= target || closed) {
+            then.run();
+            return;
+        }
+        waiters.add(new Waiter(target, then, on));
+        runDue(); // the writer may have got there between the check and the add
+    }
+
+    private void runDue() {
+        Waiter w;
+        while ((w = waiters.peek()) != null && (processed >= w.target || closed)) {
+            if (waiters.remove(w)) {
+                try {
+                    w.on.execute(w.then);
+                } catch (RejectedExecutionException e) {
+                    // the loop is shutting down: its connections close without their last message
+                }
+            }
+        }
+    }
+
+    /**
      * Waits until every line logged before this call is written (or dropped), at most {@code timeoutMillis}:
      * for tests and tools that read the logfile right after an event. False on timeout.
      */
@@ -174,6 +222,7 @@ public final class PoolerLog implements AutoCloseable {
                             + " log lines"));
                 }
                 if (line == null) {
+                    runDue();
                     if (closed) {
                         break;
                     }
@@ -183,6 +232,7 @@ public final class PoolerLog implements AutoCloseable {
                     processed++;
                     progress.notifyAll();
                 }
+                runDue();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -216,6 +266,7 @@ public final class PoolerLog implements AutoCloseable {
                 unused.close();
             }
             writer.join(500);
+            runDue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -167,9 +167,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     }
 
     /** Scans the messages a STOP kept (the keys of a SCRAM login are ready, a console answer was sent). */
-    void resume() {
-        resumeScan(ctx);
-    }
+    void resume() { resumeScan(ctx); }
 
     /**
      * Scans the requests a STOP kept, outside a read of this client: what they forward to the server is flushed
@@ -189,9 +187,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     }
 
     /** A message of the pooler's own to the linked server, in order with the client's (statement rewriting). */
-    void emitToServer(ByteBuf message) {
-        emit(message);
-    }
+    void emitToServer(ByteBuf message) { emit(message); }
 
     // ---- login (ClientLogin calls these) ----
 
@@ -452,10 +448,12 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         if (closeReason == null) {
             closeReason = message;
         }
-        // Logged before the error is sent, as PgBouncer's disconnect_client: whoever reads the client's error can
-        // find the line in the log already.
+        // Sent once the lines are written, as with PgBouncer's synchronous log: whoever reads the client's error can
+        // find the line in the log already. Nothing more is read from the client meanwhile.
         logClosing(closeReason);
-        LastMessage.sendAndClose(ctx, BackendMessages.errorResponse(ctx.alloc(), "FATAL", sqlState, message));
+        ctx.channel().config().setAutoRead(false);
+        manager.log().afterWritten(() -> LastMessage.sendAndClose(ctx,
+                BackendMessages.errorResponse(ctx.alloc(), "FATAL", sqlState, message)), ctx.executor());
         // The slot (max_client_conn, the pool's lists) is free at once, not when the peer has read the error;
         // after this read, as callers may still be using the pool's state.
         ctx.executor().execute(() -> closed("client failed"));

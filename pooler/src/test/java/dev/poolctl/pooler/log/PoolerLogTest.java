@@ -4,10 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,6 +39,41 @@ class PoolerLogTest {
             assertTrue(lines.get(i).endsWith(" LOG line " + i), lines.get(i));
         }
         assertEquals(0, log.droppedLines());
+    }
+
+    @Test
+    void whatWaitsForTheLogRunsOnlyOnceEveryEarlierLineIsInTheFile() throws Exception {
+        Path file = dir.resolve("after.log");
+        PoolerLog log = new PoolerLog(false, 0);
+        log.logfile(file);
+        ExecutorService loop = Executors.newSingleThreadExecutor();
+        try {
+            ConcurrentLinkedQueue<Integer> linesSeen = new ConcurrentLinkedQueue<>();
+            CountDownLatch done = new CountDownLatch(200);
+            for (int i = 0; i < 200; i++) {
+                log.log("closing because: client " + i);
+                int expected = i;
+                log.afterWritten(() -> {
+                    try {
+                        List<String> now = Files.readAllLines(file, StandardCharsets.UTF_8);
+                        // the line logged just before (and every one before it) is there already
+                        linesSeen.add(now.stream().anyMatch(l -> l.endsWith("client " + expected)) ? now.size() : -1);
+                    } catch (IOException e) {
+                        linesSeen.add(-1);
+                    }
+                    done.countDown();
+                }, loop);
+            }
+            assertTrue(done.await(20, TimeUnit.SECONDS));
+            assertFalse(linesSeen.contains(-1), "an action ran before its line was written: " + linesSeen);
+        } finally {
+            loop.shutdownNow();
+            log.close();
+        }
+        // With nothing pending it runs at once, in the caller; after close too.
+        boolean[] ran = new boolean[1];
+        log.afterWritten(() -> ran[0] = true, r -> { throw new AssertionError("not through the executor"); });
+        assertTrue(ran[0]);
     }
 
     @Test
