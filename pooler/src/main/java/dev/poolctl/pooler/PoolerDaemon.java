@@ -79,7 +79,10 @@ public final class PoolerDaemon implements AutoCloseable {
         this.log = log;
         global.hba(hba);
         this.tls = new DaemonTls(configFile, tls, log,
-                () -> loops.onEvery(m -> m.reconnect(null), new CompletableFuture<>()));
+                () -> loops.onEvery(m -> {
+                    m.reconnect(null);
+                    dev.poolctl.pooler.pool.LoginRetry.forgetErrors(m);
+                }, new CompletableFuture<>()));
         // The JDK reads its time zone file on first use; out of file descriptors later, that read fails with an
         // Error wherever a date is first formatted (Netty's own log lines): read it now.
         java.util.TimeZone.getDefault();

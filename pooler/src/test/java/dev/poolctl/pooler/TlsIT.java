@@ -159,12 +159,11 @@ class TlsIT {
     @Test
     void verifyFullRefusesACertificateForAnotherHostName() throws Exception {
         try (PoolerFixture f = pooler("server_tls_sslmode", "verify-full",
-                "server_tls_ca_file", certs.caCert().toString())) {
-            SQLException e = assertThrows(SQLException.class, () -> f.connect("wrongname", USER, PASSWORD).close());
-            assertEquals("08001", e.getSQLState(), e.getMessage());
-            assertTrue(e.getMessage().contains("TLS handshake failed"), e.getMessage());
-            assertTrue(e.getMessage().contains("db.wrong.test"), e.getMessage());
-            f.awaitLog("S-\\d+: .*server login failed: TLS handshake failed.*db\\.wrong\\.test", Duration.ofSeconds(10));
+                "server_tls_ca_file", certs.caCert().toString(), "server_login_retry", "60")) {
+            String e = refusedLogin(f, "wrongname");
+            assertTrue(e.contains("db.wrong.test"), e);
+            f.awaitLog("S-\\d+: .*server login failed: TLS handshake failed: certificate verify failed.*db\\.wrong\\.test"
+                    + ".*server_tls_sslmode=verify-full", Duration.ofSeconds(10));
         }
         try (PoolerFixture f = pooler("server_tls_sslmode", "verify-ca", "server_tls_ca_file", certs.caCert().toString());
              Connection c = f.connect("wrongname", USER, PASSWORD)) {
@@ -175,17 +174,48 @@ class TlsIT {
     @Test
     void verifyCaRefusesACertificateOfAnotherCa() throws Exception {
         try (PoolerFixture f = pooler("server_tls_sslmode", "verify-ca",
-                "server_tls_ca_file", certs.otherCaCert().toString())) {
-            SQLException e = assertThrows(SQLException.class, () -> f.connect("testdb", USER, PASSWORD).close());
-            assertEquals("08001", e.getSQLState(), e.getMessage());
-            assertTrue(e.getMessage().contains("TLS handshake failed"), e.getMessage());
+                "server_tls_ca_file", certs.otherCaCert().toString(), "server_login_retry", "60")) {
+            String e = refusedLogin(f, "testdb");
+            assertTrue(e.contains(certs.otherCaCert().toString()), "names the CA file it checked against: " + e);
         }
         // No server_tls_ca_file: the JDK's default CAs, which do not know the test CA (PgBouncer: the system's).
-        try (PoolerFixture f = pooler("server_tls_sslmode", "verify-full")) {
-            SQLException e = assertThrows(SQLException.class, () -> f.connect("testdb", USER, PASSWORD).close());
-            assertEquals("08001", e.getSQLState(), e.getMessage());
-            assertTrue(e.getMessage().contains("unable to find valid certification path"), e.getMessage());
+        try (PoolerFixture f = pooler("server_tls_sslmode", "verify-full", "server_login_retry", "60")) {
+            String e = refusedLogin(f, "testdb");
+            assertTrue(e.contains("unable to find valid certification path"), e);
         }
+    }
+
+    @Test
+    void aCorrectedServerCaFileIsTriedAtOnceDespiteTheCachedError() throws Exception {
+        try (PoolerFixture f = pooler("server_tls_sslmode", "verify-full",
+                "server_tls_ca_file", certs.otherCaCert().toString(), "server_login_retry", "60")) {
+            refusedLogin(f, "testdb");
+            try (Connection admin = admin(f); Statement st = admin.createStatement()) {
+                st.execute("SET server_tls_ca_file = '" + certs.caCert() + "'");
+            }
+            // The cached error was about the old CA: not served for the 60 s of server_login_retry.
+            try (Connection c = f.connect("testdb", USER, PASSWORD)) {
+                assertEquals("t", sslOfMyBackend(c));
+            }
+        }
+    }
+
+    /**
+     * A login whose TLS to PostgreSQL fails, as PgBouncer handles it: the client waiting for it is not failed (it
+     * runs into its own connect timeout, PgBouncer's test_server_ssl_verify), the log says why, and a client that
+     * comes within server_login_retry gets that reason as the cached error. Returns that client's message.
+     */
+    private static String refusedLogin(PoolerFixture f, String db) throws Exception {
+        SQLException waited = assertThrows(SQLException.class,
+                () -> f.connect(db, USER, PASSWORD, "loginTimeout=2").close());
+        assertTrue(waited.getMessage().contains("timed out"), "no error reaches the waiting client: " + waited);
+        f.awaitLog("S-\\d+: .*server login failed: TLS handshake failed: certificate verify failed",
+                Duration.ofSeconds(10));
+        SQLException cached = assertThrows(SQLException.class, () -> f.connect(db, USER, PASSWORD).close());
+        assertTrue(cached.getMessage().contains(
+                "server login has been failing, cached error: TLS handshake failed: certificate verify failed"),
+                cached.getMessage());
+        return cached.getMessage();
     }
 
     @Test

@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  * Then it leaves the pipeline. The server connection itself never knows TLS was negotiated.
  *
  * <p>A refusal, a failed handshake or a certificate that does not verify calls {@code failed} with a message for
- * the log and the waiting clients; the connection is closed by the one who is told.
+ * the log (and the pool's cached login error); the connection is closed by the one who is told.
  */
 final class ServerTlsStarter extends ChannelDuplexHandler {
     private enum State { WAIT_ANSWER, HANDSHAKE, FAILED }
@@ -102,18 +102,30 @@ final class ServerTlsStarter extends ChannelDuplexHandler {
             if (f.isSuccess()) {
                 letThrough(ctx);
             } else {
-                fail(ctx, "TLS handshake failed: " + reason(f.cause()));
+                fail(ctx, "TLS handshake failed: " + reason(f.cause(), tls.settings()));
             }
         });
     }
 
-    private static String reason(Throwable cause) {
+    /**
+     * PgBouncer's (OpenSSL's) words first when PostgreSQL's certificate was refused, "certificate verify failed",
+     * then the JDK's detail and the settings it was checked against: the log line alone tells which file to fix.
+     */
+    static String reason(Throwable cause, dev.poolctl.pooler.config.TlsSettings s) {
         Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
+        boolean certificate = false;
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            root = t;
+            certificate |= t instanceof java.security.cert.CertificateException
+                    || t instanceof java.security.GeneralSecurityException && t.getClass().getName().contains("CertPath");
         }
         String top = String.valueOf(cause.getMessage());
         String inner = root.getMessage();
+        if (certificate) {
+            return "certificate verify failed: " + (inner != null ? inner : top) + " (server_tls_sslmode="
+                    + s.mode() + ", server_tls_ca_file=" + (s.caFile() == null ? "unset: the JDK's CAs" : s.caFile())
+                    + ")";
+        }
         return inner == null || top.contains(inner) ? top : top + " (" + inner + ")";
     }
 

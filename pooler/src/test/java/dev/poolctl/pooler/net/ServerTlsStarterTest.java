@@ -50,6 +50,9 @@ class ServerTlsStarterTest {
 
     @AfterEach
     void finish() {
+        if (ch == null) {
+            return; // a test of the wording only
+        }
         for (Object o; (o = ch.readOutbound()) != null; ) {
             ((ByteBuf) o).release();
         }
@@ -108,5 +111,18 @@ class ServerTlsStarterTest {
         start("prefer");
         ch.close();
         assertTrue(failures.isEmpty());
+    }
+
+    @Test
+    void aRefusedCertificateIsReportedInPgBouncersWordsWithTheSettingsItWasCheckedAgainst() {
+        var settings = new dev.poolctl.pooler.config.TlsSettings("verify-ca", null, null, "/etc/ca.crt",
+                List.of("TLSv1.3"), "default", "");
+        var refused = new javax.net.ssl.SSLHandshakeException("General OpenSslEngine problem");
+        refused.initCause(new java.security.cert.CertificateException("PKIX path building failed",
+                new java.security.cert.CertPathValidatorException("unable to find valid certification path")));
+        assertEquals("certificate verify failed: unable to find valid certification path"
+                + " (server_tls_sslmode=verify-ca, server_tls_ca_file=/etc/ca.crt)", ServerTlsStarter.reason(refused, settings));
+        var other = new javax.net.ssl.SSLHandshakeException("Received fatal alert: protocol_version");
+        assertEquals("Received fatal alert: protocol_version", ServerTlsStarter.reason(other, settings));
     }
 }
