@@ -66,6 +66,21 @@ final class DaemonTls {
         }
     }
 
+    /**
+     * The console's SET of a TLS key: true when the new contexts are in force. Otherwise the set is not usable yet
+     * (PgBouncer's tests set a new key, then its certificate, then the CA, one SET each): logged with the reason
+     * in PgBouncer's words, and the running contexts stay until a later SET completes the set.
+     */
+    boolean set(PoolerConfig config) {
+        try {
+            install(config);
+            return true;
+        } catch (ConfigException e) {
+            log.error("TLS settings could not be applied, still using old configuration: " + e.getMessage());
+            return false;
+        }
+    }
+
     /** RELOAD / SIGHUP: as {@link #install}, but a broken new file is logged and the old contexts kept. */
     void reload(PoolerConfig config) {
         try {

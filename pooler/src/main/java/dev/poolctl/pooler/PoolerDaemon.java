@@ -98,14 +98,8 @@ public final class PoolerDaemon implements AutoCloseable {
             }
 
             @Override
-            public CompletableFuture<Void> rebuildTls(PoolerConfig next) {
-                return CompletableFuture.runAsync(() -> {
-                    try {
-                        PoolerDaemon.this.tls.install(next);
-                    } catch (ConfigException e) {
-                        throw new java.util.concurrent.CompletionException(e.getMessage(), e);
-                    }
-                }, reloader);
+            public CompletableFuture<Boolean> rebuildTls(PoolerConfig next) {
+                return CompletableFuture.supplyAsync(() -> PoolerDaemon.this.tls.set(next), reloader);
             }
 
             @Override

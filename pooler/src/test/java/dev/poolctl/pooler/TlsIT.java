@@ -1,6 +1,7 @@
 package dev.poolctl.pooler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -238,6 +239,30 @@ class TlsIT {
 
     private static String[] jdbcTls(String sslmode) {
         return new String[] {"sslmode=" + sslmode, "sslrootcert=" + certs.caCert()};
+    }
+
+    @Test
+    void consoleSetOfOneTlsFileAtATimeKeepsTheOldContextUntilTheSetIsUsable() throws Exception {
+        try (PoolerFixture f = pooler(clientTlsSettings("require", certs.wrongHostCert(), certs.wrongHostKey()));
+             Connection admin = admin(f); Statement st = admin.createStatement()) {
+            assertThrows(SQLException.class, () -> f.connect("testdb", USER, PASSWORD, jdbcTls("verify-full")).close(),
+                    "the certificate in use is for another host");
+            // PgBouncer's test_client_ssl_set_change_ca order: the new key first, beside the old certificate.
+            st.execute("SET client_tls_key_file = '" + certs.serverKey() + "'");
+            assertTrue(String.valueOf(st.getWarnings()).contains(
+                    "TLS settings could not be applied, still using old configuration"), st.getWarnings()::toString);
+            f.awaitLog("ERROR TLS settings could not be applied, still using old configuration: .*client_tls_key_file "
+                    + ".*does not belong to the certificate", Duration.ofSeconds(10));
+            try (Connection c = f.connect("testdb", USER, PASSWORD, jdbcTls("verify-ca"))) {
+                assertEquals("t", sslOfMyBackend(c), "the old key and certificate still serve");
+            }
+            st.clearWarnings();
+            st.execute("SET client_tls_cert_file = '" + certs.serverCert() + "'");
+            assertNull(st.getWarnings(), "key and certificate match now: in force");
+            try (Connection c = f.connect("testdb", USER, PASSWORD, jdbcTls("verify-full"))) {
+                assertEquals("t", sslOfMyBackend(c), "the new certificate names this host");
+            }
+        }
     }
 
     @Test
@@ -499,10 +524,14 @@ class TlsIT {
             assertEquals("f", sslOfMyBackend(md5));
             try (Connection admin = admin(f); Statement st = admin.createStatement()) {
                 st.execute("SET server_tls_sslmode = 'require'");
-                SQLException e = assertThrows(SQLException.class,
-                        () -> st.execute("SET server_tls_protocols = 'sslv3'"));
-                assertTrue(e.getMessage().contains("SET failed"), e.getMessage());
+                assertNull(st.getWarnings(), "the contexts were rebuilt");
+                // As in PgBouncer the value is stored, answered with a notice, and the running contexts stay.
+                st.execute("SET server_tls_protocols = 'sslv3'");
+                assertTrue(String.valueOf(st.getWarnings()).contains(
+                        "TLS settings could not be applied, still using old configuration"), st.getWarnings()::toString);
             }
+            f.awaitLog("ERROR TLS settings could not be applied, still using old configuration: .*server_tls_protocols: "
+                    + "unknown TLS protocol 'sslv3'", Duration.ofSeconds(10));
             f.awaitLog("server TLS settings changed, reconnecting servers", Duration.ofSeconds(10));
             // The plain-text server was retired: the same client's next transaction runs on an encrypted one.
             assertEquals("t", sslOfMyBackend(md5));

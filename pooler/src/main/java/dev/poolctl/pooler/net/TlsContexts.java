@@ -215,6 +215,8 @@ public record TlsContexts(Side client, Side server) {
     private static List<String> names(String value, String key, SslProvider provider) {
         List<String> supported = supportedSuites(provider);
         List<String> names = new ArrayList<>();
+        // OpenSSL's words for a bad TLS 1.3 list, which PgBouncer logs (its test_ssl looks for them).
+        String what = key.contains("tls13") ? key + ": failed to set the TLSv1.3 cipher suites" : key;
         for (String token : value.split("[:,\\s]+")) {
             if (token.isEmpty()) {
                 continue;
@@ -222,13 +224,13 @@ public record TlsContexts(Side client, Side server) {
             String java = token.startsWith("TLS_") || token.startsWith("SSL_") ? token
                     : CipherSuiteConverter.toJava(token, "TLS");
             if (java == null) {
-                throw new IllegalArgumentException(key + ": '" + token + "' is not a cipher suite name this version"
+                throw new IllegalArgumentException(what + ": '" + token + "' is not a cipher suite name this version"
                         + " understands (OpenSSL expressions such as HIGH or !aNULL are not supported; use default"
                         + " or list suites)");
             }
             if (!supported.contains(java)) {
                 // Netty would drop it silently: a list of typos would leave the JDK's defaults, or nothing.
-                throw new IllegalArgumentException(key + ": '" + token + "' is not a cipher suite "
+                throw new IllegalArgumentException(what + ": '" + token + "' is not a cipher suite "
                         + (provider == SslProvider.OPENSSL ? "BoringSSL" : "this JDK") + " supports");
             }
             names.add(java);
