@@ -153,8 +153,7 @@ public final class PoolerDaemon implements AutoCloseable {
             log.log("listening on " + a);
         }
         log.log("process up: poolctl " + Version.VERSION + " (" + transport.name() + ", " + loopCount + " event loop"
-                + (loopCount == 1 ? "" : "s") + "), tls: " + (this.tls.current().client().enabled()
-                || this.tls.current().server().enabled() ? TlsContexts.libraryVersion() : "off"));
+                + (loopCount == 1 ? "" : "s") + "), tls: " + DaemonTls.startupWords(this.tls.current()));
     }
 
     /**

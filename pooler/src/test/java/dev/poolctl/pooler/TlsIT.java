@@ -1,6 +1,7 @@
 package dev.poolctl.pooler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -123,12 +124,19 @@ class TlsIT {
 
     @Test
     void defaultPreferEncryptsToAServerThatOffersTls() throws Exception {
-        try (PoolerFixture f = pooler("pool_mode", "session"); Connection c = f.connect("testdb", USER, PASSWORD)) {
-            assertEquals("t", sslOfMyBackend(c), "the hostssl-only role got in, over TLS");
-            List<String> tls = show(f, "SERVERS", "tls");
-            assertEquals(1, tls.size(), tls.toString());
-            assertTrue(tls.get(0).matches("TLSv1\\.[23]/[A-Z0-9_-]+"), tls.toString());
-            assertEquals("", show(f, "CLIENTS", "tls").get(0), "the client itself came in plain text");
+        try (PoolerFixture f = pooler("pool_mode", "session")) {
+            // The server-side context waits for the first server that offers TLS (the library costs ~9 MB RSS).
+            f.awaitLog("process up: .*tls: loaded when a server first offers TLS \\(server_tls_sslmode=prefer\\)",
+                    Duration.ofSeconds(10));
+            assertFalse(f.log().contains("server TLS context built"), f.log());
+            try (Connection c = f.connect("testdb", USER, PASSWORD)) {
+                assertEquals("t", sslOfMyBackend(c), "the hostssl-only role got in, over TLS");
+                List<String> tls = show(f, "SERVERS", "tls");
+                assertEquals(1, tls.size(), tls.toString());
+                assertTrue(tls.get(0).matches("TLSv1\\.[23]/[A-Z0-9_-]+"), tls.toString());
+                assertEquals("", show(f, "CLIENTS", "tls").get(0), "the client itself came in plain text");
+            }
+            f.awaitLog("server TLS context built on first use, tls: (BoringSSL|SunJSSE)", Duration.ofSeconds(10));
         }
     }
 

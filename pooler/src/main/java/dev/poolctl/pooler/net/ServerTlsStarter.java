@@ -28,15 +28,18 @@ final class ServerTlsStarter extends ChannelDuplexHandler {
     private final String host;
     private final int port;
     private final Consumer<String> failed;
+    /** The log, for the one line that says the deferred server-side context was built. */
+    private final Consumer<String> announce;
     /** Writes of the connection behind, kept until the channel is encrypted or known to stay plain. */
     private final List<Object[]> held = new ArrayList<>(2);
     private State state = State.WAIT_ANSWER;
 
-    ServerTlsStarter(TlsContexts.Side tls, String host, int port, Consumer<String> failed) {
+    ServerTlsStarter(TlsContexts.Side tls, String host, int port, Consumer<String> failed, Consumer<String> announce) {
         this.tls = tls;
         this.host = host;
         this.port = port;
         this.failed = failed;
+        this.announce = announce;
     }
 
     @Override
@@ -92,8 +95,27 @@ final class ServerTlsStarter extends ChannelDuplexHandler {
 
     private void startHandshake(ChannelHandlerContext ctx) {
         state = State.HANDSHAKE;
+        java.util.concurrent.CompletableFuture<io.netty.handler.ssl.SslContext> ready = tls.whenReady(announce);
+        if (ready.isDone() && !ready.isCompletedExceptionally()) {
+            startHandshake(ctx, ready.join());
+            return;
+        }
+        // The first server to offer TLS: the context is built on a TLS worker while this login waits for it.
+        ready.whenComplete((context, error) -> ctx.executor().execute(() -> {
+            if (state != State.HANDSHAKE || ctx.isRemoved()) {
+                return; // closed meanwhile
+            }
+            if (error != null) {
+                fail(ctx, "TLS setup failed: " + reason(error, tls.settings()));
+            } else {
+                startHandshake(ctx, context);
+            }
+        }));
+    }
+
+    private void startHandshake(ChannelHandlerContext ctx, io.netty.handler.ssl.SslContext context) {
         // The host gives SNI and, for verify-full, the name the certificate must carry (libpq's check).
-        SslHandler ssl = tls.context().newHandler(ctx.alloc(), host, port, TlsTasks.executor());
+        SslHandler ssl = context.newHandler(ctx.alloc(), host, port, TlsTasks.executor());
         ctx.pipeline().addBefore(ctx.name(), "tls", ssl);
         ssl.handshakeFuture().addListener(f -> {
             if (state != State.HANDSHAKE) {
