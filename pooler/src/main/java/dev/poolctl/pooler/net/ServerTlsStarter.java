@@ -102,7 +102,7 @@ final class ServerTlsStarter extends ChannelDuplexHandler {
         }
         // The first server to offer TLS: the context is built on a TLS worker while this login waits for it.
         ready.whenComplete((context, error) -> ctx.executor().execute(() -> {
-            if (state != State.HANDSHAKE || ctx.isRemoved()) {
+            if (state != State.HANDSHAKE || ctx.isRemoved() || !ctx.channel().isActive()) {
                 return; // closed meanwhile
             }
             if (error != null) {

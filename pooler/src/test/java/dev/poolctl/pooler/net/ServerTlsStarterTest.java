@@ -138,6 +138,29 @@ class ServerTlsStarterTest {
     }
 
     @Test
+    void aConnectionClosedWhileTheContextIsBuiltIsLeftAlone() throws Exception {
+        TlsContexts.Side real = TlsContexts.build(GeneralSettings.of(Map.of()), null).server();
+        io.netty.handler.ssl.SslContext context = real.whenReady(line -> { }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        TlsContexts.Side slow = new TlsContexts.Side(real.settings(), null, new DeferredContext(() -> {
+            try {
+                closed.await(); // the build outlasts the connection
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return context;
+        }));
+        start(slow);
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {'S'}));
+        ch.close();
+        closed.countDown();
+        slow.whenReady(announced::add).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        ch.runPendingTasks();
+        assertNull(ch.pipeline().get(SslHandler.class), "no handshake on a closed channel");
+        assertTrue(failures.isEmpty(), failures.toString());
+    }
+
+    @Test
     void aServerContextWithFilesIsBuiltAtStartSoThatAWrongFileIsRefusedThere() {
         var withCa = new dev.poolctl.pooler.config.TlsSettings("verify-ca", null, null, "/etc/ca.crt",
                 List.of("TLSv1.3"), "default", "");
