@@ -141,7 +141,7 @@ final class ServerTlsStarter extends ChannelDuplexHandler {
             certificate |= t instanceof java.security.cert.CertificateException
                     || t instanceof java.security.GeneralSecurityException && t.getClass().getName().contains("CertPath");
         }
-        String top = String.valueOf(cause.getMessage());
+        String top = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         String inner = root.getMessage();
         if (certificate) {
             return "certificate verify failed: " + (inner != null ? inner : top) + " (server_tls_sslmode="

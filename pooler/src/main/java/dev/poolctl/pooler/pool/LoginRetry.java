@@ -9,9 +9,15 @@ package dev.poolctl.pooler.pool;
 public final class LoginRetry {
     private LoginRetry() {}
 
-    /** The reason goes to the log and the cache; the waiting clients keep waiting for the next attempt. */
+    /**
+     * The reason goes to the log and the cache; the waiting clients keep waiting for the next attempt. A server
+     * the pool closed itself (KILL, connect timeout, shutdown) in the middle of its handshake is not a failure.
+     */
     public static void failedBeforeLogin(Pool pool, PoolServer server, String message) {
         assert pool.manager().onLoop();
+        if (server.state() == ServerState.CLOSED) {
+            return;
+        }
         pool.loginFailed(message, pool.manager().clock().nanoTime());
         pool.log().warning(server.prefix() + " server login failed: " + message);
     }
