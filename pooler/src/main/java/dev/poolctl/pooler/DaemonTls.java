@@ -42,6 +42,18 @@ final class DaemonTls {
         }
     }
 
+    /**
+     * What the startup line says after {@code tls: }: the library when a context is built, and when only the
+     * server side's waits for its first use, that it does (loading the library would cost the RSS it saves).
+     */
+    static String startupWords(TlsContexts tls) {
+        if (tls.client().loaded() || tls.server().loaded()) {
+            return TlsContexts.libraryVersion();
+        }
+        return tls.server().enabled() ? "loaded when a server first offers TLS (server_tls_sslmode="
+                + tls.server().settings().mode() + ")" : "off";
+    }
+
     /** Certificates that expired or expire within 30 days, as warnings in the log. */
     static void logExpiry(PoolerLog log, Path configFile, PoolerConfig config) {
         TlsContexts.expiryWarnings(config.general(), configFile.toAbsolutePath().getParent(), Instant.now())
@@ -58,11 +70,30 @@ final class DaemonTls {
     void install(PoolerConfig config) throws ConfigException {
         TlsContexts next = build(configFile, config);
         TlsContexts old = current;
+        if (next.server().deferred() != null && next.server().settings().equals(old.server().settings())) {
+            // No files behind it (else it would not be deferred): the context built on first use stays valid.
+            next = new TlsContexts(next.client(), old.server());
+        }
         current = next;
         logExpiry(log, configFile, config);
         if (!old.server().settings().equals(next.server().settings())) {
             log.log("server TLS settings changed, reconnecting servers");
             reconnectAll.run();
+        }
+    }
+
+    /**
+     * The console's SET of a TLS key: true when the new contexts are in force. Otherwise the set is not usable yet
+     * (PgBouncer's tests set a new key, then its certificate, then the CA, one SET each): logged with the reason
+     * in PgBouncer's words, and the running contexts stay until a later SET completes the set.
+     */
+    boolean set(PoolerConfig config) {
+        try {
+            install(config);
+            return true;
+        } catch (ConfigException e) {
+            log.error("TLS settings could not be applied, still using old configuration: " + e.getMessage());
+            return false;
         }
     }
 

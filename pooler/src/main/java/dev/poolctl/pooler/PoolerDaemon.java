@@ -80,7 +80,10 @@ public final class PoolerDaemon implements AutoCloseable {
         this.log = log;
         global.hba(hba);
         this.tls = new DaemonTls(configFile, tls, log,
-                () -> loops.onEvery(m -> m.reconnect(null), new CompletableFuture<>()));
+                () -> loops.onEvery(m -> {
+                    m.reconnect(null);
+                    dev.poolctl.pooler.pool.LoginRetry.forgetErrors(m);
+                }, new CompletableFuture<>()));
         // The JDK reads its time zone file on first use; out of file descriptors later, that read fails with an
         // Error wherever a date is first formatted (Netty's own log lines): read it now.
         java.util.TimeZone.getDefault();
@@ -96,14 +99,8 @@ public final class PoolerDaemon implements AutoCloseable {
             }
 
             @Override
-            public CompletableFuture<Void> rebuildTls(PoolerConfig next) {
-                return CompletableFuture.runAsync(() -> {
-                    try {
-                        PoolerDaemon.this.tls.install(next);
-                    } catch (ConfigException e) {
-                        throw new java.util.concurrent.CompletionException(e.getMessage(), e);
-                    }
-                }, reloader);
+            public CompletableFuture<Boolean> rebuildTls(PoolerConfig next) {
+                return CompletableFuture.supplyAsync(() -> PoolerDaemon.this.tls.set(next), reloader);
             }
 
             @Override
@@ -157,8 +154,7 @@ public final class PoolerDaemon implements AutoCloseable {
             log.log("listening on " + a);
         }
         log.log("process up: poolctl " + Version.VERSION + " (" + transport.name() + ", " + loopCount + " event loop"
-                + (loopCount == 1 ? "" : "s") + "), tls: " + (this.tls.current().client().enabled()
-                || this.tls.current().server().enabled() ? TlsContexts.libraryVersion() : "off"));
+                + (loopCount == 1 ? "" : "s") + "), tls: " + DaemonTls.startupWords(this.tls.current()));
     }
 
     /**

@@ -48,12 +48,29 @@ class HostileServerIT {
                 c.welcome();
             });
              PoolerFixture f = PoolerFixture.start(pg, PoolerFixture.settings().set("server_tls_sslmode", "require")
-                     .database(FAKE_DB, "host=127.0.0.1 port=" + fake.port() + " dbname=x user=fake password=x"));
-             RawClient client = RawClient.connect(f)) {
+                     .set("server_login_retry", "60")
+                     .database(FAKE_DB, "host=127.0.0.1 port=" + fake.port() + " dbname=x user=fake password=x"))) {
+            assertFailsBeforeLogin(f, "server refused SSL (server_tls_sslmode=require)");
+        }
+    }
+
+    /**
+     * A server login that fails in the TLS negotiation, before PostgreSQL has a say, as PgBouncer handles it
+     * (disconnect_server in SV_LOGIN): the client waiting for it hears nothing and gives up on its own, the log
+     * says why, and a client arriving within server_login_retry gets that reason as the cached error.
+     */
+    private static void assertFailsBeforeLogin(PoolerFixture f, String why) throws Exception {
+        try (RawClient waiting = RawClient.connect(f.host(), f.port(), java.time.Duration.ofSeconds(2))) {
             IOException e = assertThrows(IOException.class,
-                    () -> client.login(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, FAKE_DB));
-            assertTrue(e.getMessage().contains("server refused SSL (server_tls_sslmode=require)"), e.getMessage());
-            assertTrue(e.getMessage().contains("C=08001"), e.getMessage());
+                    () -> waiting.login(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, FAKE_DB));
+            assertTrue(e instanceof java.net.SocketTimeoutException, "no error reaches the waiting client: " + e);
+        }
+        f.awaitLog("S-\\d+: .*server login failed: " + java.util.regex.Pattern.quote(why),
+                java.time.Duration.ofSeconds(10));
+        try (RawClient next = RawClient.connect(f)) {
+            IOException e = assertThrows(IOException.class,
+                    () -> next.login(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, FAKE_DB));
+            assertTrue(e.getMessage().contains("server login has been failing, cached error: " + why), e.getMessage());
         }
     }
 
@@ -64,11 +81,9 @@ class HostileServerIT {
                 // 'N' and an injected AuthenticationOk in one segment: a man in the middle's move (CVE-2021-23222).
                 c.sendRaw(new byte[] {'N', 'R', 0, 0, 0, 8, 0, 0, 0, 0});
             });
-             PoolerFixture f = pooler(fake);
-             RawClient client = RawClient.connect(f)) {
-            IOException e = assertThrows(IOException.class,
-                    () -> client.login(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, FAKE_DB));
-            assertTrue(e.getMessage().contains("received unencrypted data after SSL response"), e.getMessage());
+             PoolerFixture f = PoolerFixture.start(pg, PoolerFixture.settings().set("server_login_retry", "60")
+                     .database(FAKE_DB, "host=127.0.0.1 port=" + fake.port() + " dbname=x user=fake password=x"))) {
+            assertFailsBeforeLogin(f, "received unencrypted data after SSL response");
             assertOthersServed(f);
         }
     }

@@ -1,6 +1,8 @@
 package dev.poolctl.pooler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -122,12 +124,19 @@ class TlsIT {
 
     @Test
     void defaultPreferEncryptsToAServerThatOffersTls() throws Exception {
-        try (PoolerFixture f = pooler("pool_mode", "session"); Connection c = f.connect("testdb", USER, PASSWORD)) {
-            assertEquals("t", sslOfMyBackend(c), "the hostssl-only role got in, over TLS");
-            List<String> tls = show(f, "SERVERS", "tls");
-            assertEquals(1, tls.size(), tls.toString());
-            assertTrue(tls.get(0).matches("TLSv1\\.[23]/[A-Z0-9_-]+"), tls.toString());
-            assertEquals("", show(f, "CLIENTS", "tls").get(0), "the client itself came in plain text");
+        try (PoolerFixture f = pooler("pool_mode", "session")) {
+            // The server-side context waits for the first server that offers TLS (the library costs ~9 MB RSS).
+            f.awaitLog("process up: .*tls: loaded when a server first offers TLS \\(server_tls_sslmode=prefer\\)",
+                    Duration.ofSeconds(10));
+            assertFalse(f.log().contains("server TLS context built"), f.log());
+            try (Connection c = f.connect("testdb", USER, PASSWORD)) {
+                assertEquals("t", sslOfMyBackend(c), "the hostssl-only role got in, over TLS");
+                List<String> tls = show(f, "SERVERS", "tls");
+                assertEquals(1, tls.size(), tls.toString());
+                assertTrue(tls.get(0).matches("TLSv1\\.[23]/[A-Z0-9_-]+"), tls.toString());
+                assertEquals("", show(f, "CLIENTS", "tls").get(0), "the client itself came in plain text");
+            }
+            f.awaitLog("server TLS context built on first use, tls: (BoringSSL|SunJSSE)", Duration.ofSeconds(10));
         }
     }
 
@@ -159,12 +168,11 @@ class TlsIT {
     @Test
     void verifyFullRefusesACertificateForAnotherHostName() throws Exception {
         try (PoolerFixture f = pooler("server_tls_sslmode", "verify-full",
-                "server_tls_ca_file", certs.caCert().toString())) {
-            SQLException e = assertThrows(SQLException.class, () -> f.connect("wrongname", USER, PASSWORD).close());
-            assertEquals("08001", e.getSQLState(), e.getMessage());
-            assertTrue(e.getMessage().contains("TLS handshake failed"), e.getMessage());
-            assertTrue(e.getMessage().contains("db.wrong.test"), e.getMessage());
-            f.awaitLog("S-\\d+: .*server login failed: TLS handshake failed.*db\\.wrong\\.test", Duration.ofSeconds(10));
+                "server_tls_ca_file", certs.caCert().toString(), "server_login_retry", "60")) {
+            String e = refusedLogin(f, "wrongname");
+            assertTrue(e.contains("db.wrong.test"), e);
+            f.awaitLog("S-\\d+: .*server login failed: TLS handshake failed: certificate verify failed.*db\\.wrong\\.test"
+                    + ".*server_tls_sslmode=verify-full", Duration.ofSeconds(10));
         }
         try (PoolerFixture f = pooler("server_tls_sslmode", "verify-ca", "server_tls_ca_file", certs.caCert().toString());
              Connection c = f.connect("wrongname", USER, PASSWORD)) {
@@ -175,17 +183,48 @@ class TlsIT {
     @Test
     void verifyCaRefusesACertificateOfAnotherCa() throws Exception {
         try (PoolerFixture f = pooler("server_tls_sslmode", "verify-ca",
-                "server_tls_ca_file", certs.otherCaCert().toString())) {
-            SQLException e = assertThrows(SQLException.class, () -> f.connect("testdb", USER, PASSWORD).close());
-            assertEquals("08001", e.getSQLState(), e.getMessage());
-            assertTrue(e.getMessage().contains("TLS handshake failed"), e.getMessage());
+                "server_tls_ca_file", certs.otherCaCert().toString(), "server_login_retry", "60")) {
+            String e = refusedLogin(f, "testdb");
+            assertTrue(e.contains(certs.otherCaCert().toString()), "names the CA file it checked against: " + e);
         }
         // No server_tls_ca_file: the JDK's default CAs, which do not know the test CA (PgBouncer: the system's).
-        try (PoolerFixture f = pooler("server_tls_sslmode", "verify-full")) {
-            SQLException e = assertThrows(SQLException.class, () -> f.connect("testdb", USER, PASSWORD).close());
-            assertEquals("08001", e.getSQLState(), e.getMessage());
-            assertTrue(e.getMessage().contains("unable to find valid certification path"), e.getMessage());
+        try (PoolerFixture f = pooler("server_tls_sslmode", "verify-full", "server_login_retry", "60")) {
+            String e = refusedLogin(f, "testdb");
+            assertTrue(e.contains("unable to find valid certification path"), e);
         }
+    }
+
+    @Test
+    void aCorrectedServerCaFileIsTriedAtOnceDespiteTheCachedError() throws Exception {
+        try (PoolerFixture f = pooler("server_tls_sslmode", "verify-full",
+                "server_tls_ca_file", certs.otherCaCert().toString(), "server_login_retry", "60")) {
+            refusedLogin(f, "testdb");
+            try (Connection admin = admin(f); Statement st = admin.createStatement()) {
+                st.execute("SET server_tls_ca_file = '" + certs.caCert() + "'");
+            }
+            // The cached error was about the old CA: not served for the 60 s of server_login_retry.
+            try (Connection c = f.connect("testdb", USER, PASSWORD)) {
+                assertEquals("t", sslOfMyBackend(c));
+            }
+        }
+    }
+
+    /**
+     * A login whose TLS to PostgreSQL fails, as PgBouncer handles it: the client waiting for it is not failed (it
+     * runs into its own connect timeout, PgBouncer's test_server_ssl_verify), the log says why, and a client that
+     * comes within server_login_retry gets that reason as the cached error. Returns that client's message.
+     */
+    private static String refusedLogin(PoolerFixture f, String db) throws Exception {
+        SQLException waited = assertThrows(SQLException.class,
+                () -> f.connect(db, USER, PASSWORD, "loginTimeout=2").close());
+        assertTrue(waited.getMessage().contains("timed out"), "no error reaches the waiting client: " + waited);
+        f.awaitLog("S-\\d+: .*server login failed: TLS handshake failed: certificate verify failed",
+                Duration.ofSeconds(10));
+        SQLException cached = assertThrows(SQLException.class, () -> f.connect(db, USER, PASSWORD).close());
+        assertTrue(cached.getMessage().contains(
+                "server login has been failing, cached error: TLS handshake failed: certificate verify failed"),
+                cached.getMessage());
+        return cached.getMessage();
     }
 
     @Test
@@ -208,6 +247,30 @@ class TlsIT {
 
     private static String[] jdbcTls(String sslmode) {
         return new String[] {"sslmode=" + sslmode, "sslrootcert=" + certs.caCert()};
+    }
+
+    @Test
+    void consoleSetOfOneTlsFileAtATimeKeepsTheOldContextUntilTheSetIsUsable() throws Exception {
+        try (PoolerFixture f = pooler(clientTlsSettings("require", certs.wrongHostCert(), certs.wrongHostKey()));
+             Connection admin = admin(f); Statement st = admin.createStatement()) {
+            assertThrows(SQLException.class, () -> f.connect("testdb", USER, PASSWORD, jdbcTls("verify-full")).close(),
+                    "the certificate in use is for another host");
+            // PgBouncer's test_client_ssl_set_change_ca order: the new key first, beside the old certificate.
+            st.execute("SET client_tls_key_file = '" + certs.serverKey() + "'");
+            assertTrue(String.valueOf(st.getWarnings()).contains(
+                    "TLS settings could not be applied, still using old configuration"), st.getWarnings()::toString);
+            f.awaitLog("ERROR TLS settings could not be applied, still using old configuration: .*client_tls_key_file "
+                    + ".*does not belong to the certificate", Duration.ofSeconds(10));
+            try (Connection c = f.connect("testdb", USER, PASSWORD, jdbcTls("verify-ca"))) {
+                assertEquals("t", sslOfMyBackend(c), "the old key and certificate still serve");
+            }
+            st.clearWarnings();
+            st.execute("SET client_tls_cert_file = '" + certs.serverCert() + "'");
+            assertNull(st.getWarnings(), "key and certificate match now: in force");
+            try (Connection c = f.connect("testdb", USER, PASSWORD, jdbcTls("verify-full"))) {
+                assertEquals("t", sslOfMyBackend(c), "the new certificate names this host");
+            }
+        }
     }
 
     @Test
@@ -469,10 +532,14 @@ class TlsIT {
             assertEquals("f", sslOfMyBackend(md5));
             try (Connection admin = admin(f); Statement st = admin.createStatement()) {
                 st.execute("SET server_tls_sslmode = 'require'");
-                SQLException e = assertThrows(SQLException.class,
-                        () -> st.execute("SET server_tls_protocols = 'sslv3'"));
-                assertTrue(e.getMessage().contains("SET failed"), e.getMessage());
+                assertNull(st.getWarnings(), "the contexts were rebuilt");
+                // As in PgBouncer the value is stored, answered with a notice, and the running contexts stay.
+                st.execute("SET server_tls_protocols = 'sslv3'");
+                assertTrue(String.valueOf(st.getWarnings()).contains(
+                        "TLS settings could not be applied, still using old configuration"), st.getWarnings()::toString);
             }
+            f.awaitLog("ERROR TLS settings could not be applied, still using old configuration: .*server_tls_protocols: "
+                    + "unknown TLS protocol 'sslv3'", Duration.ofSeconds(10));
             f.awaitLog("server TLS settings changed, reconnecting servers", Duration.ofSeconds(10));
             // The plain-text server was retired: the same client's next transaction runs on an encrypted one.
             assertEquals("t", sslOfMyBackend(md5));

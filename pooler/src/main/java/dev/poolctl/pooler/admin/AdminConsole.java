@@ -349,7 +349,7 @@ public final class AdminConsole {
             try {
                 // The same checks as a config load: the value's syntax, then what this version can run with.
                 general = config.general().with(setting.get(), value);
-                dev.poolctl.pooler.config.SupportedSettings.check(general);
+                TlsSet.check(config.general(), general, key);
             } catch (IllegalArgumentException e) {
                 manager.log().warning("SET " + key + " refused: " + loggable(e.getMessage()));
                 ResultSetWriter.error(out, "SET failed");
@@ -365,11 +365,18 @@ public final class AdminConsole {
             if (setting.get().reloadable()) {
                 var next = new dev.poolctl.pooler.config.PoolerConfig(config.file(), general, config.databases(),
                         config.users());
-                if (setting.get().key().contains("_tls")) {
-                    // The contexts are built from the files off the loops (slow, blocking), then the SET applies.
-                    answer(control.rebuildTls(next).toCompletableFuture()
-                            .thenCompose(built -> EveryLoop.apply(global, m -> m.apply(next, m.userlist()))),
-                            client, out, (done, buf) -> ResultSetWriter.complete(buf, tag));
+                if (TlsSet.isTlsKey(setting.get().key())) {
+                    // The contexts are built from the files off the loops (slow, blocking); the value is stored
+                    // either way, and a set that cannot be used yet keeps the running contexts (TlsSet).
+                    answer(control.rebuildTls(next).toCompletableFuture().thenCompose(inForce -> EveryLoop.apply(
+                            global, m -> m.apply(next, m.userlist())).thenApply(done -> inForce)),
+                            client, out, (inForce, buf) -> {
+                                if (!inForce) {
+                                    BackendMessages.writeErrorOrNotice(buf, PgProtocol.NOTICE_RESPONSE, "NOTICE",
+                                            "01000", TlsSet.NOT_APPLIED);
+                                }
+                                ResultSetWriter.complete(buf, tag);
+                            });
                 } else {
                     everywhere(m -> m.apply(next, m.userlist()), tag, client, out);
                 }

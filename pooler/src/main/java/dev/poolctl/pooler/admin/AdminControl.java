@@ -9,11 +9,12 @@ public interface AdminControl {
     java.util.concurrent.CompletionStage<Void> reload();
 
     /**
-     * SET of a TLS key: builds the TLS contexts of {@code next} off the loops and puts them in force; completes with
-     * what is wrong (an unreadable file) when they cannot be built, leaving the running ones.
+     * SET of a TLS key: builds the TLS contexts of {@code next} off the loops and puts them in force. Completes with
+     * false when they cannot be built (a missing file, a key not of its certificate): that is logged with the reason
+     * and the running contexts stay.
      */
-    default java.util.concurrent.CompletionStage<Void> rebuildTls(dev.poolctl.pooler.config.PoolerConfig next) {
-        return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("TLS cannot change here"));
+    default java.util.concurrent.CompletionStage<Boolean> rebuildTls(dev.poolctl.pooler.config.PoolerConfig next) {
+        return java.util.concurrent.CompletableFuture.completedFuture(false);
     }
 
     /** {@code mode}: null for immediate, "WAIT_FOR_SERVERS" or "WAIT_FOR_CLIENTS". */

@@ -103,7 +103,7 @@ public final class ServerConnector {
         ChannelHandler first = tls == null || !tls.enabled() ? handler : new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new ServerTlsStarter(tls, host, port, tlsFailed), handler);
+                ch.pipeline().addLast(new ServerTlsStarter(tls, host, port, tlsFailed, log::log), handler);
             }
         };
         resolver.resolve(host, (address, error) -> {

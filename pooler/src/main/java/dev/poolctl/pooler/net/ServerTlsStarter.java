@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  * Then it leaves the pipeline. The server connection itself never knows TLS was negotiated.
  *
  * <p>A refusal, a failed handshake or a certificate that does not verify calls {@code failed} with a message for
- * the log and the waiting clients; the connection is closed by the one who is told.
+ * the log (and the pool's cached login error); the connection is closed by the one who is told.
  */
 final class ServerTlsStarter extends ChannelDuplexHandler {
     private enum State { WAIT_ANSWER, HANDSHAKE, FAILED }
@@ -28,15 +28,18 @@ final class ServerTlsStarter extends ChannelDuplexHandler {
     private final String host;
     private final int port;
     private final Consumer<String> failed;
+    /** The log, for the one line that says the deferred server-side context was built. */
+    private final Consumer<String> announce;
     /** Writes of the connection behind, kept until the channel is encrypted or known to stay plain. */
     private final List<Object[]> held = new ArrayList<>(2);
     private State state = State.WAIT_ANSWER;
 
-    ServerTlsStarter(TlsContexts.Side tls, String host, int port, Consumer<String> failed) {
+    ServerTlsStarter(TlsContexts.Side tls, String host, int port, Consumer<String> failed, Consumer<String> announce) {
         this.tls = tls;
         this.host = host;
         this.port = port;
         this.failed = failed;
+        this.announce = announce;
     }
 
     @Override
@@ -92,8 +95,27 @@ final class ServerTlsStarter extends ChannelDuplexHandler {
 
     private void startHandshake(ChannelHandlerContext ctx) {
         state = State.HANDSHAKE;
+        java.util.concurrent.CompletableFuture<io.netty.handler.ssl.SslContext> ready = tls.whenReady(announce);
+        if (ready.isDone() && !ready.isCompletedExceptionally()) {
+            startHandshake(ctx, ready.join());
+            return;
+        }
+        // The first server to offer TLS: the context is built on a TLS worker while this login waits for it.
+        ready.whenComplete((context, error) -> ctx.executor().execute(() -> {
+            if (state != State.HANDSHAKE || ctx.isRemoved() || !ctx.channel().isActive()) {
+                return; // closed meanwhile
+            }
+            if (error != null) {
+                fail(ctx, "TLS setup failed: " + reason(error, tls.settings()));
+            } else {
+                startHandshake(ctx, context);
+            }
+        }));
+    }
+
+    private void startHandshake(ChannelHandlerContext ctx, io.netty.handler.ssl.SslContext context) {
         // The host gives SNI and, for verify-full, the name the certificate must carry (libpq's check).
-        SslHandler ssl = tls.context().newHandler(ctx.alloc(), host, port, TlsTasks.executor());
+        SslHandler ssl = context.newHandler(ctx.alloc(), host, port, TlsTasks.executor());
         ctx.pipeline().addBefore(ctx.name(), "tls", ssl);
         ssl.handshakeFuture().addListener(f -> {
             if (state != State.HANDSHAKE) {
@@ -102,18 +124,30 @@ final class ServerTlsStarter extends ChannelDuplexHandler {
             if (f.isSuccess()) {
                 letThrough(ctx);
             } else {
-                fail(ctx, "TLS handshake failed: " + reason(f.cause()));
+                fail(ctx, "TLS handshake failed: " + reason(f.cause(), tls.settings()));
             }
         });
     }
 
-    private static String reason(Throwable cause) {
+    /**
+     * PgBouncer's (OpenSSL's) words first when PostgreSQL's certificate was refused, "certificate verify failed",
+     * then the JDK's detail and the settings it was checked against: the log line alone tells which file to fix.
+     */
+    static String reason(Throwable cause, dev.poolctl.pooler.config.TlsSettings s) {
         Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
+        boolean certificate = false;
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            root = t;
+            certificate |= t instanceof java.security.cert.CertificateException
+                    || t instanceof java.security.GeneralSecurityException && t.getClass().getName().contains("CertPath");
         }
-        String top = String.valueOf(cause.getMessage());
+        String top = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         String inner = root.getMessage();
+        if (certificate) {
+            return "certificate verify failed: " + (inner != null ? inner : top) + " (server_tls_sslmode="
+                    + s.mode() + ", server_tls_ca_file=" + (s.caFile() == null ? "unset: the JDK's CAs" : s.caFile())
+                    + ")";
+        }
         return inner == null || top.contains(inner) ? top : top + " (" + inner + ")";
     }
 

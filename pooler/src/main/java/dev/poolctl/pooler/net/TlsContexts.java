@@ -20,21 +20,42 @@ import java.util.List;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLSession;
 
 /**
  * The TLS contexts of both sides, built from the settings once (at start and at each RELOAD, on the reload thread:
  * reading PEM files and building a context is slow and blocking, so never on an event loop and never per
- * connection). Immutable: a reload builds a new one and swaps it in, and connections in a handshake keep theirs.
+ * connection). Immutable: a reload builds a new one and swaps it in, and connections in a handshake keep theirs. A
+ * server side that cannot fail to build (no files, no cipher lists: the default prefer) is {@link DeferredContext
+ * deferred} to the first server that offers TLS, so a pooler whose servers never do does not load the library.
  *
  * @param client the side clients connect to (the pooler acts as a TLS server); context null when disabled
  * @param server the side towards PostgreSQL (the pooler acts as a TLS client); context null when disabled
  */
 public record TlsContexts(Side client, Side server) {
-    /** One side: its settings and the context made from them (null when the mode is disable). */
-    public record Side(TlsSettings settings, SslContext context) {
+    /**
+     * One side: its settings and the context made from them, null when the mode is disable or when building it is
+     * {@code deferred} to the first handshake (see {@link DeferredContext}).
+     */
+    public record Side(TlsSettings settings, SslContext context, DeferredContext deferred) {
+        public Side(TlsSettings settings, SslContext context) {
+            this(settings, context, null);
+        }
+
         public boolean enabled() {
-            return context != null;
+            return context != null || deferred != null;
+        }
+
+        /** Whether the TLS library is loaded for this side: built at start, or built since on first use. */
+        public boolean loaded() {
+            return context != null || deferred != null && deferred.isBuilt();
+        }
+
+        /** The context, built now (off the loop) if it was deferred; {@code announce} logs that first build. */
+        CompletableFuture<SslContext> whenReady(Consumer<String> announce) {
+            return context != null ? CompletableFuture.completedFuture(context) : deferred.get(announce);
         }
     }
 
@@ -69,8 +90,19 @@ public record TlsContexts(Side client, Side server) {
     public static TlsContexts build(GeneralSettings general, Path baseDir) {
         TlsSettings client = TlsSettings.client(general);
         TlsSettings server = TlsSettings.server(general);
-        return new TlsContexts(new Side(client, client.enabled() ? clientSide(client, baseDir) : null),
-                new Side(server, server.enabled() ? serverSide(server, baseDir) : null));
+        Side serverSide = !server.enabled() ? new Side(server, null)
+                : deferrable(server) ? new Side(server, null, new DeferredContext(() -> serverSide(server, baseDir)))
+                : new Side(server, serverSide(server, baseDir));
+        return new TlsContexts(new Side(client, client.enabled() ? clientSide(client, baseDir) : null), serverSide);
+    }
+
+    /**
+     * Whether the server-side context can wait for the first server that offers TLS: only when building it cannot
+     * fail on the config (no file to read, no cipher name to check), so a wrong setting is still refused at start.
+     */
+    static boolean deferrable(TlsSettings s) {
+        return s.caFile() == null && s.keyFile() == null && s.certFile() == null && s.defaultCiphers()
+                && s.ciphers13().isEmpty();
     }
 
     /** The pooler as a TLS server for its clients. */
@@ -217,6 +249,8 @@ public record TlsContexts(Side client, Side server) {
     private static List<String> names(String value, String key, SslProvider provider) {
         List<String> supported = supportedSuites(provider);
         List<String> names = new ArrayList<>();
+        // OpenSSL's words for a bad TLS 1.3 list, which PgBouncer logs (its test_ssl looks for them).
+        String what = key.contains("tls13") ? key + ": failed to set the TLSv1.3 cipher suites" : key;
         for (String token : value.split("[:,\\s]+")) {
             if (token.isEmpty()) {
                 continue;
@@ -224,13 +258,13 @@ public record TlsContexts(Side client, Side server) {
             String java = token.startsWith("TLS_") || token.startsWith("SSL_") ? token
                     : CipherSuiteConverter.toJava(token, "TLS");
             if (java == null) {
-                throw new IllegalArgumentException(key + ": '" + token + "' is not a cipher suite name this version"
+                throw new IllegalArgumentException(what + ": '" + token + "' is not a cipher suite name this version"
                         + " understands (OpenSSL expressions such as HIGH or !aNULL are not supported; use default"
                         + " or list suites)");
             }
             if (!supported.contains(java)) {
                 // Netty would drop it silently: a list of typos would leave the JDK's defaults, or nothing.
-                throw new IllegalArgumentException(key + ": '" + token + "' is not a cipher suite "
+                throw new IllegalArgumentException(what + ": '" + token + "' is not a cipher suite "
                         + (provider == SslProvider.OPENSSL ? "BoringSSL" : "this JDK") + " supports");
             }
             names.add(java);

@@ -45,6 +45,10 @@ public final class ServerWelcome {
         loginErrorNanos = now;
     }
 
+    void forgetLoginError() {
+        loginError = null;
+    }
+
     boolean loginFailingRecently(long now, long retryNanos) {
         return loginError != null && now - loginErrorNanos < retryNanos;
     }

@@ -65,11 +65,6 @@ public final class PgProtocol {
     public static final String INVALID_AUTHORIZATION = "28000";
     public static final String TOO_MANY_CONNECTIONS = "53300";
     public static final String CONNECTION_FAILURE = "08006";
-    /**
-     * sqlclient_unable_to_establish_sqlconnection: the pooler's TLS to the server was refused or did not verify. Not
-     * 08006, so the waiting clients get it at once (kill_pool_logins) rather than waiting for a retry that fails alike.
-     */
-    public static final String TLS_FAILURE = "08001";
     public static final String QUERY_CANCELED = "57014";
     public static final String FEATURE_NOT_SUPPORTED = "0A000";
     public static final String ADMIN_SHUTDOWN = "57P01";

@@ -147,7 +147,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     @Override
     public void connect() {
         connector.connect(this, host, port, () -> state() == ServerState.CLOSED, this::connectFailed,
-                message -> loginFailed(PgProtocol.TLS_FAILURE, message));
+                message -> dev.poolctl.pooler.pool.LoginRetry.failedBeforeLogin(pool, this, message));
     }
 
     /** No connection: the pool's waiting logins fail with PgBouncer's message, and the server is gone. */
