@@ -282,6 +282,9 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
 
     @Override
     protected int onMessage(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
+        if (failing) {
+            return DROP; // the rest of a read that failed the client: nothing of it goes on, its error comes last
+        }
         ClientState state = state();
         boolean rewrites = path != null && path.rewritesStatements();
         if (output.mustHold(ctx.channel(), state, type, rewrites)) {
@@ -322,7 +325,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
 
     @Override
     protected void forward(ChannelHandlerContext ctx, ByteBuf run) {
-        if (server != null && state() == ClientState.ACTIVE) {
+        if (server != null && state() == ClientState.ACTIVE && !failing) {
             pool.stats().clientBytes += run.readableBytes();
             sendToPeer(ctx, server.channel(), run);
         } else {
