@@ -26,6 +26,8 @@ final class InternalQueries {
     /** The login whose auth_query runs, or null; and the row it returned so far. */
     private AuthQueryClient authQuery;
     private String[] authRow;
+    /** The answer could not be used: the server is closing, and whatever else it says is ignored. */
+    private boolean authFailed;
 
     InternalQueries(ServerConnection server) {
         this.server = server;
@@ -50,6 +52,7 @@ final class InternalQueries {
     void authQuery(AuthQueryClient login) {
         authQuery = login;
         authRow = null;
+        authFailed = false;
         sent();
         server.sendAuthQuery(login.query(), login.user());
     }
@@ -143,13 +146,16 @@ final class InternalQueries {
      * or any other shape closes the server, and the login is told "bouncer config error".
      */
     private int authQueryMessage(byte type, ByteBuf frame) {
+        if (authFailed) {
+            return DROP;
+        }
         switch (type) {
             case PgProtocol.DATA_ROW -> {
                 String[] row = Messages.dataRowTexts(frame);
                 if (row.length != 2) {
-                    server.authQueryFailed("expected 2 columns from auth_query, not " + row.length);
+                    authQueryFailed("expected 2 columns from auth_query, not " + row.length);
                 } else if (row[0] == null) {
-                    server.authQueryFailed("auth_query response contained null user name");
+                    authQueryFailed("auth_query response contained null user name");
                 } else {
                     authRow = row;
                 }
@@ -164,7 +170,7 @@ final class InternalQueries {
             }
             case PgProtocol.ERROR_RESPONSE -> {
                 Map<Character, String> e = Messages.errorFields(frame);
-                server.authQueryFailed("error in auth_query: " + e.get('S') + ": " + e.get('M'));
+                authQueryFailed("error in auth_query: " + e.get('S') + ": " + e.get('M'));
             }
             case PgProtocol.PARAMETER_STATUS -> {
                 String[] p = Messages.parameterStatus(frame);
@@ -172,8 +178,18 @@ final class InternalQueries {
             }
             case PgProtocol.PARSE_COMPLETE, PgProtocol.BIND_COMPLETE, PgProtocol.COMMAND_COMPLETE,
                     PgProtocol.NOTICE_RESPONSE -> { }
-            default -> server.authQueryFailed("unexpected response from auth_query: '" + (char) type + "'");
+            default -> authQueryFailed("unexpected response from auth_query: '" + (char) type + "'");
         }
         return DROP;
+    }
+
+    /**
+     * The login is told at once, before the server's close: with io_uring a close completes later, so the rest of
+     * the answer (its ReadyForQuery) may still be read, and must not pass for "no such row".
+     */
+    private void authQueryFailed(String why) {
+        authFailed = true;
+        authQuery.fail(PgProtocol.PROTOCOL_VIOLATION, why);
+        server.authQueryFailed(why);
     }
 }
