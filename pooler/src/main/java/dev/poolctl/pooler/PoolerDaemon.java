@@ -88,7 +88,7 @@ public final class PoolerDaemon implements AutoCloseable {
         // Error wherever a date is first formatted (Netty's own log lines): read it now.
         java.util.TimeZone.getDefault();
         GeneralSettings g = config.general();
-        Transport transport = Transport.best();
+        Transport transport = Transport.of(g.ioMethod());
         // The loops accept and serve: a new connection stays on the loop that accepted it until it has logged in.
         int loopCount = g.eventLoops();
         workerGroup = transport.newGroup(loopCount, chooser);

@@ -202,6 +202,11 @@ public final class GeneralSettings {
         return n > 0 ? n : Runtime.getRuntime().availableProcessors();
     }
 
+    /** io_method: {@code auto}, {@code io_uring}, {@code epoll} or {@code nio}. */
+    public String ioMethod() {
+        return stringValue(Setting.IO_METHOD);
+    }
+
     public int maxClientConn() {
         return intValue(Setting.MAX_CLIENT_CONN);
     }

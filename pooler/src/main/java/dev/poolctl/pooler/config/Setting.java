@@ -58,6 +58,11 @@ public enum Setting {
     EVENT_LOOPS(Type.COUNT_OR_AUTO, "auto", false),
     IDLE_TRANSACTION_TIMEOUT(Type.DURATION, "0"),
     IGNORE_STARTUP_PARAMETERS(Type.LIST, ""),
+    /**
+     * poolctl's own: the kernel interface the event loops use, {@code auto} (io_uring where the kernel allows it,
+     * else epoll), {@code io_uring}, {@code epoll} or {@code nio}. The name is PostgreSQL 18's for its own I/O choice.
+     */
+    IO_METHOD(Type.STRING, "auto", false),
     /** Windows service name; {@link #SERVICE_NAME} is its alias. */
     JOB_NAME(Type.STRING, "pgbouncer", false),
     LISTEN_ADDR(Type.LIST, "", false),

@@ -35,8 +35,11 @@ public final class SupportedSettings {
             Setting.SERVER_TLS_CERT_FILE, Setting.SERVER_TLS_CA_FILE, Setting.SERVER_TLS_PROTOCOLS,
             Setting.SERVER_TLS_CIPHERS, Setting.CLIENT_TLS13_CIPHERS, Setting.SERVER_TLS13_CIPHERS,
             Setting.MAX_PREPARED_STATEMENTS, Setting.DNS_MAX_TTL, Setting.DNS_NXDOMAIN_TTL,
-            Setting.CANCEL_WAIT_TIMEOUT, Setting.AUTODB_IDLE_TIMEOUT, Setting.EVENT_LOOPS, Setting.AUTH_USER,
+            Setting.CANCEL_WAIT_TIMEOUT, Setting.AUTODB_IDLE_TIMEOUT, Setting.EVENT_LOOPS, Setting.IO_METHOD, Setting.AUTH_USER,
             Setting.AUTH_QUERY, Setting.AUTH_DBNAME);
+
+    /** io_method's values, {@code auto} first. */
+    public static final List<String> IO_METHODS = List.of("auto", "io_uring", "epoll", "nio");
 
     private SupportedSettings() {}
 
@@ -50,6 +53,9 @@ public final class SupportedSettings {
         AuthType auth = general.authType();
         if (!AUTH_TYPES.contains(auth)) {
             throw new IllegalArgumentException("auth_type: '" + auth + "' is not supported yet");
+        }
+        if (!IO_METHODS.contains(general.ioMethod())) {
+            throw new IllegalArgumentException("io_method: '" + general.ioMethod() + "' is not one of " + IO_METHODS);
         }
         if (AuthQuerySource.ADMIN_DATABASE.equals(general.authDbname())) {
             throw new IllegalArgumentException("auth_dbname: " + AuthQuerySource.reservedDatabase());

@@ -67,7 +67,7 @@ public final class ServerConnector {
         Bootstrap b = new Bootstrap().group(loop).resolver(NoopAddressResolverGroup.INSTANCE);
         if (address instanceof DomainSocketAddress) {
             if (!transport.supportsUnixSockets()) {
-                throw new IllegalStateException("unix sockets need the epoll transport (Linux)");
+                throw new IllegalStateException("unix sockets need io_uring or epoll (io_method; Linux)");
             }
             b.channel(transport.domainChannel());
         } else {

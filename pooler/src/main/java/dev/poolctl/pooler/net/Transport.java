@@ -6,16 +6,29 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDomainSocketChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerDomainSocketChannel;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import java.io.IOException;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
-/** Native epoll where the platform has it (fewer copies, unix sockets), NIO elsewhere. */
+/**
+ * The kernel interface of the event loops ({@code io_method}): io_uring where the kernel allows it (fewer system
+ * calls and wake-ups per message: measured, it roughly halves the pooler's CPU per transaction), native epoll, or
+ * Java NIO elsewhere. io_uring and epoll also carry unix sockets.
+ */
 public record Transport(
         String name,
         IoHandlerFactory ioHandlerFactory,
@@ -24,28 +37,74 @@ public record Transport(
         Class<? extends ServerChannel> serverDomainChannel,
         Class<? extends Channel> domainChannel) {
 
+    /** The best the platform has: io_uring, else epoll, else NIO. */
     public static Transport best() {
-        if (Epoll.isAvailable()) {
-            return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
-                    EpollSocketChannel.class, EpollServerDomainSocketChannel.class, EpollDomainSocketChannel.class);
+        return of("auto");
+    }
+
+    /**
+     * The transport {@code io_method} names; {@code auto} falls back quietly (a container whose seccomp profile
+     * blocks io_uring gets epoll), an explicit choice the platform cannot run is refused with the reason.
+     */
+    public static Transport of(String ioMethod) {
+        boolean auto = ioMethod.equals("auto");
+        if (auto || ioMethod.equals("io_uring")) {
+            if (IoUring.isAvailable()) {
+                return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
+                        IoUringSocketChannel.class, IoUringServerDomainSocketChannel.class,
+                        IoUringDomainSocketChannel.class);
+            }
+            if (!auto) {
+                throw new IllegalArgumentException("io_method: io_uring is not available here: "
+                        + IoUring.unavailabilityCause());
+            }
+        }
+        if (auto || ioMethod.equals("epoll")) {
+            if (Epoll.isAvailable()) {
+                return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
+                        EpollSocketChannel.class, EpollServerDomainSocketChannel.class, EpollDomainSocketChannel.class);
+            }
+            if (!auto) {
+                throw new IllegalArgumentException("io_method: epoll is not available here: "
+                        + Epoll.unavailabilityCause());
+            }
         }
         return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class,
                 null, null);
     }
 
+    /** The uid of the process at the other end of a unix socket (SO_PEERCRED), or -1 for any other channel. */
+    public static int peerUid(Channel channel) throws IOException {
+        if (channel instanceof EpollDomainSocketChannel epoll) {
+            return epoll.peerCredentials().uid();
+        }
+        if (channel instanceof IoUringDomainSocketChannel uring) {
+            return uring.peerCredentials().uid();
+        }
+        return -1;
+    }
+
     /**
-     * PgBouncer's tcp_keepcnt/tcp_keepidle/tcp_keepintvl (0 = the OS default); only the epoll transport can set
-     * them per socket.
+     * PgBouncer's tcp_keepcnt/tcp_keepidle/tcp_keepintvl (0 = the OS default); the native transports set them per
+     * socket, NIO cannot.
      */
     public void keepaliveTuning(
             java.util.function.BiConsumer<io.netty.channel.ChannelOption<Integer>, Integer> option,
             int count, int idleSeconds, int intervalSeconds) {
-        if (!name.equals("epoll")) {
+        boolean uring = name.equals("io_uring");
+        if (!uring && !name.equals("epoll")) {
             return;
         }
-        if (count > 0) option.accept(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT, count);
-        if (idleSeconds > 0) option.accept(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE, idleSeconds);
-        if (intervalSeconds > 0) option.accept(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL, intervalSeconds);
+        if (count > 0) {
+            option.accept(uring ? IoUringChannelOption.TCP_KEEPCNT : EpollChannelOption.TCP_KEEPCNT, count);
+        }
+        if (idleSeconds > 0) {
+            option.accept(uring ? IoUringChannelOption.TCP_KEEPIDLE : EpollChannelOption.TCP_KEEPIDLE, idleSeconds);
+        }
+        if (intervalSeconds > 0) {
+            option.accept(uring ? IoUringChannelOption.TCP_KEEPINTVL : EpollChannelOption.TCP_KEEPINTVL,
+                    intervalSeconds);
+        }
     }
 
     public boolean supportsUnixSockets() {

@@ -6,7 +6,7 @@ import dev.poolctl.pooler.auth.HbaRules;
 import dev.poolctl.pooler.auth.IdentMaps;
 import dev.poolctl.pooler.config.AuthType;
 import io.netty.channel.Channel;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
+import dev.poolctl.pooler.net.Transport;
 import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -92,12 +92,11 @@ final class HbaLogin {
     /** The peer process's OS user must be the database user, or be mapped to it by the rule's ident map. */
     private static Decision peer(HbaConfig hba, HbaRules.Rule rule, Channel channel, String user, boolean unknownUser) {
         String osUser = null;
-        if (channel instanceof EpollDomainSocketChannel unix) {
-            try {
-                osUser = hba.osUsers().name(unix.peerCredentials().uid());
-            } catch (IOException e) {
-                osUser = null;
-            }
+        try {
+            int uid = Transport.peerUid(channel);
+            osUser = uid < 0 ? null : hba.osUsers().name(uid);
+        } catch (IOException e) {
+            osUser = null;
         }
         boolean ok = osUser != null && !unknownUser
                 && (rule.identMap() != null ? rule.identMap().allows(osUser, user) : osUser.equals(user));

@@ -1,7 +1,7 @@
 package dev.poolctl.pooler.session;
 
 import io.netty.channel.Channel;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
+import dev.poolctl.pooler.net.Transport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,11 +21,11 @@ final class PeerCredentials {
     }
 
     static boolean sameUser(Channel channel) {
-        if (OWN_UID < 0 || !(channel instanceof EpollDomainSocketChannel domain)) {
+        if (OWN_UID < 0) {
             return false;
         }
         try {
-            return domain.peerCredentials().uid() == OWN_UID;
+            return Transport.peerUid(channel) == OWN_UID;
         } catch (IOException e) {
             return false;
         }

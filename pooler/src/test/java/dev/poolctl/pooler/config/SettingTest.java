@@ -15,7 +15,7 @@ class SettingTest {
     @Test
     void tableHasEveryPgBouncerKeyInShowConfigOrder() {
         List<String> keys = Stream.of(Setting.values()).map(Setting::key).toList();
-        assertEquals(102, keys.size()); // PgBouncer's 101 and poolctl's event_loops
+        assertEquals(103, keys.size()); // PgBouncer's 101 and poolctl's event_loops and io_method
         assertEquals(keys.stream().sorted().toList(), keys, "PgBouncer's table (and SHOW CONFIG) is alphabetical");
         for (String key : List.of("listen_addr", "client_tls_sslmode", "server_tls13_ciphers", "dns_max_ttl",
                 "syslog_facility", "tcp_user_timeout", "peer_id", "auth_ldap_options", "scram_iterations",
@@ -53,7 +53,8 @@ class SettingTest {
             }
         }
         assertEquals(Set.of("disable_pqexec", "job_name", "listen_addr", "listen_backlog", "listen_port", "pidfile",
-                "pkt_buf", "resolv_conf", "event_loops", "service_name", "so_reuseport", "track_extra_parameters", "unix_socket_dir",
+                "pkt_buf", "resolv_conf", "event_loops", "io_method", "service_name", "so_reuseport",
+                "track_extra_parameters", "unix_socket_dir",
                 "unix_socket_group", "unix_socket_mode", "user"), noReload);
     }
 
