@@ -81,12 +81,7 @@ class AuthQueryIT {
     }
 
     private String currentUser(String db, String user, String password, String... props) throws SQLException {
-        try (Connection c = pooler.connect(db, user, password, props);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT current_user")) {
-            assertTrue(rs.next());
-            return rs.getString(1);
-        }
+        return pooler.currentUser(db, user, password, props);
     }
 
     private SQLException refused(String db, String user, String password) {

@@ -64,13 +64,8 @@ class HbaAuthIT {
         Files.delete(files);
     }
 
-    private String currentUser(String db, String user, String password) throws SQLException {
-        try (Connection c = pooler.connect(db, user, password);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT current_user")) {
-            assertTrue(rs.next());
-            return rs.getString(1);
-        }
+    private String currentUser(String db, String user, String password, String... props) throws SQLException {
+        return pooler.currentUser(db, user, password, props);
     }
 
     private SQLException refused(String db, String user, String password) {

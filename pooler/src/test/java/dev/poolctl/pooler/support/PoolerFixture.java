@@ -157,6 +157,18 @@ public final class PoolerFixture implements AutoCloseable {
         return p;
     }
 
+    /** Logs in through the pooler and returns {@code current_user}: who the server session runs as. */
+    public String currentUser(String db, String user, String password, String... props) throws SQLException {
+        try (Connection c = connect(db, user, password, props);
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT current_user")) {
+            if (!rs.next()) {
+                throw new SQLException("SELECT current_user returned no row");
+            }
+            return rs.getString(1);
+        }
+    }
+
     public Connection connect() throws SQLException {
         return connect(PostgresCluster.TEST_DB, PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD);
     }
