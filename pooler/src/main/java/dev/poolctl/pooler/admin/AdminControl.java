@@ -1,20 +1,24 @@
 package dev.poolctl.pooler.admin;
 
+import dev.poolctl.pooler.config.PoolerConfig;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
 /** What the console may ask of the daemon itself (PgBouncer's RELOAD and SHUTDOWN). */
 public interface AdminControl {
     /**
      * Re-reads the config and auth_file off the loop; completes on the loop once applied, or with what is wrong,
      * leaving the running config in place.
      */
-    java.util.concurrent.CompletionStage<Void> reload();
+    CompletionStage<Void> reload();
 
     /**
      * SET of a TLS key: builds the TLS contexts of {@code next} off the loops and puts them in force. Completes with
      * false when they cannot be built (a missing file, a key not of its certificate): that is logged with the reason
      * and the running contexts stay.
      */
-    default java.util.concurrent.CompletionStage<Boolean> rebuildTls(dev.poolctl.pooler.config.PoolerConfig next) {
-        return java.util.concurrent.CompletableFuture.completedFuture(false);
+    default CompletionStage<Boolean> rebuildTls(PoolerConfig next) {
+        return CompletableFuture.completedFuture(false);
     }
 
     /** {@code mode}: null for immediate, "WAIT_FOR_SERVERS" or "WAIT_FOR_CLIENTS". */

@@ -1,14 +1,19 @@
 package dev.poolctl.pooler.net;
 
+import dev.poolctl.pooler.config.TlsSettings;
 import dev.poolctl.pooler.protocol.PgProtocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -95,7 +100,7 @@ final class ServerTlsStarter extends ChannelDuplexHandler {
 
     private void startHandshake(ChannelHandlerContext ctx) {
         state = State.HANDSHAKE;
-        java.util.concurrent.CompletableFuture<io.netty.handler.ssl.SslContext> ready = tls.whenReady(announce);
+        CompletableFuture<SslContext> ready = tls.whenReady(announce);
         if (ready.isDone() && !ready.isCompletedExceptionally()) {
             startHandshake(ctx, ready.join());
             return;
@@ -113,7 +118,7 @@ final class ServerTlsStarter extends ChannelDuplexHandler {
         }));
     }
 
-    private void startHandshake(ChannelHandlerContext ctx, io.netty.handler.ssl.SslContext context) {
+    private void startHandshake(ChannelHandlerContext ctx, SslContext context) {
         // The host gives SNI and, for verify-full, the name the certificate must carry (libpq's check).
         SslHandler ssl = context.newHandler(ctx.alloc(), host, port, TlsTasks.executor());
         ctx.pipeline().addBefore(ctx.name(), "tls", ssl);
@@ -133,13 +138,13 @@ final class ServerTlsStarter extends ChannelDuplexHandler {
      * PgBouncer's (OpenSSL's) words first when PostgreSQL's certificate was refused, "certificate verify failed",
      * then the JDK's detail and the settings it was checked against: the log line alone tells which file to fix.
      */
-    static String reason(Throwable cause, dev.poolctl.pooler.config.TlsSettings s) {
+    static String reason(Throwable cause, TlsSettings s) {
         Throwable root = cause;
         boolean certificate = false;
         for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
             root = t;
-            certificate |= t instanceof java.security.cert.CertificateException
-                    || t instanceof java.security.GeneralSecurityException && t.getClass().getName().contains("CertPath");
+            certificate |= t instanceof CertificateException
+                    || t instanceof GeneralSecurityException && t.getClass().getName().contains("CertPath");
         }
         String top = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         String inner = root.getMessage();

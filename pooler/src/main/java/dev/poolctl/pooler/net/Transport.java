@@ -37,11 +37,6 @@ public record Transport(
         Class<? extends ServerChannel> serverDomainChannel,
         Class<? extends Channel> domainChannel) {
 
-    /** The best the platform has: io_uring, else epoll, else NIO. */
-    public static Transport best() {
-        return of("auto");
-    }
-
     /**
      * The transport {@code io_method} names; {@code auto} falls back quietly (a container whose seccomp profile
      * blocks io_uring gets epoll), an explicit choice the platform cannot run is refused with the reason.

@@ -1,5 +1,6 @@
 package dev.poolctl.pooler.pool;
 
+import dev.poolctl.pooler.auth.Randoms;
 import java.security.SecureRandom;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -18,7 +19,7 @@ final class CancelKeys {
 
     /** A new key for {@code c}; returns its pid part. */
     int add(PoolClient c) {
-        SecureRandom random = dev.poolctl.pooler.auth.Randoms.secure();
+        SecureRandom random = Randoms.secure();
         while (true) {
             long key = random.nextLong() & 0x7fffffff_ffffffffL; // one draw: pid (positive) and secret
             if (byKey.putIfAbsent(key, c) == null) {

@@ -1,5 +1,6 @@
 package dev.poolctl.pooler.pool;
 
+import dev.poolctl.pooler.auth.HbaConfig;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,13 +23,13 @@ public final class GlobalState {
     private final List<PoolManager> managers = new CopyOnWriteArrayList<>();
     private volatile int lastLoginLoop = -1;
     /** auth_type = hba's rules: replaced whole at RELOAD, read by every login. */
-    private volatile dev.poolctl.pooler.auth.HbaConfig hba = dev.poolctl.pooler.auth.HbaConfig.NONE;
+    private volatile HbaConfig hba = HbaConfig.NONE;
 
-    public dev.poolctl.pooler.auth.HbaConfig hba() {
+    public HbaConfig hba() {
         return hba;
     }
 
-    public void hba(dev.poolctl.pooler.auth.HbaConfig rules) {
+    public void hba(HbaConfig rules) {
         hba = rules;
     }
 
