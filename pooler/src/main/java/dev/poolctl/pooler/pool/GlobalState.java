@@ -75,9 +75,9 @@ public final class GlobalState {
         return statementIds.incrementAndGet();
     }
 
-    /** A client is counted against max_client_conn, or refused when the limit is reached. */
-    boolean admitClient(int maxClientConn) {
-        return incrementBelow(clients, maxClientConn);
+    /** A new client socket (any: a login, a cancel request, a console user): counted until {@link #clientGone}. */
+    void clientConnected() {
+        clients.incrementAndGet();
     }
 
     /** Adds one to {@code count} unless it has reached {@code limit}: check and count in one step. */

@@ -148,14 +148,27 @@ public final class PoolManager {
 
     // ---- clients outside the pools ----
 
-    /** A new connection: counted against max_client_conn and listed as logging in (STARTUP), or refused. */
+    /**
+     * A new connection: counted (every client socket counts towards max_client_conn, as PgBouncer's active client
+     * count) and listed as logging in (STARTUP); refused only while shutting down.
+     */
     public boolean admitClient(PoolClient c) {
         assert onLoop();
-        if (shuttingDown || !global.admitClient(config.general().maxClientConn())) {
+        if (shuttingDown) {
             return false;
         }
+        global.clientConnected();
         clients.enter(c.entry());
         return true;
+    }
+
+    /**
+     * Whether a StartupMessage must be refused for max_client_conn: the count includes the asking client, so it is
+     * over when above the limit. As PgBouncer, this is checked only for a StartupMessage, and not for the admin
+     * console: a CancelRequest, or an operator's console login, still works when the pooler is full.
+     */
+    public boolean overMaxClientConn() {
+        return global.clientCount() > config.general().maxClientConn();
     }
 
     /**

@@ -114,7 +114,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     public void channelActive(ChannelHandlerContext ctx) {
         admitted = manager.admitClient(this);
         if (!admitted) {
-            fail(PgProtocol.PROTOCOL_VIOLATION, "no more connections allowed (max_client_conn)");
+            fail(PgProtocol.PROTOCOL_VIOLATION, "pooler is shutting down"); // PgBouncer's words
         }
     }
 

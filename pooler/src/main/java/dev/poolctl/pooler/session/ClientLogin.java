@@ -114,6 +114,10 @@ final class ClientLogin {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, parameters.error);
             return;
         }
+        if (!ADMIN_DATABASE.equals(client.database()) && manager().overMaxClientConn()) {
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, "no more connections allowed (max_client_conn)");
+            return;
+        }
         if (startup.minorVersion() > 0 || !parameters.unrecognizedProtocolOptions.isEmpty()) {
             // As PostgreSQL and PgBouncer: say we speak 3.0 and which _pq_ options we ignore; the login goes on.
             ctx.writeAndFlush(BackendMessages.negotiateProtocolVersion(ctx.alloc(), parameters.unrecognizedProtocolOptions));

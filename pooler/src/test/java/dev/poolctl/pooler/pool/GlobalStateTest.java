@@ -35,14 +35,21 @@ class GlobalStateTest {
         List<FakeClient> in = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             FakeClient c = new FakeClient(i + 1, 0);
-            assertTrue(loops[i % 2].manager.admitClient(c), "client " + i + " within max_client_conn");
+            assertTrue(loops[i % 2].manager.admitClient(c), "every socket is admitted and counted");
             in.add(c);
+            assertFalse(loops[0].manager.overMaxClientConn(), "client " + i + " within max_client_conn");
         }
-        assertFalse(loops[1].manager.admitClient(new FakeClient(9, 0)), "the fourth, on either loop, is refused");
-        assertFalse(loops[0].manager.admitClient(new FakeClient(10, 0)));
-        assertEquals(3, loops[0].manager.clientCount());
+        FakeClient fourth = new FakeClient(9, 0);
+        assertTrue(loops[1].manager.admitClient(fourth));
+        assertEquals(4, loops[0].manager.clientCount());
+        assertTrue(loops[0].manager.overMaxClientConn(), "the fourth is over the limit, seen from either loop");
+        assertTrue(loops[1].manager.overMaxClientConn());
+        loops[1].manager.clientClosed(fourth, true, null);
+        assertFalse(loops[1].manager.overMaxClientConn(), "its refusal gives its count back");
         loops[0].manager.clientClosed(in.get(0), true, null);
-        assertTrue(loops[1].manager.admitClient(new FakeClient(11, 0)), "a slot freed on one loop serves the other");
+        FakeClient next = new FakeClient(11, 0);
+        assertTrue(loops[1].manager.admitClient(next));
+        assertFalse(loops[1].manager.overMaxClientConn(), "a slot freed on one loop serves the other");
     }
 
     @Test
@@ -59,8 +66,9 @@ class GlobalStateTest {
                     return;
                 }
                 for (int i = 0; i < 10_000; i++) {
-                    if (global.admitClient(1_000)) {
-                        admitted.incrementAndGet();
+                    global.clientConnected();
+                    if (i % 2 == 0) {
+                        global.clientGone();
                     }
                     if (global.takeUserServer("u", 50)) {
                         admitted.addAndGet(1_000_000);
@@ -74,8 +82,8 @@ class GlobalStateTest {
         for (Thread th : threads) {
             th.join();
         }
-        assertEquals(50_001_000, admitted.get(), "exactly 1 000 clients and 50 servers, never one more");
-        assertEquals(1_000, global.clientCount());
+        assertEquals(50_000_000, admitted.get(), "exactly 50 servers, never one more");
+        assertEquals(20_000, global.clientCount(), "no client count lost: 4 threads x 5 000 still connected");
         assertEquals(50, global.userServers("u"));
     }
 

@@ -96,6 +96,10 @@ final class PoolHarness {
         if (!manager.admitClient(c)) {
             throw new IllegalStateException("not admitted");
         }
+        if (manager.overMaxClientConn()) { // what the session's StartupMessage check does
+            manager.clientClosed(c, true, null);
+            throw new IllegalStateException("over max_client_conn");
+        }
         manager.authenticating(c);
         c.pool = pool;
         pool.clientLoginWait(c);
