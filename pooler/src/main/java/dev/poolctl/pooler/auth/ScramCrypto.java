@@ -98,7 +98,7 @@ final class ScramCrypto {
 
     static byte[] randomBytes(int length) {
         byte[] bytes = new byte[length];
-        Randoms.secure().nextBytes(bytes);
+        Randoms.nextBytes(bytes);
         return bytes;
     }
 

@@ -2,15 +2,21 @@ package dev.poolctl.pooler.pool;
 
 /**
  * A connection's place in the state lists: its state, since when, and its neighbours in that state's list
- * (PgBouncer's list node inside PgSocket). Each connection has one, made with it: moving never allocates.
+ * (PgBouncer's list node inside PgSocket). Each connection has one, made with it: moving never allocates. A client's
+ * also holds its cancel key ({@link CancelKeys}), the other per-connection field the pool layer keeps.
  */
 public final class StateEntry<S extends Enum<S>, T> {
+    /** No cancel key issued (yet, or any more); never issued as a key. */
+    static final long NO_CANCEL_KEY = 0;
+
     final T owner;
     S state;
     long sinceNanos;
     StateLists<S, T> lists;
     StateEntry<S, T> prev;
     StateEntry<S, T> next;
+    /** BackendKeyData as pid << 32 | secret; guarded by CancelKeys' lock. */
+    long cancelKey = NO_CANCEL_KEY;
 
     public StateEntry(T owner, S initial, long nowNanos) {
         this.owner = owner;

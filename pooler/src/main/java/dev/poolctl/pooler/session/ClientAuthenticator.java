@@ -2,6 +2,7 @@ package dev.poolctl.pooler.session;
 
 import dev.poolctl.pooler.pool.ClientState;
 import dev.poolctl.pooler.auth.Md5Password;
+import dev.poolctl.pooler.auth.Randoms;
 import dev.poolctl.pooler.auth.ScramException;
 import dev.poolctl.pooler.auth.ScramKeyCache;
 import dev.poolctl.pooler.auth.ScramSecret;
@@ -124,7 +125,7 @@ final class ClientAuthenticator {
                 }
                 method = Method.MD5;
                 md5Salt = new byte[4];
-                dev.poolctl.pooler.auth.Randoms.secure().nextBytes(md5Salt);
+                Randoms.nextBytes(md5Salt);
                 return BackendMessages.authenticationMd5(alloc, md5Salt);
         }
     }
