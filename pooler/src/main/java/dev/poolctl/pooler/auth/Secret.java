@@ -17,12 +17,23 @@ public sealed interface Secret permits Secret.Plain, Secret.Md5, Secret.Scram {
                 .orElseGet(() -> new Plain(userlistValue));
     }
 
+    /**
+     * An empty password, or the md5 hash of one: PgBouncer refuses it (its {@code !*user->passwd}), so such a user
+     * never logs in with a password. A SCRAM verifier counts as set.
+     */
+    boolean isEmptyPassword(String user);
+
     /** A clear-text password. */
     record Plain(String password) implements Secret {
         public Plain {
             if (password == null) {
                 throw new NullPointerException("password");
             }
+        }
+
+        @Override
+        public boolean isEmptyPassword(String user) {
+            return password.isEmpty();
         }
 
         /** Hidden so that logging a secret never prints the password. */
@@ -40,6 +51,11 @@ public sealed interface Secret permits Secret.Plain, Secret.Md5, Secret.Scram {
             }
         }
 
+        @Override
+        public boolean isEmptyPassword(String user) {
+            return hash.equals(Md5Password.encrypt("", user));
+        }
+
         /** Hidden: the hash is enough to log into an md5 server, so it is as sensitive as a password. */
         @Override
         public String toString() {
@@ -53,6 +69,11 @@ public sealed interface Secret permits Secret.Plain, Secret.Md5, Secret.Scram {
             if (secret == null) {
                 throw new NullPointerException("secret");
             }
+        }
+
+        @Override
+        public boolean isEmptyPassword(String user) {
+            return false;
         }
     }
 }

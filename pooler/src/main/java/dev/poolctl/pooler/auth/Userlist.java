@@ -26,11 +26,13 @@ public final class Userlist {
     private final Map<String, Secret> secrets;
     private final List<String> warnings;
     private final List<String> emptyPasswords;
+    private final Set<String> usersWithEmptyPassword;
 
     private Userlist(Map<String, Secret> secrets, List<String> warnings, Map<String, String> emptyPasswords) {
         this.secrets = Collections.unmodifiableMap(secrets);
         this.warnings = List.copyOf(warnings);
         this.emptyPasswords = List.copyOf(emptyPasswords.values());
+        this.usersWithEmptyPassword = Set.copyOf(emptyPasswords.keySet());
     }
 
     /**
@@ -86,9 +88,10 @@ public final class Userlist {
             if (secrets.containsKey(user.value())) {
                 warnings.add(where + "user \"" + user.value() + "\" listed again; this entry replaces the earlier one");
             }
-            secrets.put(user.value(), Secret.of(secret.value()));
+            Secret parsed = Secret.of(secret.value());
+            secrets.put(user.value(), parsed);
             emptyPasswords.remove(user.value());
-            if (secret.value().isEmpty() || secret.value().equals(Md5Password.encrypt("", user.value()))) {
+            if (parsed.isEmptyPassword(user.value())) {
                 emptyPasswords.put(user.value(), where + "user \"" + user.value() + "\" has an empty password:"
                         + " it can never log in with a password (empty passwords are refused, as in PgBouncer)");
             }
@@ -99,6 +102,14 @@ public final class Userlist {
     /** The secret listed for {@code user}; user names are case-sensitive, as in PostgreSQL. */
     public Optional<Secret> secret(String user) {
         return Optional.ofNullable(secrets.get(user));
+    }
+
+    /**
+     * Whether {@code user}'s listed password is empty (or the md5 hash of an empty one): decided once here, so a
+     * login does not hash anything to find out.
+     */
+    public boolean hasEmptyPassword(String user) {
+        return usersWithEmptyPassword.contains(user);
     }
 
     /** The listed users, in file order. */

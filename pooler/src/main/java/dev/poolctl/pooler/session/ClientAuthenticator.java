@@ -54,20 +54,13 @@ final class ClientAuthenticator {
 
     /**
      * {@code known}: auth_file lists the user or auth_query returned it; {@code secret} is then its password, or null
-     * for a NULL one (an expired role: nothing matches it, but trust and cert still let the user in).
+     * when it has none that can match: a NULL one (an expired role) or an empty one (refused, as by PgBouncer).
+     * Trust and cert still let such a user in.
      */
     ClientAuthenticator(String user, Secret secret, boolean known) {
         this.user = user;
         this.unknownUser = !known;
-        this.secret = secret == null || isEmptyPassword(secret, user) ? null : secret;
-    }
-
-    /** A plain empty password, or the md5 hash of one: what PgBouncer's {@code !*user->passwd} refuses. */
-    static boolean isEmptyPassword(Secret secret, String user) {
-        if (secret instanceof Secret.Plain p) {
-            return p.password().isEmpty();
-        }
-        return secret instanceof Secret.Md5 m && m.hash().equals(Md5Password.encrypt("", user));
+        this.secret = secret;
     }
 
     /**

@@ -139,7 +139,8 @@ final class ClientLogin {
         if (listed == null && general.authType() != AuthType.ANY && startAuthQuery(ctx)) {
             return;
         }
-        challenge(ctx, listed, listed != null);
+        boolean usable = listed != null && !manager().userlist().hasEmptyPassword(user);
+        challenge(ctx, usable ? listed : null, listed != null);
     }
 
     /**
@@ -188,7 +189,8 @@ final class ClientLogin {
         // PgBouncer tells a client that auth_query does not find "no such user"; here it gets the same challenge
         // and error as for a wrong password, so user names cannot be probed (README: differences).
         fetched = row == null || row[1] == null ? null : Secret.of(row[1]);
-        challenge(ctx, fetched, row != null);
+        boolean usable = fetched != null && !fetched.isEmptyPassword(client.user());
+        challenge(ctx, usable ? fetched : null, row != null);
         if (heldForQuery) {
             heldForQuery = false;
             client.resume(); // what the client sent meanwhile (it should have waited for the challenge)

@@ -148,5 +148,10 @@ class UserlistTest {
                 "auth_file:3: user \"carol\" has an empty password: it can never log in with a password"
                         + " (empty passwords are refused, as in PgBouncer)"), list.emptyPasswords());
         assertTrue(list.warnings().stream().noneMatch(w -> w.contains("empty password")), list.warnings().toString());
+        assertTrue(list.hasEmptyPassword("alice"));
+        assertTrue(list.hasEmptyPassword("carol"));
+        assertFalse(list.hasEmptyPassword("bob"));
+        assertFalse(list.hasEmptyPassword("dave"), "the later entry replaces the empty one");
+        assertFalse(list.hasEmptyPassword("nobody"));
     }
 }
