@@ -5,6 +5,7 @@ import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.config.Setting;
 import dev.poolctl.pooler.log.PoolerLog;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
@@ -34,6 +35,12 @@ public final class Listeners implements AutoCloseable {
      */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
 
+    /**
+     * Netty's default read sizing, one instance for every client: the default config makes one per channel, 32
+     * bytes of each idle client's heap. The per-channel state is in its handle; this object only holds the bounds.
+     */
+    static final AdaptiveRecvByteBufAllocator RECV_SIZES = new AdaptiveRecvByteBufAllocator();
+
     private final List<Channel> channels = new ArrayList<>();
     private final List<Path> socketFiles = new ArrayList<>();
     private PidFile socketLock;
@@ -56,7 +63,7 @@ public final class Listeners implements AutoCloseable {
             ServerBootstrap b = bootstrap(group, childGroup, log, newClient)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    // TCP_NODELAY: every Netty socket channel sets it at creation; setting it again was a system call
                     .childOption(ChannelOption.SO_KEEPALIVE, g.tcpKeepalive());
             b.option(ChannelOption.SO_BACKLOG, backlog);
             if (g.tcpKeepalive()) {
@@ -117,6 +124,7 @@ public final class Listeners implements AutoCloseable {
                 .group(group, childGroup)
                 .handler(new AcceptErrors(log))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECV_SIZES)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
