@@ -164,7 +164,7 @@ final class ShowCommands {
                     config.minPoolSize(db), config.reservePoolSize(db),
                     config.serverLifetime(db).toSeconds(),
                     db.poolMode() == null ? null : db.poolMode().toString(),
-                    db.hosts().size() > 1 ? "round-robin" : null,
+                    db.hosts().size() > 1 ? db.loadBalanceHosts().toString() : null, // PgBouncer: for a host list
                     config.maxDbConnections(db), servers, 0, clients,
                     manager.isPaused(db.name()) ? 1 : 0, manager.isDisabled(db.name()) ? 1 : 0);
         }
@@ -189,7 +189,7 @@ final class ShowCommands {
                     p.activeCancelRequestCount(), p.waitingCancelRequestCount(), p.activeCount(),
                     p.activeCancelRequestCount(), p.beingCanceledCount(), p.idleCount(), p.usedCount() - p.testedCount(), p.testedCount(),
                     p.loginCount(), wait / 1_000_000_000L, (wait / 1_000L) % 1_000_000L, p.mode().toString(),
-                    p.database().hosts().size() > 1 ? "round-robin" : null);
+                    p.database().hosts().size() > 1 ? p.database().loadBalanceHosts().toString() : null);
         }
         return rs;
     }

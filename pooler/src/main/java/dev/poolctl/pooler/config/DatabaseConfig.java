@@ -16,7 +16,8 @@ import java.util.function.Consumer;
  *
  * @param name the database name clients ask for; {@value #FALLBACK_NAME} for the fallback entry
  * @param hosts server hosts, in order: names, IP addresses, or Unix socket directories (starting with {@code /},
- *     or {@code @} for the abstract namespace). Several hosts are used round-robin. <b>Empty</b> when the connect
+ *     or {@code @} for the abstract namespace). Several hosts are chosen per {@code loadBalanceHosts}, and skipped
+ *     when they fail or have the wrong role for {@code targetSessionAttrs}. <b>Empty</b> when the connect
  *     string has no {@code host}, which is PgBouncer's rule for "connect over the Unix socket in
  *     {@code unix_socket_dir}" ({@code <unix_socket_dir>/.s.PGSQL.<port>})
  * @param port server port, default 5432 (also names the Unix socket file)
@@ -37,6 +38,8 @@ import java.util.function.Consumer;
  * @param applicationName startup parameter sent to the server, or null
  * @param connectQuery query run once on each new server connection, or null
  * @param serverLifetime or null
+ * @param loadBalanceHosts which host of several a new server connection uses (default round-robin)
+ * @param targetSessionAttrs which server role a new server connection must find (default any)
  */
 public record DatabaseConfig(
         String name,
@@ -58,7 +61,9 @@ public record DatabaseConfig(
         String timezone,
         String applicationName,
         String connectQuery,
-        Duration serverLifetime) {
+        Duration serverLifetime,
+        LoadBalanceHosts loadBalanceHosts,
+        TargetSessionAttrs targetSessionAttrs) {
 
     /** The name of the fallback entry, used for client databases that have no entry of their own. */
     public static final String FALLBACK_NAME = "*";
@@ -69,12 +74,13 @@ public record DatabaseConfig(
      * Connect-string keys PgBouncer knows that poolctl does not implement yet. They are accepted so that an
      * existing file loads, and reported as warnings.
      */
-    private static final Set<String> IGNORED_KEYS = Set.of("load_balance_hosts",
-            "max_db_client_connections", "query_wait_timeout", "target_session_attrs");
+    private static final Set<String> IGNORED_KEYS = Set.of("max_db_client_connections", "query_wait_timeout");
 
     public DatabaseConfig {
         Objects.requireNonNull(name, "name");
         hosts = List.copyOf(hosts);
+        Objects.requireNonNull(loadBalanceHosts, "loadBalanceHosts");
+        Objects.requireNonNull(targetSessionAttrs, "targetSessionAttrs");
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("invalid port " + port);
         }
@@ -102,7 +108,8 @@ public record DatabaseConfig(
     public DatabaseConfig forClientDatabase(String clientDb) {
         return new DatabaseConfig(clientDb, hosts, port, dbname != null ? dbname : clientDb, user, password,
                 authUser, authQuery, authDbname, poolSize, minPoolSize, reservePoolSize, poolMode, maxDbConnections,
-                clientEncoding, datestyle, timezone, applicationName, connectQuery, serverLifetime);
+                clientEncoding, datestyle, timezone, applicationName, connectQuery, serverLifetime, loadBalanceHosts,
+                targetSessionAttrs);
     }
 
     /**
@@ -132,6 +139,8 @@ public record DatabaseConfig(
         String applicationName = null;
         String connectQuery = null;
         Duration serverLifetime = null;
+        LoadBalanceHosts loadBalanceHosts = LoadBalanceHosts.ROUND_ROBIN;
+        TargetSessionAttrs targetSessionAttrs = TargetSessionAttrs.ANY;
 
         for (ConnectString.Pair pair : ConnectString.parse(connectString)) {
             String key = pair.key();
@@ -158,6 +167,8 @@ public record DatabaseConfig(
                     case "application_name" -> applicationName = value;
                     case "connect_query" -> connectQuery = value;
                     case "server_lifetime" -> serverLifetime = Values.parseSeconds(value);
+                    case "load_balance_hosts" -> loadBalanceHosts = LoadBalanceHosts.parse(value);
+                    case "target_session_attrs" -> targetSessionAttrs = TargetSessionAttrs.parse(value);
                     default -> known = false;
                 }
             } catch (IllegalArgumentException e) {
@@ -172,7 +183,7 @@ public record DatabaseConfig(
         }
         return new DatabaseConfig(name, hosts, port, dbname, user, password, authUser, authQuery, authDbname,
                 poolSize, minPoolSize, reservePoolSize, poolMode, maxDbConnections, clientEncoding, datestyle, timezone,
-                applicationName, connectQuery, serverLifetime);
+                applicationName, connectQuery, serverLifetime, loadBalanceHosts, targetSessionAttrs);
     }
 
     private static List<String> parseHosts(String value) {
@@ -203,6 +214,7 @@ public record DatabaseConfig(
                 + ", poolMode=" + poolMode + ", maxDbConnections=" + maxDbConnections
                 + ", clientEncoding=" + clientEncoding + ", datestyle=" + datestyle + ", timezone=" + timezone
                 + ", applicationName=" + applicationName + ", connectQuery=" + connectQuery
-                + ", serverLifetime=" + serverLifetime + "]";
+                + ", serverLifetime=" + serverLifetime + ", loadBalanceHosts=" + loadBalanceHosts
+                + ", targetSessionAttrs=" + targetSessionAttrs + "]";
     }
 }

@@ -37,7 +37,7 @@ final class Janitor {
         Duration connectTimeout = g.serverConnectTimeout();
         for (PoolServer s : servers.list(ServerState.LOGIN)) {
             if (!connectTimeout.isZero() && now - s.connectNanos() > connectTimeout.toNanos()) {
-                pool.loginFailed("server connect timeout", now);
+                LoginRetry.hostFailed(pool, s, "server connect timeout", true);
                 pool.disconnect(s, "connect timeout");
             }
         }

@@ -1,25 +1,53 @@
 package dev.poolctl.pooler.pool;
 
+import dev.poolctl.pooler.protocol.PgProtocol;
+
 /**
- * Server logins that fail before PostgreSQL has a say: TLS refused by the server, or a certificate that does not
- * verify. PgBouncer (disconnect_server in SV_LOGIN) sends no error to the clients waiting for such a login: it
- * caches the reason for server_login_retry and tries again, so they wait until their own connect timeout or
- * query_wait_timeout, while a client arriving in the meantime gets the cached reason.
+ * What a failed server login means for the pool's next one: with a host list, the next host is tried at once while
+ * the round has hosts left ({@link HostList}); else the error is cached and new clients get it until the next
+ * attempt ({@link ServerWelcome}: server_login_retry, or a short backoff while PostgreSQL is not accepting).
+ *
+ * <p>Logins that fail before PostgreSQL has a say (refused or timed-out connects, TLS refused by the server, a
+ * certificate that does not verify) tell no waiting client, as PgBouncer's disconnect_server in SV_LOGIN: they wait
+ * for the next attempt, until their own connect timeout or query_wait_timeout.
  */
 public final class LoginRetry {
     private LoginRetry() {}
 
     /**
-     * The reason goes to the log and the cache; the waiting clients keep waiting for the next attempt. A server
-     * the pool closed itself (KILL, connect timeout, shutdown) in the middle of its handshake is not a failure.
+     * A login to {@code server}'s host failed; {@code notAccepting}: PostgreSQL was not there to answer (see
+     * {@link #notAccepting}). True when the next host of the list is tried now instead.
+     */
+    static boolean hostFailed(Pool pool, PoolServer server, String message, boolean notAccepting) {
+        if (pool.hosts().failed(pool.database(), server.host())) {
+            pool.log().warning(server.prefix() + " server login failed: " + message + "; trying the next host");
+            return true;
+        }
+        pool.welcome().loginFailed(message, pool.manager().clock().nanoTime(), notAccepting);
+        pool.log().warning(server.prefix() + " server login failed: " + message);
+        return false;
+    }
+
+    /**
+     * The SQLSTATEs of a PostgreSQL that is not accepting connections: a failed connect (ours), a server starting,
+     * shutting down or in recovery (57P0x), and a server of the wrong role for target_session_attrs (reported as a
+     * failed connect too). Anything else is an answer that the next attempt would get again.
+     */
+    static boolean notAccepting(String sqlState) {
+        return PgProtocol.CONNECTION_FAILURE.equals(sqlState) || sqlState.startsWith("57P0");
+    }
+
+    /**
+     * TLS refused by the server or a certificate that does not verify: the reason goes to the log and the cache
+     * (for server_login_retry: the next attempt would fail alike); the waiting clients keep waiting. A server the
+     * pool closed itself (KILL, connect timeout, shutdown) in the middle of its handshake is not a failure.
      */
     public static void failedBeforeLogin(Pool pool, PoolServer server, String message) {
         assert pool.manager().onLoop();
         if (server.state() == ServerState.CLOSED) {
             return;
         }
-        pool.loginFailed(message, pool.manager().clock().nanoTime());
-        pool.log().warning(server.prefix() + " server login failed: " + message);
+        hostFailed(pool, server, message, false);
     }
 
     /**

@@ -35,7 +35,7 @@ public final class Pool {
     private final PoolStats stats = new PoolStats();
     private final long[] hazards = new long[Hazard.values().length];
     private final PoolCredentials credentials = new PoolCredentials();
-    private int nextHost;
+    private final HostList hosts = new HostList();
 
     Pool(PoolKey key, DatabaseConfig db, PoolManager manager) {
         this.key = key;
@@ -58,6 +58,8 @@ public final class Pool {
     public StatementRegistry statementRegistry() { return manager.statementRegistry(); }
     /** The server parameters of the first login: client welcome and varcache defaults. */
     public ServerWelcome welcome() { return welcome; }
+    /** Which host of the database's list the next server connects to, and how the list fails over. */
+    public HostList hosts() { return hosts; }
 
     /**
      * Whether a client logging in now gets its named prepared statements rewritten (PgBouncer: not in session
@@ -333,9 +335,7 @@ public final class Pool {
 
     /** Opens a server; false when another loop took the last max_user_connections slot since canOpen. */
     boolean launch() {
-        List<String> hosts = db.hosts();
-        String host = hosts.isEmpty() ? null : hosts.get(Math.floorMod(nextHost++, hosts.size()));
-        PoolServer s = manager.launch(this, host);
+        PoolServer s = manager.launch(this, hosts.pick(db));
         if (s == null) {
             return false;
         }
@@ -399,6 +399,7 @@ public final class Pool {
 
     public void serverLoggedIn(PoolServer s) {
         assert manager.onLoop();
+        hosts.succeeded(s.standby());
         welcome.loggedIn(s.welcome());
         if (general().logConnections()) {
             log().log(s.prefix() + " new connection to server");
@@ -412,8 +413,9 @@ public final class Pool {
 
     public void serverLoginFailed(PoolServer s, String sqlState, String message) {
         assert manager.onLoop();
-        welcome.loginFailed(message, now());
-        log().warning(s.prefix() + " server login failed: " + message);
+        if (LoginRetry.hostFailed(this, s, message, LoginRetry.notAccepting(sqlState))) {
+            return; // the next host of the list is tried: the waiting clients wait for it
+        }
         List<PoolClient> failing = clients.list(LOGIN_WAIT);
         // PgBouncer's kill_pool_logins: the server refused (not a failed connect, not "starting up") and no server
         // is usable, so the queued clients get its error now instead of waiting out query_wait_timeout.
@@ -495,5 +497,4 @@ public final class Pool {
     StateLists<ClientState, PoolClient> clientLists() { return clients; }
     StateLists<ServerState, PoolServer> serverLists() { return servers; }
     PoolManager manager() { return manager; }
-    void loginFailed(String message, long now) { welcome.loginFailed(message, now); }
 }

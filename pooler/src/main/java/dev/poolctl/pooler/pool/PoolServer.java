@@ -64,6 +64,14 @@ public interface PoolServer extends PoolConnection {
     /** The address as logs show it: {@code host:port} or {@code unix:path}. */
     String address();
 
+    /** The entry of the database's host list it was started for; null for the default unix socket. */
+    String host();
+
+    /** Whether its server is a standby, when target_session_attrs asked (false when nobody asked). */
+    default boolean standby() {
+        return false;
+    }
+
     int backendPid();
 
     int backendKey();

@@ -20,6 +20,10 @@ public final class ServerWelcome {
     private Map<String, String> defaults = Map.of();
     private String loginError;
     private long loginErrorNanos;
+    /** The wait after a login that found PostgreSQL not accepting; 0 after any other error (server_login_retry). */
+    private long backoffNanos;
+    private static final long FIRST_BACKOFF = 100_000_000L;
+    private static final long MAX_BACKOFF = 1_000_000_000L;
 
     boolean isKnown() {
         return parameters != null;
@@ -31,6 +35,7 @@ public final class ServerWelcome {
 
     void loggedIn(Map<String, String> serverParameters) {
         loginError = null;
+        backoffNanos = 0;
         if (parameters == null) {
             parameters = Collections.unmodifiableMap(new LinkedHashMap<>(serverParameters));
             statusSet = new ParameterStatusSet(parameters);
@@ -40,9 +45,16 @@ public final class ServerWelcome {
         }
     }
 
-    void loginFailed(String message, long now) {
+    /**
+     * {@code notAccepting}: PostgreSQL refused or did not answer, or is starting or shutting down (a restart, a
+     * failover): the next attempt comes after a backoff from 100 ms doubling up to 1 s (at most server_login_retry),
+     * so that the pool serves again within about a second of PostgreSQL accepting. Any other error (a password, a
+     * missing database) waits server_login_retry, as in PgBouncer.
+     */
+    void loginFailed(String message, long now, boolean notAccepting) {
         loginError = message;
         loginErrorNanos = now;
+        backoffNanos = notAccepting ? Math.min(backoffNanos == 0 ? FIRST_BACKOFF : backoffNanos * 2, MAX_BACKOFF) : 0;
     }
 
     void forgetLoginError() {
@@ -50,7 +62,8 @@ public final class ServerWelcome {
     }
 
     boolean loginFailingRecently(long now, long retryNanos) {
-        return loginError != null && now - loginErrorNanos < retryNanos;
+        long wait = backoffNanos == 0 ? retryNanos : Math.min(backoffNanos, retryNanos);
+        return loginError != null && now - loginErrorNanos < wait;
     }
 
     String loginError() {

@@ -36,6 +36,8 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     private final StateEntry<ServerState, PoolServer> entry;
     /** The login phase, until the first ReadyForQuery. */
     private final ServerLoginPhase loginPhase;
+    /** Its role for target_session_attrs: a promotion or a read-only switch can retire it when released. */
+    private final ServerRole role;
     /** The pooler's own queries (varcache SET, reset, check, read-back) and their answers. */
     private final InternalQueries internal = new InternalQueries(this);
     private final long connectNanos;
@@ -87,7 +89,8 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         this.port = port;
         this.connector = connector;
         this.entry = new StateEntry<>(this, ServerState.LOGIN, nowNanos);
-        this.loginPhase = new ServerLoginPhase(this, login, pool.database().connectQuery());
+        this.role = new ServerRole(pool.database().targetSessionAttrs());
+        this.loginPhase = new ServerLoginPhase(this, login, pool.database().connectQuery(), role);
         this.connectNanos = nowNanos;
         this.lastUsedNanos = nowNanos;
         this.statements = new ServerStatements(this, pool.statementRegistry());
@@ -108,6 +111,8 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     @Override public byte txStatus() { return txStatus; }
     @Override public int pendingRequests() { return pendingReadyForQuery; }
     @Override public String address() { return login.address(); }
+    @Override public String host() { return host; }
+    @Override public boolean standby() { return role.isStandby(); }
     @Override public Map<String, String> welcome() { return welcome; }
     @Override public boolean closeNeeded() { return closeNeeded; }
     @Override public void markCloseNeeded() { closeNeeded = true; }
@@ -116,6 +121,9 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     void param(String lowerName, String value) {
         if (!value.equals(params.put(lowerName, value))) {
             syncedFor = null;
+            if (role.parameter(lowerName, value)) {
+                closeNeeded = true; // no longer the role target_session_attrs asks for: retired when released
+            }
         }
     }
 

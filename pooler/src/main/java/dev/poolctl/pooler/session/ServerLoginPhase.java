@@ -1,6 +1,7 @@
 package dev.poolctl.pooler.session;
 
 import dev.poolctl.pooler.auth.ScramException;
+import dev.poolctl.pooler.config.TargetSessionAttrs;
 import dev.poolctl.pooler.protocol.FrontendMessages;
 import dev.poolctl.pooler.protocol.Messages;
 import dev.poolctl.pooler.protocol.PgProtocol;
@@ -11,8 +12,8 @@ import java.util.Map;
 
 /**
  * A server connection's login phase (PgBouncer's server.c before the first ReadyForQuery): answers the
- * authentication requests, keeps the ParameterStatus set and BackendKeyData, and runs the database's
- * connect_query before the server joins its pool.
+ * authentication requests, keeps the ParameterStatus set and BackendKeyData, checks the server's role for
+ * target_session_attrs, and runs the database's connect_query before the server joins its pool.
  */
 final class ServerLoginPhase {
     private final ServerConnection server;
@@ -20,10 +21,13 @@ final class ServerLoginPhase {
     private final ServerAuthenticator authenticator;
     private final String connectQuery;
     private boolean connectQuerySent;
+    private final ServerRole role;
+    private boolean roleChecked;
 
-    ServerLoginPhase(ServerConnection server, ServerLogin login, String connectQuery) {
+    ServerLoginPhase(ServerConnection server, ServerLogin login, String connectQuery, ServerRole role) {
         this.server = server;
         this.connectQuery = connectQuery;
+        this.role = role;
         this.authenticator = new ServerAuthenticator(login,
                 message -> server.loginFailed(PgProtocol.CONNECTION_FAILURE, message));
     }
@@ -44,20 +48,43 @@ final class ServerLoginPhase {
                     String msg = e.getOrDefault('M', "server login failed");
                     server.loginFailed(code, connectQuerySent ? "connect_query failed: " + msg : msg);
                 }
-                case PgProtocol.READY_FOR_QUERY -> {
-                    if (connectQuery != null && !connectQuerySent) {
-                        connectQuerySent = true; // exec_on_connect: rows dropped, an error fails the login
-                        ctx.writeAndFlush(FrontendMessages.query(ctx.alloc(), connectQuery));
-                    } else {
-                        server.loggedIn(Messages.readyForQueryStatus(frame));
+                case PgProtocol.DATA_ROW -> {
+                    if (!roleChecked) {
+                        role.answer(Messages.dataRowTexts(frame)); // a connect_query's rows are dropped
                     }
                 }
+                case PgProtocol.READY_FOR_QUERY -> readyForQuery(ctx, frame);
                 default -> { } // NoticeResponse and friends during login carry nothing we need
             }
         } catch (ScramException | RuntimeException e) {
             server.loginFailed(PgProtocol.CONNECTION_FAILURE, "server login failed: " + e.getMessage());
         }
         return PgStreamHandler.DROP;
+    }
+
+    private void readyForQuery(ChannelHandlerContext ctx, ByteBuf frame) {
+        if (role.needsQuery()) {
+            ctx.writeAndFlush(FrontendMessages.query(ctx.alloc(), ServerRole.QUERY)); // PostgreSQL before 14
+            return;
+        }
+        if (!roleChecked) {
+            roleChecked = true;
+            var hosts = server.pool().hosts();
+            String wrong = role.mismatch(hosts.noStandbyFound(server.pool().database()));
+            if (wrong != null) {
+                if (role.target() == TargetSessionAttrs.PREFER_STANDBY) {
+                    hosts.primaryTurnedDown();
+                }
+                server.loginFailed(PgProtocol.CONNECTION_FAILURE, wrong); // the next host is tried
+                return;
+            }
+        }
+        if (connectQuery != null && !connectQuerySent) {
+            connectQuerySent = true; // exec_on_connect: rows dropped, an error fails the login
+            ctx.writeAndFlush(FrontendMessages.query(ctx.alloc(), connectQuery));
+        } else {
+            server.loggedIn(Messages.readyForQueryStatus(frame));
+        }
     }
 
     /** The connection closed: a key derivation still running for it is not wanted any more. */

@@ -71,12 +71,37 @@ class DatabaseConfigTest {
         DatabaseConfig db = parse("host=h auth_query='SELECT 1' auth_dbname=x load_balance_hosts=disable"
                 + " max_db_client_connections=3 query_wait_timeout=5");
         assertEquals(List.of("h"), db.hosts());
-        assertEquals(3, warnings.size(), warnings.toString());
+        assertEquals(2, warnings.size(), warnings.toString());
         assertEquals("SELECT 1", db.authQuery(), "auth_query and auth_dbname are applied, so not warned");
+        assertEquals(LoadBalanceHosts.DISABLE, db.loadBalanceHosts(), "applied, so not warned");
         assertEquals("x", db.authDbname());
         DatabaseConfig auto = db.forClientDatabase("other");
         assertEquals("SELECT 1", auto.authQuery(), "an auto-database keeps them");
         assertEquals("x", auto.authDbname());
+    }
+
+    @Test
+    void hostListChoiceAndTargetSessionAttrs() {
+        DatabaseConfig db = parse("host=a,b port=5433 load_balance_hosts=disable target_session_attrs=read-write");
+        assertEquals(List.of("a", "b"), db.hosts());
+        assertEquals(LoadBalanceHosts.DISABLE, db.loadBalanceHosts());
+        assertEquals(TargetSessionAttrs.READ_WRITE, db.targetSessionAttrs());
+        DatabaseConfig defaults = parse("host=a,b");
+        assertEquals(LoadBalanceHosts.ROUND_ROBIN, defaults.loadBalanceHosts());
+        assertEquals(TargetSessionAttrs.ANY, defaults.targetSessionAttrs());
+        for (String v : List.of("any", "read-write", "read-only", "primary", "standby", "prefer-standby")) {
+            assertEquals(v, parse("host=a target_session_attrs=" + v).targetSessionAttrs().toString());
+        }
+        assertEquals(TargetSessionAttrs.PREFER_STANDBY,
+                parse("host=a target_session_attrs=prefer-standby").forClientDatabase("x").targetSessionAttrs(),
+                "an auto-database keeps it");
+        assertEquals("load_balance_hosts: invalid value 'random': expected round-robin or disable",
+                assertThrows(IllegalArgumentException.class, () -> parse("load_balance_hosts=random")).getMessage());
+        assertEquals("target_session_attrs: invalid value 'Read-Write': expected any, read-write, read-only, primary,"
+                        + " standby or prefer-standby",
+                assertThrows(IllegalArgumentException.class, () -> parse("target_session_attrs=Read-Write"))
+                        .getMessage());
+        assertTrue(warnings.isEmpty(), warnings.toString());
     }
 
     @Test

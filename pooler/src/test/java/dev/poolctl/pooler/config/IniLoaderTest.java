@@ -302,12 +302,12 @@ class IniLoaderTest {
     @Test
     void unknownSectionsAndPeersAreWarnings() throws Exception {
         IniLoader.LoadResult result = load("[pgbouncer]\n[peers]\n1 = host=/tmp/a\n2 = host=/tmp/b\n"
-                + "[extras]\nfoo = bar\n[databases]\nd = host=x auth_query='SELECT 1' load_balance_hosts=disable\n");
+                + "[extras]\nfoo = bar\n[databases]\nd = host=x auth_query='SELECT 1' query_wait_timeout=5\n");
         List<String> warnings = result.warnings();
         assertEquals(3, warnings.size(), warnings.toString());
         assertTrue(warnings.stream().anyMatch(w -> w.startsWith("unknown section [extras]")), warnings.toString());
         assertTrue(warnings.stream().anyMatch(w -> w.contains("[peers] has 2 entries")), warnings.toString());
-        assertTrue(warnings.stream().anyMatch(w -> w.contains("[databases] d: connection parameter load_balance")),
+        assertTrue(warnings.stream().anyMatch(w -> w.contains("[databases] d: connection parameter query_wait")),
                 warnings.toString());
         assertEquals("SELECT 1", result.config().databases().get("d").authQuery(), "applied now: read, not warned");
         assertEquals(List.of("x"), result.config().databases().get("d").hosts());

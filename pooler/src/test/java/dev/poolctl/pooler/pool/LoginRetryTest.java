@@ -9,7 +9,11 @@ import dev.poolctl.pooler.pool.PoolHarness.FakeServer;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** A server login that fails in its TLS negotiation: PgBouncer's disconnect_server in SV_LOGIN, no kill_pool_logins. */
+/**
+ * Failed server logins: in the TLS negotiation (PgBouncer's disconnect_server in SV_LOGIN, no kill_pool_logins), on
+ * a host of a list (the next is tried at once), while PostgreSQL is not accepting (a short backoff) and with an
+ * answer from PostgreSQL (server_login_retry).
+ */
 class LoginRetryTest {
     private static final String WHY = "TLS handshake failed: certificate verify failed: unable to find valid"
             + " certification path";
@@ -64,5 +68,70 @@ class LoginRetryTest {
         h.disconnect(first);
         FakeClient next = h.login(pool);
         assertNull(next.failure, "no cached error from a handshake the pool cut short");
+    }
+
+    @Test
+    void aHostThatRefusesIsSkippedForTheNextAtOnce() {
+        PoolHarness h = new PoolHarness("server_login_retry = 15", "host=a,b load_balance_hosts=disable");
+        Pool pool = h.pool();
+        FakeClient waiter = h.login(pool);
+        FakeServer s1 = h.launcher.lastFor(pool);
+        assertEquals("a", s1.host());
+        pool.serverLoginFailed(s1, "08006", "connect failed: Connection refused");
+        s1.crash();
+        FakeClient late = h.login(pool);
+        assertNull(late.failure, "no cached error while b is left to try");
+        h.janitor();
+        FakeServer s2 = h.launcher.lastFor(pool);
+        assertEquals("b", s2.host(), "the next host, without waiting for server_login_retry");
+        h.loginAll(pool);
+        assertEquals(ClientState.IDLE, waiter.state());
+        assertEquals("b", pool.hosts().pick(pool.database()), "disable: b is used until it fails");
+    }
+
+    @Test
+    void whilePostgresIsNotAcceptingTheRetryBacksOffFrom100MsTo1s() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction\nserver_login_retry = 15");
+        Pool pool = h.pool();
+        FakeClient c = h.idleClient(pool); // the pool has its welcome: a restart finds clients queued, not logging in
+        FakeServer first = (FakeServer) h.serve(c);
+        h.finish(first);
+        first.crash(); // PostgreSQL restarts
+        h.request(c);
+        long[] expectedWaits = {100, 200, 400, 800, 1000, 1000};
+        for (long wait : expectedWaits) {
+            FakeServer s = h.launcher.lastFor(pool);
+            pool.serverLoginFailed(s, "57P03", "the database system is starting up");
+            s.crash();
+            long attempts = h.launcher.countFor(pool);
+            h.clock.advance(Duration.ofMillis(wait - 10));
+            h.janitor();
+            assertEquals(attempts, h.launcher.countFor(pool), "no attempt before " + wait + " ms");
+            h.clock.advance(Duration.ofMillis(10));
+            h.janitor();
+            assertEquals(attempts + 1, h.launcher.countFor(pool), "an attempt after " + wait + " ms");
+        }
+        assertEquals(ClientState.WAITING, c.state(), "the queued client was never failed");
+        h.loginAll(pool);
+        assertEquals(ClientState.ACTIVE, c.state(), "served by the first server that logged in");
+        long now = h.clock.nanoTime();
+        pool.welcome().loginFailed("connect failed", now, true); // the next outage starts at 100 ms again
+        assertTrue(pool.welcome().loginFailingRecently(now + 99_000_000L, 15_000_000_000L));
+        assertTrue(!pool.welcome().loginFailingRecently(now + 100_000_000L, 15_000_000_000L));
+    }
+
+    @Test
+    void anAnswerFromPostgresStillWaitsServerLoginRetry() {
+        PoolHarness h = new PoolHarness("server_login_retry = 15");
+        Pool pool = h.pool();
+        FakeClient first = h.login(pool);
+        FakeServer s1 = h.launcher.lastFor(pool);
+        pool.serverLoginFailed(s1, "28P01", "password authentication failed for user \"u\"");
+        s1.crash();
+        assertTrue(first.failure != null, "told at once (kill_pool_logins)");
+        h.clock.advance(Duration.ofSeconds(2));
+        FakeClient late = h.login(pool);
+        assertTrue(late.failure != null && late.failure.contains("cached error"), String.valueOf(late.failure));
+        assertEquals(1, h.launcher.countFor(pool), "no new attempt within server_login_retry");
     }
 }

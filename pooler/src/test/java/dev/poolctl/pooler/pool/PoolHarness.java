@@ -356,6 +356,7 @@ final class PoolHarness {
         @Override public Map<String, String> welcome() { return welcome; }
         @Override public void suspend(boolean on) { suspended = on; }
         @Override public String address() { return login.host() + ":" + login.port(); }
+        @Override public String host() { return login.host(); }
         @Override public int backendPid() { return (int) login.id(); }
         @Override public int backendKey() { return 42; }
         @Override public String applicationName() { return ""; }

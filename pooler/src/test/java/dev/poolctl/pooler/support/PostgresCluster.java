@@ -84,6 +84,8 @@ public final class PostgresCluster implements AutoCloseable {
 
     private final Path bindir;
     private final boolean asRoot;
+    /** The loopback address it listens on: {@value #HOST}, or another one for a standby (same port). */
+    private final String host;
     private final Path baseDir;
     private final Path dataDir;
     private final Path socketDir;
@@ -96,9 +98,10 @@ public final class PostgresCluster implements AutoCloseable {
     private Duration startupTime;
     private boolean closed;
 
-    private PostgresCluster(Path bindir, boolean asRoot, Path baseDir) {
+    private PostgresCluster(Path bindir, boolean asRoot, Path baseDir, String host) {
         this.bindir = bindir;
         this.asRoot = asRoot;
+        this.host = host;
         this.baseDir = baseDir;
         this.dataDir = baseDir.resolve("data");
         this.socketDir = baseDir.resolve("sock");
@@ -127,11 +130,11 @@ public final class PostgresCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not create a temp dir under /tmp", e);
         }
-        PostgresCluster cluster = new PostgresCluster(bindir, asRoot, base);
+        PostgresCluster cluster = new PostgresCluster(bindir, asRoot, base, HOST);
         Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
         try {
             cluster.initdb();
-            cluster.startServer();
+            cluster.startServer(-1);
             cluster.populate();
         } catch (RuntimeException | Error e) {
             String log = cluster.logTail();
@@ -143,15 +146,15 @@ public final class PostgresCluster implements AutoCloseable {
         }
         cluster.startupTime = Duration.ofNanos(System.nanoTime() - t0);
         System.out.printf("[PostgresCluster] PostgreSQL %d on %s:%d (socket dir %s) ready in %d ms%n",
-                cluster.serverVersionNum, HOST, cluster.port, cluster.socketDir, cluster.startupTime.toMillis());
+                cluster.serverVersionNum, cluster.host, cluster.port, cluster.socketDir, cluster.startupTime.toMillis());
         return cluster;
     }
 
     // ------------------------------------------------------------------ accessors
 
-    /** Always {@value #HOST}. */
+    /** {@value #HOST}, or the address a standby was given. */
     public String host() {
-        return HOST;
+        return host;
     }
 
     public int port() {
@@ -234,7 +237,7 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** {@code jdbc:postgresql://127.0.0.1:<port>/<db>}, no parameters (append {@code ?...} freely). */
     public String jdbcUrl(String db) {
-        return "jdbc:postgresql://" + HOST + ":" + port + "/" + db;
+        return "jdbc:postgresql://" + host + ":" + port + "/" + db;
     }
 
     /**
@@ -382,6 +385,60 @@ public final class PostgresCluster implements AutoCloseable {
 
     // ------------------------------------------------------------------ lifecycle
 
+    /**
+     * A streaming standby of this cluster ({@code pg_basebackup -R}), listening on {@code standbyHost} (another
+     * loopback address, e.g. 127.0.0.2) with the same port, so that one {@code host=a,b port=P} entry names both.
+     * Its roles, passwords and databases are the primary's. The caller closes it.
+     */
+    public PostgresCluster startStandby(String standbyHost) {
+        Path base;
+        try {
+            base = Files.createTempDirectory(Path.of("/tmp"), "poolctl-pg-standby-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not create a temp dir under /tmp", e);
+        }
+        PostgresCluster standby = new PostgresCluster(bindir, asRoot, base, standbyHost);
+        Runtime.getRuntime().addShutdownHook(standby.shutdownHook);
+        try {
+            Files.createDirectories(standby.socketDir);
+            if (asRoot) {
+                Processes.command("chown", "-R", OS_USER + ":", base.toString()).timeout(Duration.ofSeconds(20))
+                        .runChecked();
+            }
+            runAsOwner("pg_basebackup", List.of("-D", standby.dataDir.toString(), "-R", "-X", "stream", "-c", "fast",
+                    "-h", socketDir.toString(), "-p", String.valueOf(port), "-U", SUPERUSER), null, TOOL_TIMEOUT)
+                    .assertSuccess("pg_basebackup");
+            // Its own address and socket directory: later lines of postgresql.conf win.
+            Files.writeString(standby.dataDir.resolve("postgresql.conf"), "\nlisten_addresses = '" + standbyHost
+                    + "'\nunix_socket_directories = '" + standby.socketDir + "'\n", StandardOpenOption.APPEND);
+            standby.startServer(port);
+            standby.serverVersionNum = serverVersionNum;
+        } catch (IOException e) {
+            standby.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException | Error e) {
+            String log = standby.logTail();
+            standby.close();
+            if (!log.isEmpty()) {
+                e.addSuppressed(new IllegalStateException("standby log:\n" + log));
+            }
+            throw e;
+        }
+        return standby;
+    }
+
+    /** {@code pg_ctl promote}: the standby ends recovery; returns once it has (it then accepts writes). */
+    public void promote() {
+        runAsOwner("pg_ctl", List.of("promote", "-D", dataDir.toString(), "-w", "-t", "30"), null, TOOL_TIMEOUT)
+                .assertSuccess("pg_ctl promote");
+    }
+
+    /** Stops the server ({@code pg_ctl stop -m MODE}: smart, fast or immediate); its files stay until close. */
+    public void stopServer(String mode) {
+        runAsOwner("pg_ctl", List.of("stop", "-D", dataDir.toString(), "-m", mode, "-w", "-t", "30"), null,
+                TOOL_TIMEOUT).assertSuccess("pg_ctl stop -m " + mode);
+    }
+
     /** Stops the server ({@code pg_ctl stop -m immediate}) and deletes the temp dir. Idempotent. */
     @Override
     public void close() {
@@ -395,7 +452,7 @@ public final class PostgresCluster implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "PostgresCluster[" + HOST + ":" + port + ", " + baseDir + "]";
+        return "PostgresCluster[" + host + ":" + port + ", " + baseDir + "]";
     }
 
     private synchronized void stopAndDelete() {
@@ -460,6 +517,7 @@ public final class PostgresCluster implements AutoCloseable {
                 "# poolctl test cluster: one role per auth method over TCP, everything trusted on the socket",
                 "# TYPE  DATABASE  USER            ADDRESS       METHOD",
                 "local   all       all                           trust",
+                "local   replication all                         trust",
                 "host    all       trust_user      127.0.0.1/32  trust",
                 "host    all       md5_user        127.0.0.1/32  md5",
                 "host    all       scram_user      127.0.0.1/32  scram-sha-256",
@@ -476,9 +534,10 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
-    private void startServer() {
+    /** {@code fixedPort}: the port to take (a standby's, the primary's on another address), or -1 for a free one. */
+    private void startServer(int fixedPort) {
         for (int attempt = 1; ; attempt++) {
-            int candidate = FreePort.find();
+            int candidate = fixedPort > 0 ? fixedPort : FreePort.find();
             List<String> cmd = new ArrayList<>();
             if (asRoot) {
                 cmd.addAll(List.of(runuser(), "-u", OS_USER, "--"));
@@ -502,7 +561,7 @@ public final class PostgresCluster implements AutoCloseable {
             String log = logTail();
             boolean portTaken = log.contains("could not bind") || log.contains("Address already in use")
                     || log.contains("could not create any TCP/IP sockets");
-            if (portTaken && attempt < PORT_ATTEMPTS) {
+            if (portTaken && attempt < PORT_ATTEMPTS && fixedPort < 0) {
                 continue; // somebody grabbed the port between FreePort.find() and bind: try another
             }
             throw new IllegalStateException("postgres exited during start-up (exit code "
@@ -519,7 +578,7 @@ public final class PostgresCluster implements AutoCloseable {
             if (!postmaster.isAlive()) {
                 return false;
             }
-            last = Processes.command(pgIsReady, "-q", "-h", HOST, "-p", String.valueOf(port),
+            last = Processes.command(pgIsReady, "-q", "-h", host, "-p", String.valueOf(port),
                             "-U", SUPERUSER, "-d", "postgres", "-t", "2")
                     .timeout(Duration.ofSeconds(10)).run();
             if (last.exitCode() == 0) {
@@ -532,7 +591,7 @@ public final class PostgresCluster implements AutoCloseable {
                 throw new IllegalStateException("interrupted while waiting for postgres", e);
             }
         }
-        throw new IllegalStateException("postgres did not accept connections on " + HOST + ":" + port
+        throw new IllegalStateException("postgres did not accept connections on " + host + ":" + port
                 + " within " + READY_TIMEOUT.toSeconds() + " s (last pg_isready exit code "
                 + (last == null ? "n/a" : last.exitCode()) + ")");
     }
