@@ -241,6 +241,7 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
                     default -> throw new IllegalStateException("unknown action " + action);
                 }
                 if (!ctx.channel().isOpen()) {
+                    flushPeer(); // no channelReadComplete follows a read that closed its channel
                     return;
                 }
             }
@@ -334,14 +335,23 @@ public abstract class PgStreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        flushPeer();
+    }
+
+    private void flushPeer() {
         if (flushTarget != null) {
             flushTarget.flush();
             flushTarget = null;
         }
     }
 
-    /** Drops partial state (on close). */
+    /**
+     * Drops partial state (on close). What this read loop already forwarded goes out first: a read that closes its
+     * own channel (an idle server's FATAL right after the ReadyForQuery it forwarded) gets no channelReadComplete,
+     * and the peer would wait for those bytes for ever (seen with io_uring, where the close completes later).
+     */
     protected final void releaseKept() {
+        flushPeer();
         if (leftover != null) {
             leftover.release();
             leftover = null;
