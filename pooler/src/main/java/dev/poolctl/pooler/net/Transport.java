@@ -37,12 +37,20 @@ public record Transport(
         Class<? extends ServerChannel> serverDomainChannel,
         Class<? extends Channel> domainChannel) {
 
+    private static final String POLL_MULTISHOT = "io.netty.iouring.pollAddMultishotEnabled";
+
     /**
      * The transport {@code io_method} names; {@code auto} falls back quietly (a container whose seccomp profile
      * blocks io_uring gets epoll), an explicit choice the platform cannot run is refused with the reason.
      */
     public static Transport of(String ioMethod) {
         boolean auto = ioMethod.equals("auto");
+        if (System.getProperty(POLL_MULTISHOT) == null) {
+            // Netty 4.2.18's multishot POLL_ADD can lose a socket's end after a cancelled read (netty#17049): a server
+            // connection whose PostgreSQL had crashed stayed open, and its client waited for ever (RestartIT, about
+            // one run in three). Single-shot polls do not. Set before Netty's IoUring reads it, unless chosen.
+            System.setProperty(POLL_MULTISHOT, "false");
+        }
         if (auto || ioMethod.equals("io_uring")) {
             if (IoUring.isAvailable()) {
                 return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
