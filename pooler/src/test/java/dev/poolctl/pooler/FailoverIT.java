@@ -3,10 +3,10 @@ package dev.poolctl.pooler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.poolctl.pooler.support.AckedWriter;
 import dev.poolctl.pooler.support.PoolerFixture;
 import dev.poolctl.pooler.support.PostgresCluster;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -69,7 +67,7 @@ class FailoverIT {
                 assertTrue(pooler.log().contains("server is a standby, not read-write (target_session_attrs);"
                         + " trying the next host"), pooler.log());
 
-                Writer writer = new Writer(() -> pooler.connect("ha", PostgresCluster.MD5_USER,
+                AckedWriter writer = new AckedWriter("failover_log", 0, () -> pooler.connect("ha", PostgresCluster.MD5_USER,
                         PostgresCluster.MD5_PASSWORD));
                 Thread t = new Thread(writer, "failover-writer");
                 t.start();
@@ -107,73 +105,6 @@ class FailoverIT {
                 List<String> hosts = pooler.inLoop(() -> pool.servers().stream().map(s -> s.host()).toList());
                 assertTrue(!hosts.isEmpty() && hosts.stream().allMatch(STANDBY_HOST::equals),
                         "the pool's servers are on the promoted standby: " + hosts);
-            }
-        }
-    }
-
-    /**
-     * Inserts 1, 2, 3, ... in autocommit through the pooler; a failed insert is retried with the same id. A client
-     * whose server went away in the middle of its statement is closed by the pooler (PgBouncer's {@code server conn
-     * crashed?}): then it reconnects, as an application's connection pool would. An idle one keeps its connection.
-     */
-    private static final class Writer implements Runnable {
-        final java.util.concurrent.Callable<Connection> connect;
-        final AtomicBoolean stop = new AtomicBoolean();
-        final List<Integer> acked = java.util.Collections.synchronizedList(new ArrayList<>());
-        final AtomicLong longestGapNanos = new AtomicLong();
-        final AtomicLong failures = new AtomicLong();
-        final AtomicLong reconnects = new AtomicLong();
-
-        Writer(java.util.concurrent.Callable<Connection> connect) {
-            this.connect = connect;
-        }
-
-        int ackedCount() {
-            return acked.size();
-        }
-
-        List<Integer> ackedSnapshot() {
-            synchronized (acked) {
-                return new ArrayList<>(acked);
-            }
-        }
-
-        @Override
-        public void run() {
-            int id = 1;
-            long lastAck = System.nanoTime();
-            Connection c = null;
-            try {
-                while (!stop.get()) {
-                    try {
-                        if (c == null || c.isClosed()) {
-                            c = connect.call();
-                            reconnects.incrementAndGet();
-                        }
-                        try (PreparedStatement insert = c.prepareStatement(
-                                "INSERT INTO failover_log VALUES (?) ON CONFLICT (id) DO NOTHING")) {
-                            insert.setInt(1, id);
-                            insert.executeUpdate();
-                        }
-                        long now = System.nanoTime();
-                        longestGapNanos.accumulateAndGet(now - lastAck, Math::max);
-                        lastAck = now;
-                        acked.add(id++);
-                    } catch (SQLException e) {
-                        failures.incrementAndGet(); // the same id again
-                        Thread.sleep(20);
-                    }
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            } finally {
-                try {
-                    if (c != null) {
-                        c.close();
-                    }
-                } catch (SQLException ignored) {
-                    // closing after the test
-                }
             }
         }
     }

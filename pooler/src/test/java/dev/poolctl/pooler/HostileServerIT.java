@@ -109,17 +109,10 @@ class HostileServerIT {
         try (FakeServer fake = new FakeServer(c -> {
                 c.readStartup();
                 c.welcome();
-                byte[][] body = new byte[1][];
-                while (true) {
-                    char type = c.read(body);
-                    if (type == 'X') {
-                        return;
-                    }
-                    if (type == 'Q') {
-                        c.send('E', FakeServer.Conversation.fields('S', "ERROR", 'M', "bare error"));
-                        c.readyForQuery();
-                    }
-                }
+                c.answerQueries(sql -> {
+                    c.send('E', FakeServer.Conversation.fields('S', "ERROR", 'M', "bare error"));
+                    c.readyForQuery();
+                });
             });
              PoolerFixture f = pooler(fake);
              RawClient client = RawClient.connect(f)) {

@@ -10,7 +10,6 @@ import dev.poolctl.pooler.support.PostgresCluster;
 import dev.poolctl.pooler.support.PostgresClusterExtension;
 import dev.poolctl.pooler.support.RawClient;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -34,19 +33,12 @@ class ServerRoleIT {
         return new FakeServer(c -> {
             c.readStartup();
             c.welcome();
-            byte[][] body = new byte[1][];
-            while (true) {
-                char type = c.read(body);
-                if (type == 'X') {
-                    return;
-                }
-                if (type == 'Q') {
-                    queries.add(new String(body[0], 0, body[0].length - 1, StandardCharsets.UTF_8));
-                    c.send('D', new byte[] {0, 2, 0, 0, 0, 1, 't', 0, 0, 0, 2, 'o', 'n'});
-                    c.send('C', FakeServer.Conversation.cstrings("SELECT 1"));
-                    c.readyForQuery();
-                }
-            }
+            c.answerQueries(sql -> {
+                queries.add(sql);
+                c.send('D', new byte[] {0, 2, 0, 0, 0, 1, 't', 0, 0, 0, 2, 'o', 'n'});
+                c.send('C', FakeServer.Conversation.cstrings("SELECT 1"));
+                c.readyForQuery();
+            });
         });
     }
 

@@ -23,7 +23,7 @@ public final class ServerWelcome {
     /** The wait after a login that found PostgreSQL not accepting; 0 after any other error (server_login_retry). */
     private long backoffNanos;
     private static final long FIRST_BACKOFF = 100_000_000L;
-    private static final long MAX_BACKOFF = 1_000_000_000L;
+    private static final long MAX_BACKOFF = 500_000_000L;
 
     boolean isKnown() {
         return parameters != null;
@@ -47,8 +47,8 @@ public final class ServerWelcome {
 
     /**
      * {@code notAccepting}: PostgreSQL refused or did not answer, or is starting or shutting down (a restart, a
-     * failover): the next attempt comes after a backoff from 100 ms doubling up to 1 s (at most server_login_retry),
-     * so that the pool serves again within about a second of PostgreSQL accepting. Any other error (a password, a
+     * failover): the next attempt comes after a backoff from 100 ms doubling up to 500 ms (at most
+     * server_login_retry), so that the pool serves again within about half a second of PostgreSQL accepting. Any other error (a password, a
      * missing database) waits server_login_retry, as in PgBouncer.
      */
     void loginFailed(String message, long now, boolean notAccepting) {

@@ -90,7 +90,7 @@ class LoginRetryTest {
     }
 
     @Test
-    void whilePostgresIsNotAcceptingTheRetryBacksOffFrom100MsTo1s() {
+    void whilePostgresIsNotAcceptingTheRetryBacksOffFrom100MsTo500Ms() {
         PoolHarness h = new PoolHarness("pool_mode = transaction\nserver_login_retry = 15");
         Pool pool = h.pool();
         FakeClient c = h.idleClient(pool); // the pool has its welcome: a restart finds clients queued, not logging in
@@ -98,7 +98,7 @@ class LoginRetryTest {
         h.finish(first);
         first.crash(); // PostgreSQL restarts
         h.request(c);
-        long[] expectedWaits = {100, 200, 400, 800, 1000, 1000};
+        long[] expectedWaits = {100, 200, 400, 500, 500};
         for (long wait : expectedWaits) {
             FakeServer s = h.launcher.lastFor(pool);
             pool.serverLoginFailed(s, "57P03", "the database system is starting up");

@@ -115,6 +115,26 @@ public final class FakeServer implements AutoCloseable {
             return this;
         }
 
+        /** One simple Query's answer, given its SQL text. */
+        @FunctionalInterface
+        public interface QueryAnswer {
+            void answer(String sql) throws IOException;
+        }
+
+        /** After the login: answers each simple Query until the pooler sends Terminate; other messages are read. */
+        public void answerQueries(QueryAnswer answer) throws IOException {
+            byte[][] body = new byte[1][];
+            while (true) {
+                char type = read(body);
+                if (type == 'X') {
+                    return;
+                }
+                if (type == 'Q') {
+                    answer.answer(new String(body[0], 0, body[0].length - 1, StandardCharsets.UTF_8));
+                }
+            }
+        }
+
         /** Reads one typed frontend message; returns its type, and its body in {@code body[0]}. */
         public char read(byte[][] body) throws IOException {
             char type = (char) in.readUnsignedByte();

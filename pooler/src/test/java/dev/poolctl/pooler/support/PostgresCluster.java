@@ -433,6 +433,15 @@ public final class PostgresCluster implements AutoCloseable {
                 .assertSuccess("pg_ctl promote");
     }
 
+    /**
+     * A restart: {@code pg_ctl stop -m MODE} (fast: clients are told, immediate: a crash and recovery), then the
+     * server again on the same port; returns once it accepts connections.
+     */
+    public void restart(String mode) {
+        stopServer(mode);
+        startServer(port);
+    }
+
     /** Stops the server ({@code pg_ctl stop -m MODE}: smart, fast or immediate); its files stay until close. */
     public void stopServer(String mode) {
         runAsOwner("pg_ctl", List.of("stop", "-D", dataDir.toString(), "-m", mode, "-w", "-t", "30"), null,
