@@ -9,8 +9,8 @@ import java.security.SecureRandom;
  * <p>Why buffered: each DRBG call pays a fixed cost (two SHA-256 rounds, a BigInteger state update, a reseed
  * check) however few bytes it returns, and a login draws twice (the md5 salt, the cancel key). In a
  * new-connection-per-transaction benchmark those two calls were 8% of the event loop's CPU; one call per 512 bytes
- * costs about one SHA-256 round per 32 bytes. The bytes are as strong as the DRBG's (PostgreSQL's
- * pg_strong_random, through OpenSSL, buffers the same way); they stay in this thread's memory until used once.
+ * costs about one SHA-256 round per 32 bytes. The bytes are the DRBG's own output; they wait in this thread's
+ * memory until used, once each.
  *
  * <p>Why per thread: a DRBG serializes its callers, and every event loop draws on each login. Not the platform
  * default either: NativePRNG reads /dev/urandom under a global lock on every call.
