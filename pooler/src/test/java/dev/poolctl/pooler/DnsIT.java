@@ -133,5 +133,7 @@ class DnsIT {
         assertTrue(e.getMessage().contains("server DNS lookup failed"), e.getMessage());
         assertEquals(1, selectOne(PostgresCluster.TEST_DB));
         pooler.awaitLog("DNS lookup failed: nosuchhost.invalid", java.time.Duration.ofSeconds(10));
+        // PgBouncer's close reason, which its suite (test_load_balance_hosts) looks for
+        pooler.awaitLog("closing because: server DNS lookup failed \\(age=", java.time.Duration.ofSeconds(10));
     }
 }

@@ -23,6 +23,9 @@ import java.util.function.Supplier;
 
 /** Opens connections to PostgreSQL on the pools' event loop: TCP, or a unix socket when the host is a directory. */
 public final class ServerConnector {
+    /** PgBouncer's words for a server name that does not resolve: the failure message starts with them. */
+    public static final String DNS_FAILED = "server DNS lookup failed";
+
     private final EventLoop loop;
     private final Transport transport;
     private final PoolerLog log;
@@ -112,7 +115,7 @@ public final class ServerConnector {
             }
             if (address == null) {
                 log.warning("DNS lookup failed: " + host + ": " + error);
-                failed.accept("server DNS lookup failed: " + host);
+                failed.accept(DNS_FAILED + ": " + host);
                 return;
             }
             connectTo(first, new InetSocketAddress(address, port), failed);

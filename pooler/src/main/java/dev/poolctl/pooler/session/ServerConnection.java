@@ -163,7 +163,9 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         pool.log().warning(prefix() + " " + message);
         closeReason = message;
         pool.serverLoginFailed(this, PgProtocol.CONNECTION_FAILURE, message);
-        pool.serverClosed(this, "connect failed");
+        // PgBouncer's close reasons (its suite looks for them): the DNS failure, else "connect failed".
+        boolean dns = message.startsWith(ServerConnector.DNS_FAILED);
+        pool.serverClosed(this, dns ? ServerConnector.DNS_FAILED : "connect failed");
     }
 
     // ---- linking (called by Pool on the event loop) ----
