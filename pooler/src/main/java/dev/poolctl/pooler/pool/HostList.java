@@ -38,7 +38,8 @@ public final class HostList {
         if (hosts.isEmpty()) {
             return false;
         }
-        if (db.loadBalanceHosts() == LoadBalanceHosts.DISABLE && hosts.get(Math.floorMod(next, hosts.size())).equals(host)) {
+        String current = hosts.get(Math.floorMod(next, hosts.size()));
+        if (db.loadBalanceHosts() == LoadBalanceHosts.DISABLE && current.equals(host)) {
             next++; // PgBouncer: the same host until a connection to it fails, then the next one
         }
         failedInRow++;

@@ -48,8 +48,8 @@ public final class ServerWelcome {
     /**
      * {@code notAccepting}: PostgreSQL refused or did not answer, or is starting or shutting down (a restart, a
      * failover): the next attempt comes after a backoff from 100 ms doubling up to 500 ms (at most
-     * server_login_retry), so that the pool serves again within about half a second of PostgreSQL accepting. Any other error (a password, a
-     * missing database) waits server_login_retry, as in PgBouncer.
+     * server_login_retry), so that the pool serves again within about half a second of PostgreSQL accepting. Any
+     * other error (a password, a missing database) waits server_login_retry, as in PgBouncer.
      */
     void loginFailed(String message, long now, boolean notAccepting) {
         loginError = message;
