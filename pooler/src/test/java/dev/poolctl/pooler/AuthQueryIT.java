@@ -162,21 +162,20 @@ class AuthQueryIT {
                         + " auth_query='SELECT usename, passwd FROM no_such_table WHERE usename = $1'")
                 .database("onecol", "host=127.0.0.1 port=${port} dbname=testdb"
                         + " auth_query='SELECT passwd FROM pg_shadow WHERE usename = $1'"));
-        SQLException notConfigured = refused("nowhere", SCRAM_ROLE, PASSWORD);
-        assertTrue(notConfigured.getMessage().contains("bouncer config error"), notConfigured.getMessage());
-        pooler.awaitLog("authentication database \"not_configured\" is not configured", Duration.ofSeconds(10));
+        assertConfigError("nowhere", SCRAM_ROLE, "authentication database \"not_configured\" is not configured");
         // The console's database is no auth_dbname (it has no server).
-        SQLException console = refused("pgbouncer", STATS_ROLE, PASSWORD);
-        assertTrue(console.getMessage().contains("bouncer config error"), console.getMessage());
-        pooler.awaitLog("cannot use the reserved \"pgbouncer\" database as an auth_dbname", Duration.ofSeconds(10));
-        SQLException broken = refused("broken", SCRAM_ROLE, PASSWORD);
-        assertTrue(broken.getMessage().contains("bouncer config error"), broken.getMessage());
-        pooler.awaitLog("error in auth_query: .*\"no_such_table\" does not exist", Duration.ofSeconds(10));
-        SQLException oneColumn = refused("onecol", SCRAM_ROLE, PASSWORD);
-        assertTrue(oneColumn.getMessage().contains("bouncer config error"), oneColumn.getMessage());
-        pooler.awaitLog("expected 2 columns from auth_query, not 1", Duration.ofSeconds(10));
+        assertConfigError("pgbouncer", STATS_ROLE, "cannot use the reserved \"pgbouncer\" database as an auth_dbname");
+        assertConfigError("broken", SCRAM_ROLE, "error in auth_query: .*\"no_such_table\" does not exist");
+        assertConfigError("onecol", SCRAM_ROLE, "expected 2 columns from auth_query, not 1");
         // None of it hurt anyone else.
         assertEquals(SCRAM_ROLE, currentUser(PostgresCluster.TEST_DB, SCRAM_ROLE, PASSWORD));
+    }
+
+    /** The client is told only "bouncer config error"; the log says why ({@code logRegex}). */
+    private void assertConfigError(String db, String role, String logRegex) throws Exception {
+        SQLException e = refused(db, role, PASSWORD);
+        assertTrue(e.getMessage().contains("bouncer config error"), e.getMessage());
+        pooler.awaitLog(logRegex, Duration.ofSeconds(10));
     }
 
     @Test
