@@ -4,6 +4,7 @@ import dev.poolctl.cli.commands.Completion;
 import dev.poolctl.cli.commands.ConfigCommand;
 import dev.poolctl.cli.commands.Console;
 import dev.poolctl.cli.commands.Disable;
+import dev.poolctl.cli.commands.Drain;
 import dev.poolctl.cli.commands.Enable;
 import dev.poolctl.cli.commands.Kill;
 import dev.poolctl.cli.commands.KillClient;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Command;
         versionProvider = Poolctl.VersionProvider.class,
         description = "A PgBouncer-compatible PostgreSQL connection pooler and its operator tools.",
         subcommands = {Start.class, Status.class, Show.class, Reload.class, Pause.class, Resume.class, Kill.class,
-            KillClient.class, Reconnect.class, Disable.class, Enable.class, Suspend.class, Shutdown.class,
+            KillClient.class, Reconnect.class, Disable.class, Enable.class, Suspend.class, Shutdown.class, Drain.class,
             WaitClose.class, Console.class, Top.class, UserlistCommand.class, ConfigCommand.class, Stop.class,
             Completion.class, CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  poolctl start -c /etc/pgbouncer/pgbouncer.ini"})

@@ -18,13 +18,15 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The daemon as operators run it ({@code java -jar poolctl.jar start}), driven by PgBouncer's signals:
- * HUP reloads, TERM waits for clients, a second TERM exits at once, INT exits once servers are released.
- * No PostgreSQL is needed: the clients here never get past the startup packet.
+ * The daemon as operators run it ({@code java -jar poolctl.jar start}, or the launcher {@code scripts/poolctl start}
+ * for the tests named {@code launcher...}), driven by PgBouncer's signals: HUP reloads, TERM waits for clients, a
+ * second TERM exits at once, INT exits once servers are released, QUIT (through the launcher) exits at once; and
+ * {@code poolctl drain}. No PostgreSQL is needed: the clients here never get past the startup packet.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SignalsIT {
@@ -38,7 +40,7 @@ class SignalsIT {
     private Path pidfile;
 
     @BeforeEach
-    void start() throws Exception {
+    void start(TestInfo test) throws Exception {
         port = freePort();
         log = dir.resolve("pooler.log");
         pidfile = dir.resolve("pooler.pid");
@@ -56,10 +58,20 @@ class SignalsIT {
                 "logfile = " + log,
                 "pidfile = " + pidfile,
                 "client_login_timeout = 0",
+                "drain_on_sigterm = " + (test.getDisplayName().contains("Drains") ? 1 : 0),
                 ""));
         Path jar = Path.of("target", "poolctl.jar").toAbsolutePath();
         assertTrue(Files.exists(jar), "failsafe runs after package: " + jar);
-        daemon = new ProcessBuilder("java", "-jar", jar.toString(), "start", "-q", "-c", ini.toString())
+        // The launcher through perl (Debian's perl-base is essential): a child of a JVM inherits its thread's signal
+        // mask, SIGQUIT blocked, which a supervisor or a shell would not pass on; perl unblocks it, then runs bash.
+        java.util.List<String> command = test.getDisplayName().startsWith("launcher")
+                ? java.util.List.of("perl", "-MPOSIX", "-e",
+                        "sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGQUIT)); exec @ARGV or die $!",
+                        "bash", Path.of("..", "scripts", "poolctl").toAbsolutePath().toString())
+                : java.util.List.of("java", "-jar", jar.toString());
+        daemon = new ProcessBuilder(new java.util.ArrayList<>(command) {{
+                    addAll(java.util.List.of("start", "-q", "-c", ini.toString()));
+                }})
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("stdout.txt").toFile())
                 .start();
@@ -122,6 +134,53 @@ class SignalsIT {
             assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "no server is active, so SIGINT completes");
             assertEquals(0, daemon.exitValue());
         }
+    }
+
+    @Test
+    void launcherTurnsSigquitIntoAnImmediateExitDespiteClients() throws Exception {
+        try (Socket client = loggingInClient()) {
+            signal("QUIT");
+            assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "SIGQUIT through the launcher is immediate");
+            assertEquals(0, daemon.exitValue());
+            assertTrue(logText().contains("got SIGQUIT, fast exit"), logText());
+            assertFalse(Files.exists(pidfile), "pidfile removed at exit");
+        }
+    }
+
+    @Test
+    void launcherPassesSigtermOnOnce() throws Exception {
+        try (Socket client = loggingInClient()) {
+            signal("TERM");
+            await("shutdown logged", () -> logText().contains("got SIGTERM, shutting down"));
+            await("listener closed", () -> refused());
+            assertFalse(daemon.waitFor(500, TimeUnit.MILLISECONDS), "one SIGTERM: still waiting for its client");
+            assertFalse(logText().contains("fast exit"), logText());
+        }
+        assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "exits once the last client left");
+        assertEquals(0, daemon.exitValue());
+    }
+
+    @Test
+    void sigtermDrainsWithDrainOnSigterm() throws Exception {
+        signal("TERM");
+        await("drain logged", () -> logText().contains("got SIGTERM, draining (drain_on_sigterm)"));
+        assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "no client: the drain ends at once");
+        assertTrue(logText().contains("drain finished: no client left"), logText());
+    }
+
+    @Test
+    void poolctlDrainShowsProgressAndReturnsWhenThePoolerHasExited() throws Exception {
+        try (Socket client = loggingInClient()) {
+            // A client stuck in its login counts until the deadline closes it.
+            dev.poolctl.cli.support.Cli drain = dev.poolctl.cli.support.Cli.run("drain", "--deadline", "1s",
+                    "-h", dir.toString(), "-p", Integer.toString(port), "-U", "pgbouncer");
+            assertEquals(0, drain.code(), drain.toString());
+            assertTrue(drain.out().contains("draining: 0 clients left, 0 servers active, deadline in"), drain.out());
+            assertTrue(drain.out().contains("drained: the pooler has exited"), drain.out());
+        }
+        assertTrue(daemon.waitFor(20, TimeUnit.SECONDS));
+        assertTrue(logText().contains("DRAIN command issued, deadline 1s"), logText());
+        assertTrue(logText().contains("drain deadline reached: closing 1 client"), logText());
     }
 
     private Socket connect() throws IOException {

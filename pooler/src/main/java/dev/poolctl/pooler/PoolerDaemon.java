@@ -42,8 +42,11 @@ import java.util.function.Supplier;
  * console and janitor ({@link LoopShard}); with one loop this is PgBouncer's one thread.
  */
 public final class PoolerDaemon implements AutoCloseable {
-    /** How the daemon stops, after PgBouncer's SHUTDOWN variants. */
-    public enum ShutdownMode { IMMEDIATE, WAIT_FOR_SERVERS, WAIT_FOR_CLIENTS }
+    /**
+     * How the daemon stops: PgBouncer's SHUTDOWN variants, and poolctl's DRAIN (clients closed at their transaction
+     * boundaries with {@code drain_message}, exit when none is left or at the deadline, {@code drain_timeout}).
+     */
+    public enum ShutdownMode { IMMEDIATE, WAIT_FOR_SERVERS, WAIT_FOR_CLIENTS, DRAIN }
 
     private static final long JANITOR_MILLIS = 200;
 
@@ -59,7 +62,7 @@ public final class PoolerDaemon implements AutoCloseable {
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final List<ScheduledFuture<?>> janitors = new ArrayList<>();
     private final PidFile pidfile;
-    private volatile ShutdownMode shutdownMode;
+    private final DaemonShutdown shutdown;
     /**
      * Reads the files for RELOAD / SIGHUP off the loops, one thread so reloads apply in the order asked; also
      * closes the listeners at shutdown.
@@ -78,6 +81,8 @@ public final class PoolerDaemon implements AutoCloseable {
             PoolerLog log) throws IOException, InterruptedException {
         this.configFile = configFile;
         this.log = log;
+        this.shutdown = new DaemonShutdown(loops, listeners, reloader, global, log,
+                () -> janitors.forEach(j -> j.cancel(false)), this::close);
         global.hba(hba);
         this.tls = new DaemonTls(configFile, tls, log,
                 () -> loops.onEvery(m -> {
@@ -101,6 +106,11 @@ public final class PoolerDaemon implements AutoCloseable {
             @Override
             public CompletableFuture<Boolean> rebuildTls(PoolerConfig next) {
                 return CompletableFuture.supplyAsync(() -> PoolerDaemon.this.tls.set(next), reloader);
+            }
+
+            @Override
+            public void drain(java.time.Duration deadline) {
+                PoolerDaemon.this.drain(deadline);
             }
 
             @Override
@@ -388,7 +398,7 @@ public final class PoolerDaemon implements AutoCloseable {
     /** SIGUSR2: RESUME; ignored while shutting down, as in PgBouncer. */
     public void resumeAll() {
         loops.onEvery(m -> {
-            if (!m.isShuttingDown()) {
+            if (!m.stopping().isStopping() && !m.isShuttingDown()) {
                 m.resume(null);
             }
         }, new CompletableFuture<>());
@@ -399,22 +409,29 @@ public final class PoolerDaemon implements AutoCloseable {
         if (terminated.getCount() == 0) {
             return; // already stopped (e.g. by the console's SHUTDOWN)
         }
-        if (shutdownMode != null && mode != ShutdownMode.IMMEDIATE) {
-            mode = ShutdownMode.IMMEDIATE;
+        if (mode == ShutdownMode.DRAIN) {
+            GeneralSettings g = manager().config().general();
+            shutdown.drain(g.durationValue(Setting.DRAIN_TIMEOUT), g.stringValue(Setting.DRAIN_MESSAGE));
+        } else {
+            shutdown.request(mode);
         }
-        shutdownMode = mode;
-        ShutdownMode m = mode;
-        try {
-            // Off the loops: closing the listen sockets waits for the loops they are on, and unlinks a socket file.
-            reloader.execute(() -> {
-                listeners.close();
-                if (m == ShutdownMode.IMMEDIATE) {
-                    finish();
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException alreadyStopping) {
-            // the daemon is already closing: nothing left to stop
+    }
+
+    /** DRAIN with its own deadline (zero: none); see {@link ShutdownMode#DRAIN}. */
+    public void drain(java.time.Duration deadline) {
+        if (terminated.getCount() != 0) {
+            shutdown.drain(deadline, manager().config().general().stringValue(Setting.DRAIN_MESSAGE));
         }
+    }
+
+    /** The [pgbouncer] settings in force. */
+    public GeneralSettings generalSettings() {
+        return manager().config().general();
+    }
+
+    /** A shutdown (or drain) has begun: SIGUSR2 and RESUME are ignored from now on, as in PgBouncer. */
+    public boolean isStopping() {
+        return shutdown.mode() != null;
     }
 
     /** One loop's janitor tick (each loop has its own), and the check whether a waiting shutdown may finish. */
@@ -422,30 +439,10 @@ public final class PoolerDaemon implements AutoCloseable {
         try {
             shard.console().tick();
             shard.manager().janitor();
-            ShutdownMode m = shutdownMode;
-            if (m == ShutdownMode.WAIT_FOR_CLIENTS && global.clientCount() == 0) {
-                finish();
-            } else if (m == ShutdownMode.WAIT_FOR_SERVERS) {
-                shard.serversIdle = shard.manager().pools().stream().allMatch(p -> p.activeCount() == 0);
-                if (loops.all().stream().allMatch(sh -> sh.serversIdle)) {
-                    finish();
-                }
-            }
+            shutdown.tick(shard);
         } catch (RuntimeException e) {
             log.error("janitor: " + e);
         }
-    }
-
-    private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
-
-    private void finish() {
-        if (!finished.compareAndSet(false, true)) {
-            return;
-        }
-        janitors.forEach(j -> j.cancel(false));
-        // wording clients see from PgBouncer's SHUTDOWN
-        loops.onEvery(m -> m.shutdown("database is shutting down"), new CompletableFuture<>());
-        loops.first().loop().schedule(this::close, 50, TimeUnit.MILLISECONDS);
     }
 
     public void awaitTermination() throws InterruptedException {

@@ -17,7 +17,7 @@ import org.jline.reader.ParsedLine;
 public final class AdminCompleter implements Completer {
     /** The console's commands (PgBouncer's cmd_list, as SHOW HELP lists them). */
     public static final List<String> VERBS = List.of("SHOW", "PAUSE", "RESUME", "RELOAD", "KILL", "KILL_CLIENT",
-            "RECONNECT", "DISABLE", "ENABLE", "SUSPEND", "SHUTDOWN", "WAIT_CLOSE", "SET");
+            "RECONNECT", "DISABLE", "ENABLE", "SUSPEND", "SHUTDOWN", "WAIT_CLOSE", "SET", "DRAIN");
 
     /** What SHOW accepts (PgBouncer's show_map, as SHOW HELP lists it). */
     public static final List<String> SHOW_TARGETS = List.of("HELP", "CONFIG", "DATABASES", "POOLS", "CLIENTS",

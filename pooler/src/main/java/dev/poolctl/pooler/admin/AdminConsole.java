@@ -179,6 +179,7 @@ public final class AdminConsole {
                     // Immediate: like PgBouncer, no answer; the connection closes with the process.
                 }
             }
+            case "drain" -> drain(arg, out);
             case "pause" -> pause(arg, client, out);
             case "resume" -> resume(arg, client, out);
             case "suspend" -> {
@@ -267,7 +268,7 @@ public final class AdminConsole {
 
     private static final String ADMIN_DB = "pgbouncer";
     private static final java.util.Set<String> CONTROL = java.util.Set.of("pause", "resume", "suspend", "kill",
-            "kill_client", "reconnect", "disable", "enable", "wait_close");
+            "kill_client", "reconnect", "disable", "enable", "wait_close", "drain");
 
     private boolean knownDatabase(String name) {
         return ADMIN_DB.equals(name) || manager.config().databases().containsKey(name);
@@ -299,10 +300,29 @@ public final class AdminConsole {
         }
     }
 
+    /**
+     * DRAIN [seconds] (poolctl's own): stop listening on TCP, close each client at its next transaction boundary,
+     * exit when none is left or at the deadline ({@code drain_timeout} when not given; 0: none).
+     */
+    private void drain(String arg, ByteBuf out) {
+        java.time.Duration deadline =
+                manager.config().general().durationValue(dev.poolctl.pooler.config.Setting.DRAIN_TIMEOUT);
+        if (!arg.isEmpty()) {
+            if (!arg.matches("[0-9]{1,7}")) {
+                ResultSetWriter.error(out, "DRAIN takes a deadline in whole seconds (0: none), not '" + arg + "'");
+                return;
+            }
+            deadline = java.time.Duration.ofSeconds(Long.parseLong(arg));
+        }
+        manager.log().log("DRAIN command issued" + (deadline.isZero() ? "" : ", deadline " + deadline.toSeconds() + "s"));
+        control.drain(deadline);
+        ResultSetWriter.complete(out, "DRAIN");
+    }
+
     private void resume(String arg, ConsoleClient client, ByteBuf out) {
         if (arg.isEmpty()) {
             manager.log().log("RESUME command issued");
-            if (manager.isShuttingDown()) {
+            if (manager.stopping().isStopping() || manager.isShuttingDown()) {
                 ResultSetWriter.error(out, "pooler is shutting down");
                 return;
             }

@@ -23,4 +23,9 @@ public interface AdminControl {
 
     /** {@code mode}: null for immediate, "WAIT_FOR_SERVERS" or "WAIT_FOR_CLIENTS". */
     void shutdown(String mode);
+
+    /** DRAIN: clients closed at transaction boundaries; the daemon exits when none is left or at {@code deadline}. */
+    default void drain(java.time.Duration deadline) {
+        throw new UnsupportedOperationException("DRAIN needs the daemon");
+    }
 }

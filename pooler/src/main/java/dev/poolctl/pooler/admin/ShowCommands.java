@@ -120,7 +120,7 @@ final class ShowCommands {
                 + "\tSHOW HAZARDS\n"
                 + "\tSET key = arg\n\tRELOAD\n\tPAUSE [<db>]\n\tRESUME [<db>]\n\tDISABLE <db>\n\tENABLE <db>\n"
                 + "\tRECONNECT [<db>]\n\tKILL [<db>]\n\tKILL_CLIENT <client_id>\n\tSUSPEND\n\tSHUTDOWN\n"
-                + "\tSHUTDOWN WAIT_FOR_SERVERS|WAIT_FOR_CLIENTS\n\tWAIT_CLOSE [<db>]");
+                + "\tSHUTDOWN WAIT_FOR_SERVERS|WAIT_FOR_CLIENTS\n\tWAIT_CLOSE [<db>]\n\tDRAIN [<seconds>]");
         out.writeByte(0);
         out.setInt(start + 1, out.writerIndex() - start - 1);
         ResultSetWriter.complete(out, "SHOW");

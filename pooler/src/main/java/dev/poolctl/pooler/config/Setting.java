@@ -51,6 +51,12 @@ public enum Setting {
     DNS_MAX_TTL(Type.DURATION, "15"),
     DNS_NXDOMAIN_TTL(Type.DURATION, "15"),
     DNS_ZONE_CHECK_PERIOD(Type.DURATION, "0"),
+    /** poolctl's own: the message (SQLSTATE 57P01) a client is closed with by a drain, at its transaction boundary. */
+    DRAIN_MESSAGE(Type.STRING, "pooler is draining: reconnect"),
+    /** poolctl's own: 1 makes SIGTERM drain (as DRAIN) rather than wait for clients to leave (PgBouncer's). */
+    DRAIN_ON_SIGTERM(Type.BOOL, "0"),
+    /** poolctl's own: how long a drain waits before closing the clients still in a transaction; 0 = no deadline. */
+    DRAIN_TIMEOUT(Type.DURATION, "60"),
     /**
      * poolctl's own (PgBouncer has one thread): how many event loops carry the connections, {@code auto} = one per
      * core. Pools are pinned to a loop; limits stay global.

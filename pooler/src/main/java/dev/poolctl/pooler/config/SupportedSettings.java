@@ -36,7 +36,8 @@ public final class SupportedSettings {
             Setting.SERVER_TLS_CIPHERS, Setting.CLIENT_TLS13_CIPHERS, Setting.SERVER_TLS13_CIPHERS,
             Setting.MAX_PREPARED_STATEMENTS, Setting.DNS_MAX_TTL, Setting.DNS_NXDOMAIN_TTL,
             Setting.CANCEL_WAIT_TIMEOUT, Setting.AUTODB_IDLE_TIMEOUT, Setting.EVENT_LOOPS, Setting.IO_METHOD, Setting.AUTH_USER,
-            Setting.AUTH_QUERY, Setting.AUTH_DBNAME);
+            Setting.AUTH_QUERY, Setting.AUTH_DBNAME, Setting.DRAIN_MESSAGE, Setting.DRAIN_ON_SIGTERM,
+            Setting.DRAIN_TIMEOUT);
 
     /** io_method's values, {@code auto} first. */
     public static final List<String> IO_METHODS = List.of("auto", "io_uring", "epoll", "nio");

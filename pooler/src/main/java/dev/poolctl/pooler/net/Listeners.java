@@ -134,6 +134,20 @@ public final class Listeners implements AutoCloseable {
     }
 
     /** Stops accepting (shutdown); existing connections stay. Called from the shutdown thread and from close. */
+    /**
+     * Stops accepting on TCP; the unix socket stays until {@link #close}: a shutdown that waits (PgBouncer's
+     * {@code cleanup_tcp_sockets}) keeps the console reachable there, while a load balancer sees the port closed.
+     */
+    public synchronized void closeTcp() {
+        channels.removeIf(ch -> {
+            if (ch.localAddress() instanceof DomainSocketAddress) {
+                return false;
+            }
+            ch.close().syncUninterruptibly();
+            return true;
+        });
+    }
+
     @Override
     public synchronized void close() {
         for (Channel ch : channels) {

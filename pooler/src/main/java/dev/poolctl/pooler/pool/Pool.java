@@ -84,13 +84,8 @@ public final class Pool {
     public int serverCount() { return idleCount() + activeCount() + usedCount() + loginCount() + beingCanceledCount(); }
     /** cl_waiting_cancel_req (no connection yet, or queued client); cl_active_cancel_req = sv_active_cancel. */
     public int waitingCancelRequestCount() {
-        int queued = 0;
-        for (PoolClient c : clients.list(WAITING)) {
-            if (c.cancelPending()) {
-                queued++;
-            }
-        }
-        return cancels.waitingRequestCount() + queued;
+        return cancels.waitingRequestCount()
+                + (int) clients.list(WAITING).stream().filter(PoolClient::cancelPending).count();
     }
     public int activeCancelRequestCount() { return cancels.activeRequestCount(); }
 
@@ -346,9 +341,9 @@ public final class Pool {
 
     // ---- server events ----
 
-    /** Whether the server goes back to the pool at this ReadyForQuery (transaction and statement mode). */
+    /** Whether the server goes back to the pool at this ReadyForQuery (transaction, statement mode; drain). */
     public boolean releasableAt(PoolServer s) {
-        return mode != PoolMode.SESSION && s.isQuiet();
+        return (mode != PoolMode.SESSION || manager.stopping().isDraining()) && s.isQuiet();
     }
 
     /** Statement mode and the server is still in a transaction after the statement. */
@@ -376,7 +371,10 @@ public final class Pool {
             clients.move(c.entry(), IDLE, now);
             c.released();
         }
-        release(s, false);
+        release(s, mode == PoolMode.SESSION && settings.resetQuery() != null); // session mode: only when draining
+        if (c != null) {
+            manager.stopping().transactionEnded(c);
+        }
     }
 
     /** A reset or check query finished. */

@@ -54,6 +54,7 @@ public final class PoolManager {
     private List<String> tracked;
     private Set<String> trackedSet;
     private boolean shuttingDown;
+    private final Stopping stopping = new Stopping();
 
     /** The only loop: tests, with {@code onLoop} and every task run at once. */
     public PoolManager(PoolerConfig config, Userlist userlist, PoolerLog log, Clock clock, BooleanSupplier onLoop,
@@ -120,6 +121,8 @@ public final class PoolManager {
     /** Clients counted against max_client_conn, over every loop. */
     public int clientCount() { return global.clientCount(); }
     public boolean isShuttingDown() { return shuttingDown; }
+    /** A shutdown that waits, or a drain, has begun (logins to pools refused); {@link #shutdown} ends it. */
+    public Stopping stopping() { return stopping; }
     public long nextId() { return global.nextId(); }
     public GlobalState global() { return global; }
     /** This loop's place among the loops (0 with one loop). */
@@ -466,6 +469,7 @@ public final class PoolManager {
         for (Pool p : new ArrayList<>(pools.values())) {
             p.janitor(now);
         }
+        stopping.sweep(pools.values());
         for (String db : autoDatabases.expired(pools.values(), config, now, this::isPaused)) {
             pools.keySet().removeIf(k -> k.database().equals(db));
             log.log("auto-database " + db + " removed after autodb_idle_timeout");

@@ -114,6 +114,10 @@ final class ClientLogin {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, parameters.error);
             return;
         }
+        if (!ADMIN_DATABASE.equals(client.database()) && manager().stopping().isStopping()) {
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, "pooler is shutting down"); // PgBouncer's, for cf_shutdown
+            return;
+        }
         if (!ADMIN_DATABASE.equals(client.database()) && manager().overMaxClientConn()) {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, "no more connections allowed (max_client_conn)");
             return;

@@ -1,0 +1,138 @@
+package dev.poolctl.cli.commands;
+
+import dev.poolctl.cli.ExitCodes;
+import dev.poolctl.client.AdminClient;
+import dev.poolctl.client.AdminException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code poolctl drain}: the console's DRAIN (poolctl's own), then its progress until the pooler exits. The pooler
+ * closing this connection is the end of the drain.
+ */
+@Command(
+        name = "drain",
+        description = {"Drain the pooler and wait until it exits (poolctl's DRAIN; not in PgBouncer).",
+            "It stops listening on TCP, closes each client at its next transaction boundary",
+            "(SQLSTATE 57P01 and drain_message, so drivers reconnect elsewhere) and exits",
+            "when no client is left, or at the deadline, closing those still in a transaction.",
+            "Shows clients left, servers active and the countdown while it waits."},
+        footer = {"", "Examples:", "  poolctl drain --deadline 60s -c /etc/pgbouncer/pgbouncer.ini",
+            "  poolctl drain --no-wait -p 6432 -U admin     (start it and return)",
+            "  preStop hook on Kubernetes: [\"poolctl\", \"drain\", \"--deadline\", \"50s\"]"})
+public final class Drain extends AdminCommand {
+    private static final long POLL_MILLIS = 1_000;
+    /** Past the deadline the pooler closes everyone within a janitor tick; this much more means it is stuck. */
+    private static final Duration GRACE = Duration.ofSeconds(10);
+
+    static final class Deadline {
+        @Option(names = "--deadline", paramLabel = "DURATION", converter = DurationConverter.class,
+                description = "close the clients still in a transaction after this long (e.g. 60s, 2m; "
+                        + "default: the pooler's drain_timeout)")
+        Duration deadline;
+
+        @Option(names = "--no-deadline", description = "wait for every client however long it takes")
+        boolean none;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Deadline deadline;
+
+    @Option(names = "--no-wait", description = "start the drain and return at once")
+    boolean noWait;
+
+    @Option(names = {"-q", "--quiet"}, description = "print nothing but errors")
+    boolean quiet;
+
+    @Override
+    protected int defaultTimeoutSeconds() {
+        return 30;
+    }
+
+    private String sql() {
+        if (deadline == null) {
+            return "DRAIN";
+        }
+        return deadline.none ? "DRAIN 0" : "DRAIN " + Math.max(1, (deadline.deadline.toMillis() + 999) / 1000);
+    }
+
+    @Override
+    protected int run(AdminClient client) throws IOException, AdminException, InterruptedException {
+        long started = System.nanoTime();
+        client.query(sql());
+        if (noWait) {
+            say("DRAIN");
+            return ExitCodes.OK;
+        }
+        Duration limit = deadline == null ? null : deadline.none ? Duration.ZERO : deadline.deadline;
+        String last = null;
+        long lastPrinted = 0;
+        while (true) {
+            Progress p;
+            try {
+                AdminClient.Result pools = client.query("SHOW POOLS");
+                p = Progress.of(pools.rows(), pools.columns());
+            } catch (IOException closed) {
+                say("drained: the pooler has exited");
+                return ExitCodes.OK;
+            }
+            long elapsed = System.nanoTime() - started;
+            String line = p.describe() + countdown(limit, elapsed);
+            if (!line.equals(last) || System.nanoTime() - lastPrinted > 5_000_000_000L) {
+                say(line);
+                last = line;
+                lastPrinted = System.nanoTime();
+            }
+            if (limit != null && !limit.isZero() && elapsed > limit.plus(GRACE).toNanos()) {
+                err().println("poolctl drain: the pooler has not exited " + GRACE.toSeconds()
+                        + "s after the deadline (" + p.describe() + ")");
+                return ExitCodes.ERROR;
+            }
+            Thread.sleep(POLL_MILLIS);
+        }
+    }
+
+    private static String countdown(Duration limit, long elapsedNanos) {
+        if (limit == null || limit.isZero()) {
+            return "";
+        }
+        long left = Math.max(0, (limit.toNanos() - elapsedNanos) / 1_000_000_000L);
+        return ", deadline in " + left + "s";
+    }
+
+    private void say(String line) {
+        if (!quiet) {
+            out().println(line);
+            out().flush();
+        }
+    }
+
+    /** Clients not yet closed and servers still in a transaction, over every pool but the console's. */
+    record Progress(int clients, int serversActive) {
+        static Progress of(List<List<String>> rows, List<String> columns) {
+            int db = columns.indexOf("database");
+            int active = columns.indexOf("cl_active");
+            int waiting = columns.indexOf("cl_waiting");
+            int svActive = columns.indexOf("sv_active");
+            int clients = 0;
+            int servers = 0;
+            for (List<String> row : rows) {
+                if ("pgbouncer".equals(row.get(db))) {
+                    continue;
+                }
+                clients += Integer.parseInt(row.get(active)) + Integer.parseInt(row.get(waiting));
+                servers += Integer.parseInt(row.get(svActive));
+            }
+            return new Progress(clients, servers);
+        }
+
+        String describe() {
+            return "draining: " + clients + " client" + (clients == 1 ? "" : "s") + " left, " + serversActive
+                    + " server" + (serversActive == 1 ? "" : "s") + " active";
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package dev.poolctl.pooler;
+
+import dev.poolctl.pooler.PoolerDaemon.ShutdownMode;
+import dev.poolctl.pooler.log.PoolerLog;
+import dev.poolctl.pooler.net.Listeners;
+import dev.poolctl.pooler.pool.GlobalState;
+import dev.poolctl.pooler.pool.Pool;
+import dev.poolctl.pooler.pool.PoolManager;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * How the daemon stops: PgBouncer's {@code cf_shutdown} (SHUTDOWN, WAIT_FOR_SERVERS, WAIT_FOR_CLIENTS and their
+ * signals) and poolctl's DRAIN. A shutdown that waits closes the TCP listeners at once (the unix socket stays for
+ * the console, as PgBouncer's {@code cleanup_tcp_sockets}), refuses logins to pools, and ends from a janitor tick
+ * once its condition holds: then every client is closed and the process exits.
+ */
+final class DaemonShutdown {
+    private static final long PROGRESS_LOG_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final String SHUTDOWN_MESSAGE = "database is shutting down"; // PgBouncer's, to clients at exit
+
+    private final EventLoops loops;
+    private final Listeners listeners;
+    private final Executor offLoop;
+    private final GlobalState global;
+    private final PoolerLog log;
+    private final Runnable stopJanitors;
+    private final Runnable close;
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private volatile ShutdownMode mode;
+    /** DRAIN: when the clients still in a transaction are closed anyway (System.nanoTime); 0 = no deadline. */
+    private volatile long deadlineNanos;
+    private volatile String drainMessage;
+    private long lastProgressNanos;
+
+    DaemonShutdown(EventLoops loops, Listeners listeners, Executor offLoop, GlobalState global, PoolerLog log,
+                   Runnable stopJanitors, Runnable close) {
+        this.loops = loops;
+        this.listeners = listeners;
+        this.offLoop = offLoop;
+        this.global = global;
+        this.log = log;
+        this.stopJanitors = stopJanitors;
+        this.close = close;
+    }
+
+    ShutdownMode mode() {
+        return mode;
+    }
+
+    /** Starts a shutdown; a second request while one runs makes it immediate, as in PgBouncer. */
+    void request(ShutdownMode wanted) {
+        ShutdownMode m = mode != null ? ShutdownMode.IMMEDIATE : wanted;
+        mode = m;
+        if (m != ShutdownMode.IMMEDIATE) {
+            loops.onEvery(pm -> pm.stopping().begin(), new CompletableFuture<>());
+        }
+        stopListening(m);
+    }
+
+    /**
+     * DRAIN: every client is closed at its next transaction boundary with SQLSTATE 57P01 and {@code message}; the
+     * daemon exits when none is left, or at {@code deadline} (zero: none) closing those still in a transaction. A
+     * drain during a shutdown that waits takes it over; a second drain sets the new deadline.
+     */
+    void drain(Duration deadline, String message) {
+        if (mode == ShutdownMode.IMMEDIATE) {
+            return;
+        }
+        drainMessage = message;
+        deadlineNanos = deadline.isZero() ? 0 : Math.max(1, System.nanoTime() + deadline.toNanos());
+        mode = ShutdownMode.DRAIN;
+        loops.onEvery(pm -> pm.stopping().drain(pm.pools(), message), new CompletableFuture<>());
+        stopListening(ShutdownMode.DRAIN);
+    }
+
+    private void stopListening(ShutdownMode m) {
+        try {
+            // Off the loops: closing a listen socket waits for the loop it is on, and unlinks a socket file.
+            offLoop.execute(() -> {
+                if (m == ShutdownMode.IMMEDIATE) {
+                    listeners.close();
+                    finish(null);
+                } else {
+                    listeners.closeTcp();
+                }
+            });
+        } catch (RejectedExecutionException alreadyStopping) {
+            // the daemon is already closing: nothing left to stop
+        }
+    }
+
+    /** On each loop's janitor tick: whether the shutdown that waits may end now. */
+    void tick(LoopShard shard) {
+        ShutdownMode m = mode;
+        if (m == ShutdownMode.WAIT_FOR_CLIENTS && global.clientCount() == 0) {
+            finish(null);
+        } else if (m == ShutdownMode.WAIT_FOR_SERVERS) {
+            shard.serversIdle = shard.manager().pools().stream().allMatch(p -> p.activeCount() == 0);
+            if (loops.all().stream().allMatch(sh -> sh.serversIdle)) {
+                finish(null);
+            }
+        } else if (m == ShutdownMode.DRAIN) {
+            drainTick(shard);
+        }
+    }
+
+    private void drainTick(LoopShard shard) {
+        PoolManager pm = shard.manager();
+        shard.drainServersActive = pm.pools().stream().mapToInt(Pool::activeCount).sum();
+        shard.drainClientsLeft = pm.pools().stream().mapToInt(Pool::clientCount).sum() + pm.loginClientCount();
+        int left = 0;
+        int active = 0;
+        for (LoopShard sh : loops.all()) {
+            if (sh.drainClientsLeft < 0) {
+                return; // a loop that has not counted yet
+            }
+            left += sh.drainClientsLeft;
+            active += sh.drainServersActive;
+        }
+        long now = System.nanoTime();
+        long deadline = deadlineNanos;
+        if (left == 0) {
+            log.log("drain finished: no client left");
+            finish(null);
+        } else if (deadline != 0 && now - deadline >= 0) {
+            log.log("drain deadline reached: closing " + left + " client" + (left == 1 ? "" : "s"));
+            finish(drainMessage);
+        } else if (shard == loops.first() && now - lastProgressNanos >= PROGRESS_LOG_NANOS) {
+            lastProgressNanos = now;
+            log.log("draining: " + left + " client" + (left == 1 ? "" : "s") + " left, " + active + " server"
+                    + (active == 1 ? "" : "s") + " active" + (deadline == 0 ? ""
+                    : ", deadline in " + Math.max(0, TimeUnit.NANOSECONDS.toSeconds(deadline - now)) + "s"));
+        }
+    }
+
+    /** Closes every client ({@code message}, or PgBouncer's words at shutdown) and then the daemon; once. */
+    void finish(String message) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        stopJanitors.run();
+        String why = message != null ? message : SHUTDOWN_MESSAGE;
+        loops.onEvery(m -> m.shutdown(why), new CompletableFuture<>());
+        try {
+            // The unix socket a waiting shutdown kept: closed off the loops (a close waits for the socket's loop).
+            offLoop.execute(() -> {
+                listeners.close();
+                loops.first().loop().schedule(close, 50, TimeUnit.MILLISECONDS);
+            });
+        } catch (RejectedExecutionException alreadyClosing) {
+            loops.first().loop().schedule(close, 50, TimeUnit.MILLISECONDS);
+        }
+    }
+}

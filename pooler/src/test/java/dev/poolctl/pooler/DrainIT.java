@@ -1,0 +1,174 @@
+package dev.poolctl.pooler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.poolctl.pooler.support.PoolerFixture;
+import dev.poolctl.pooler.support.PostgresCluster;
+import dev.poolctl.pooler.support.PostgresClusterExtension;
+import dev.poolctl.pooler.support.RawClient;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Graceful drain (issue 13, item 4): DRAIN closes each client at its next transaction boundary with SQLSTATE 57P01
+ * and drain_message, lets open transactions commit, refuses new clients, keeps the console, and the daemon exits
+ * when the last client has gone or at the deadline. Also PgBouncer's SHUTDOWN WAIT_FOR_CLIENTS, which does not
+ * close anyone: TCP closed, the unix socket kept for the console, logins to pools refused, RESUME refused.
+ */
+@ExtendWith(PostgresClusterExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class DrainIT {
+    private static final String MESSAGE = "pooler draining, reconnect please";
+    private static PostgresCluster pg;
+
+    private static PoolerFixture start(String poolMode) {
+        return PoolerFixture.start(pg, PoolerFixture.settings()
+                .set("pool_mode", poolMode)
+                .set("admin_users", PostgresCluster.MD5_USER)
+                .set("drain_message", MESSAGE));
+    }
+
+    private static Connection console(PoolerFixture f) throws SQLException {
+        return f.connect("pgbouncer", PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD,
+                "preferQueryMode=simple");
+    }
+
+    private static void createTable(String name) {
+        pg.psqlAsSuperuser(PostgresCluster.TEST_DB, "DROP TABLE IF EXISTS " + name + "; CREATE TABLE " + name
+                + " (id int); GRANT ALL ON " + name + " TO PUBLIC;").assertSuccess("create " + name);
+    }
+
+    private static void assertDrained(SQLException e) {
+        assertEquals("57P01", e.getSQLState(), e.getMessage());
+        assertTrue(e.getMessage().contains(MESSAGE), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"transaction", "session"})
+    void clientsAreClosedAtTheirTransactionBoundaryAndTheDaemonExitsWhenTheLastHasGone(String poolMode)
+            throws Exception {
+        String table = "drain_" + poolMode;
+        createTable(table);
+        try (PoolerFixture f = start(poolMode);
+             Connection idle = f.connect();
+             Connection inTx = f.connect();
+             Connection console = console(f)) {
+            try (Statement st = idle.createStatement()) {
+                st.execute("SELECT 1");
+            }
+            inTx.setAutoCommit(false);
+            try (Statement st = inTx.createStatement()) {
+                st.execute("INSERT INTO " + table + " VALUES (1)");
+            }
+            try (Statement st = console.createStatement()) {
+                st.execute("DRAIN");
+            }
+            // The client between transactions is closed at once; its next query finds the 57P01 FATAL.
+            PoolerFixture.await("the idle client closed", Duration.ofSeconds(10),
+                    () -> f.log().contains("closing because: " + MESSAGE));
+            assertDrained(assertThrows(SQLException.class, () -> idle.createStatement().execute("SELECT 1")));
+            // Nobody new gets in over TCP: the listener is closed, as a load balancer's health check sees.
+            assertThrows(ConnectException.class, () -> new Socket(f.host(), f.port()).close());
+            // The transaction in flight goes on and commits ...
+            try (Statement st = inTx.createStatement()) {
+                st.execute("INSERT INTO " + table + " VALUES (2)");
+            }
+            inTx.commit();
+            // ... and its client is closed at that boundary.
+            assertDrained(assertThrows(SQLException.class, () -> inTx.createStatement().execute("SELECT 1")));
+            assertEquals("2", pg.queryValue("SELECT count(*) FROM " + table), "the drained transaction committed");
+            assertTrue(f.daemon().awaitTermination(10, TimeUnit.SECONDS), "the daemon exits when no client is left");
+            assertTrue(f.log().contains("drain finished: no client left"), f.log());
+        }
+    }
+
+    /** What the pooler answers {@code packet} on the unix socket, up to its close (bounded). */
+    private static String unixSocketAnswer(java.nio.file.Path socket, byte[] packet) throws Exception {
+        try (java.nio.channels.SocketChannel ch =
+                     java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(socket));
+            ch.write(java.nio.ByteBuffer.wrap(packet));
+            java.nio.ByteBuffer answer = java.nio.ByteBuffer.allocate(4096);
+            java.util.concurrent.CompletableFuture<Void> read = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    while (answer.hasRemaining() && ch.read(answer) >= 0) {
+                        // until the pooler closes
+                    }
+                } catch (java.io.IOException closed) {
+                    // a reset is a close too
+                }
+            });
+            read.get(10, TimeUnit.SECONDS);
+            return new String(answer.array(), 0, answer.position(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void atTheDeadlineTheClientsStillInATransactionAreClosedAndItRollsBack() throws Exception {
+        createTable("drain_deadline");
+        try (PoolerFixture f = start("transaction");
+             Connection stuck = f.connect();
+             Connection console = console(f)) {
+            stuck.setAutoCommit(false);
+            try (Statement st = stuck.createStatement()) {
+                st.execute("INSERT INTO drain_deadline VALUES (1)");
+            }
+            long asked = System.nanoTime();
+            try (Statement st = console.createStatement()) {
+                st.execute("DRAIN 1");
+            }
+            assertTrue(f.daemon().awaitTermination(10, TimeUnit.SECONDS), "the daemon exits at the deadline");
+            long tookMillis = (System.nanoTime() - asked) / 1_000_000;
+            assertTrue(tookMillis >= 1_000, "not before the deadline: " + tookMillis + " ms");
+            assertTrue(f.log().contains("drain deadline reached: closing 1 client"), f.log());
+            assertDrained(assertThrows(SQLException.class, () -> stuck.createStatement().execute("SELECT 1")));
+            PoolerFixture.await("the open transaction rolled back", Duration.ofSeconds(10),
+                    () -> "0".equals(pg.queryValue("SELECT count(*) FROM drain_deadline")));
+        }
+    }
+
+    @Test
+    void waitForClientsKeepsClientsWorkingAndTheConsoleOnTheUnixSocket() throws Exception {
+        try (PoolerFixture f = start("transaction")) {
+            Connection client = f.connect();
+            try (Connection console = console(f); Statement st = console.createStatement()) {
+                st.execute("SHUTDOWN WAIT_FOR_CLIENTS");
+                SQLException resume = assertThrows(SQLException.class, () -> st.execute("RESUME"));
+                assertTrue(resume.getMessage().contains("pooler is shutting down"), resume.getMessage());
+            }
+            PoolerFixture.await("TCP listener closed", Duration.ofSeconds(10), () -> {
+                try {
+                    new Socket(f.host(), f.port()).close();
+                    return false;
+                } catch (java.io.IOException refused) {
+                    return true;
+                }
+            });
+            try (Statement st = client.createStatement(); ResultSet rs = st.executeQuery("SELECT 1")) {
+                assertTrue(rs.next(), "a connected client keeps working (PgBouncer's WAIT_FOR_CLIENTS)");
+            }
+            java.nio.file.Path socket = f.dir().resolve(".s.PGSQL." + f.port());
+            assertTrue(java.nio.file.Files.exists(socket), "the unix socket stays for the console");
+            String refused = unixSocketAnswer(socket,
+                    RawClient.startupPacket(PostgresCluster.MD5_USER, PostgresCluster.TEST_DB));
+            assertTrue(refused.startsWith("E") && refused.contains("Mpooler is shutting down"), refused);
+            assertFalse(f.daemon().awaitTermination(300, TimeUnit.MILLISECONDS), "a client is still connected");
+            client.close();
+            assertTrue(f.daemon().awaitTermination(10, TimeUnit.SECONDS), "exits when the last client has left");
+        }
+    }
+}
