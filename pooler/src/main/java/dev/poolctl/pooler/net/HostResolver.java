@@ -14,7 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -25,6 +25,9 @@ import java.util.function.Supplier;
  * {@code dns_nxdomain_ttl}; several addresses for one name are used in turn, as PgBouncer does (those of the first
  * answer's address family only). Concurrent
  * lookups of one name share one query, so a dead DNS server costs one stuck thread, not one per client.
+ *
+ * <p>Unlike PgBouncer, a failed connect to an address makes the next resolve of its name look it up again
+ * ({@link #connectFailed}), so that a failover behind a DNS name ends quickly.
  *
  * <p>Every method but the constructor and {@link #close} runs on the loop: the cache needs no locks.
  */
@@ -38,6 +41,12 @@ public final class HostResolver implements AutoCloseable {
     /** {@code dns_max_ttl} and {@code dns_nxdomain_ttl}, read at each lookup so a RELOAD applies. */
     public record Ttls(Duration maxTtl, Duration nxdomainTtl) {}
 
+    /**
+     * One resolve's outcome: an address, or null and why not. {@code answer} names the cached answer the address
+     * came from, for {@link #connectFailed}; 0 for an IP literal.
+     */
+    public record Resolved(InetAddress address, String error, long answer) {}
+
     /** Names waiting for a lookup at most; past this a lookup fails at once rather than queue without bound. */
     private static final int MAX_PENDING = 1024;
 
@@ -47,15 +56,19 @@ public final class HostResolver implements AutoCloseable {
     private final LongSupplier nanoClock;
     private final ExecutorService threads;
     private final Map<String, Entry> cache = new HashMap<>();
-    private final Map<String, List<BiConsumer<InetAddress, String>>> inFlight = new HashMap<>();
+    private final Map<String, List<Consumer<Resolved>>> inFlight = new HashMap<>();
+    private long answers; // numbers the cached answers, for connectFailed
 
     private static final class Entry {
+        final long id;
         final InetAddress[] addresses; // null: the name did not resolve
         final String error;
         final long expiresNanos;
+        boolean stale; // a connect to one of its addresses failed: look the name up again
         int next;
 
-        Entry(InetAddress[] addresses, String error, long expiresNanos) {
+        Entry(long id, InetAddress[] addresses, String error, long expiresNanos) {
+            this.id = id;
             this.addresses = addresses;
             this.error = error;
             this.expiresNanos = expiresNanos;
@@ -82,17 +95,17 @@ public final class HostResolver implements AutoCloseable {
      * Calls {@code done} on the loop with an address, or with null and why the name did not resolve. An IP literal
      * is answered at once, without a lookup.
      */
-    public void resolve(String host, BiConsumer<InetAddress, String> done) {
+    public void resolve(String host, Consumer<Resolved> done) {
         if (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)) {
-            done.accept(literal(host), null);
+            done.accept(new Resolved(literal(host), null, 0));
             return;
         }
         Entry e = cache.get(host);
-        if (e != null && nanoClock.getAsLong() - e.expiresNanos < 0) {
+        if (e != null && !e.stale && nanoClock.getAsLong() - e.expiresNanos < 0) {
             answer(e, done);
             return;
         }
-        List<BiConsumer<InetAddress, String>> waiting = inFlight.get(host);
+        List<Consumer<Resolved>> waiting = inFlight.get(host);
         if (waiting != null) {
             waiting.add(done);
             return;
@@ -125,31 +138,50 @@ public final class HostResolver implements AutoCloseable {
             });
         } catch (RejectedExecutionException full) {
             inFlight.remove(host);
-            done.accept(null, "too many DNS lookups pending");
+            done.accept(new Resolved(null, "too many DNS lookups pending", 0));
+        }
+    }
+
+    /**
+     * A connect to {@code r}'s address failed (refused, timed out, reset): if {@code r} came from the answer cached
+     * now, the next resolve of {@code host} looks the name up again instead of waiting out dns_max_ttl (after a
+     * failover the name points elsewhere). Failures from an older answer change nothing, so a burst of failed
+     * connects costs one new lookup.
+     */
+    public void connectFailed(String host, Resolved r) {
+        Entry e = cache.get(host);
+        if (e != null && r.answer() != 0 && e.id == r.answer()) {
+            e.stale = true;
         }
     }
 
     private void completed(String host, InetAddress[] addresses, String error) {
         Ttls t = ttls.get();
         Duration ttl = addresses != null ? t.maxTtl() : t.nxdomainTtl();
-        Entry e = new Entry(addresses, error, nanoClock.getAsLong() + ttl.toNanos());
+        Entry old = cache.get(host);
+        Entry e = new Entry(++answers, addresses, error, nanoClock.getAsLong() + ttl.toNanos());
+        if (addresses != null && old != null && old.addresses != null) {
+            // Go on in turn: with one dead address of several, a fresh lookup after its failed connect would
+            // otherwise start again at the dead one, every time.
+            e.next = old.next % addresses.length;
+        }
         if (ttl.isZero()) {
             cache.remove(host);
         } else {
             cache.put(host, e);
         }
-        for (BiConsumer<InetAddress, String> waiter : inFlight.remove(host)) {
+        for (Consumer<Resolved> waiter : inFlight.remove(host)) {
             answer(e, waiter);
         }
     }
 
-    private static void answer(Entry e, BiConsumer<InetAddress, String> done) {
+    private static void answer(Entry e, Consumer<Resolved> done) {
         if (e.addresses == null) {
-            done.accept(null, e.error);
+            done.accept(new Resolved(null, e.error, e.id));
         } else {
             InetAddress a = e.addresses[e.next];
             e.next = (e.next + 1) % e.addresses.length;
-            done.accept(a, null);
+            done.accept(new Resolved(a, null, e.id));
         }
     }
 

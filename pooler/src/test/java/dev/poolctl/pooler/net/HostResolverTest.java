@@ -19,7 +19,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Host names resolved off the loop, answered on it, cached for dns_max_ttl / dns_nxdomain_ttl. No DNS is sent. */
+/**
+ * Host names resolved off the loop, answered on it, cached for dns_max_ttl / dns_nxdomain_ttl, looked up again after
+ * a failed connect. No DNS is sent.
+ */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class HostResolverTest {
     private final DefaultEventLoop loop = new DefaultEventLoop();
@@ -55,13 +58,19 @@ class HostResolverTest {
         }
     }
 
-    private record Answer(InetAddress address, String error, boolean onLoop) {}
+    private record Answer(InetAddress address, String error, boolean onLoop, HostResolver.Resolved resolved) {}
 
     /** Calls resolve on the loop, as ServerConnector does, and returns what the callback got. */
     private CompletableFuture<Answer> resolve(String host) {
         CompletableFuture<Answer> answer = new CompletableFuture<>();
-        loop.execute(() -> resolver.resolve(host, (a, e) -> answer.complete(new Answer(a, e, loop.inEventLoop()))));
+        loop.execute(() -> resolver.resolve(host, r -> answer.complete(
+                new Answer(r.address(), r.error(), loop.inEventLoop(), r))));
         return answer;
+    }
+
+    /** What ServerConnector does when a connect to {@code a}'s address fails. */
+    private void connectFailed(String host, Answer a) throws Exception {
+        loop.submit(() -> resolver.connectFailed(host, a.resolved())).get(5, TimeUnit.SECONDS);
     }
 
     private Answer get(String host) throws Exception {
@@ -155,5 +164,62 @@ class HostResolverTest {
         assertEquals(ip("127.0.0.1"), get("127.0.0.1").address());
         assertEquals(ip("::1"), get("::1").address());
         assertEquals(0, lookups.get());
+    }
+
+    @Test
+    void aFailedConnectMakesTheNextResolveLookTheNameUpAgain() throws Exception {
+        AtomicInteger n = new AtomicInteger();
+        // The failover: the name moves from a dead address to a live one while dns_max_ttl still holds the old.
+        resolver(host -> new InetAddress[] {ip(n.getAndIncrement() == 0 ? "127.0.0.3" : "127.0.0.1")}, 60, 15);
+        Answer dead = get("db.example");
+        assertEquals(ip("127.0.0.3"), dead.address());
+        assertEquals(ip("127.0.0.3"), get("db.example").address(), "cached while connects work");
+        connectFailed("db.example", dead);
+        assertEquals(ip("127.0.0.1"), get("db.example").address(), "looked up again, not after 60 s");
+        assertEquals(2, lookups.get());
+    }
+
+    @Test
+    void failuresFromAnOlderAnswerDoNotForgetTheNewOne() throws Exception {
+        resolver(host -> new InetAddress[] {ip("127.0.0.3")}, 60, 15);
+        // Ten connects from one answer, all failing: one new lookup.
+        List<Answer> flood = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            flood.add(get("db.example"));
+        }
+        connectFailed("db.example", flood.get(0));
+        Answer fresh = get("db.example");
+        assertEquals(2, lookups.get());
+        for (Answer a : flood) {
+            connectFailed("db.example", a); // the same address, but from the answer already forgotten
+        }
+        get("db.example");
+        get("db.example");
+        assertEquals(2, lookups.get(), "late failures of the old answer's connects change nothing");
+        connectFailed("db.example", fresh);
+        get("db.example");
+        assertEquals(3, lookups.get(), "a failure from the current answer does");
+    }
+
+    @Test
+    void aFailedConnectToALiteralLooksNothingUp() throws Exception {
+        resolver(host -> {
+            throw new AssertionError("no lookup for a literal");
+        }, 15, 15);
+        Answer a = get("127.0.0.3");
+        connectFailed("127.0.0.3", a);
+        assertEquals(ip("127.0.0.3"), get("127.0.0.3").address());
+        assertEquals(0, lookups.get());
+    }
+
+    @Test
+    void afterAFailedConnectTheAddressesAreStillUsedInTurn() throws Exception {
+        // One of two addresses dead: the fresh lookup must not start at the dead one again, every time.
+        resolver(host -> new InetAddress[] {ip("127.0.0.3"), ip("127.0.0.1")}, 60, 15);
+        Answer dead = get("db.example");
+        assertEquals(ip("127.0.0.3"), dead.address());
+        connectFailed("db.example", dead);
+        assertEquals(ip("127.0.0.1"), get("db.example").address());
+        assertEquals(2, lookups.get());
     }
 }
