@@ -27,9 +27,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Server host names are resolved off the event loop: a slow lookup holds only the clients of that database, a name
- * that does not resolve gives them PgBouncer's error, and a failed connect makes the next login look the name up
- * again. {@code localhost} goes through the system resolver (answered from /etc/hosts); the other names are answered
- * by a stub in place of the system resolver, so no DNS query leaves the machine.
+ * that does not resolve gives them PgBouncer's error, a failed connect makes the next login look the name up again,
+ * and a lookup that hangs is given up. {@code localhost} goes through the system resolver (answered from /etc/hosts);
+ * the other names are answered by a stub in place of the system resolver, so no DNS query leaves the machine.
  */
 @ExtendWith(PostgresClusterExtension.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -37,7 +37,9 @@ class DnsIT {
     private static PostgresCluster pg;
     private PoolerFixture pooler;
     private final CountDownLatch slowAnswers = new CountDownLatch(1);
+    private final CountDownLatch hungLookupEnds = new CountDownLatch(1);
     private final AtomicInteger failoverLookups = new AtomicInteger();
+    private final AtomicInteger hangLookups = new AtomicInteger();
 
     @BeforeEach
     void start() {
@@ -50,6 +52,7 @@ class DnsIT {
                 .database("slowdb", "host=slow.test port=${port} dbname=testdb")
                 .database("nxdb", "host=nosuchhost.invalid port=${port} dbname=testdb")
                 .database("failoverdb", "host=failover.test port=${port} dbname=testdb")
+                .database("hangdb", "host=hang.test port=${port} dbname=testdb")
                 // Far above every wait below: a name looked up again before it is not waiting out its TTL.
                 .set("dns_max_ttl", "60");
     }
@@ -68,13 +71,35 @@ class DnsIT {
             // First the old primary, where nothing listens (PostgreSQL listens on 127.0.0.1 only), then the new one.
             case "failover.test" -> new InetAddress[] {InetAddress.getByName(
                     failoverLookups.getAndIncrement() == 0 ? "127.0.0.3" : PostgresCluster.HOST)};
+            case "hang.test" -> {
+                if (hangLookups.getAndIncrement() == 0) {
+                    hangUninterruptibly(); // as getaddrinfo stuck in the C library: nothing ends it
+                }
+                yield new InetAddress[] {InetAddress.getByName(PostgresCluster.HOST)};
+            }
             default -> throw new AssertionError("no other name is looked up: " + host);
         });
+    }
+
+    private void hangUninterruptibly() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                hungLookupEnds.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @AfterEach
     void stop() {
         slowAnswers.countDown();
+        hungLookupEnds.countDown();
         pooler.close();
     }
 
@@ -172,5 +197,36 @@ class DnsIT {
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
         assertTrue(seconds < 15, "took " + seconds + " s");
         assertEquals(2, failoverLookups.get(), "one lookup for the failed connect, none for the working ones");
+    }
+
+    /**
+     * PgBouncer's issue 1583: a lookup that never returns was joined by every later lookup of its name, forever. Here
+     * it is given up after server_connect_timeout and the next login looks the name up afresh.
+     */
+    @Test
+    void aHungLookupIsGivenUpAndTheNextLoginLooksTheNameUpAgain() throws Exception {
+        pooler.close();
+        pooler = PoolerFixture.start(pg, settings().set("server_connect_timeout", "2"));
+        stubResolver();
+        long t0 = System.nanoTime();
+        // The first login ends one of two ways, by which timer runs first at 2 s: the lookup's (this login fails
+        // with the DNS error) or the janitor's connect timeout (the next attempt's fresh lookup lets it in).
+        try {
+            assertEquals(1, selectOne("hangdb"));
+        } catch (SQLException e) {
+            assertTrue(e.getMessage().contains("server DNS lookup failed: hang.test"), e.getMessage());
+            pooler.awaitLog("DNS lookup failed: hang.test: timed out after 2000 ms", Duration.ofSeconds(10));
+        }
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+        assertTrue(seconds < 10, "the first login took " + seconds + " s");
+        PoolerFixture.await("a login after the hung lookup", Duration.ofSeconds(10), () -> {
+            try {
+                return selectOne("hangdb") == 1;
+            } catch (SQLException notYet) {
+                return false; // the cached DNS error until the next attempt
+            }
+        });
+        assertEquals(2, hangLookups.get(), "one hung lookup, one fresh one");
+        assertEquals(1, selectOne(PostgresCluster.TEST_DB));
     }
 }

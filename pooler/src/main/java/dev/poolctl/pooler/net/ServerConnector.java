@@ -34,7 +34,7 @@ public final class ServerConnector {
 
     /** The socket options that come from the config, and the TLS context towards PostgreSQL (server_tls_*). */
     public record Settings(Duration connectTimeout, boolean tcpKeepalive, int keepCount, int keepIdle, int keepInterval,
-                           String defaultUnixSocketDir, HostResolver.Ttls dns, TlsContexts.Side tls) {}
+                           String defaultUnixSocketDir, HostResolver.Settings dns, TlsContexts.Side tls) {}
 
     public ServerConnector(EventLoop loop, Transport transport, PoolerLog log, Supplier<Settings> settings) {
         this.loop = loop;
