@@ -124,7 +124,8 @@ public final class PoolerDaemon implements AutoCloseable {
             return new ServerConnector.Settings(now.serverConnectTimeout(), now.tcpKeepalive(),
                     now.intValue(Setting.TCP_KEEPCNT), now.intValue(Setting.TCP_KEEPIDLE),
                     now.intValue(Setting.TCP_KEEPINTVL), now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir(),
-                    new HostResolver.Ttls(now.durationValue(Setting.DNS_MAX_TTL), now.durationValue(Setting.DNS_NXDOMAIN_TTL)),
+                    new HostResolver.Settings(now.durationValue(Setting.DNS_MAX_TTL),
+                            now.durationValue(Setting.DNS_NXDOMAIN_TTL), now.serverConnectTimeout()),
                     PoolerDaemon.this.tls.current().server());
         };
         for (EventExecutor e : workerGroup) {

@@ -14,9 +14,11 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,9 +27,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Server host names are resolved off the event loop: a slow lookup holds only the clients of that database, a name
- * that does not resolve gives them PgBouncer's error. {@code localhost} goes through the system resolver (answered
- * from /etc/hosts); the other names are answered by a stub in place of the system resolver, so no DNS query leaves
- * the machine.
+ * that does not resolve gives them PgBouncer's error, a failed connect makes the next login look the name up again,
+ * and a lookup that hangs is given up. {@code localhost} goes through the system resolver (answered from /etc/hosts);
+ * the other names are answered by a stub in place of the system resolver, so no DNS query leaves the machine.
  */
 @ExtendWith(PostgresClusterExtension.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -35,13 +37,24 @@ class DnsIT {
     private static PostgresCluster pg;
     private PoolerFixture pooler;
     private final CountDownLatch slowAnswers = new CountDownLatch(1);
+    private final CountDownLatch hungLookupEnds = new CountDownLatch(1);
+    private final AtomicInteger failoverLookups = new AtomicInteger();
+    private final AtomicInteger hangLookups = new AtomicInteger();
 
     @BeforeEach
     void start() {
-        pooler = PoolerFixture.start(pg, PoolerFixture.settings()
+        pooler = PoolerFixture.start(pg, settings());
+    }
+
+    private static PoolerFixture.Settings settings() {
+        return PoolerFixture.settings()
                 .database("bylocalhost", "host=localhost port=${port} dbname=testdb")
                 .database("slowdb", "host=slow.test port=${port} dbname=testdb")
-                .database("nxdb", "host=nosuchhost.invalid port=${port} dbname=testdb"));
+                .database("nxdb", "host=nosuchhost.invalid port=${port} dbname=testdb")
+                .database("failoverdb", "host=failover.test port=${port} dbname=testdb")
+                .database("hangdb", "host=hang.test port=${port} dbname=testdb")
+                // Far above every wait below: a name looked up again before it is not waiting out its TTL.
+                .set("dns_max_ttl", "60");
     }
 
     private void stubResolver() {
@@ -55,13 +68,38 @@ class DnsIT {
                 yield new InetAddress[] {InetAddress.getLoopbackAddress()};
             }
             case "nosuchhost.invalid" -> throw new UnknownHostException(host);
+            // First the old primary, where nothing listens (PostgreSQL listens on 127.0.0.1 only), then the new one.
+            case "failover.test" -> new InetAddress[] {InetAddress.getByName(
+                    failoverLookups.getAndIncrement() == 0 ? "127.0.0.3" : PostgresCluster.HOST)};
+            case "hang.test" -> {
+                if (hangLookups.getAndIncrement() == 0) {
+                    hangUninterruptibly(); // as getaddrinfo stuck in the C library: nothing ends it
+                }
+                yield new InetAddress[] {InetAddress.getByName(PostgresCluster.HOST)};
+            }
             default -> throw new AssertionError("no other name is looked up: " + host);
         });
+    }
+
+    private void hangUninterruptibly() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                hungLookupEnds.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @AfterEach
     void stop() {
         slowAnswers.countDown();
+        hungLookupEnds.countDown();
         pooler.close();
     }
 
@@ -135,5 +173,60 @@ class DnsIT {
         pooler.awaitLog("DNS lookup failed: nosuchhost.invalid", java.time.Duration.ofSeconds(10));
         // PgBouncer's close reason, which its suite (test_load_balance_hosts) looks for
         pooler.awaitLog("closing because: server DNS lookup failed \\(age=", java.time.Duration.ofSeconds(10));
+    }
+
+    /**
+     * The name still points at the old primary in the cache (dns_max_ttl 60 s) while DNS already names the new one:
+     * the failed connect drops the cached answer and the next login goes to the new address, not a minute later.
+     */
+    @Test
+    void aFailedConnectLooksTheNameUpAgainLongBeforeDnsMaxTtl() throws Exception {
+        stubResolver();
+        long t0 = System.nanoTime();
+        // The pool's first login: its client gets the failed connect, as in PgBouncer (no server has answered yet).
+        SQLException e = assertThrows(SQLException.class, () -> selectOne("failoverdb"));
+        assertTrue(e.getMessage().contains("server connection failed"), e.getMessage());
+        pooler.awaitLog("failoverdb.*server login failed: server connection failed", Duration.ofSeconds(10));
+        PoolerFixture.await("a login through the new answer", Duration.ofSeconds(10), () -> {
+            try {
+                return selectOne("failoverdb") == 1;
+            } catch (SQLException notYet) {
+                return false; // the failed login's error is given to new clients until the next attempt (backoff)
+            }
+        });
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+        assertTrue(seconds < 15, "took " + seconds + " s");
+        assertEquals(2, failoverLookups.get(), "one lookup for the failed connect, none for the working ones");
+    }
+
+    /**
+     * PgBouncer's issue 1583: a lookup that never returns was joined by every later lookup of its name, forever. Here
+     * it is given up after server_connect_timeout and the next login looks the name up afresh.
+     */
+    @Test
+    void aHungLookupIsGivenUpAndTheNextLoginLooksTheNameUpAgain() throws Exception {
+        pooler.close();
+        pooler = PoolerFixture.start(pg, settings().set("server_connect_timeout", "2"));
+        stubResolver();
+        long t0 = System.nanoTime();
+        // The first login ends one of two ways, by which timer runs first at 2 s: the lookup's (this login fails
+        // with the DNS error) or the janitor's connect timeout (the next attempt's fresh lookup lets it in).
+        try {
+            assertEquals(1, selectOne("hangdb"));
+        } catch (SQLException e) {
+            assertTrue(e.getMessage().contains("server DNS lookup failed: hang.test"), e.getMessage());
+            pooler.awaitLog("DNS lookup failed: hang.test: timed out after 2000 ms", Duration.ofSeconds(10));
+        }
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+        assertTrue(seconds < 10, "the first login took " + seconds + " s");
+        PoolerFixture.await("a login after the hung lookup", Duration.ofSeconds(10), () -> {
+            try {
+                return selectOne("hangdb") == 1;
+            } catch (SQLException notYet) {
+                return false; // the cached DNS error until the next attempt
+            }
+        });
+        assertEquals(2, hangLookups.get(), "one hung lookup, one fresh one");
+        assertEquals(1, selectOne(PostgresCluster.TEST_DB));
     }
 }

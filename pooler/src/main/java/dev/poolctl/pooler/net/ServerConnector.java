@@ -34,7 +34,7 @@ public final class ServerConnector {
 
     /** The socket options that come from the config, and the TLS context towards PostgreSQL (server_tls_*). */
     public record Settings(Duration connectTimeout, boolean tcpKeepalive, int keepCount, int keepIdle, int keepInterval,
-                           String defaultUnixSocketDir, HostResolver.Ttls dns, TlsContexts.Side tls) {}
+                           String defaultUnixSocketDir, HostResolver.Settings dns, TlsContexts.Side tls) {}
 
     public ServerConnector(EventLoop loop, Transport transport, PoolerLog log, Supplier<Settings> settings) {
         this.loop = loop;
@@ -109,16 +109,21 @@ public final class ServerConnector {
                 ch.pipeline().addLast(new ServerTlsStarter(tls, host, port, tlsFailed, log::log), handler);
             }
         };
-        resolver.resolve(host, (address, error) -> {
+        HostResolver r = resolver;
+        r.resolve(host, resolved -> {
             if (abandoned.getAsBoolean()) {
                 return;
             }
-            if (address == null) {
-                log.warning("DNS lookup failed: " + host + ": " + error);
+            if (resolved.address() == null) {
+                log.warning("DNS lookup failed: " + host + ": " + resolved.error());
                 failed.accept(DNS_FAILED + ": " + host);
                 return;
             }
-            connectTo(first, new InetSocketAddress(address, port), failed);
+            connectTo(first, new InetSocketAddress(resolved.address(), port), message -> {
+                // After a failover the name points elsewhere: the next login looks it up again (runs on the loop).
+                r.connectFailed(host, resolved);
+                failed.accept(message);
+            });
         });
     }
 
@@ -175,9 +180,9 @@ public final class ServerConnector {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        resolver.resolve(host, (address, error) -> done.accept(
-                address == null ? null : new InetSocketAddress(address, port),
-                address == null ? "DNS lookup failed: " + error : null));
+        resolver.resolve(host, resolved -> done.accept(
+                resolved.address() == null ? null : new InetSocketAddress(resolved.address(), port),
+                resolved.address() == null ? "DNS lookup failed: " + resolved.error() : null));
     }
 
     private void sendCancel(SocketAddress address, String addressText, int pid, int key, Duration waitTimeout,
