@@ -8,8 +8,9 @@ import dev.poolctl.pooler.protocol.PgProtocol;
  * attempt ({@link ServerWelcome}: server_login_retry, or a short backoff while PostgreSQL is not accepting).
  *
  * <p>Logins that fail before PostgreSQL has a say (refused or timed-out connects, TLS refused by the server, a
- * certificate that does not verify) tell no waiting client, as PgBouncer's disconnect_server in SV_LOGIN: they wait
- * for the next attempt, until their own connect timeout or query_wait_timeout.
+ * certificate that does not verify, a connection closed without a word) tell no waiting client, as PgBouncer's
+ * disconnect_server in SV_LOGIN: they wait for the next attempt, until their own connect timeout or
+ * query_wait_timeout.
  */
 public final class LoginRetry {
     private LoginRetry() {}
@@ -50,6 +51,20 @@ public final class LoginRetry {
             return;
         }
         hostFailed(pool, server, message, false);
+    }
+
+    /**
+     * The server's connection closed in the middle of its login without an ErrorResponse: PostgreSQL crashed or was
+     * stopped at that moment, or something in front of it (a proxy, a load balancer with no backend) accepted the
+     * connection and closed it. A failed login, as PgBouncer's disconnect_server in SV_LOGIN sets last_connect_failed:
+     * without it the pool would reconnect at once, in a loop, for as long as the closing goes on. PostgreSQL gave no
+     * answer, so the next attempt comes after the short backoff; the waiting clients wait for it.
+     */
+    public static void closedDuringLogin(Pool pool, PoolServer server) {
+        assert pool.manager().onLoop();
+        if (server.state() == ServerState.LOGIN) { // not one the pool closed itself (KILL, connect timeout)
+            hostFailed(pool, server, "server conn crashed?", true);
+        }
     }
 
     /**

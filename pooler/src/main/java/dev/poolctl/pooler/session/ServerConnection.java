@@ -68,6 +68,8 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     private long xactStartNanos;
     private boolean closeNeeded;
     private String closeReason;
+    /** Its failed login was reported to the pool (LoginRetry): its close is not another failure. */
+    private boolean loginFailureReported;
     /** Its prepared statements and the answers owed to a client whose statements are rewritten. */
     private final ServerStatements statements;
     /** Set while linked to a client whose statements are rewritten: the answers are matched to requests. */
@@ -154,14 +156,17 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     /** Starts connecting (the pool lists it as LOGIN first). */
     @Override
     public void connect() {
-        connector.connect(this, host, port, () -> state() == ServerState.CLOSED, this::connectFailed,
-                message -> dev.poolctl.pooler.pool.LoginRetry.failedBeforeLogin(pool, this, message));
+        connector.connect(this, host, port, () -> state() == ServerState.CLOSED, this::connectFailed, message -> {
+            loginFailureReported = true;
+            dev.poolctl.pooler.pool.LoginRetry.failedBeforeLogin(pool, this, message);
+        });
     }
 
     /** No connection: the pool's waiting logins fail with PgBouncer's message, and the server is gone. */
     private void connectFailed(String message) {
         pool.log().warning(prefix() + " " + message);
         closeReason = message;
+        loginFailureReported = true;
         pool.serverLoginFailed(this, PgProtocol.CONNECTION_FAILURE, message);
         // PgBouncer's close reasons (its suite looks for them): the DNS failure, else "connect failed".
         boolean dns = message.startsWith(ServerConnector.DNS_FAILED);
@@ -295,6 +300,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         releaseKept();
         loginPhase.cancel();
         statements.closed();
+        if (!loginFailureReported) dev.poolctl.pooler.pool.LoginRetry.closedDuringLogin(pool, this); // in LOGIN only
         pool.serverClosed(this, closeReason != null ? closeReason : "server conn crashed?");
     }
 
@@ -485,6 +491,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
 
     void loginFailed(String sqlState, String message) {
         closeReason = "server login failed: " + message;
+        loginFailureReported = true;
         pool.serverLoginFailed(this, sqlState, message);
         if (channel != null) {
             channel.close();

@@ -120,6 +120,35 @@ class LoginRetryTest {
         assertTrue(!pool.welcome().loginFailingRecently(now + 100_000_000L, 15_000_000_000L));
     }
 
+    /** As PgBouncer's last_connect_failed: without it the pool reconnected at once, thousands of times a second. */
+    @Test
+    void aServerThatClosesDuringItsLoginIsRetriedAfterTheBackoffNotAtOnce() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction\nserver_login_retry = 15");
+        Pool pool = h.pool();
+        FakeClient c = h.idleClient(pool);
+        FakeServer first = (FakeServer) h.serve(c);
+        h.finish(first);
+        first.crash();
+        h.request(c);
+        FakeServer s = h.launcher.lastFor(pool);
+        assertEquals(ServerState.LOGIN, s.state());
+        long attempts = h.launcher.countFor(pool);
+        LoginRetry.closedDuringLogin(pool, s); // accepted, then closed without a word (ServerConnection)
+        s.crash();
+        assertEquals(attempts, h.launcher.countFor(pool), "no new attempt at once");
+        h.clock.advance(Duration.ofMillis(100));
+        h.janitor();
+        assertEquals(attempts + 1, h.launcher.countFor(pool), "an attempt after the first backoff");
+        assertEquals(ClientState.WAITING, c.state(), "the queued client waits for it");
+        assertNull(c.failure);
+
+        FakeServer closedByThePool = h.launcher.lastFor(pool);
+        pool.disconnect(closedByThePool, "connect timeout");
+        LoginRetry.closedDuringLogin(pool, closedByThePool);
+        assertTrue(!pool.welcome().loginFailingRecently(h.clock.nanoTime() + 100_000_000L, 15_000_000_000L),
+                "a login the pool cut short is not counted twice: the backoff stays at its first step");
+    }
+
     @Test
     void anAnswerFromPostgresStillWaitsServerLoginRetry() {
         PoolHarness h = new PoolHarness("server_login_retry = 15");

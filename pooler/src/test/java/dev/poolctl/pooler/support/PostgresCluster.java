@@ -375,6 +375,19 @@ public final class PostgresCluster implements AutoCloseable {
         return Processes.command(cmd).stdin(stdin).directory(baseDir).timeout(timeout).run();
     }
 
+    /**
+     * {@code kill -s SIGNAL pid} as the cluster's OS user (via runuser when we are root), so that it can reach only
+     * PostgreSQL's own processes; e.g. {@code KILL} on a backend makes the postmaster restart every backend.
+     */
+    public void signalAsOwner(long pid, String signal) {
+        List<String> cmd = new ArrayList<>();
+        if (asRoot) {
+            cmd.addAll(List.of(runuser(), "-u", OS_USER, "--"));
+        }
+        cmd.addAll(List.of("kill", "-s", signal, Long.toString(pid)));
+        Processes.command(cmd).timeout(Duration.ofSeconds(10)).runChecked();
+    }
+
     /** Runs SQL through psql over the unix socket as {@value #SUPERUSER}, stopping at the first error. */
     public Processes.Result psqlAsSuperuser(String db, String sql) {
         return runAsOwner("psql", List.of("-X", "-q", "-v", "ON_ERROR_STOP=1",
