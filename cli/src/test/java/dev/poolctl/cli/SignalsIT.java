@@ -80,7 +80,9 @@ class SignalsIT {
 
     @AfterEach
     void stop() {
-        if (daemon != null && daemon.isAlive()) {
+        if (daemon != null) {
+            // the launcher's JVM too: killing the launcher alone would leave it running
+            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
             daemon.destroyForcibly();
         }
     }

@@ -52,14 +52,17 @@ final class DaemonShutdown {
         return mode;
     }
 
-    /** Starts a shutdown; a second request while one runs makes it immediate, as in PgBouncer. */
-    void request(ShutdownMode wanted) {
+    /**
+     * Starts a shutdown; a second request while one runs makes it immediate, as in PgBouncer. Completes once the
+     * listeners are closed (TCP only, for a shutdown that waits).
+     */
+    CompletableFuture<Void> request(ShutdownMode wanted) {
         ShutdownMode m = mode != null ? ShutdownMode.IMMEDIATE : wanted;
         mode = m;
         if (m != ShutdownMode.IMMEDIATE) {
             loops.onEvery(pm -> pm.stopping().begin(), new CompletableFuture<>());
         }
-        stopListening(m);
+        return stopListening(m);
     }
 
     /**
@@ -67,18 +70,19 @@ final class DaemonShutdown {
      * daemon exits when none is left, or at {@code deadline} (zero: none) closing those still in a transaction. A
      * drain during a shutdown that waits takes it over; a second drain sets the new deadline.
      */
-    void drain(Duration deadline, String message) {
+    CompletableFuture<Void> drain(Duration deadline, String message) {
         if (mode == ShutdownMode.IMMEDIATE) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         drainMessage = message;
         deadlineNanos = deadline.isZero() ? 0 : Math.max(1, System.nanoTime() + deadline.toNanos());
         mode = ShutdownMode.DRAIN;
         loops.onEvery(pm -> pm.stopping().drain(pm.pools(), message), new CompletableFuture<>());
-        stopListening(ShutdownMode.DRAIN);
+        return stopListening(ShutdownMode.DRAIN);
     }
 
-    private void stopListening(ShutdownMode m) {
+    private CompletableFuture<Void> stopListening(ShutdownMode m) {
+        CompletableFuture<Void> closed = new CompletableFuture<>();
         try {
             // Off the loops: closing a listen socket waits for the loop it is on, and unlinks a socket file.
             offLoop.execute(() -> {
@@ -88,10 +92,12 @@ final class DaemonShutdown {
                 } else {
                     listeners.closeTcp();
                 }
+                closed.complete(null);
             });
         } catch (RejectedExecutionException alreadyStopping) {
-            // the daemon is already closing: nothing left to stop
+            closed.complete(null); // the daemon is already closing: nothing left to stop
         }
+        return closed;
     }
 
     /** On each loop's janitor tick: whether the shutdown that waits may end now. */

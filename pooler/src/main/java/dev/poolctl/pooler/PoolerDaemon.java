@@ -109,13 +109,13 @@ public final class PoolerDaemon implements AutoCloseable {
             }
 
             @Override
-            public void drain(java.time.Duration deadline) {
-                PoolerDaemon.this.drain(deadline);
+            public CompletableFuture<Void> drain(java.time.Duration deadline) {
+                return PoolerDaemon.this.drain(deadline);
             }
 
             @Override
-            public void shutdown(String mode) {
-                PoolerDaemon.this.shutdown(mode == null ? ShutdownMode.IMMEDIATE
+            public CompletableFuture<Void> shutdown(String mode) {
+                return PoolerDaemon.this.shutdown(mode == null ? ShutdownMode.IMMEDIATE
                         : mode.equals("WAIT_FOR_SERVERS") ? ShutdownMode.WAIT_FOR_SERVERS : ShutdownMode.WAIT_FOR_CLIENTS);
             }
         };
@@ -217,8 +217,7 @@ public final class PoolerDaemon implements AutoCloseable {
         result.warnings().forEach(log::warning);
         PoolerConfig config = result.config();
         if (pidfileOverride != null) {
-            config = new PoolerConfig(config.file(), config.general().with(Setting.PIDFILE, pidfileOverride.toString()),
-                    config.databases(), config.users());
+            config = config.withGeneral(config.general().with(Setting.PIDFILE, pidfileOverride.toString()));
         }
         checkSupported(configFile, config);
         warnNotApplied(config, log);
@@ -405,24 +404,26 @@ public final class PoolerDaemon implements AutoCloseable {
         }, new CompletableFuture<>());
     }
 
-    /** Starts a shutdown; a second request while one runs makes it immediate, as in PgBouncer. */
-    public void shutdown(ShutdownMode mode) {
+    /**
+     * Starts a shutdown; a second request while one runs makes it immediate, as in PgBouncer. Completes once the
+     * listeners it closes are closed.
+     */
+    public CompletableFuture<Void> shutdown(ShutdownMode mode) {
         if (terminated.getCount() == 0) {
-            return; // already stopped (e.g. by the console's SHUTDOWN)
+            return CompletableFuture.completedFuture(null); // already stopped (e.g. by the console's SHUTDOWN)
         }
         if (mode == ShutdownMode.DRAIN) {
-            GeneralSettings g = manager().config().general();
-            shutdown.drain(g.durationValue(Setting.DRAIN_TIMEOUT), g.stringValue(Setting.DRAIN_MESSAGE));
-        } else {
-            shutdown.request(mode);
+            return drain(manager().config().general().durationValue(Setting.DRAIN_TIMEOUT));
         }
+        return shutdown.request(mode);
     }
 
     /** DRAIN with its own deadline (zero: none); see {@link ShutdownMode#DRAIN}. */
-    public void drain(java.time.Duration deadline) {
-        if (terminated.getCount() != 0) {
-            shutdown.drain(deadline, manager().config().general().stringValue(Setting.DRAIN_MESSAGE));
+    public CompletableFuture<Void> drain(java.time.Duration deadline) {
+        if (terminated.getCount() == 0) {
+            return CompletableFuture.completedFuture(null);
         }
+        return shutdown.drain(deadline, manager().config().general().stringValue(Setting.DRAIN_MESSAGE));
     }
 
     /** The [pgbouncer] settings in force. */

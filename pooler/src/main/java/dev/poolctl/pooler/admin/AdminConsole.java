@@ -172,14 +172,15 @@ public final class AdminConsole {
                     ResultSetWriter.error(out, "admin access needed");
                 } else {
                     manager.log().log("SHUTDOWN" + (mode.isEmpty() ? "" : " " + mode) + " command issued");
-                    control.shutdown(mode.isEmpty() ? null : mode);
+                    CompletableFuture<Void> closed = control.shutdown(mode.isEmpty() ? null : mode);
                     if (!mode.isEmpty()) {
-                        ResultSetWriter.complete(out, "SHUTDOWN");
+                        manager.stopping().begin(); // this console's next command sees it, whatever the loops do
+                        answer(closed, client, out, (v, buf) -> ResultSetWriter.complete(buf, "SHUTDOWN"));
                     }
                     // Immediate: like PgBouncer, no answer; the connection closes with the process.
                 }
             }
-            case "drain" -> drain(arg, out);
+            case "drain" -> drain(arg, client, out);
             case "pause" -> pause(arg, client, out);
             case "resume" -> resume(arg, client, out);
             case "suspend" -> {
@@ -304,7 +305,7 @@ public final class AdminConsole {
      * DRAIN [seconds] (poolctl's own): stop listening on TCP, close each client at its next transaction boundary,
      * exit when none is left or at the deadline ({@code drain_timeout} when not given; 0: none).
      */
-    private void drain(String arg, ByteBuf out) {
+    private void drain(String arg, ConsoleClient client, ByteBuf out) {
         java.time.Duration deadline =
                 manager.config().general().durationValue(dev.poolctl.pooler.config.Setting.DRAIN_TIMEOUT);
         if (!arg.isEmpty()) {
@@ -315,8 +316,8 @@ public final class AdminConsole {
             deadline = java.time.Duration.ofSeconds(Long.parseLong(arg));
         }
         manager.log().log("DRAIN command issued" + (deadline.isZero() ? "" : ", deadline " + deadline.toSeconds() + "s"));
-        control.drain(deadline);
-        ResultSetWriter.complete(out, "DRAIN");
+        // answered once TCP no longer accepts: a script that then checks its load balancer sees the instance out
+        answer(control.drain(deadline), client, out, (v, buf) -> ResultSetWriter.complete(buf, "DRAIN"));
     }
 
     private void resume(String arg, ConsoleClient client, ByteBuf out) {
@@ -383,8 +384,7 @@ public final class AdminConsole {
             // PgBouncer answers SET for changeable=no keys too and leaves them alone until a restart.
             String tag = "SET " + key + "=" + value;
             if (setting.get().reloadable()) {
-                var next = new dev.poolctl.pooler.config.PoolerConfig(config.file(), general, config.databases(),
-                        config.users());
+                var next = config.withGeneral(general);
                 if (TlsSet.isTlsKey(setting.get().key())) {
                     // The contexts are built from the files off the loops (slow, blocking); the value is stored
                     // either way, and a set that cannot be used yet keeps the running contexts (TlsSet).

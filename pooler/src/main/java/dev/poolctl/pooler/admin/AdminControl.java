@@ -21,11 +21,15 @@ public interface AdminControl {
         return CompletableFuture.completedFuture(false);
     }
 
-    /** {@code mode}: null for immediate, "WAIT_FOR_SERVERS" or "WAIT_FOR_CLIENTS". */
-    void shutdown(String mode);
+    /**
+     * {@code mode}: null for immediate, "WAIT_FOR_SERVERS" or "WAIT_FOR_CLIENTS". Completes once the pooler no
+     * longer listens on TCP.
+     */
+    CompletableFuture<Void> shutdown(String mode);
 
-    /** DRAIN: clients closed at transaction boundaries; the daemon exits when none is left or at {@code deadline}. */
-    default void drain(java.time.Duration deadline) {
-        throw new UnsupportedOperationException("DRAIN needs the daemon");
-    }
+    /**
+     * DRAIN: clients closed at transaction boundaries; the daemon exits when none is left or at {@code deadline}.
+     * Completes once the pooler no longer listens on TCP.
+     */
+    CompletableFuture<Void> drain(java.time.Duration deadline);
 }

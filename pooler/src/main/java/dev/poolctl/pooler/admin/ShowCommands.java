@@ -87,7 +87,12 @@ final class ShowCommands {
             case "mem" -> empty(out, text("name"), int4("size"), int4("used"), int4("free"), int4("memtotal"));
             case "dns_hosts" -> empty(out, text("hostname"), int8("ttl"), text("addrs"));
             case "dns_zones" -> empty(out, text("zonename"), int8("serial"), int4("count"));
-            case "peers" -> empty(out, int4("peer_id"), text("host"), int4("port"), int4("pool_size"));
+            case "peers" -> {
+                ResultSetWriter w = new ResultSetWriter(out, List.of(int4("peer_id"), text("host"), int4("port"),
+                        int4("pool_size")));
+                manager.config().peers().values().forEach(p -> w.row(p.id(), p.host(), p.port(), p.poolSize()));
+                ResultSetWriter.complete(out, "SHOW");
+            }
             case "peer_pools" -> empty(out, int4("peer_id"), int4("cl_active_cancel_req"), int4("cl_waiting_cancel_req"),
                     int4("sv_active_cancel"), int4("sv_login"));
             case "fds" -> empty(out, int4("fd"), text("task"), text("user"), text("database"), text("addr"), int4("port"),

@@ -34,8 +34,8 @@ import java.util.Map;
  * </ul>
  *
  * <p>Sections: {@code [pgbouncer]} (required, see {@link Setting}), {@code [databases]} (see
- * {@link DatabaseConfig}), {@code [users]} (see {@link UserConfig}) and {@code [peers]}, which is read and ignored
- * with a warning since poolctl does not do peering yet. A key that appears twice keeps its last value.
+ * {@link DatabaseConfig}), {@code [users]} (see {@link UserConfig}) and {@code [peers]} (see {@link PeerConfig}).
+ * A key that appears twice keeps its last value.
  *
  * <p>Errors: a syntax error or a bad value makes the whole load fail with a {@link ConfigException} naming the
  * file, section and key, e.g. {@code pgbouncer.ini: [pgbouncer] max_client_conn: invalid integer 'abc'}.
@@ -96,8 +96,7 @@ public final class IniLoader {
         Map<Setting, String> settingOrigins = new EnumMap<>(Setting.class);
         Map<String, String> databaseOrigins = new LinkedHashMap<>();
         boolean sawMainSection = false;
-        int peers = 0;
-        Origin firstPeer = null;
+        Map<Integer, PeerConfig> peers = new LinkedHashMap<>();
 
         for (Line line : lines) {
             String where = line.origin().file() + ": [" + line.section() + "] ";
@@ -148,9 +147,11 @@ public final class IniLoader {
                     }
                 }
                 case PEERS -> {
-                    peers++;
-                    if (firstPeer == null) {
-                        firstPeer = line.origin();
+                    try {
+                        PeerConfig peer = PeerConfig.parse(name, line.value());
+                        peers.put(peer.id(), peer);
+                    } catch (IllegalArgumentException e) {
+                        throw new ConfigException(where + name + ": " + e.getMessage(), e);
                     }
                 }
                 default -> {
@@ -163,10 +164,6 @@ public final class IniLoader {
             // PgBouncer refuses such a file too ("main section missing from config file").
             throw new ConfigException(file + ": the main section [pgbouncer] is missing");
         }
-        if (peers > 0) {
-            warnings.add(firstPeer.file() + ": [peers] has " + peers + " entries, but poolctl does not support"
-                    + " peering yet; ignored");
-        }
         GeneralSettings general;
         try {
             general = GeneralSettings.of(settings);
@@ -174,7 +171,7 @@ public final class IniLoader {
             // Not reached: every value was checked above, where its file is known.
             throw new ConfigException(file + ": " + e.getMessage(), e);
         }
-        return new LoadResult(new PoolerConfig(file, general, databases, users), warnings, settingOrigins,
+        return new LoadResult(new PoolerConfig(file, general, databases, users, peers), warnings, settingOrigins,
                 databaseOrigins);
     }
 

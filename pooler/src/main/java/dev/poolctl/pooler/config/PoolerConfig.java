@@ -21,18 +21,32 @@ import java.util.Optional;
  * @param general the {@code [pgbouncer]} section
  * @param databases {@code [databases]} entries by name, in file order, including the {@code *} entry if any
  * @param users {@code [users]} entries by name, in file order
+ * @param peers {@code [peers]} entries by peer_id, in file order
  */
 public record PoolerConfig(
         Path file,
         GeneralSettings general,
         Map<String, DatabaseConfig> databases,
-        Map<String, UserConfig> users) {
+        Map<String, UserConfig> users,
+        Map<Integer, PeerConfig> peers) {
 
     public PoolerConfig {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(general, "general");
         databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
         users = Collections.unmodifiableMap(new LinkedHashMap<>(users));
+        peers = Collections.unmodifiableMap(new LinkedHashMap<>(peers));
+    }
+
+    /** The same databases, users and peers with other {@code [pgbouncer]} settings (SET, start --pidfile). */
+    public PoolerConfig withGeneral(GeneralSettings other) {
+        return new PoolerConfig(file, other, databases, users, peers);
+    }
+
+    /** Without {@code [peers]}. */
+    public PoolerConfig(Path file, GeneralSettings general, Map<String, DatabaseConfig> databases,
+                        Map<String, UserConfig> users) {
+        this(file, general, databases, users, Map.of());
     }
 
     /**
@@ -131,6 +145,6 @@ public record PoolerConfig(
                 kept = kept.with(s, running == null ? "" : running);
             }
         }
-        return kept == next.general() ? next : new PoolerConfig(next.file(), kept, next.databases(), next.users());
+        return kept == next.general() ? next : next.withGeneral(kept);
     }
 }

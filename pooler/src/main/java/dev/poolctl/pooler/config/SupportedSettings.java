@@ -37,7 +37,7 @@ public final class SupportedSettings {
             Setting.MAX_PREPARED_STATEMENTS, Setting.DNS_MAX_TTL, Setting.DNS_NXDOMAIN_TTL,
             Setting.CANCEL_WAIT_TIMEOUT, Setting.AUTODB_IDLE_TIMEOUT, Setting.EVENT_LOOPS, Setting.IO_METHOD, Setting.AUTH_USER,
             Setting.AUTH_QUERY, Setting.AUTH_DBNAME, Setting.DRAIN_MESSAGE, Setting.DRAIN_ON_SIGTERM,
-            Setting.DRAIN_TIMEOUT);
+            Setting.DRAIN_TIMEOUT, Setting.PEER_ID, Setting.SO_REUSEPORT);
 
     /** io_method's values, {@code auto} first. */
     public static final List<String> IO_METHODS = List.of("auto", "io_uring", "epoll", "nio");

@@ -66,6 +66,9 @@ public final class Listeners implements AutoCloseable {
                     // TCP_NODELAY: every Netty socket channel sets it at creation; setting it again was a system call
                     .childOption(ChannelOption.SO_KEEPALIVE, g.tcpKeepalive());
             b.option(ChannelOption.SO_BACKLOG, backlog);
+            if (g.boolValue(Setting.SO_REUSEPORT)) {
+                transport.reusePort(b);
+            }
             if (g.tcpKeepalive()) {
                 transport.keepaliveTuning(b::childOption, g.intValue(dev.poolctl.pooler.config.Setting.TCP_KEEPCNT),
                         g.intValue(dev.poolctl.pooler.config.Setting.TCP_KEEPIDLE),
@@ -133,7 +136,6 @@ public final class Listeners implements AutoCloseable {
                 });
     }
 
-    /** Stops accepting (shutdown); existing connections stay. Called from the shutdown thread and from close. */
     /**
      * Stops accepting on TCP; the unix socket stays until {@link #close}: a shutdown that waits (PgBouncer's
      * {@code cleanup_tcp_sockets}) keeps the console reachable there, while a load balancer sees the port closed.
@@ -148,6 +150,7 @@ public final class Listeners implements AutoCloseable {
         });
     }
 
+    /** Stops accepting (shutdown); existing connections stay. Called from the shutdown thread and from close. */
     @Override
     public synchronized void close() {
         for (Channel ch : channels) {

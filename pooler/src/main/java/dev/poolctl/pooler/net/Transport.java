@@ -110,6 +110,18 @@ public record Transport(
         }
     }
 
+    /**
+     * {@code so_reuseport}: several processes listen on one port (each binds it with the option) and the kernel
+     * spreads new connections over them (PgBouncer's way to run on every core, and rolling restarts on one port).
+     */
+    public void reusePort(io.netty.bootstrap.ServerBootstrap b) {
+        if (name.equals("nio")) {
+            b.option(io.netty.channel.socket.nio.NioChannelOption.of(java.net.StandardSocketOptions.SO_REUSEPORT), true);
+        } else {
+            b.option(io.netty.channel.unix.UnixChannelOption.SO_REUSEPORT, true);
+        }
+    }
+
     public boolean supportsUnixSockets() {
         return domainChannel != null;
     }

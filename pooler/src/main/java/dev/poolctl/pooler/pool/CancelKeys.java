@@ -19,10 +19,11 @@ final class CancelKeys {
         return ((long) pid << 32) | (secret & 0xffffffffL);
     }
 
-    /** A new key for {@code c}; returns its pid part. */
-    int add(PoolClient c) {
+    /** A new key for {@code c}, with {@code peerId} in it when peering ({@link Peering}); returns its pid part. */
+    int add(PoolClient c, int peerId) {
         while (true) {
-            long key = Randoms.nextLong() & 0x7fffffff_ffffffffL; // one draw: pid (positive) and secret
+            // one draw: pid (positive, as some clients need) and secret
+            long key = Peering.stamp(Randoms.nextLong() & 0x7fffffff_ffffffffL, peerId);
             if (key == StateEntry.NO_CANCEL_KEY) {
                 continue;
             }

@@ -4,6 +4,7 @@ import dev.poolctl.pooler.auth.Secret;
 import dev.poolctl.pooler.auth.Userlist;
 import dev.poolctl.pooler.config.DatabaseConfig;
 import dev.poolctl.pooler.config.PoolerConfig;
+import dev.poolctl.pooler.config.Setting;
 import dev.poolctl.pooler.log.PoolerLog;
 import dev.poolctl.pooler.prepare.StatementRegistry;
 import dev.poolctl.pooler.protocol.PgProtocol;
@@ -29,9 +30,8 @@ public final class PoolManager {
      * PgBouncer's fixed varcache set, plus search_path (tracked by default since PgBouncer 1.26; before
      * PostgreSQL 18 the server does not report it, so the pooler reads it back, see ClientSettings).
      */
-    private static final List<String> ALWAYS_TRACKED =
-            List.of("client_encoding", "datestyle", "timezone", "standard_conforming_strings", "application_name",
-                    "search_path");
+    private static final List<String> ALWAYS_TRACKED = List.of("client_encoding", "datestyle", "timezone",
+            "standard_conforming_strings", "application_name", "search_path");
 
     private final PoolerLog log;
     private final Clock clock;
@@ -259,7 +259,7 @@ public final class PoolManager {
 
     public int newCancelKey(PoolClient c) {
         assert onLoop();
-        return global.cancelKeys().add(c);
+        return global.cancelKeys().add(c, config.general().intValue(Setting.PEER_ID));
     }
 
     public int cancelSecret(PoolClient c) {
@@ -273,7 +273,11 @@ public final class PoolManager {
      */
     public void cancel(int pid, int secret, Runnable whenDone) {
         assert onLoop();
-        PoolClient c = global.cancelKeys().find(pid, secret);
+        int peerId = config.general().intValue(Setting.PEER_ID);
+        if (Peering.forwarded(this, peerId, pid, secret, whenDone)) {
+            return;
+        }
+        PoolClient c = global.cancelKeys().find(pid, Peering.ownSecret(peerId, secret));
         // A client's pool is set before its key is issued (the welcome), and the key map publishes both.
         Pool pool = c == null ? null : c.pool();
         if (c == null) {

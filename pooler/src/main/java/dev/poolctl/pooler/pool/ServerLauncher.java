@@ -17,4 +17,10 @@ public interface ServerLauncher {
 
     /** Sends a CancelRequest for {@code target}'s query on a new connection; {@code callback} reports its course. */
     void cancel(PoolServer target, CancelCallback callback);
+
+    /**
+     * Forwards a CancelRequest to another pooler ({@code [peers]}) at {@code address} (as the server connector
+     * writes addresses); {@code done} runs once that connection is closed or failed.
+     */
+    void forwardCancel(String address, int pid, int secret, Runnable done);
 }

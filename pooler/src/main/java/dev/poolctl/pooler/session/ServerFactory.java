@@ -32,4 +32,9 @@ public final class ServerFactory implements ServerLauncher {
         connector.cancel(target.address(), target.backendPid(), target.backendKey(), settings.get().cancelWaitTimeout(),
                 callback::connected, callback::done);
     }
+
+    @Override
+    public void forwardCancel(String address, int pid, int secret, Runnable done) {
+        connector.cancel(address, pid, secret, settings.get().cancelWaitTimeout(), () -> true, done);
+    }
 }

@@ -292,6 +292,19 @@ class IniLoaderTest {
     }
 
     @Test
+    void badPeerEntriesRefuseToLoadWithPgBouncersWords() {
+        for (String[] bad : new String[][] {
+                {"0 = host=/tmp", "ids of peers must be a number larger than 0 and at most 65535"},
+                {"x = host=/tmp", "ids of peers must be a number larger than 0 and at most 65535"},
+                {"1 = port=6432", "host was not provided for peer 1"},
+                {"1 = host=a port=0", "invalid port: 0"},
+                {"1 = host=a dbname=x", "unrecognized connection parameter: dbname"}}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> load("[pgbouncer]\n[peers]\n" + bad[0] + "\n"));
+            assertTrue(e.getMessage().contains("[peers] ") && e.getMessage().contains(bad[1]), e.getMessage());
+        }
+    }
+
+    @Test
     void unknownKeyIsAWarningNotAnError() throws Exception {
         IniLoader.LoadResult result = load("[pgbouncer]\nlisten_port = 6000\nshiny_new_option = 1\n");
         assertEquals(List.of("unknown parameter: pgbouncer/shiny_new_option in " + dir.resolve("pgbouncer.ini")),
@@ -300,13 +313,16 @@ class IniLoaderTest {
     }
 
     @Test
-    void unknownSectionsAndPeersAreWarnings() throws Exception {
-        IniLoader.LoadResult result = load("[pgbouncer]\n[peers]\n1 = host=/tmp/a\n2 = host=/tmp/b\n"
+    void unknownSectionsAreWarningsAndPeersAreRead() throws Exception {
+        IniLoader.LoadResult result = load("[pgbouncer]\n[peers]\n1 = host=/tmp/a\n2 = host=10.0.0.2 port=7432 pool_size=3\n"
                 + "[extras]\nfoo = bar\n[databases]\nd = host=x auth_query='SELECT 1' query_wait_timeout=5\n");
         List<String> warnings = result.warnings();
-        assertEquals(3, warnings.size(), warnings.toString());
+        assertEquals(2, warnings.size(), warnings.toString());
         assertTrue(warnings.stream().anyMatch(w -> w.startsWith("unknown section [extras]")), warnings.toString());
-        assertTrue(warnings.stream().anyMatch(w -> w.contains("[peers] has 2 entries")), warnings.toString());
+        assertEquals(new PeerConfig(1, "/tmp/a", 6432, -1), result.config().peers().get(1));
+        assertEquals("unix:/tmp/a/.s.PGSQL.6432", result.config().peers().get(1).address());
+        assertEquals("10.0.0.2:7432", result.config().peers().get(2).address());
+        assertEquals(3, result.config().peers().get(2).poolSize());
         assertTrue(warnings.stream().anyMatch(w -> w.contains("[databases] d: connection parameter query_wait")),
                 warnings.toString());
         assertEquals("SELECT 1", result.config().databases().get("d").authQuery(), "applied now: read, not warned");

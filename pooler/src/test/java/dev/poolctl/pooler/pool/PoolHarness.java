@@ -232,6 +232,15 @@ final class PoolHarness {
             cancelCallbacks.add(callback);
         }
 
+        /** Cancels forwarded to peers: address, pid, secret. */
+        final List<String> forwarded = new ArrayList<>();
+
+        @Override
+        public void forwardCancel(String address, int pid, int secret, Runnable done) {
+            forwarded.add(address + " " + pid + " " + secret);
+            done.run();
+        }
+
         FakeServer lastFor(Pool pool) {
             for (int i = launched.size() - 1; i >= 0; i--) {
                 if (launched.get(i).pool == pool) {

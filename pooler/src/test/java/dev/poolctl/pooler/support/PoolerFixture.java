@@ -69,6 +69,14 @@ public final class PoolerFixture implements AutoCloseable {
             users.put(name, settings);
             return this;
         }
+
+        final Map<Integer, String> peers = new LinkedHashMap<>();
+
+        /** A {@code [peers]} entry, e.g. {@code peer(2, "host=127.0.0.1 port=6433")}. */
+        public Settings peer(int id, String connectString) {
+            peers.put(id, connectString);
+            return this;
+        }
     }
 
     public static Settings settings() {
@@ -86,7 +94,9 @@ public final class PoolerFixture implements AutoCloseable {
                     line(PostgresCluster.TRUST_USER, PostgresCluster.TRUST_PASSWORD),
                     line(PostgresCluster.SUPERUSER, "unused")) + "\n"
                     + settings.authFileLines.stream().map(l -> l + "\n").collect(java.util.stream.Collectors.joining()));
-            int port = FreePort.find();
+            // listen_port given: several poolers on one port (so_reuseport), or ports known before the start (peers)
+            int port = settings.pgbouncer.containsKey("listen_port")
+                    ? Integer.parseInt(settings.pgbouncer.get("listen_port")) : FreePort.find();
             Path logfile = dir.resolve("pooler.log");
             Map<String, String> general = new LinkedHashMap<>();
             general.put("listen_addr", "127.0.0.1");
@@ -106,6 +116,10 @@ public final class PoolerFixture implements AutoCloseable {
                     .append(v.replace("${port}", Integer.toString(pg.port()))).append('\n'));
             text.append("\n[pgbouncer]\n");
             general.forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
+            if (!settings.peers.isEmpty()) {
+                text.append("\n[peers]\n");
+                settings.peers.forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
+            }
             if (!settings.users.isEmpty()) {
                 text.append("\n[users]\n");
                 settings.users.forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
