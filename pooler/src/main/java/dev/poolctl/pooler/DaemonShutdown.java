@@ -77,7 +77,7 @@ final class DaemonShutdown {
         drainMessage = message;
         deadlineNanos = deadline.isZero() ? 0 : Math.max(1, System.nanoTime() + deadline.toNanos());
         mode = ShutdownMode.DRAIN;
-        loops.onEvery(pm -> pm.stopping().drain(pm.pools(), message), new CompletableFuture<>());
+        loops.onEvery(pm -> pm.stopping().drain(pm.pools(), message, pm.clock().nanoTime()), new CompletableFuture<>());
         return stopListening(ShutdownMode.DRAIN);
     }
 
@@ -119,15 +119,21 @@ final class DaemonShutdown {
         PoolManager pm = shard.manager();
         shard.drainServersActive = pm.pools().stream().mapToInt(Pool::activeCount).sum();
         shard.drainClientsLeft = pm.pools().stream().mapToInt(Pool::clientCount).sum() + pm.loginClientCount();
+        shard.drainOthers = pm.adminClientCount() + pm.cancelRequestCount();
         int left = 0;
+        int others = 0;
         int active = 0;
         for (LoopShard sh : loops.all()) {
             if (sh.drainClientsLeft < 0) {
                 return; // a loop that has not counted yet
             }
             left += sh.drainClientsLeft;
+            others += sh.drainOthers;
             active += sh.drainServersActive;
         }
+        // The loops count at different moments: a client handed from one loop to another in between is in neither
+        // count. The global count of sockets has it; less the console and cancel connections, it must be 0 too.
+        left = Math.max(left, global.clientCount() - others);
         long now = System.nanoTime();
         long deadline = deadlineNanos;
         if (left == 0) {

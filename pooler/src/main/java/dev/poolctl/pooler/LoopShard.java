@@ -26,8 +26,12 @@ final class LoopShard {
     private final ServerConnector connector;
     /** SHUTDOWN WAIT_FOR_SERVERS: no server of this loop is active any more (written by its janitor). */
     volatile boolean serversIdle;
-    /** DRAIN: this loop's clients not yet closed (-1 until its janitor has counted), and its active servers. */
+    /**
+     * DRAIN: this loop's clients not yet closed (-1 until its janitor has counted), its console and cancel
+     * connections, and its active servers.
+     */
     volatile int drainClientsLeft = -1;
+    volatile int drainOthers;
     volatile int drainServersActive;
 
     private LoopShard(EventLoop loop, PoolManager manager, AdminConsole console, ServerConnector connector) {

@@ -16,7 +16,7 @@ class AdminCompleterTest {
     @Test
     void firstWordIsACommand() {
         assertEquals(List.of("SHOW", "PAUSE", "RESUME", "RELOAD", "KILL", "KILL_CLIENT", "RECONNECT", "DISABLE",
-                "ENABLE", "SUSPEND", "SHUTDOWN", "WAIT_CLOSE", "SET"), completer.candidates(List.of(), 0));
+                "ENABLE", "SUSPEND", "SHUTDOWN", "WAIT_CLOSE", "SET", "DRAIN"), completer.candidates(List.of(), 0));
     }
 
     @Test

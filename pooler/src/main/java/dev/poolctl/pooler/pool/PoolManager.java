@@ -203,13 +203,9 @@ public final class PoolManager {
         clients.move(c.entry(), ClientState.CANCEL, clock.nanoTime());
     }
 
-    public int loginClientCount() {
-        return clients.size(ClientState.STARTUP) + clients.size(ClientState.AUTH);
-    }
-
-    public int adminClientCount() {
-        return clients.size(ClientState.ADMIN);
-    }
+    public int loginClientCount() { return clients.size(ClientState.STARTUP) + clients.size(ClientState.AUTH); }
+    public int adminClientCount() { return clients.size(ClientState.ADMIN); }
+    public int cancelRequestCount() { return clients.size(ClientState.CANCEL); }
 
     /** Clients logged in to the console, oldest first: SHOW CLIENTS lists them under database pgbouncer. */
     public List<PoolClient> adminClients() {
@@ -473,7 +469,7 @@ public final class PoolManager {
         for (Pool p : new ArrayList<>(pools.values())) {
             p.janitor(now);
         }
-        stopping.sweep(pools.values());
+        stopping.sweep(pools.values(), now);
         for (String db : autoDatabases.expired(pools.values(), config, now, this::isPaused)) {
             pools.keySet().removeIf(k -> k.database().equals(db));
             log.log("auto-database " + db + " removed after autodb_idle_timeout");

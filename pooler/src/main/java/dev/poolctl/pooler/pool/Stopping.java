@@ -13,6 +13,13 @@ import java.util.List;
  * driver's pool reconnects (through a load balancer, to another instance) without a failed transaction.
  */
 public final class Stopping {
+    /**
+     * A drain leaves a client alone while it has been between transactions for less than this: one that has just
+     * logged in is about to send its first query (pgbench -C, a driver's pool growing), and closing it then would
+     * fail that query. One that has just finished a transaction is closed at once ({@link #transactionEnded}).
+     */
+    static final long IDLE_GRACE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+
     private boolean stopping;
     private String drainMessage;
 
@@ -25,11 +32,19 @@ public final class Stopping {
         return stopping;
     }
 
+    /**
+     * Logins to pools are refused while a shutdown waits, as PgBouncer's "pooler is shutting down". A drain lets the
+     * logins under way finish: those clients came before the listener closed, and each gets its transaction.
+     */
+    public boolean refusesLogins() {
+        return stopping && drainMessage == null;
+    }
+
     /** Draining: the clients of {@code pools} that sit between transactions are closed now, the others later. */
-    public void drain(Collection<Pool> pools, String message) {
+    public void drain(Collection<Pool> pools, String message, long nowNanos) {
         stopping = true;
         drainMessage = message;
-        sweep(pools);
+        sweep(pools, nowNanos);
     }
 
     public boolean isDraining() {
@@ -37,21 +52,27 @@ public final class Stopping {
     }
 
     /**
-     * Every janitor tick while draining: closes the clients that are between transactions. Most are closed when
-     * their transaction ends ({@link #transactionEnded}); this catches those that were idle when the drain began
-     * and those that logged in meanwhile (over a connection accepted before the listeners closed).
+     * Every janitor tick while draining: closes the clients that have been between transactions for
+     * {@link #IDLE_GRACE_NANOS}. Most are closed when their transaction ends ({@link #transactionEnded}); this
+     * catches those that were idle when the drain began and those that logged in meanwhile and stay idle.
      */
-    void sweep(Collection<Pool> pools) {
+    void sweep(Collection<Pool> pools, long nowNanos) {
         if (drainMessage == null) {
             return;
         }
         List<PoolClient> between = new ArrayList<>();
         for (Pool pool : pools) {
-            between.addAll(pool.clientLists().list(ClientState.IDLE)); // no server, so no transaction open
+            for (PoolClient c : pool.clientLists().list(ClientState.IDLE)) { // no server, so no transaction open
+                if (nowNanos - c.entry().sinceNanos() >= IDLE_GRACE_NANOS) {
+                    between.add(c);
+                }
+            }
             if (pool.mode() == PoolMode.SESSION) {
                 for (PoolServer s : pool.serverLists().list(ServerState.ACTIVE)) {
-                    if (s.client() != null && s.isQuiet()) {
-                        between.add(s.client()); // idle in its session, outside a transaction
+                    PoolClient c = s.client();
+                    long idleSince = c == null ? 0 : Math.max(c.entry().sinceNanos(), s.requestNanos());
+                    if (c != null && s.isQuiet() && nowNanos - idleSince >= IDLE_GRACE_NANOS) {
+                        between.add(c); // idle in its session, outside a transaction
                     }
                 }
             }

@@ -114,7 +114,7 @@ final class ClientLogin {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, parameters.error);
             return;
         }
-        if (!ADMIN_DATABASE.equals(client.database()) && manager().stopping().isStopping()) {
+        if (!ADMIN_DATABASE.equals(client.database()) && manager().stopping().refusesLogins()) {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, "pooler is shutting down"); // PgBouncer's, for cf_shutdown
             return;
         }
