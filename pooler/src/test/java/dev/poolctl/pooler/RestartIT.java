@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * PostgreSQL restarts under load (issue 13, item 3): {@code pg_ctl stop -m fast} (clients told) and
- * {@code -m immediate} (a crash, then recovery), with four clients writing through the pooler. The pool serves
+ * {@code -m immediate} (a crash, then recovery), with four clients writing through the pooler and pgbench -c 20
+ * TPC-B beside them. The pool serves
  * again within a second of PostgreSQL accepting, every acknowledged write is in the database, and an idle client
  * keeps its pooler connection and gets a new server on its next query. Its own cluster: the shared one must not
  * restart under the other tests.
@@ -56,8 +57,15 @@ class RestartIT {
                     t.start();
                     threads.add(t);
                 }
+                // pgbench -c 20 TPC-B alongside: one pgbench_history row per transaction it saw committed.
+                long historyBefore = Long.parseLong(pg.queryValue("SELECT count(*) FROM pgbench_history"));
+                java.util.concurrent.CompletableFuture<dev.poolctl.pooler.support.Processes.Result> pgbench =
+                        java.util.concurrent.CompletableFuture.supplyAsync(() -> pooler.run("pgbench",
+                                PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, Duration.ofSeconds(90),
+                                "-n", "-c", "20", "-j", "2", "-T", "12", PostgresCluster.TEST_DB));
                 PoolerFixture.await("writes before the restart", Duration.ofSeconds(10),
-                        () -> writers.stream().allMatch(w -> w.ackedCount() > 20));
+                        () -> writers.stream().allMatch(w -> w.ackedCount() > 20) && Long.parseLong(
+                                pg.queryValue("SELECT count(*) FROM pgbench_history")) > historyBefore + 100);
 
                 pg.restart(mode);
                 long acceptingAt = System.nanoTime();
@@ -93,6 +101,22 @@ class RestartIT {
                     missing.removeAll(rows);
                     assertTrue(missing.isEmpty(), "acknowledged writes missing after -m " + mode + ": " + missing);
                 }
+                // pgbench does not reconnect: a client whose transaction the restart cut is aborted. Every
+                // transaction it counted is in the table, and at most one more per aborted client (committed, its
+                // acknowledgement lost with the server): none is applied twice.
+                dev.poolctl.pooler.support.Processes.Result bench = pgbench.get(90, TimeUnit.SECONDS);
+                java.util.regex.Matcher processed = java.util.regex.Pattern
+                        .compile("number of transactions actually processed: (\\d+)").matcher(bench.stdout());
+                assertTrue(processed.find(), bench.output());
+                long acknowledged = Long.parseLong(processed.group(1));
+                long aborted = bench.stderr().lines().filter(l -> l.contains("aborted in command")).count();
+                long rowsWritten = Long.parseLong(pg.queryValue("SELECT count(*) FROM pgbench_history"))
+                        - historyBefore;
+                System.out.printf("[RestartIT] -m %s: pgbench -c 20 saw %d transactions committed, %d clients"
+                        + " aborted; %d pgbench_history rows%n", mode, acknowledged, aborted, rowsWritten);
+                assertTrue(rowsWritten >= acknowledged && rowsWritten <= acknowledged + aborted,
+                        acknowledged + " acknowledged, " + aborted + " aborted, " + rowsWritten + " rows\n"
+                                + bench.output());
                 var pool = pooler.pool(PostgresCluster.TEST_DB, PostgresCluster.MD5_USER);
                 PoolerFixture.await("the pool's counters to settle", Duration.ofSeconds(10),
                         () -> pooler.inLoop(() -> pool.waitingCount() == 0 && pool.activeCount() == 0));
