@@ -41,7 +41,8 @@ class FailoverIT {
             try (PoolerFixture pooler = PoolerFixture.start(primary, PoolerFixture.settings()
                     .database("ha", "host=127.0.0.1," + STANDBY_HOST + " port=${port} dbname=testdb"
                             + " target_session_attrs=read-write")
-                    .set("server_login_retry", "15"))) {
+                    .set("server_login_retry", "15")
+                    .set("stats_users", PostgresCluster.MD5_USER))) {
                 // Four servers at once: round-robin sends every other login to the standby, which read-write turns
                 // down for the next host; every server ends up on the primary.
                 List<Thread> sleepers = new ArrayList<>();
@@ -66,6 +67,7 @@ class FailoverIT {
                         "every server on the primary");
                 assertTrue(pooler.log().contains("server is a standby, not read-write (target_session_attrs);"
                         + " trying the next host"), pooler.log());
+                assertEquals("127.0.0.1 read-write", currentTarget(pooler), "SHOW DATABASES: the primary");
 
                 AckedWriter writer = new AckedWriter("failover_log", 0, () -> pooler.connect("ha", PostgresCluster.MD5_USER,
                         PostgresCluster.MD5_PASSWORD));
@@ -105,7 +107,23 @@ class FailoverIT {
                 List<String> hosts = pooler.inLoop(() -> pool.servers().stream().map(s -> s.host()).toList());
                 assertTrue(!hosts.isEmpty() && hosts.stream().allMatch(STANDBY_HOST::equals),
                         "the pool's servers are on the promoted standby: " + hosts);
+                assertEquals(STANDBY_HOST + " read-write", currentTarget(pooler), "SHOW DATABASES: the new primary");
             }
         }
+    }
+
+    /** SHOW DATABASES for entry "ha": current_host and target_session_attrs. */
+    private static String currentTarget(PoolerFixture pooler) throws Exception {
+        try (java.sql.Connection console = pooler.connect("pgbouncer", PostgresCluster.MD5_USER,
+                PostgresCluster.MD5_PASSWORD, "preferQueryMode=simple");
+             java.sql.Statement st = console.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SHOW DATABASES")) {
+            while (rs.next()) {
+                if ("ha".equals(rs.getString("name"))) {
+                    return rs.getString("current_host") + " " + rs.getString("target_session_attrs");
+                }
+            }
+        }
+        throw new AssertionError("no row for database ha");
     }
 }

@@ -77,7 +77,7 @@ final class ShowCommands {
     /** Writes the answer to a {@code SHOW what} that needs no loop's pools; false when there is no such SHOW. */
     boolean show(String what, ByteBuf out) {
         switch (what) {
-            case "help" -> help(out);
+            case "help" -> ConsoleHelp.write(out);
             case "version" -> {
                 new ResultSetWriter(out, List.of(text("version"))).row("poolctl " + Version.VERSION);
                 ResultSetWriter.complete(out, "SHOW");
@@ -110,32 +110,6 @@ final class ShowCommands {
         ResultSetWriter.complete(out, "SHOW");
     }
 
-    private static void help(ByteBuf out) {
-        // PgBouncer's exact NOTICE: "Console usage" with the command list as DETAIL.
-        int start = out.writerIndex();
-        out.writeByte(PgProtocol.NOTICE_RESPONSE).writeInt(0);
-        cstring(out, "SNOTICE");
-        cstring(out, "C00000");
-        cstring(out, "MConsole usage");
-        cstring(out, "D\n\tSHOW HELP|CONFIG|DATABASES|POOLS|CLIENTS|SERVERS|USERS|VERSION\n"
-                + "\tSHOW PEERS|PEER_POOLS\n"
-                + "\tSHOW FDS|SOCKETS|ACTIVE_SOCKETS|LISTS|MEM|STATE\n"
-                + "\tSHOW DNS_HOSTS|DNS_ZONES\n"
-                + "\tSHOW STATS|STATS_TOTALS|STATS_AVERAGES|TOTALS\n"
-                + "\tSHOW HAZARDS\n"
-                + "\tSET key = arg\n\tRELOAD\n\tPAUSE [<db>]\n\tRESUME [<db>]\n\tDISABLE <db>\n\tENABLE <db>\n"
-                + "\tRECONNECT [<db>]\n\tKILL [<db>]\n\tKILL_CLIENT <client_id>\n\tSUSPEND\n\tSHUTDOWN\n"
-                + "\tSHUTDOWN WAIT_FOR_SERVERS|WAIT_FOR_CLIENTS\n\tWAIT_CLOSE [<db>]\n\tDRAIN [<seconds>]");
-        out.writeByte(0);
-        out.setInt(start + 1, out.writerIndex() - start - 1);
-        ResultSetWriter.complete(out, "SHOW");
-    }
-
-    private static void cstring(ByteBuf out, String s) {
-        out.writeCharSequence(s, java.nio.charset.StandardCharsets.UTF_8);
-        out.writeByte(0);
-    }
-
     private void config(ByteBuf out) {
         ResultSetWriter rs = new ResultSetWriter(out, List.of(text("key"), text("value"), text("default"), text("changeable")));
         GeneralSettings g = manager.config().general();
@@ -151,16 +125,18 @@ final class ShowCommands {
                 text("force_user"), int4("pool_size"), int4("min_pool_size"), int4("reserve_pool_size"),
                 int4("server_lifetime"), text("pool_mode"), text("load_balance_hosts"), int4("max_connections"),
                 int4("current_connections"), int4("max_client_connections"), int4("current_client_connections"),
-                int4("paused"), int4("disabled")));
+                int4("paused"), int4("disabled"), text("target_session_attrs"), text("current_host")));
         PoolerConfig config = manager.config();
         GeneralSettings g = config.general();
         for (DatabaseConfig db : config.databases().values()) {
             int servers = 0;
             int clients = 0;
+            String current = null; // poolctl's: where the pools log in now (after a failover, the new primary)
             for (Pool p : manager.pools()) {
                 if (p.key().database().equals(db.name())) {
                     servers += p.serverCount();
                     clients += p.clientCount();
+                    current = current != null ? current : p.hosts().current();
                 }
             }
             String host = db.hosts().isEmpty() ? null : String.join(",", db.hosts());
@@ -171,11 +147,13 @@ final class ShowCommands {
                     db.poolMode() == null ? null : db.poolMode().toString(),
                     db.hosts().size() > 1 ? db.loadBalanceHosts().toString() : null, // PgBouncer: for a host list
                     config.maxDbConnections(db), servers, 0, clients,
-                    manager.isPaused(db.name()) ? 1 : 0, manager.isDisabled(db.name()) ? 1 : 0);
+                    manager.isPaused(db.name()) ? 1 : 0, manager.isDisabled(db.name()) ? 1 : 0,
+                    db.targetSessionAttrs().toString(), current);
         }
         // The console itself, as PgBouncer lists it.
         rs.row("pgbouncer", null, g.listenPort(), "pgbouncer", "pgbouncer", 2, 0, 0,
-                g.serverLifetime().toSeconds(), "statement", null, 0, 0, 0, manager.adminClientCount(), 0, 0);
+                g.serverLifetime().toSeconds(), "statement", null, 0, 0, 0, manager.adminClientCount(), 0, 0,
+                null, null);
         return rs;
     }
 

@@ -14,8 +14,8 @@ import java.util.Map;
 final class Table {
     /**
      * How the loops' parts become one answer: rows with equal values in the first {@code keyColumns} columns are one
-     * row, with the {@code summed} columns added up (a count each loop has part of); 0 key columns: the rows are
-     * concatenated (each row belongs to one loop).
+     * row, with the {@code summed} columns added up (a count each loop has part of) and the others taken from the
+     * first loop that has a value; 0 key columns: the rows are concatenated (each row belongs to one loop).
      */
     record Merge(int keyColumns, int... summed) {
         static final Merge CONCAT = new Merge(0);
@@ -67,6 +67,11 @@ final class Table {
                 if (seen == null) {
                     byKey.put(key, row.clone());
                 } else {
+                    for (int c = how.keyColumns(); c < row.length; c++) {
+                        if (seen[c] == null) {
+                            seen[c] = row[c]; // a value only the loop that has the pools knows (current_host)
+                        }
+                    }
                     for (int c : how.summed()) {
                         seen[c] = sum(seen[c], row[c]);
                     }

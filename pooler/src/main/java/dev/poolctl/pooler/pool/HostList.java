@@ -17,6 +17,8 @@ public final class HostList {
     private int failedInRow;
     /** prefer-standby: logins that found a primary, in a row; a whole round of them means there is no standby. */
     private int primariesInRow;
+    /** The host of the last good login (after a failover: the new primary); null before the first. */
+    private String current;
 
     /** The host for a new connection, or null when the entry has none (the unix socket in unix_socket_dir). */
     String pick(DatabaseConfig db) {
@@ -50,12 +52,18 @@ public final class HostList {
         return false;
     }
 
-    /** A server logged in; {@code standby}: it is one (prefer-standby stops accepting primaries as a last resort). */
-    void succeeded(boolean standby) {
+    /** A server logged in to {@code host}; {@code standby}: it is one (prefer-standby stops taking primaries). */
+    void succeeded(String host, boolean standby) {
+        current = host;
         failedInRow = 0;
         if (standby) {
             primariesInRow = 0;
         }
+    }
+
+    /** The host of the last good login, or null: SHOW DATABASES current_host. */
+    public String current() {
+        return current;
     }
 
     /** prefer-standby: a login found a primary and was turned down. */

@@ -397,7 +397,7 @@ public final class Pool {
 
     public void serverLoggedIn(PoolServer s) {
         assert manager.onLoop();
-        hosts.succeeded(s.standby());
+        hosts.succeeded(s.host(), s.standby());
         welcome.loggedIn(s.welcome());
         if (general().logConnections()) {
             log().log(s.prefix() + " new connection to server");

@@ -55,7 +55,9 @@ class AdminConsoleIT {
                 new Object[] {"SERVERS", sockets},
                 new Object[] {"DATABASES", "name,host,port,database,force_user,pool_size,min_pool_size,"
                         + "reserve_pool_size,server_lifetime,pool_mode,load_balance_hosts,max_connections,"
-                        + "current_connections,max_client_connections,current_client_connections,paused,disabled"},
+                        + "current_connections,max_client_connections,current_client_connections,paused,disabled,"
+                        // poolctl's own, after PgBouncer's: a tool that reads PgBouncer's columns finds them all
+                        + "target_session_attrs,current_host"},
                 new Object[] {"USERS", "name,pool_size,reserve_pool_size,pool_mode,max_user_connections,"
                         + "current_connections,max_user_client_connections,current_client_connections"},
                 new Object[] {"CONFIG", "key,value,default,changeable"},

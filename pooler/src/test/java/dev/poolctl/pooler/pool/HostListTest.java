@@ -36,7 +36,9 @@ class HostListTest {
         assertEquals(List.of("a", "a", "a"), picks(list, db, 3));
         assertTrue(list.failed(db, "a"), "b and c are left to try");
         assertEquals(List.of("b", "b"), picks(list, db, 2));
-        list.succeeded(false);
+        assertNull(list.current(), "no login yet");
+        list.succeeded("b", false);
+        assertEquals("b", list.current(), "SHOW DATABASES current_host: the host of the last good login");
         assertTrue(list.failed(db, "a"), "a late failure of the old host does not move the list on");
         assertEquals("b", list.pick(db));
     }
@@ -69,9 +71,9 @@ class HostListTest {
         assertFalse(list.noStandbyFound(db), "b may be the standby");
         list.primaryTurnedDown();
         assertTrue(list.noStandbyFound(db));
-        list.succeeded(false);
+        list.succeeded("a", false);
         assertTrue(list.noStandbyFound(db), "still none: the next logins take a primary at once");
-        list.succeeded(true);
+        list.succeeded("b", true);
         assertFalse(list.noStandbyFound(db), "a standby was found: primaries are turned down again");
     }
 }
