@@ -60,7 +60,13 @@ final class DaemonShutdown {
         ShutdownMode m = mode != null ? ShutdownMode.IMMEDIATE : wanted;
         mode = m;
         if (m != ShutdownMode.IMMEDIATE) {
-            loops.onEvery(pm -> pm.stopping().begin(), new CompletableFuture<>());
+            boolean forServers = m == ShutdownMode.WAIT_FOR_SERVERS;
+            loops.onEvery(pm -> {
+                pm.stopping().begin(forServers);
+                if (forServers && pm.pauseMode() == PoolManager.PauseMode.NONE) {
+                    pm.pause(null); // PgBouncer's WAIT_FOR_SERVERS pauses: no new transaction gets a server
+                }
+            }, new CompletableFuture<>());
         }
         return stopListening(m);
     }

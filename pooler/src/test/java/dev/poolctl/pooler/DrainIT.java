@@ -142,6 +142,31 @@ class DrainIT {
     }
 
     @Test
+    void waitForServersLetsTransactionsFinishClosesNewOnesAndExitsWhenNoServerIsActive() throws Exception {
+        try (PoolerFixture f = start("transaction");
+             Connection inTx = f.connect();
+             Connection other = f.connect();
+             Connection console = console(f)) {
+            inTx.setAutoCommit(false);
+            try (Statement st = inTx.createStatement()) {
+                st.execute("SELECT 1");
+            }
+            try (Statement st = console.createStatement()) {
+                st.execute("SHUTDOWN WAIT_FOR_SERVERS");
+            }
+            try (Statement st = inTx.createStatement()) {
+                st.execute("SELECT 2"); // still in its transaction: it has its server
+            }
+            // PgBouncer's test_newly_paused_client_during_wait_for_servers_shutdown: a new transaction is closed.
+            SQLException closed = assertThrows(SQLException.class, () -> other.createStatement().execute("SELECT 1"));
+            assertTrue(closed.getMessage().contains("server shutting down"), closed.getMessage());
+            assertFalse(f.daemon().awaitTermination(300, TimeUnit.MILLISECONDS), "a server is still active");
+            inTx.commit();
+            assertTrue(f.daemon().awaitTermination(10, TimeUnit.SECONDS), "exits once no server is active");
+        }
+    }
+
+    @Test
     void waitForClientsKeepsClientsWorkingAndTheConsoleOnTheUnixSocket() throws Exception {
         try (PoolerFixture f = start("transaction")) {
             Connection client = f.connect();

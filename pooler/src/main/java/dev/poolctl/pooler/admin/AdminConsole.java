@@ -174,7 +174,8 @@ public final class AdminConsole {
                     manager.log().log("SHUTDOWN" + (mode.isEmpty() ? "" : " " + mode) + " command issued");
                     CompletableFuture<Void> closed = control.shutdown(mode.isEmpty() ? null : mode);
                     if (!mode.isEmpty()) {
-                        manager.stopping().begin(); // this console's next command sees it, whatever the loops do
+                        // this console's next command sees it, whatever the loops do
+                        manager.stopping().begin(mode.equals("WAIT_FOR_SERVERS"));
                         answer(closed, client, out, (v, buf) -> ResultSetWriter.complete(buf, "SHUTDOWN"));
                     }
                     // Immediate: like PgBouncer, no answer; the connection closes with the process.

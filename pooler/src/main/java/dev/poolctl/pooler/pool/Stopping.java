@@ -21,11 +21,17 @@ public final class Stopping {
     static final long IDLE_GRACE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
     private boolean stopping;
+    /** SHUTDOWN WAIT_FOR_SERVERS (SIGINT): the pooler is paused, and a client that waits for a server is closed. */
+    private boolean waitForServers;
     private String drainMessage;
 
-    /** A shutdown waits: logins to pools are refused from now on. */
-    public void begin() {
+    /**
+     * A shutdown waits: logins to pools are refused from now on. {@code forServers}: WAIT_FOR_SERVERS, where, as in
+     * PgBouncer, the pooler is paused and each client left waiting for a server is closed ("server shutting down").
+     */
+    public void begin(boolean forServers) {
         stopping = true;
+        waitForServers |= forServers;
     }
 
     public boolean isStopping() {
@@ -57,6 +63,13 @@ public final class Stopping {
      * catches those that were idle when the drain began and those that logged in meanwhile and stay idle.
      */
     void sweep(Collection<Pool> pools, long nowNanos) {
+        if (waitForServers && drainMessage == null) {
+            for (Pool pool : pools) {
+                for (PoolClient c : pool.clientLists().list(ClientState.WAITING)) {
+                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "server shutting down"); // PgBouncer's janitor and words
+                }
+            }
+        }
         if (drainMessage == null) {
             return;
         }
