@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static dev.poolctl.pooler.support.Queries.single;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.poolctl.pooler.pool.Pool;
@@ -70,13 +71,6 @@ class BadInputIT {
     private static void assertNormalClientWorks(PoolerFixture f) throws SQLException {
         try (Connection c = f.connect()) {
             assertEquals("1", single(c, "select 1"));
-        }
-    }
-
-    private static String single(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            assertTrue(rs.next(), "no row from " + sql);
-            return rs.getString(1);
         }
     }
 

@@ -2,6 +2,8 @@ package dev.poolctl.pooler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static dev.poolctl.pooler.support.Queries.millisSince;
+import static dev.poolctl.pooler.support.Queries.single;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.poolctl.pooler.pool.Pool;
@@ -67,16 +69,6 @@ class FaultsIT {
         return pooler.connect(DB, PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, SOCKET_TIMEOUT);
     }
 
-    private static String single(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            assertTrue(rs.next(), "no row from " + sql);
-            return rs.getString(1);
-        }
-    }
-
-    private static long millisSince(long t0) {
-        return (System.nanoTime() - t0) / 1_000_000;
-    }
 
     /** Runs {@code sql} in the background: its error, or null if it succeeded. */
     private static CompletableFuture<SQLException> failureOf(Connection c, String sql) {

@@ -4,6 +4,8 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static dev.poolctl.pooler.support.Queries.millisSince;
+import static dev.poolctl.pooler.support.Queries.single;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.poolctl.pooler.pool.Pool;
@@ -37,16 +39,6 @@ class TimeoutsIT {
 
     private static PostgresCluster pg;
 
-    private static String single(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            assertTrue(rs.next(), "no row from " + sql);
-            return rs.getString(1);
-        }
-    }
-
-    private static long millisSince(long t0) {
-        return (System.nanoTime() - t0) / 1_000_000;
-    }
 
     private static void assertPoolerFatal(RawClient.Message m, String expectedMessage) {
         assertNotNull(m, "expected an ErrorResponse '" + expectedMessage + "', the connection was closed instead");

@@ -14,7 +14,6 @@ import dev.poolctl.pooler.config.UserConfig;
 import dev.poolctl.pooler.hazard.Hazard;
 import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.pool.PoolManager;
-import dev.poolctl.pooler.protocol.PgProtocol;
 import dev.poolctl.pooler.pool.ClientState;
 import dev.poolctl.pooler.pool.PoolClient;
 import dev.poolctl.pooler.pool.PoolServer;
