@@ -53,7 +53,7 @@ final class ShowCommands {
         };
     }
 
-    /** This loop's part of a SHOW that {@link #merge} names. */
+    /** This loop's part of a SHOW that {@link #merge} names, or the whole answer of SHOW VERSION or CONFIG. */
     Table rows(String what) {
         return switch (what) {
             case "databases" -> databases();
@@ -69,7 +69,9 @@ final class ShowCommands {
             case "stats_totals" -> statsTotals();
             case "stats_averages" -> statsAverages();
             case "totals" -> totals();
-            default -> throw new IllegalArgumentException("not a merged SHOW: " + what);
+            case "version" -> version(); // the whole process's, from any one loop (ShowTables)
+            case "config" -> config();
+            default -> throw new IllegalArgumentException("not a SHOW with rows: " + what);
         };
     }
 
@@ -77,11 +79,8 @@ final class ShowCommands {
     boolean show(String what, ByteBuf out) {
         switch (what) {
             case "help" -> ConsoleHelp.write(out);
-            case "version" -> {
-                new ResultSetWriter(out, List.of(text("version"))).row("poolctl " + Version.VERSION);
-                ResultSetWriter.complete(out, "SHOW");
-            }
-            case "config" -> config(out);
+            case "version" -> version().writeTo(out);
+            case "config" -> config().writeTo(out);
             case "state" -> state(out);
             case "mem" -> empty(out, text("name"), int4("size"), int4("used"), int4("free"), int4("memtotal"));
             case "dns_hosts" -> empty(out, text("hostname"), int8("ttl"), text("addrs"));
@@ -109,14 +108,18 @@ final class ShowCommands {
         ResultSetWriter.complete(out, "SHOW");
     }
 
-    private void config(ByteBuf out) {
-        ResultSetWriter rs = new ResultSetWriter(out, List.of(text("key"), text("value"), text("default"), text("changeable")));
+    private static Table version() {
+        return new Table(List.of(text("version"))).row("poolctl " + Version.VERSION);
+    }
+
+    private Table config() {
+        Table rs = new Table(List.of(text("key"), text("value"), text("default"), text("changeable")));
         GeneralSettings g = manager.config().general();
         for (Setting s : Setting.values()) {
             String value = g.raw(s);
             rs.row(s.key(), value == null ? "" : value, s.defaultValue(), s.reloadable() ? "yes" : "no");
         }
-        ResultSetWriter.complete(out, "SHOW");
+        return rs;
     }
 
     private Table databases() {

@@ -36,6 +36,10 @@ final class Table {
         return this;
     }
 
+    List<ResultSetWriter.Column> columns() {
+        return columns;
+    }
+
     List<Object[]> rows() {
         return rows;
     }
