@@ -74,6 +74,8 @@ public final class PoolerDaemon implements AutoCloseable {
     });
     /** Builds and installs the TLS contexts at RELOAD and SET (on {@link #reloader}). */
     private final DaemonTls tls;
+    /** /metrics, /stats and the probes (http_listen_port); open until {@link #close}, through a drain. */
+    private dev.poolctl.pooler.http.HttpListener http;
     /** {@code start --pidfile}: kept across reloads, which re-read the ini. */
     private volatile Path pidfileOverride;
 
@@ -154,6 +156,14 @@ public final class PoolerDaemon implements AutoCloseable {
             close();
             throw new IOException("cannot listen on port " + g.listenPort() + ": " + e.getMessage(), e);
         }
+        try {
+            http = dev.poolctl.pooler.http.HttpListener.start(workerGroup, transport.serverChannel(),
+                    g.stringValue(Setting.HTTP_LISTEN_ADDR), g.intValue(Setting.HTTP_LISTEN_PORT),
+                    new dev.poolctl.pooler.admin.ShowTables(global), () -> !isStopping());
+        } catch (IOException e) {
+            close();
+            throw e;
+        }
         for (LoopShard shard : loops.all()) {
             janitors.add(shard.loop().scheduleAtFixedRate(() -> tick(shard), JANITOR_MILLIS, JANITOR_MILLIS,
                     TimeUnit.MILLISECONDS));
@@ -164,6 +174,7 @@ public final class PoolerDaemon implements AutoCloseable {
         for (String a : boundAddresses) {
             log.log("listening on " + a);
         }
+        java.util.Optional.ofNullable(http.address()).ifPresent(a -> log.log("listening on " + a));
         log.log("process up: poolctl " + Version.VERSION + " (" + transport.name() + ", " + loopCount + " event loop"
                 + (loopCount == 1 ? "" : "s") + "), tls: " + DaemonTls.startupWords(this.tls.current()));
     }
@@ -461,6 +472,9 @@ public final class PoolerDaemon implements AutoCloseable {
             return;
         }
         listeners.close();
+        if (http != null) {
+            http.close();
+        }
         reloader.shutdownNow();
         loops.all().forEach(shard -> shard.connector().close());
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);

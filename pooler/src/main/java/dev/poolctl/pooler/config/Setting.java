@@ -62,6 +62,13 @@ public enum Setting {
      * core. Pools are pinned to a loop; limits stay global.
      */
     EVENT_LOOPS(Type.COUNT_OR_AUTO, "auto", false),
+    /**
+     * poolctl's own: the address of the HTTP listener (/metrics, /healthz, /readyz, /stats); {@code *} = all. Local
+     * only by default: the answers name databases and users.
+     */
+    HTTP_LISTEN_ADDR(Type.STRING, "127.0.0.1", false),
+    /** poolctl's own: the port of the HTTP listener; 0 (the default) = no HTTP listener. */
+    HTTP_LISTEN_PORT(Type.INT, "0", false),
     IDLE_TRANSACTION_TIMEOUT(Type.DURATION, "0"),
     IGNORE_STARTUP_PARAMETERS(Type.LIST, ""),
     /**

@@ -37,7 +37,8 @@ public final class SupportedSettings {
             Setting.MAX_PREPARED_STATEMENTS, Setting.DNS_MAX_TTL, Setting.DNS_NXDOMAIN_TTL,
             Setting.CANCEL_WAIT_TIMEOUT, Setting.AUTODB_IDLE_TIMEOUT, Setting.EVENT_LOOPS, Setting.IO_METHOD, Setting.AUTH_USER,
             Setting.AUTH_QUERY, Setting.AUTH_DBNAME, Setting.DRAIN_MESSAGE, Setting.DRAIN_ON_SIGTERM,
-            Setting.DRAIN_TIMEOUT, Setting.PEER_ID, Setting.SO_REUSEPORT);
+            Setting.DRAIN_TIMEOUT, Setting.PEER_ID, Setting.SO_REUSEPORT, Setting.HTTP_LISTEN_ADDR,
+            Setting.HTTP_LISTEN_PORT);
 
     /** io_method's values, {@code auto} first. */
     public static final List<String> IO_METHODS = List.of("auto", "io_uring", "epoll", "nio");
@@ -57,6 +58,10 @@ public final class SupportedSettings {
         }
         if (!IO_METHODS.contains(general.ioMethod())) {
             throw new IllegalArgumentException("io_method: '" + general.ioMethod() + "' is not one of " + IO_METHODS);
+        }
+        int httpPort = general.intValue(Setting.HTTP_LISTEN_PORT);
+        if (httpPort < 0 || httpPort > 65535) {
+            throw new IllegalArgumentException("http_listen_port: " + httpPort + " is not a port (0 = no HTTP listener)");
         }
         if (AuthQuerySource.ADMIN_DATABASE.equals(general.authDbname())) {
             throw new IllegalArgumentException("auth_dbname: " + AuthQuerySource.reservedDatabase());

@@ -15,8 +15,9 @@ class SettingTest {
     @Test
     void tableHasEveryPgBouncerKeyInShowConfigOrder() {
         List<String> keys = Stream.of(Setting.values()).map(Setting::key).toList();
-        // PgBouncer's 101 and poolctl's event_loops, io_method, drain_message, drain_on_sigterm, drain_timeout
-        assertEquals(106, keys.size());
+        // PgBouncer's 101 and poolctl's event_loops, io_method, drain_message, drain_on_sigterm, drain_timeout,
+        // http_listen_addr, http_listen_port
+        assertEquals(108, keys.size());
         assertEquals(keys.stream().sorted().toList(), keys, "PgBouncer's table (and SHOW CONFIG) is alphabetical");
         for (String key : List.of("listen_addr", "client_tls_sslmode", "server_tls13_ciphers", "dns_max_ttl",
                 "syslog_facility", "tcp_user_timeout", "peer_id", "auth_ldap_options", "scram_iterations",
@@ -54,7 +55,7 @@ class SettingTest {
             }
         }
         assertEquals(Set.of("disable_pqexec", "job_name", "listen_addr", "listen_backlog", "listen_port", "pidfile",
-                "pkt_buf", "resolv_conf", "event_loops", "io_method", "service_name", "so_reuseport",
+                "pkt_buf", "resolv_conf", "event_loops", "io_method", "http_listen_addr", "http_listen_port", "service_name", "so_reuseport",
                 "track_extra_parameters", "unix_socket_dir",
                 "unix_socket_group", "unix_socket_mode", "user"), noReload);
     }
