@@ -19,7 +19,7 @@ final class ExporterMetrics {
 
     /** The SHOWs one scrape reads. */
     static final List<String> SHOWS = List.of("version", "lists", "config", "databases", "stats_totals", "stats",
-            "pools");
+            "pools", "histograms");
 
     /** A SHOW column (or SHOW LISTS / SHOW CONFIG row) and the metric the exporter makes of it. */
     record Mapping(String column, String name, String type, double factor, String help) {}
@@ -113,6 +113,7 @@ final class ExporterMetrics {
         for (RowSet set : ROW_SETS) {
             set.mappings().forEach(m -> types.put(set.prefix() + m.name(), m.type()));
         }
+        HistogramMetrics.FAMILIES.values().forEach(f -> types.put(f[0], HistogramMetrics.TYPE));
         return types;
     }
 
@@ -135,6 +136,7 @@ final class ExporterMetrics {
         for (RowSet set : ROW_SETS) {
             rows(out, shows.get(set.show()), set);
         }
+        HistogramMetrics.write(out, shows.get("histograms"));
         return out.toString();
     }
 

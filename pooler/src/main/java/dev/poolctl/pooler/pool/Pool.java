@@ -161,7 +161,7 @@ public final class Pool {
             servers.move(s.entry(), ServerState.ACTIVE, now);
             clients.move(c.entry(), ACTIVE, now);
             s.link(c, now);
-            stats.serverAssignmentCount++;
+            stats.assigned(0);
         }
         return s;
     }
@@ -282,8 +282,7 @@ public final class Pool {
 
     private void link(PoolClient c, PoolServer s) {
         long now = now();
-        stats.serverAssignmentCount++;
-        stats.waitTimeUs += (now - c.entry().sinceNanos()) / 1_000;
+        stats.assigned((now - c.entry().sinceNanos()) / 1_000);
         servers.move(s.entry(), ServerState.ACTIVE, now);
         clients.move(c.entry(), ACTIVE, now);
         s.link(c, now);

@@ -300,7 +300,9 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         releaseKept();
         loginPhase.cancel();
         statements.closed();
-        if (!loginFailureReported) dev.poolctl.pooler.pool.LoginRetry.closedDuringLogin(pool, this); // in LOGIN only
+        if (!loginFailureReported) {
+            dev.poolctl.pooler.pool.LoginRetry.closedDuringLogin(pool, this); // in LOGIN only
+        }
         pool.serverClosed(this, closeReason != null ? closeReason : "server conn crashed?");
     }
 
@@ -375,11 +377,9 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         pendingReadyForQuery--;
         long now = System.nanoTime();
         dev.poolctl.pooler.stats.PoolStats stats = pool.stats();
-        stats.queryCount++;
-        stats.queryTimeUs += (now - requestNanos) / 1_000;
+        stats.query((now - requestNanos) / 1_000);
         if (txStatus == PgProtocol.TX_IDLE && xactStartNanos != 0) {
-            stats.xactCount++;
-            stats.xactTimeUs += (now - xactStartNanos) / 1_000;
+            stats.xact((now - xactStartNanos) / 1_000);
             xactStartNanos = 0;
         }
         if (pendingReadyForQuery <= 0 && pool.refusesTransaction(this)) {

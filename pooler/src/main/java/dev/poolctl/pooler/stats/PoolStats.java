@@ -20,9 +20,34 @@ public final class PoolStats {
     public long serverParseCount;
     public long bindCount;
     public long clientLoginCount;
+    /** How long clients waited for a server (0 when one was idle), each query and each transaction took. */
+    public final LatencyHistogram waitTimes = new LatencyHistogram();
+    public final LatencyHistogram queryTimes = new LatencyHistogram();
+    public final LatencyHistogram xactTimes = new LatencyHistogram();
 
     private StatsSnapshot newer = StatsSnapshot.ZERO;
     private StatsSnapshot older = StatsSnapshot.ZERO;
+
+    /** A client got a server after waiting {@code waitUs} (0: one was idle). */
+    public void assigned(long waitUs) {
+        serverAssignmentCount++;
+        waitTimeUs += waitUs;
+        waitTimes.record(waitUs);
+    }
+
+    /** A query ended (its ReadyForQuery) after {@code us}. */
+    public void query(long us) {
+        queryCount++;
+        queryTimeUs += us;
+        queryTimes.record(us);
+    }
+
+    /** A transaction ended after {@code us}. */
+    public void xact(long us) {
+        xactCount++;
+        xactTimeUs += us;
+        xactTimes.record(us);
+    }
 
     public StatsSnapshot current() {
         return new StatsSnapshot(serverAssignmentCount, xactCount, queryCount, clientBytes, serverBytes, xactTimeUs,

@@ -83,7 +83,9 @@ class MetricsIT {
                     }
                     assertEquals(m.group(2).length(), end, "labels of " + line);
                 }
-                assertTrue(types.containsKey(m.group(1)), "TYPE before the samples of " + m.group(1));
+                String family = m.group(1).replaceAll("_(bucket|sum|count)$", ""); // a histogram's series
+                assertTrue(types.containsKey(m.group(1)) || "histogram".equals(types.get(family)),
+                        "TYPE before the samples of " + m.group(1));
                 samples.add(new Sample(m.group(1), labels, Double.parseDouble(m.group(3))));
             }
         }
