@@ -49,7 +49,7 @@ public final class HttpListener implements AutoCloseable {
         if (port == 0) {
             return new HttpListener(null, null);
         }
-        String host = addr.isEmpty() || addr.equals("*") ? "0.0.0.0" : addr;
+        String host = addr.equals("*") ? "0.0.0.0" : addr; // never empty: SupportedSettings refuses that
         ServerBootstrap b = new ServerBootstrap()
                 .group(group, group)
                 .channel(serverChannel)
