@@ -241,6 +241,30 @@ class ConfigCommandTest {
                 + ": warning: application_name_add_host is read but not applied"));
     }
 
+    /**
+     * poolctl's own keys (PgBouncer has none of them) are checked alike: a valid value is applied, so it is no
+     * warning, not even "read but not applied", and a bad one is the error start would refuse, naming the key.
+     */
+    @Test
+    void poolctlsOwnSettingsAreCheckedAlikeTheHttpListenerToo() throws Exception {
+        for (String valid : new String[] {"event_loops = 2", "io_method = epoll", "drain_timeout = 5",
+            "drain_on_sigterm = 1", "drain_message = bye", "http_listen_addr = *", "http_listen_addr = 10.0.0.5",
+            "http_listen_port = 9127"}) {
+            Run r = check(valid + "\n", "--strict");
+            assertEquals(0, r.code(), valid + ":\n" + r.out());
+            assertTrue(r.out().contains("0 error(s), 0 warning(s)"), valid + ":\n" + r.out());
+        }
+        for (String bad : new String[] {"event_loops = x", "io_method = foo", "drain_timeout = x",
+            "drain_on_sigterm = maybe", "http_listen_port = x", "http_listen_port = 70000", "http_listen_addr ="}) {
+            Run r = check(bad + "\n");
+            assertEquals(2, r.code(), bad + ":\n" + r.out());
+            String key = bad.substring(0, bad.indexOf(' '));
+            assertWarning(r, "(?m)^error: " + Pattern.quote(ini.toString()) + "(:\\d+)?: \\[pgbouncer\\] " + key + ": ");
+        }
+        Run r = check("http_listen_addr =\n");
+        assertTrue(r.out().contains("http_listen_addr: empty; give an address, or * for every address"), r.out());
+    }
+
     @Test
     void anAuthDbnameThatIsNotConfiguredIsAWarning() throws Exception {
         Run r = checkDbs("db = host=127.0.0.1 dbname=db auth_user=lookup auth_dbname=nowhere\n", "");
@@ -315,6 +339,9 @@ class ConfigCommandTest {
         assertTrue(lines[0].matches("key\\s+value\\s+default\\s+source"), lines[0]);
         assertTrue(r.out().lines().anyMatch(l -> l.matches("pool_mode\\s+transaction\\s+session\\s+file")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("listen_backlog\\s+128\\s+128\\s+default")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("http_listen_port\\s+0\\s+0\\s+default")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("http_listen_addr\\s+127\\.0\\.0\\.1\\s+127\\.0\\.0\\.1\\s+default")),
+                r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("listen_port\\s+6432\\s+6432\\s+file")),
                 "set in the file, even to the default: " + r.out());
         // aligned: every row's value column starts at the same offset, after the padded key

@@ -52,6 +52,12 @@ final class DaemonShutdown {
         return mode;
     }
 
+    /** Why the pooler no longer accepts clients (/readyz): "draining", "shutting down"; null before either. */
+    String notAccepting() {
+        ShutdownMode m = mode;
+        return m == null ? null : m == ShutdownMode.DRAIN ? "draining" : "shutting down";
+    }
+
     /**
      * Starts a shutdown; a second request while one runs makes it immediate, as in PgBouncer. Completes once the
      * listeners are closed (TCP only, for a shutdown that waits).

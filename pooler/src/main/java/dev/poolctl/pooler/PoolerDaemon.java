@@ -159,7 +159,7 @@ public final class PoolerDaemon implements AutoCloseable {
         try {
             http = dev.poolctl.pooler.http.HttpListener.start(workerGroup, transport.serverChannel(),
                     g.stringValue(Setting.HTTP_LISTEN_ADDR), g.intValue(Setting.HTTP_LISTEN_PORT),
-                    new dev.poolctl.pooler.admin.ShowTables(global), () -> !isStopping());
+                    new dev.poolctl.pooler.admin.ShowTables(global), shutdown::notAccepting);
         } catch (IOException e) {
             close();
             throw e;

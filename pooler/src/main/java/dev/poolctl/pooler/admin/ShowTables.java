@@ -7,9 +7,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * SHOW answers as rows for readers other than the console (the HTTP listener's /metrics and /stats). They run the
- * console's own code the console's way: each loop builds its part on its loop and the parts are merged as for
- * {@code SHOW}, so a scrape and the console cannot disagree, and no pool is read from another thread.
+ * SHOW answers as rows for readers other than the console (the HTTP listener's /metrics and /stats), and whether
+ * any pool can log in (its /readyz). They run the console's own code the console's way: each loop builds its part
+ * on its loop and the parts are merged as for {@code SHOW}, so a scrape and the console cannot disagree, and no
+ * pool is read from another thread.
  */
 public final class ShowTables {
     /** A column's name and whether its values are numbers (int4, int8, numeric) rather than text. */
@@ -63,6 +64,15 @@ public final class ShowTables {
             done.completeExceptionally(new IllegalStateException("the pooler is shutting down"));
         }
         return done;
+    }
+
+    /**
+     * Null when some pool can log in to PostgreSQL or none has failed to (see {@link PoolLogins}), else
+     * {@code no pool can log in: <the latest login error>}. Completes on a loop's thread; fails when the pooler is
+     * shutting down.
+     */
+    public CompletableFuture<String> whyNoPoolCanLogIn() {
+        return PoolLogins.whyNoneCanLogIn(global);
     }
 
     private static Result result(Table table) {

@@ -63,6 +63,11 @@ public final class SupportedSettings {
         if (httpPort < 0 || httpPort > 65535) {
             throw new IllegalArgumentException("http_listen_port: " + httpPort + " is not a port (0 = no HTTP listener)");
         }
+        // Refused rather than read as every address (or as none, PgBouncer's empty listen_addr): the answers name
+        // databases and users, so every address has to be asked for with *.
+        if (general.stringValue(Setting.HTTP_LISTEN_ADDR).isBlank()) {
+            throw new IllegalArgumentException("http_listen_addr: empty; give an address, or * for every address");
+        }
         if (AuthQuerySource.ADMIN_DATABASE.equals(general.authDbname())) {
             throw new IllegalArgumentException("auth_dbname: " + AuthQuerySource.reservedDatabase());
         }

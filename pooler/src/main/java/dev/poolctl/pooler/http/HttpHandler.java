@@ -22,12 +22,12 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Answers GET and HEAD of /metrics, /stats, /healthz and /readyz; anything else gets 404 or 405, a request the
- * decoder refused (a line or header over the limits) gets 414, 431 or 400 and the connection is closed. /metrics
- * and /stats are answered once every loop has given its rows, so nothing here waits on a loop: answers are
+ * decoder refused (a line or header over the limits) gets 414, 431 or 400 and the connection is closed. /metrics,
+ * /stats and /readyz are answered once every loop has given its part, so nothing here waits on a loop: answers are
  * written in request order (HTTP/1.1 pipelining) when they are ready.
  */
 final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -38,14 +38,15 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private record Answer(HttpResponseStatus status, String contentType, String body) {}
 
     private final ShowTables tables;
-    private final BooleanSupplier ready;
+    /** Why the pooler no longer accepts clients ("draining", "shutting down"); null while it does. */
+    private final Supplier<String> stopping;
     /** Completes once the previous answer on this connection is written (confined to the channel's loop). */
     private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
     private int inFlight;
 
-    HttpHandler(ShowTables tables, BooleanSupplier ready) {
+    HttpHandler(ShowTables tables, Supplier<String> stopping) {
         this.tables = tables;
-        this.ready = ready;
+        this.stopping = stopping;
     }
 
     @Override
@@ -75,9 +76,7 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "/metrics" -> metrics();
             case "/stats" -> stats();
             case "/healthz" -> CompletableFuture.completedFuture(text(HttpResponseStatus.OK, "ok"));
-            case "/readyz" -> CompletableFuture.completedFuture(ready.getAsBoolean()
-                    ? text(HttpResponseStatus.OK, "ok")
-                    : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "shutting down or draining"));
+            case "/readyz" -> ready();
             default -> CompletableFuture.completedFuture(text(HttpResponseStatus.NOT_FOUND,
                     "not found: /metrics, /stats, /healthz, /readyz"));
         };
@@ -100,6 +99,22 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static Answer metricsPage(String body) {
         return new Answer(HttpResponseStatus.OK, PrometheusText.CONTENT_TYPE, body);
+    }
+
+    /**
+     * 200 while accepting clients and able to log in to PostgreSQL; else 503 with the reason: {@code draining},
+     * {@code shutting down}, or {@code no pool can log in: <the latest login error>}. Read from state the pools
+     * already hold (no login per probe).
+     */
+    private CompletableFuture<Answer> ready() {
+        String notAccepting = stopping.get();
+        if (notAccepting != null) {
+            return CompletableFuture.completedFuture(text(HttpResponseStatus.SERVICE_UNAVAILABLE, notAccepting));
+        }
+        return tables.whyNoPoolCanLogIn()
+                .thenApply(why -> why == null ? text(HttpResponseStatus.OK, "ok")
+                        : text(HttpResponseStatus.SERVICE_UNAVAILABLE, why))
+                .exceptionally(e -> text(HttpResponseStatus.SERVICE_UNAVAILABLE, "shutting down"));
     }
 
     private CompletableFuture<Answer> stats() {

@@ -13,7 +13,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The HTTP listener on {@code http_listen_addr:http_listen_port}. It runs on the daemon's event loops, Netty's HTTP
@@ -40,15 +40,16 @@ public final class HttpListener implements AutoCloseable {
 
     /**
      * Binds {@code addr:port} ({@code *} = every address) on {@code group}; with port 0 nothing is bound and the
-     * listener is off. {@code ready}: whether /readyz answers 200.
+     * listener is off. {@code stopping}: why the pooler no longer accepts clients (a drain, a shutdown), null while
+     * it does; /readyz answers 503 with it.
      */
     public static HttpListener start(EventLoopGroup group, Class<? extends ServerChannel> serverChannel, String addr,
-                                     int port, ShowTables tables, BooleanSupplier ready)
+                                     int port, ShowTables tables, Supplier<String> stopping)
             throws IOException, InterruptedException {
         if (port == 0) {
             return new HttpListener(null, null);
         }
-        String host = addr.isEmpty() || addr.equals("*") ? "0.0.0.0" : addr;
+        String host = addr.equals("*") ? "0.0.0.0" : addr; // never empty: SupportedSettings refuses that
         ServerBootstrap b = new ServerBootstrap()
                 .group(group, group)
                 .channel(serverChannel)
@@ -60,7 +61,7 @@ public final class HttpListener implements AutoCloseable {
                                 new HttpServerCodec(new HttpDecoderConfig().setMaxInitialLineLength(MAX_LINE)
                                         .setMaxHeaderSize(MAX_HEADERS).setMaxChunkSize(MAX_BODY)),
                                 new HttpObjectAggregator(MAX_BODY, true),
-                                new HttpHandler(tables, ready));
+                                new HttpHandler(tables, stopping));
                     }
                 });
         try {

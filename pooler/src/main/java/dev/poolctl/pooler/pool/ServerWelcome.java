@@ -20,6 +20,11 @@ public final class ServerWelcome {
     private Map<String, String> defaults = Map.of();
     private String loginError;
     private long loginErrorNanos;
+    /**
+     * The last login's error while no login has succeeded since; unlike {@link #loginError} it is not forgotten
+     * when new TLS settings allow an early retry: /readyz asks whether a login has worked since, not when to retry.
+     */
+    private String failedSinceLogin;
     /** The wait after a login that found PostgreSQL not accepting; 0 after any other error (server_login_retry). */
     private long backoffNanos;
     private static final long FIRST_BACKOFF = 100_000_000L;
@@ -35,6 +40,7 @@ public final class ServerWelcome {
 
     void loggedIn(Map<String, String> serverParameters) {
         loginError = null;
+        failedSinceLogin = null;
         backoffNanos = 0;
         if (parameters == null) {
             parameters = Collections.unmodifiableMap(new LinkedHashMap<>(serverParameters));
@@ -53,6 +59,7 @@ public final class ServerWelcome {
      */
     void loginFailed(String message, long now, boolean notAccepting) {
         loginError = message;
+        failedSinceLogin = message;
         loginErrorNanos = now;
         backoffNanos = notAccepting ? Math.min(backoffNanos == 0 ? FIRST_BACKOFF : backoffNanos * 2, MAX_BACKOFF) : 0;
     }
@@ -68,6 +75,21 @@ public final class ServerWelcome {
 
     String loginError() {
         return loginError;
+    }
+
+    /** Whether a server login of this pool has ever succeeded. */
+    public boolean everLoggedIn() {
+        return parameters != null;
+    }
+
+    /** The error of the pool's last login when no login has succeeded since it; null otherwise. */
+    public String failedSinceLogin() {
+        return failedSinceLogin;
+    }
+
+    /** When that login failed ({@link Clock#nanoTime}); meaningful only while {@link #failedSinceLogin} is set. */
+    public long failedAtNanos() {
+        return loginErrorNanos;
     }
 
     /** The server's original value of a tracked parameter: what a client that never set it gets. */

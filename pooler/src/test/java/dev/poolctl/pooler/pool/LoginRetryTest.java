@@ -51,9 +51,13 @@ class LoginRetryTest {
         h.disconnect(first);
 
         LoginRetry.forgetErrors(h.manager);
+        assertEquals(WHY, pool.welcome().failedSinceLogin(), "/readyz still sees no login since the failure");
         FakeClient next = h.login(pool);
         assertNull(next.failure, "tried with the new settings at once");
         assertEquals(2, h.launcher.countFor(pool));
+        h.loginAll(pool);
+        assertNull(pool.welcome().failedSinceLogin(), "a login succeeded since");
+        assertTrue(pool.welcome().everLoggedIn());
     }
 
     @Test
