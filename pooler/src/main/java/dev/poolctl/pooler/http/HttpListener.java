@@ -29,6 +29,8 @@ public final class HttpListener implements AutoCloseable {
     private static final int MAX_BODY = 1024;
     /** A keep-alive connection quiet for this long is closed: an idle scraper reconnects, a hoarder loses it. */
     private static final int IDLE_SECONDS = 60;
+    /** HTTP connections open at once at most (a Prometheus, probes, an operator's curl). */
+    static final int MAX_CONNECTIONS = 64;
 
     private final Channel channel;
     private final String address;
@@ -50,6 +52,7 @@ public final class HttpListener implements AutoCloseable {
             return new HttpListener(null, null);
         }
         String host = addr.equals("*") ? "0.0.0.0" : addr; // never empty: SupportedSettings refuses that
+        java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
         ServerBootstrap b = new ServerBootstrap()
                 .group(group, group)
                 .channel(serverChannel)
@@ -57,6 +60,14 @@ public final class HttpListener implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        // Scrapers and probes need a few connections; past the cap a new one is closed at once, so
+                        // connections nobody reads from cannot pile up (they count in no max_client_conn).
+                        if (open.incrementAndGet() > MAX_CONNECTIONS) {
+                            open.decrementAndGet();
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> open.decrementAndGet());
                         ch.pipeline().addLast(new ReadTimeoutHandler(IDLE_SECONDS),
                                 new HttpServerCodec(new HttpDecoderConfig().setMaxInitialLineLength(MAX_LINE)
                                         .setMaxHeaderSize(MAX_HEADERS).setMaxChunkSize(MAX_BODY)),

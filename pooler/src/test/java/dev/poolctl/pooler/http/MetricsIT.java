@@ -303,6 +303,35 @@ class MetricsIT {
             assertTrue(raw(httpPort, "\u0001\u0002garbage\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1))
                     .matches("closed|HTTP/1.1 400.*"));
             assertEquals(200, get(httpPort, "/healthz").statusCode());
+            // Connections held open without a request: past the cap the next is closed at once; the cap's worth of
+            // hoarders leaves the listener and the pools serving once they go.
+            List<java.net.Socket> hoarders = new ArrayList<>();
+            try {
+                for (int i = 0; i < HttpListener.MAX_CONNECTIONS; i++) {
+                    hoarders.add(new java.net.Socket("127.0.0.1", httpPort));
+                }
+                PoolerFixture.await("the cap reached", Duration.ofSeconds(10), () -> {
+                    try (java.net.Socket extra = new java.net.Socket("127.0.0.1", httpPort)) {
+                        extra.setSoTimeout(2_000);
+                        return extra.getInputStream().read() == -1; // closed by the pooler, not left waiting
+                    } catch (java.net.SocketTimeoutException stillOpen) {
+                        return false; // no cap: the pooler keeps it open waiting for a request
+                    } catch (IOException reset) {
+                        return true;
+                    }
+                });
+            } finally {
+                for (java.net.Socket h : hoarders) {
+                    h.close();
+                }
+            }
+            PoolerFixture.await("the listener serving again", Duration.ofSeconds(10), () -> {
+                try {
+                    return get(httpPort, "/healthz").statusCode() == 200;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
             assertEquals(1, showPools(console)[1], "the pooler still serves its console and pools");
 
             // A drain: not ready any more, but the metrics still answer while the transaction holds the pooler open.
