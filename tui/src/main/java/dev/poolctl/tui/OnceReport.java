@@ -136,7 +136,9 @@ public final class OnceReport {
                     .append(",\"maxwait_seconds\":").append(number(p.maxwaitSeconds()))
                     .append(",\"pool_size\":").append(p.poolSize() < 0 ? "null" : Integer.toString(p.poolSize()))
                     .append(",\"saturation\":").append(number(p.saturation()))
-                    .append(",\"tps\":").append(number(p.tps())).append('}');
+                    .append(",\"tps\":").append(number(p.tps()))
+                    .append(",\"wait_p50_us\":").append(number(p.waitP50Us()))
+                    .append(",\"wait_p99_us\":").append(number(p.waitP99Us())).append('}');
         }
         sb.append("],\"databases\":[");
         int i = 0;

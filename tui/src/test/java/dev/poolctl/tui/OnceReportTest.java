@@ -33,7 +33,7 @@ class OnceReportTest {
         assertTrue(json.contains("\"interval_seconds\":1.500"), json);
         assertTrue(json.contains("{\"database\":\"postgres\",\"user\":\"postgres\",\"pool_mode\":\"transaction\","
                 + "\"cl_active\":0,\"cl_waiting\":0,\"sv_active\":0,\"sv_idle\":3,"), json);
-        assertTrue(json.contains("\"pool_size\":3,\"saturation\":0,\"tps\":422.500}"), json);
+        assertTrue(json.contains("\"pool_size\":3,\"saturation\":0,\"tps\":422.500,\"wait_p50_us\":null,\"wait_p99_us\":null}"), json);
         assertTrue(json.contains("\"counters_reset\":false"), json);
     }
 

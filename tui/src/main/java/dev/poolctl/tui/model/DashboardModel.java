@@ -82,10 +82,16 @@ public final class DashboardModel {
         for (Row r : s.table(Show.DATABASES).rowList()) {
             databases.put(r.text("name", ""), r);
         }
+        Map<String, Row> waits = new HashMap<>(); // poolctl's wait histograms by database/user; none from PgBouncer
+        for (Row r : s.table(Show.HISTOGRAMS).rowList()) {
+            if ("wait".equals(r.text("histogram", ""))) {
+                waits.put(r.text("database", "") + "/" + r.text("user", ""), r);
+            }
+        }
         List<PoolRow> rows = new ArrayList<>();
         for (Row r : s.table(Show.POOLS).rowList()) {
             String db = r.text("database", "");
-            PoolRow p = PoolRow.of(r, databases.get(db), rates.get(db));
+            PoolRow p = PoolRow.of(r, databases.get(db), rates.get(db), waits.get(db + "/" + r.text("user", "")));
             rows.add(p);
             history.record(p);
         }

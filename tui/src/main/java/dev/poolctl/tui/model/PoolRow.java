@@ -8,12 +8,18 @@ import dev.poolctl.tui.source.Row;
  */
 public record PoolRow(String database, String user, String poolMode, long clActive, long clWaiting, long svActive,
         long svIdle, long svUsed, long svTested, long svLogin, double maxwaitSeconds, int poolSize, boolean paused,
-        double tps) {
+        double tps, double waitP50Us, double waitP99Us) {
 
     /** The admin console's own pool; it never saturates or waits for servers in a way an operator acts on. */
     public static final String ADMIN_DATABASE = "pgbouncer";
 
+    /** A pool without poolctl's wait histogram (a PgBouncer target): p50 and p99 wait unknown. */
     public static PoolRow of(Row pool, Row database, DatabaseRates rates) {
+        return of(pool, database, rates, null);
+    }
+
+    /** {@code waitHistogram}: the pool's {@code wait} row of poolctl's SHOW HISTOGRAMS, or null. */
+    public static PoolRow of(Row pool, Row database, DatabaseRates rates, Row waitHistogram) {
         int size = database == null ? -1 : (int) database.number("pool_size", -1);
         boolean paused = database != null
                 && (database.number("paused", 0) != 0 || database.number("disabled", 0) != 0);
@@ -21,7 +27,9 @@ public record PoolRow(String database, String user, String poolMode, long clActi
                 pool.number("cl_active"), pool.number("cl_waiting"), pool.number("sv_active"),
                 pool.number("sv_idle"), pool.number("sv_used"), pool.number("sv_tested"), pool.number("sv_login"),
                 pool.number("maxwait") + pool.number("maxwait_us") / 1_000_000.0, size, paused,
-                rates == null ? Double.NaN : rates.tps());
+                rates == null ? Double.NaN : rates.tps(),
+                waitHistogram == null ? Double.NaN : waitHistogram.number("p50_us", -1),
+                waitHistogram == null ? Double.NaN : waitHistogram.number("p99_us", -1));
     }
 
     public String key() {
@@ -58,6 +66,8 @@ public record PoolRow(String database, String user, String poolMode, long clActi
             case "pool_size" -> (long) poolSize;
             case "saturation" -> Double.isNaN(saturation()) ? -1.0 : saturation();
             case "tps" -> Double.isNaN(tps) ? -1.0 : tps;
+            case "wait_p50" -> Double.isNaN(waitP50Us) ? -1.0 : waitP50Us;
+            case "wait_p99" -> Double.isNaN(waitP99Us) ? -1.0 : waitP99Us;
             default -> null;
         };
     }

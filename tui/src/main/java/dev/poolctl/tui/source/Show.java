@@ -2,10 +2,12 @@ package dev.poolctl.tui.source;
 
 /**
  * The admin-console lists the dashboard polls: SHOWs that PgBouncer 1.18 and poolctl both answer, and poolctl's
- * own SHOW HAZARDS, asked only of a poolctl so a PgBouncer's log gets no error a second.
+ * own SHOW HAZARDS and SHOW HISTOGRAMS (p50/p99 wait), asked only of a poolctl so a PgBouncer's log gets no error a
+ * second.
  */
 public enum Show {
-    POOLS(false), STATS(false), CLIENTS(false), SERVERS(false), DATABASES(false), CONFIG(false), HAZARDS(true);
+    POOLS(false), STATS(false), CLIENTS(false), SERVERS(false), DATABASES(false), CONFIG(false), HAZARDS(true),
+    HISTOGRAMS(true);
 
     private final boolean poolctlOnly;
 

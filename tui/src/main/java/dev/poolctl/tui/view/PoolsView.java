@@ -45,6 +45,9 @@ public final class PoolsView {
                 .coloured(p -> p.saturation() >= saturationWarn ? TextColor.ANSI.RED_BRIGHT
                         : p.saturation() >= 0.5 ? TextColor.ANSI.YELLOW_BRIGHT : TextColor.ANSI.GREEN_BRIGHT));
         c.add(Column.right("tps", "tps", 6, 5, p -> Format.rate(p.tps())));
+        // poolctl's wait histogram: how long clients waited for a server, p50 and p99 since the pool began
+        c.add(Column.right("wait_p50", "w_p50", 6, 9, p -> Format.micros(p.waitP50Us())));
+        c.add(Column.right("wait_p99", "w_p99", 6, 9, p -> Format.micros(p.waitP99Us())));
         int perCell = samplesPerCell(m.interval());
         String window = Format.duration(m.interval().multipliedBy((long) perCell * SPARK));
         c.add(Column.left("tps_history", "tps " + window, SPARK, 8,

@@ -128,6 +128,22 @@ class DashboardModelTest {
     }
 
     @Test
+    void poolctlsWaitHistogramGivesTheP50AndP99WaitOfEachPool() {
+        apply(Recorded.snapshot(0, Map.of(Show.POOLS,
+                table("database,user,cl_active,cl_waiting,sv_active,sv_idle,maxwait", "app,u,1,2,3,4,0",
+                        "app,v,1,0,1,0,0"),
+                Show.HISTOGRAMS, table("database,user,histogram,count,p50_us,p99_us",
+                        "app,u,query,9,100,900", "app,u,wait,7,250,25000"))));
+        PoolRow u = model.pools().stream().filter(p -> p.user().equals("u")).findFirst().orElseThrow();
+        assertEquals(250.0, u.waitP50Us(), 1e-9, "the wait row, not the query row");
+        assertEquals(25_000.0, u.waitP99Us(), 1e-9);
+        assertEquals(-1.0, (double) model.pools().stream().filter(p -> p.user().equals("v")).findFirst()
+                .orElseThrow().value("wait_p99"), 1e-9, "no histogram row: unknown, sorted last");
+        apply(snapshot("pgbouncer-1.18-a", 1));
+        assertTrue(Double.isNaN(pool("postgres").waitP99Us()), "a PgBouncer has none");
+    }
+
+    @Test
     void aFailedPollKeepsTheLastSnapshotAndHistory() {
         apply(snapshot("pgbouncer-1.18-a", 0));
         model.pollFailed("connection refused", 1, Duration.ofSeconds(1), T0.plusSeconds(1));

@@ -3,15 +3,19 @@ package dev.poolctl.tui.source;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ShowTest {
     @Test
-    void hazardsAreAskedOnlyOfPoolctl() {
-        assertTrue(Show.HAZARDS.askedOf("poolctl 0.1.0"));
-        assertFalse(Show.HAZARDS.askedOf("PgBouncer 1.18.0"));
+    void poolctlsOwnListsAreAskedOnlyOfPoolctl() {
+        Set<Show> poolctlOnly = Set.of(Show.HAZARDS, Show.HISTOGRAMS);
+        for (Show s : poolctlOnly) {
+            assertTrue(s.askedOf("poolctl 0.1.0"), s.name());
+            assertFalse(s.askedOf("PgBouncer 1.18.0"), s.name());
+        }
         for (Show s : Show.values()) {
-            assertTrue(s == Show.HAZARDS || s.askedOf("PgBouncer 1.18.0"), s.name());
+            assertTrue(poolctlOnly.contains(s) || s.askedOf("PgBouncer 1.18.0"), s.name());
         }
     }
 }
