@@ -8,7 +8,6 @@ final class ConsoleHelp {
     private ConsoleHelp() {}
 
     static void write(ByteBuf out) {
-        // PgBouncer's exact NOTICE: "Console usage" with the command list as DETAIL.
         int start = out.writerIndex();
         out.writeByte(PgProtocol.NOTICE_RESPONSE).writeInt(0);
         cstring(out, "SNOTICE");

@@ -47,6 +47,7 @@ public final class PoolerFixture implements AutoCloseable {
         final Map<String, String> databases = new LinkedHashMap<>();
         final java.util.List<String> authFileLines = new java.util.ArrayList<>();
         final Map<String, String> users = new LinkedHashMap<>();
+        final Map<Integer, String> peers = new LinkedHashMap<>();
 
         public Settings set(String key, String value) {
             pgbouncer.put(key, value);
@@ -69,8 +70,6 @@ public final class PoolerFixture implements AutoCloseable {
             users.put(name, settings);
             return this;
         }
-
-        final Map<Integer, String> peers = new LinkedHashMap<>();
 
         /** A {@code [peers]} entry, e.g. {@code peer(2, "host=127.0.0.1 port=6433")}. */
         public Settings peer(int id, String connectString) {
