@@ -171,7 +171,7 @@ final class ShowCommands {
         long now = System.nanoTime();
         for (Pool p : manager.pools()) {
             long wait = p.maxWaitNanos(now);
-            rs.row(p.key().database(), p.key().user(), p.activeClientCount(), p.waitingCount(),
+            rs.row(p.key().database(), p.key().user(), p.activeClientCount(), p.queuedCount(),
                     p.activeCancelRequestCount(), p.waitingCancelRequestCount(), p.activeCount(),
                     p.activeCancelRequestCount(), p.beingCanceledCount(), p.idleCount(), p.usedCount() - p.testedCount(), p.testedCount(),
                     p.loginCount(), wait / 1_000_000_000L, (wait / 1_000L) % 1_000_000L, p.mode().toString(),

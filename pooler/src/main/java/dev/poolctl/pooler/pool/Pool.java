@@ -92,8 +92,10 @@ public final class Pool {
     /** Logged-in clients that are not queued (cl_active): PgBouncer counts those without a server as active too. */
     public int activeClientCount() { return clients.size(IDLE) + clients.size(ACTIVE); }
 
-    /** How long the oldest queued client has waited, in nanoseconds (SHOW POOLS maxwait). */
-    public long maxWaitNanos(long now) { long since = clients.firstSince(WAITING); return since < 0 ? 0 : now - since; }
+    /** cl_waiting: clients queued for a server, and (as PgBouncer's waiting list holds) for the pool's first login. */
+    public int queuedCount() { return clients.size(WAITING) + clients.size(LOGIN_WAIT); }
+    /** How long the oldest client of {@link #queuedCount} has waited, since it was queued (SHOW POOLS maxwait). */
+    public long maxWaitNanos(long now) { long t = clients.firstSince(WAITING, LOGIN_WAIT); return t < 0 ? 0 : now - t; }
 
     /** The pool's clients: waiting for login, idle, waiting, active. */
     public List<PoolClient> clients() { return clients.list(LOGIN_WAIT, IDLE, WAITING, ACTIVE); }

@@ -138,6 +138,19 @@ final class StateLists<S extends Enum<S>, T> {
         return e == null ? -1 : e.sinceNanos;
     }
 
+    /** The earliest {@link #firstSince} of the lists of {@code states}, or -1 when they are all empty. */
+    @SafeVarargs
+    final long firstSince(S... states) {
+        long earliest = -1;
+        for (S state : states) {
+            long since = firstSince(state);
+            if (since >= 0 && (earliest < 0 || since < earliest)) {
+                earliest = since;
+            }
+        }
+        return earliest;
+    }
+
     /** A copy of the list, in order: safe to walk while its members move or close. */
     List<T> list(S state) {
         List<T> out = new ArrayList<>(size[state.ordinal()]);
