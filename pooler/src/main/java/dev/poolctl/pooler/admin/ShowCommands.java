@@ -48,7 +48,7 @@ final class ShowCommands {
             case "users" -> new Table.Merge(1, 5, 7);
             case "lists", "totals" -> new Table.Merge(1, 1);
             case "hazards", "clients", "servers", "sockets", "active_sockets", "stats", "stats_totals",
-                    "stats_averages", "histograms" -> Table.Merge.CONCAT;
+                    "stats_averages", "histograms", "logins" -> Table.Merge.CONCAT;
             default -> null;
         };
     }
@@ -60,6 +60,7 @@ final class ShowCommands {
             case "pools" -> pools();
             case "hazards" -> hazards();
             case "histograms" -> HistogramTable.of(manager);
+            case "logins" -> LoginTable.of(manager);
             case "clients" -> sockets(true, false, false, false);
             case "servers" -> sockets(false, true, false, false);
             case "sockets" -> sockets(true, true, true, false);

@@ -1,6 +1,7 @@
 package dev.poolctl.pooler.pool;
 
 import dev.poolctl.pooler.auth.HbaConfig;
+import dev.poolctl.pooler.stats.LoginFailures;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,6 +21,7 @@ public final class GlobalState {
     /** Servers per pool user over every loop: max_user_connections. */
     private final ConcurrentHashMap<String, AtomicInteger> userServers = new ConcurrentHashMap<>();
     private final CancelKeys cancelKeys = new CancelKeys();
+    private final LoginFailures clientLoginFailures = new LoginFailures();
     private final List<PoolManager> managers = new CopyOnWriteArrayList<>();
     private volatile int lastLoginLoop = -1;
     /** auth_type = hba's rules: replaced whole at RELOAD, read by every login. */
@@ -63,6 +65,11 @@ public final class GlobalState {
         if (lastLoginLoop != home.index()) {
             lastLoginLoop = home.index(); // written only on a change: no shared cache line per login
         }
+    }
+
+    /** Client logins refused with an ErrorResponse, by SQLSTATE (SHOW LOGINS' companion on /metrics). */
+    public LoginFailures clientLoginFailures() {
+        return clientLoginFailures;
     }
 
     /** Client and server ids (SHOW CLIENTS/SERVERS, KILL_CLIENT): unique over every loop. */

@@ -20,6 +20,7 @@ public final class LoginRetry {
      * {@link #notAccepting}). True when the next host of the list is tried now instead.
      */
     static boolean hostFailed(Pool pool, PoolServer server, String message, boolean notAccepting) {
+        pool.welcome().countFailure();
         if (pool.hosts().failed(pool.database(), server.host())) {
             pool.log().warning(server.prefix() + " server login failed: " + message + "; trying the next host");
             return true;

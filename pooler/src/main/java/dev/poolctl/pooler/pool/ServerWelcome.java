@@ -29,6 +29,8 @@ public final class ServerWelcome {
     private long backoffNanos;
     private static final long FIRST_BACKOFF = 100_000_000L;
     private static final long MAX_BACKOFF = 500_000_000L;
+    private long logins;
+    private long loginFailures;
 
     boolean isKnown() {
         return parameters != null;
@@ -39,6 +41,7 @@ public final class ServerWelcome {
     }
 
     void loggedIn(Map<String, String> serverParameters) {
+        logins++;
         loginError = null;
         failedSinceLogin = null;
         backoffNanos = 0;
@@ -62,6 +65,21 @@ public final class ServerWelcome {
         failedSinceLogin = message;
         loginErrorNanos = now;
         backoffNanos = notAccepting ? Math.min(backoffNanos == 0 ? FIRST_BACKOFF : backoffNanos * 2, MAX_BACKOFF) : 0;
+    }
+
+    /** A login failed, also one whose host list goes on to the next host (which does not cache its error). */
+    void countFailure() {
+        loginFailures++;
+    }
+
+    /** Server logins of this pool that succeeded. */
+    public long logins() {
+        return logins;
+    }
+
+    /** Server logins of this pool that failed: an error from PostgreSQL, a connect or TLS failure, a close. */
+    public long loginFailures() {
+        return loginFailures;
     }
 
     void forgetLoginError() {

@@ -444,7 +444,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         }
         failing = true;
         releaseKept();
-        ClientLogin.release(login);
+        ClientLogin.failed(login, this, sqlState);
         if (manager.config().general().logPoolerErrors()) {
             manager.log().warning(prefix() + " pooler error: " + message);
         }

@@ -360,6 +360,14 @@ final class ClientLogin {
         client.settings().snapshot(); // from now on the client holds the shared snapshot, not the startup's map
     }
 
+    /** The client is closing with an ErrorResponse: a login that ends so is counted by SQLSTATE, then released. */
+    static void failed(ClientLogin login, ClientConnection client, String sqlState) {
+        if (login != null) {
+            client.manager().global().clientLoginFailures().count(sqlState);
+        }
+        release(login);
+    }
+
     /** The client is closing: the bytes kept for the startup phase go (none once logged in: {@code login} null). */
     static void release(ClientLogin login) {
         if (login != null) {
