@@ -3,6 +3,7 @@ package dev.poolctl.pooler.admin;
 import dev.poolctl.pooler.pool.GlobalState;
 import dev.poolctl.pooler.pool.PoolManager;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -64,6 +65,11 @@ public final class ShowTables {
             done.completeExceptionally(new IllegalStateException("the pooler is shutting down"));
         }
         return done;
+    }
+
+    /** Client logins refused with an ErrorResponse so far, by SQLSTATE, over every loop. */
+    public Map<String, Long> clientLoginFailures() {
+        return global.clientLoginFailures().counts();
     }
 
     /**

@@ -17,9 +17,9 @@ final class ExporterMetrics {
     /** The exporter multiplies microseconds by 1e-6 (not a division): the same doubles come out. */
     private static final double MICROS = 1e-6;
 
-    /** The SHOWs one scrape reads. */
+    /** The SHOWs the exporter's metrics are read from. */
     static final List<String> SHOWS = List.of("version", "lists", "config", "databases", "stats_totals", "stats",
-            "pools", "histograms");
+            "pools", "clients");
 
     /** A SHOW column (or SHOW LISTS / SHOW CONFIG row) and the metric the exporter makes of it. */
     record Mapping(String column, String name, String type, double factor, String help) {}
@@ -47,7 +47,8 @@ final class ExporterMetrics {
                     counter("xact_time", "server_in_transaction_seconds_total", MICROS, "Total number of seconds spent by pgbouncer when connected to PostgreSQL in a transaction, either idle in transaction or executing queries"),
                     counter("client_parse_count", "client_parses_total", 1, "Total number of prepared statement Parse messages received from clients"),
                     counter("server_parse_count", "server_parses_total", 1, "Total number of prepared statement Parse messages sent by pgbouncer to PostgreSQL"),
-                    counter("bind_count", "binds_total", 1, "Total number of prepared statements readied for execution with a Bind message"))),
+                    counter("bind_count", "binds_total", 1, "Total number of prepared statements readied for execution with a Bind message"),
+                    counter("server_assignment_count", "server_assignments_total", 1, "Total number of client connections which have been served since process start"))),
             new RowSet("stats", "pgbouncer_stats_", List.of("database"), List.of(
                     counter("total_query_count", "queries_pooled_total", 1, "Total number of SQL queries pooled"),
                     counter("total_query_time", "queries_duration_seconds_total", MICROS, "Total number of seconds spent by pgbouncer when actively connected to PostgreSQL, executing queries"),
@@ -92,6 +93,8 @@ final class ExporterMetrics {
     static final String UP = "pgbouncer_up";
     static final String UP_HELP = "The pgbouncer scrape succeeded";
     static final String VERSION_INFO = "pgbouncer_version_info";
+    static final String CLIENT_CONNECTIONS = "pgbouncer_client_connections";
+    private static final List<String> CLIENT_LABELS = List.of("database", "user", "application_name", "state");
 
     private ExporterMetrics() {}
 
@@ -103,7 +106,7 @@ final class ExporterMetrics {
         return new Mapping(column, name, COUNTER, factor, help);
     }
 
-    /** Every metric name /metrics can carry, with its type: README's list, checked by the tests. */
+    /** Every exporter metric /metrics can carry, with its type: README's list, checked by the tests. */
     static Map<String, String> types() {
         Map<String, String> types = new java.util.LinkedHashMap<>();
         types.put(UP, GAUGE);
@@ -113,7 +116,7 @@ final class ExporterMetrics {
         for (RowSet set : ROW_SETS) {
             set.mappings().forEach(m -> types.put(set.prefix() + m.name(), m.type()));
         }
-        HistogramMetrics.FAMILIES.values().forEach(f -> types.put(f[0], HistogramMetrics.TYPE));
+        types.put(CLIENT_CONNECTIONS, GAUGE);
         return types;
     }
 
@@ -122,9 +125,8 @@ final class ExporterMetrics {
         return new PrometheusText().family(UP, GAUGE, UP_HELP).sample(UP, List.of(), List.of(), 0).toString();
     }
 
-    /** The page from one scrape's SHOW answers, by SHOW name ({@link #SHOWS}). */
-    static String write(Map<String, ShowTables.Result> shows) {
-        PrometheusText out = new PrometheusText();
+    /** The exporter's metrics from one scrape's SHOW answers, by SHOW name ({@link #SHOWS}). */
+    static void write(PrometheusText out, Map<String, ShowTables.Result> shows) {
         out.family(UP, GAUGE, UP_HELP).sample(UP, List.of(), List.of(), 1);
         ShowTables.Result version = shows.get("version");
         out.family(VERSION_INFO, GAUGE, "The pgbouncer version info");
@@ -136,8 +138,22 @@ final class ExporterMetrics {
         for (RowSet set : ROW_SETS) {
             rows(out, shows.get(set.show()), set);
         }
-        HistogramMetrics.write(out, shows.get("histograms"));
-        return out.toString();
+        clientConnections(out, shows.get("clients"));
+    }
+
+    /** SHOW CLIENTS counted by database, user, application_name and state, as the exporter 0.12 does. */
+    private static void clientConnections(PrometheusText out, ShowTables.Result clients) {
+        if (clients.rows().isEmpty()) {
+            return;
+        }
+        List<Integer> columns = CLIENT_LABELS.stream().map(clients::column).toList();
+        Map<List<String>, Integer> counts = new java.util.LinkedHashMap<>();
+        for (Object[] row : clients.rows()) {
+            counts.merge(columns.stream().map(c -> c < 0 ? "" : label(row[c])).toList(), 1, Integer::sum);
+        }
+        out.family(CLIENT_CONNECTIONS, GAUGE,
+                "Number of client connections grouped by database, user, application name, and state");
+        counts.forEach((labels, n) -> out.sample(CLIENT_CONNECTIONS, CLIENT_LABELS, labels, n));
     }
 
     /** SHOW LISTS and SHOW CONFIG: one unlabelled gauge per known row. */

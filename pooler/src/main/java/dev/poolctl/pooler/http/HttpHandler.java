@@ -86,14 +86,14 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private CompletableFuture<Answer> metrics() {
         Map<String, CompletableFuture<ShowTables.Result>> asked = new LinkedHashMap<>();
         try {
-            ExporterMetrics.SHOWS.forEach(what -> asked.put(what, tables.show(what)));
+            MetricsPage.SHOWS.forEach(what -> asked.put(what, tables.show(what)));
         } catch (RuntimeException stopping) {
             return CompletableFuture.completedFuture(metricsPage(ExporterMetrics.down()));
         }
         return CompletableFuture.allOf(asked.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
             Map<String, ShowTables.Result> shows = new LinkedHashMap<>();
             asked.forEach((what, result) -> shows.put(what, result.join()));
-            return metricsPage(ExporterMetrics.write(shows));
+            return metricsPage(MetricsPage.write(shows, tables.clientLoginFailures()));
         }).exceptionally(e -> metricsPage(ExporterMetrics.down()));
     }
 

@@ -128,6 +128,19 @@ class PrometheusIT {
             assertEquals("1", prometheus.query("pgbouncer_up"));
             assertEquals("1", prometheus.query("up{job=\"poolctl\"}"), "the scrape itself succeeds");
 
+            // An existing dashboard on the exporter's names finds its series: every query of the Grafana
+            // pgbouncer-mixin's dashboards and alerts gives at least one series for this pool.
+            for (String query : DASHBOARD_QUERIES) {
+                String q = query.replace("$sel", "job=\"poolctl\",instance=~\".+\",database=\"testdb\"");
+                int[] found = new int[1];
+                try {
+                    PoolerFixture.await("a series for " + q, Duration.ofSeconds(15),
+                            () -> (found[0] = prometheus.seriesCount(q)) > 0);
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + "\n" + get(httpPort, "/metrics").body(), e);
+                }
+            }
+
             // Released: the waiters run, and the gauge goes back to 0.
             holder.rollback();
             for (Future<?> w : waiting) {
@@ -139,6 +152,38 @@ class PrometheusIT {
             waiters.shutdownNow();
         }
     }
+
+    /**
+     * The queries of grafana/jsonnet-libs' pgbouncer-mixin (dashboards overview and clusterOverview, and its
+     * alerts), written for pgbouncer_exporter: the names, label names and label sets they rely on ({@code $sel}
+     * stands for the dashboard's job/instance/database variables). The alert's {@code sum without (database, user)}
+     * divided by a config gauge works only when both sides are left with the same labels.
+     */
+    static final List<String> DASHBOARD_QUERIES = List.of(
+            "pgbouncer_pools_client_active_connections{$sel}",
+            "pgbouncer_pools_client_waiting_connections{$sel}",
+            "pgbouncer_pools_client_maxwait_seconds{$sel}",
+            "pgbouncer_pools_server_active_connections{$sel}",
+            "pgbouncer_pools_server_idle_connections{$sel}",
+            "pgbouncer_pools_server_used_connections{$sel}",
+            "pgbouncer_pools_server_testing_connections{$sel}",
+            "pgbouncer_pools_server_login_connections{$sel}",
+            "rate(pgbouncer_stats_queries_pooled_total{$sel}[10s])",
+            "rate(pgbouncer_stats_sql_transactions_pooled_total{$sel}[10s])",
+            "rate(pgbouncer_stats_received_bytes_total{$sel}[10s])",
+            "rate(pgbouncer_stats_sent_bytes_total{$sel}[10s])",
+            "1000 * increase(pgbouncer_stats_queries_duration_seconds_total{$sel}[10s])"
+                    + " / clamp_min(increase(pgbouncer_stats_queries_pooled_total{$sel}[10s]), 1)",
+            "1000 * increase(pgbouncer_stats_server_in_transaction_seconds_total{$sel}[10s])"
+                    + " / clamp_min(increase(pgbouncer_stats_sql_transactions_pooled_total{$sel}[10s]), 1)",
+            "sum(pgbouncer_config_max_client_connections{job=\"poolctl\"})",
+            "sum(pgbouncer_config_max_user_connections{job=\"poolctl\"})",
+            "sum(pgbouncer_databases_max_connections{$sel})",
+            "count by (database, instance) (pgbouncer_databases_current_connections{$sel})",
+            "topk by (database, instance) (5, pgbouncer_pools_client_active_connections{job=\"poolctl\"})",
+            "100 * (sum without (database, user) (pgbouncer_pools_server_active_connections"
+                    + " + pgbouncer_pools_server_idle_connections + pgbouncer_pools_server_used_connections)"
+                    + " / clamp_min(pgbouncer_config_max_user_connections, 1)) >= 0");
 
     /** Polls an instant query until it gives {@code expected}; fails with the last answer. */
     private static void awaitQuery(Prometheus prometheus, String query, String expected) {
@@ -242,6 +287,22 @@ class PrometheusIT {
                 String value = m.group(1);
                 assertTrue(!m.find(), "one series for " + promql + ": " + r.body());
                 return value;
+            } catch (IOException e) {
+                throw new IllegalStateException(promql, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** How many series an instant query gives. */
+        int seriesCount(String promql) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                        + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode(), promql + ": " + r.body());
+                return r.body().split("\"metric\":", -1).length - 1;
             } catch (IOException e) {
                 throw new IllegalStateException(promql, e);
             } catch (InterruptedException e) {
