@@ -257,6 +257,10 @@ class EventLoopsIT {
                             Pool p = f.pool(db, PostgresCluster.MD5_USER);
                             return p != null && f.inLoop(p::activeCount) == 1;
                         });
+                        // and running in PostgreSQL: a cancel that arrives before the query starts cancels nothing
+                        PoolerFixture.await("pg_sleep running in PostgreSQL", AWAIT, () -> !"0".equals(pg.queryValue(
+                                "select count(*) from pg_stat_activity where state = 'active'"
+                                        + " and query = 'select pg_sleep(30)'")));
                         st.cancel();
                         SQLException e = sleeping.get(10, TimeUnit.SECONDS);
                         assertTrue(e != null && "57014".equals(e.getSQLState()), db + ": canceled, got " + e);
