@@ -123,9 +123,8 @@ public final class PoolerDaemon implements AutoCloseable {
         };
         Supplier<ServerConnector.Settings> connectSettings = () -> {
             GeneralSettings now = manager().config().general();
-            return new ServerConnector.Settings(now.serverConnectTimeout(), now.tcpKeepalive(),
-                    now.intValue(Setting.TCP_KEEPCNT), now.intValue(Setting.TCP_KEEPIDLE),
-                    now.intValue(Setting.TCP_KEEPINTVL), now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir(),
+            return new ServerConnector.Settings(now.serverConnectTimeout(), dev.poolctl.pooler.net.TcpOptions.of(now),
+                    now.unixSocketDir().isEmpty() ? "/tmp" : now.unixSocketDir(),
                     new HostResolver.Settings(now.durationValue(Setting.DNS_MAX_TTL),
                             now.durationValue(Setting.DNS_NXDOMAIN_TTL), now.serverConnectTimeout()),
                     PoolerDaemon.this.tls.current().server());
@@ -151,7 +150,7 @@ public final class PoolerDaemon implements AutoCloseable {
                 LoopShard shard = loops.of(ch.eventLoop());
                 return new dev.poolctl.pooler.session.ClientConnection(global.nextId(), shard.manager(), shard.console(),
                         System.nanoTime(), () -> this.tls.current().client());
-            }, 128).addresses();
+            }, () -> dev.poolctl.pooler.net.TcpOptions.of(manager().config().general())).addresses();
         } catch (IOException | RuntimeException e) {
             close();
             throw new IOException("cannot listen on port " + g.listenPort() + ": " + e.getMessage(), e);

@@ -38,7 +38,9 @@ public final class SupportedSettings {
             Setting.CANCEL_WAIT_TIMEOUT, Setting.AUTODB_IDLE_TIMEOUT, Setting.EVENT_LOOPS, Setting.IO_METHOD, Setting.AUTH_USER,
             Setting.AUTH_QUERY, Setting.AUTH_DBNAME, Setting.DRAIN_MESSAGE, Setting.DRAIN_ON_SIGTERM,
             Setting.DRAIN_TIMEOUT, Setting.PEER_ID, Setting.SO_REUSEPORT, Setting.HTTP_LISTEN_ADDR,
-            Setting.HTTP_LISTEN_PORT);
+            Setting.HTTP_LISTEN_PORT,
+            // socket options (net.TcpOptions, Listeners)
+            Setting.LISTEN_BACKLOG, Setting.TCP_USER_TIMEOUT, Setting.TCP_SOCKET_BUFFER, Setting.TCP_DEFER_ACCEPT);
 
     /** io_method's values, {@code auto} first. */
     public static final List<String> IO_METHODS = List.of("auto", "io_uring", "epoll", "nio");

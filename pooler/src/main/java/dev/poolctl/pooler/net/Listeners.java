@@ -26,6 +26,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** The client-facing sockets: {@code listen_addr:listen_port} and {@code unix_socket_dir/.s.PGSQL.port}. */
 public final class Listeners implements AutoCloseable {
@@ -52,7 +53,7 @@ public final class Listeners implements AutoCloseable {
      * {@code childGroup} (Netty's round robin) and gets a handler from {@code newClient}, called on that loop.
      */
     public Bound bind(EventLoopGroup group, EventLoopGroup childGroup, Transport transport, GeneralSettings g,
-                      PoolerLog log, Function<Channel, ChannelHandler> newClient, int backlog)
+                      PoolerLog log, Function<Channel, ChannelHandler> newClient, Supplier<TcpOptions> tcp)
             throws IOException, InterruptedException {
         List<String> listenAddrs = g.listenAddr();
         int port = g.listenPort();
@@ -60,19 +61,15 @@ public final class Listeners implements AutoCloseable {
         List<String> bound = new ArrayList<>();
         for (String addr : listenAddrs) {
             String host = addr.equals("*") ? "0.0.0.0" : addr;
-            ServerBootstrap b = bootstrap(group, childGroup, log, newClient)
+            ServerBootstrap b = bootstrap(group, childGroup, log, newClient, transport, tcp)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
-                    // TCP_NODELAY: every Netty socket channel sets it at creation; setting it again was a system call
-                    .childOption(ChannelOption.SO_KEEPALIVE, g.tcpKeepalive());
-            b.option(ChannelOption.SO_BACKLOG, backlog);
+                    .option(ChannelOption.SO_BACKLOG, g.intValue(Setting.LISTEN_BACKLOG));
             if (g.boolValue(Setting.SO_REUSEPORT)) {
                 transport.reusePort(b);
             }
-            if (g.tcpKeepalive()) {
-                transport.keepaliveTuning(b::childOption, g.intValue(dev.poolctl.pooler.config.Setting.TCP_KEEPCNT),
-                        g.intValue(dev.poolctl.pooler.config.Setting.TCP_KEEPIDLE),
-                        g.intValue(dev.poolctl.pooler.config.Setting.TCP_KEEPINTVL));
+            if (g.boolValue(Setting.TCP_DEFER_ACCEPT)) {
+                transport.deferAccept(b);
             }
             Channel ch = b.bind(new InetSocketAddress(host, port)).sync().channel();
             channels.add(ch);
@@ -84,7 +81,8 @@ public final class Listeners implements AutoCloseable {
             // port refuses instead of unlinking the first one's socket and silently taking its clients.
             socketLock = PidFile.acquire(Path.of(file + ".lock"), "unix socket lock file", log);
             Files.deleteIfExists(file); // ours now: a socket left by a process that died
-            ServerBootstrap b = bootstrap(group, childGroup, log, newClient).channel(transport.serverDomainChannel());
+            ServerBootstrap b = bootstrap(group, childGroup, log, newClient, transport, null)
+                    .channel(transport.serverDomainChannel());
             channels.add(b.bind(new DomainSocketAddress(file.toString())).sync().channel());
             socketFiles.add(file);
             setModeAndGroup(file, g);
@@ -121,8 +119,13 @@ public final class Listeners implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code tcp}: the TCP options set on each accepted socket, read at accept so that a RELOAD or SET applies to
+     * the next client (TCP_NODELAY: every Netty socket channel sets it at creation); null for the unix socket.
+     */
     private static ServerBootstrap bootstrap(EventLoopGroup group, EventLoopGroup childGroup, PoolerLog log,
-                                             Function<Channel, ChannelHandler> newClient) {
+                                             Function<Channel, ChannelHandler> newClient, Transport transport,
+                                             Supplier<TcpOptions> tcp) {
         return new ServerBootstrap()
                 .group(group, childGroup)
                 .handler(new AcceptErrors(log))
@@ -131,6 +134,9 @@ public final class Listeners implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (tcp != null) {
+                            transport.tcpOptions(ch.config()::setOption, tcp.get());
+                        }
                         ch.pipeline().addLast(newClient.apply(ch));
                     }
                 });

@@ -33,8 +33,8 @@ public final class ServerConnector {
     private volatile HostResolver resolver;
 
     /** The socket options that come from the config, and the TLS context towards PostgreSQL (server_tls_*). */
-    public record Settings(Duration connectTimeout, boolean tcpKeepalive, int keepCount, int keepIdle, int keepInterval,
-                           String defaultUnixSocketDir, HostResolver.Settings dns, TlsContexts.Side tls) {}
+    public record Settings(Duration connectTimeout, TcpOptions tcp, String defaultUnixSocketDir,
+                           HostResolver.Settings dns, TlsContexts.Side tls) {}
 
     public ServerConnector(EventLoop loop, Transport transport, PoolerLog log, Supplier<Settings> settings) {
         this.loop = loop;
@@ -74,12 +74,8 @@ public final class ServerConnector {
             }
             b.channel(transport.domainChannel());
         } else {
-            b.channel(transport.channel())
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.SO_KEEPALIVE, s.tcpKeepalive());
-            if (s.tcpKeepalive()) {
-                transport.keepaliveTuning(b::option, s.keepCount(), s.keepIdle(), s.keepInterval());
-            }
+            b.channel(transport.channel()).option(ChannelOption.TCP_NODELAY, true);
+            transport.tcpOptions(b::option, s.tcp());
         }
         int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, s.connectTimeout().toMillis());
         if (timeoutMillis > 0) {

@@ -87,26 +87,48 @@ public record Transport(
         return -1;
     }
 
-    /**
-     * PgBouncer's tcp_keepcnt/tcp_keepidle/tcp_keepintvl (0 = the OS default); the native transports set them per
-     * socket, NIO cannot.
-     */
-    public void keepaliveTuning(
-            java.util.function.BiConsumer<io.netty.channel.ChannelOption<Integer>, Integer> option,
-            int count, int idleSeconds, int intervalSeconds) {
+    /** Sets a channel option: {@code Bootstrap::option} or {@code ServerBootstrap::childOption}. */
+    public interface OptionSetter {
+        <T> Object set(io.netty.channel.ChannelOption<T> option, T value);
+    }
+
+    /** {@link TcpOptions} on a socket; the native transports set the keepalive tuning and the user timeout. */
+    public void tcpOptions(OptionSetter option, TcpOptions t) {
+        option.set(io.netty.channel.ChannelOption.SO_KEEPALIVE, t.keepalive());
+        if (t.socketBuffer() > 0) {
+            option.set(io.netty.channel.ChannelOption.SO_SNDBUF, t.socketBuffer());
+            option.set(io.netty.channel.ChannelOption.SO_RCVBUF, t.socketBuffer());
+        }
         boolean uring = name.equals("io_uring");
         if (!uring && !name.equals("epoll")) {
             return;
         }
-        if (count > 0) {
-            option.accept(uring ? IoUringChannelOption.TCP_KEEPCNT : EpollChannelOption.TCP_KEEPCNT, count);
+        if (t.keepalive() && t.keepCount() > 0) {
+            option.set(uring ? IoUringChannelOption.TCP_KEEPCNT : EpollChannelOption.TCP_KEEPCNT, t.keepCount());
         }
-        if (idleSeconds > 0) {
-            option.accept(uring ? IoUringChannelOption.TCP_KEEPIDLE : EpollChannelOption.TCP_KEEPIDLE, idleSeconds);
+        if (t.keepalive() && t.keepIdle() > 0) {
+            option.set(uring ? IoUringChannelOption.TCP_KEEPIDLE : EpollChannelOption.TCP_KEEPIDLE, t.keepIdle());
         }
-        if (intervalSeconds > 0) {
-            option.accept(uring ? IoUringChannelOption.TCP_KEEPINTVL : EpollChannelOption.TCP_KEEPINTVL,
-                    intervalSeconds);
+        if (t.keepalive() && t.keepInterval() > 0) {
+            option.set(uring ? IoUringChannelOption.TCP_KEEPINTVL : EpollChannelOption.TCP_KEEPINTVL,
+                    t.keepInterval());
+        }
+        if (t.userTimeoutMillis() > 0) {
+            option.set(uring ? IoUringChannelOption.TCP_USER_TIMEOUT : EpollChannelOption.TCP_USER_TIMEOUT,
+                    t.userTimeoutMillis());
+        }
+    }
+
+    /**
+     * tcp_defer_accept: a connection is accepted once its first bytes (a StartupMessage, an SSLRequest) have
+     * arrived, not at the handshake, so a connection that sends nothing never takes a client slot; 45 s, as
+     * PgBouncer hardcodes. Linux's native transports only.
+     */
+    public void deferAccept(io.netty.bootstrap.ServerBootstrap b) {
+        if (name.equals("io_uring")) {
+            b.option(IoUringChannelOption.TCP_DEFER_ACCEPT, 45);
+        } else if (name.equals("epoll")) {
+            b.option(EpollChannelOption.TCP_DEFER_ACCEPT, 45);
         }
     }
 

@@ -108,6 +108,9 @@ public final class PoolerFixture implements AutoCloseable {
             general.put("ignore_startup_parameters", "extra_float_digits");
             // The IT suite runs twice in `mvn verify`: with one event loop, and with EVENT_LOOPS loops (pom.xml).
             general.put("event_loops", System.getProperty("poolctl.it.eventLoops", "1"));
+            // PgBouncer's default defers accept until a connection's first bytes (45 s for a silent one); tests of
+            // silent and slow clients need them accepted at once. TcpOptionsIT tests the default.
+            general.put("tcp_defer_accept", "0");
             general.putAll(settings.pgbouncer);
             StringBuilder text = new StringBuilder("[databases]\n");
             text.append("testdb = host=127.0.0.1 port=").append(pg.port()).append(" dbname=testdb\n");
