@@ -40,7 +40,8 @@ public final class SupportedSettings {
             Setting.DRAIN_TIMEOUT, Setting.PEER_ID, Setting.SO_REUSEPORT, Setting.HTTP_LISTEN_ADDR,
             Setting.HTTP_LISTEN_PORT,
             // socket options (net.TcpOptions, Listeners)
-            Setting.LISTEN_BACKLOG, Setting.TCP_USER_TIMEOUT, Setting.TCP_SOCKET_BUFFER, Setting.TCP_DEFER_ACCEPT);
+            Setting.LISTEN_BACKLOG, Setting.TCP_USER_TIMEOUT, Setting.TCP_SOCKET_BUFFER, Setting.TCP_DEFER_ACCEPT,
+            Setting.DISABLE_PQEXEC, Setting.APPLICATION_NAME_ADD_HOST);
 
     /** io_method's values, {@code auto} first. */
     public static final List<String> IO_METHODS = List.of("auto", "io_uring", "epoll", "nio");

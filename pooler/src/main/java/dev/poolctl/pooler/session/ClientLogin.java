@@ -114,6 +114,7 @@ final class ClientLogin {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, parameters.error);
             return;
         }
+        StartupParameters.addHost(client.settings(), ctx.channel().remoteAddress(), general);
         if (!ADMIN_DATABASE.equals(client.database()) && manager().stopping().refusesLogins()) {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, "pooler is shutting down"); // PgBouncer's, for cf_shutdown
             return;

@@ -69,4 +69,25 @@ final class StartupParameters {
         }
         return null;
     }
+
+    /**
+     * application_name_add_host: the client's address and port appended to the application_name it logged in with
+     * ({@code app} when none), as PgBouncer's set_appname: {@code psql - 10.0.0.7:51234}, {@code [::1]:51234} for
+     * IPv6, {@code unix:6432} over the unix socket (PgBouncer adds the peer's pid and host name there). Only at
+     * login: a later SET is the client's.
+     */
+    static void addHost(ClientSettings settings, java.net.SocketAddress remote, GeneralSettings general) {
+        if (!general.boolValue(dev.poolctl.pooler.config.Setting.APPLICATION_NAME_ADD_HOST)) {
+            return;
+        }
+        String app = settings.get("application_name");
+        String details;
+        if (remote instanceof java.net.InetSocketAddress inet) {
+            String ip = inet.getAddress().getHostAddress();
+            details = (inet.getAddress() instanceof java.net.Inet6Address ? "[" + ip + "]" : ip) + ":" + inet.getPort();
+        } else {
+            details = "unix:" + general.listenPort();
+        }
+        settings.put("application_name", (app == null ? "app" : app) + " - " + details);
+    }
 }

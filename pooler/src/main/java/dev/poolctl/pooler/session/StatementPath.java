@@ -2,6 +2,7 @@ package dev.poolctl.pooler.session;
 
 import static dev.poolctl.pooler.protocol.PgStreamHandler.DROP;
 import static dev.poolctl.pooler.protocol.PgStreamHandler.FORWARD;
+import static dev.poolctl.pooler.protocol.PgStreamHandler.HOLD;
 import static dev.poolctl.pooler.protocol.PgStreamHandler.NEED_BODY;
 import static dev.poolctl.pooler.protocol.PgStreamHandler.PASS;
 
@@ -53,6 +54,8 @@ final class StatementPath implements StatementScanner.Parameters, StatementRewri
      * BEGIN in the same pipeline as the first statement); cleared when the block ends or the server is released.
      */
     private boolean blockBegun;
+    /** disable_pqexec (read at start, as in PgBouncer): a Query message closes the client. */
+    private final boolean pqexecDisallowed;
     /** Syncs sent since the last Execute or Query: the ones a server in copy-in ignores (see copyEndedByClient). */
     private int syncsSinceCommand;
 
@@ -63,6 +66,7 @@ final class StatementPath implements StatementScanner.Parameters, StatementRewri
         this.pool = pool;
         this.scanStatements = pool.mode() != PoolMode.SESSION;
         this.rewrites = pool.rewritesPreparedStatements();
+        this.pqexecDisallowed = manager.config().general().boolValue(dev.poolctl.pooler.config.Setting.DISABLE_PQEXEC);
     }
 
     private boolean scans(int length) {
@@ -73,6 +77,12 @@ final class StatementPath implements StatementScanner.Parameters, StatementRewri
     int classify(ServerConnection server, byte type, int length) {
         switch (type) {
             case PgProtocol.QUERY -> {
+                if (pqexecDisallowed) {
+                    // PgBouncer's words: the simple protocol allows several statements in one message (SQL injection)
+                    manager.log().error(client.prefix() + " client used \"Query\" packet type");
+                    client.fail(PgProtocol.PROTOCOL_VIOLATION, "PQexec disallowed");
+                    return HOLD;
+                }
                 syncsSinceCommand = 0; // idempotent: classify may see a split Query again
                 if (scans(length)) {
                     return NEED_BODY; // counted as a request in message(): classify may run again on a split message
