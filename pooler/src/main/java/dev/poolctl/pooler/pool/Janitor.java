@@ -4,6 +4,9 @@ import static dev.poolctl.pooler.pool.ClientState.LOGIN_WAIT;
 import static dev.poolctl.pooler.pool.ClientState.WAITING;
 
 import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.PoolMode;
+import dev.poolctl.pooler.config.Setting;
+import dev.poolctl.pooler.protocol.PgProtocol;
 import java.time.Duration;
 
 /**
@@ -19,6 +22,9 @@ final class Janitor {
         StateLists<ServerState, PoolServer> servers = pool.serverLists();
         GeneralSettings g = pool.general();
         ClientTimeouts.apply(g, now, clients.list(LOGIN_WAIT), clients.list(WAITING), pool.clients(), pool::disconnect);
+        if (g.boolValue(Setting.SERVER_FAST_CLOSE) && pool.mode() == PoolMode.SESSION) {
+            fastClose(pool, servers);
+        }
         // A smaller pool_size after RELOAD/SET: idle servers above the new limit go (PgBouncer's janitor).
         while (!servers.isEmpty(ServerState.IDLE) && pool.serverCount() > pool.poolSize() + pool.reservePoolSize()) {
             pool.disconnect(servers.last(ServerState.IDLE), "too many servers in the pool");
@@ -51,6 +57,24 @@ final class Janitor {
         if ((pool.database().user() != null || pool.clientCount() > 0) && !pool.manager().isShuttingDown()) {
             while (pool.serverCount() < pool.minPoolSize() && pool.canOpen(false) && pool.launch()) {
                 // one more towards min_pool_size
+            }
+        }
+    }
+
+    /**
+     * server_fast_close in session mode: a server marked close_needed (RECONNECT, a RELOAD that changed its
+     * database, a new address) goes at its client's next transaction boundary instead of at the session's end, and
+     * its client with it, told why (PgBouncer's pool_server_maint and unlink_server), so that it notices.
+     */
+    private static void fastClose(Pool pool, StateLists<ServerState, PoolServer> servers) {
+        for (PoolServer s : servers.list(ServerState.ACTIVE)) {
+            if (s.closeNeeded() && s.pendingRequests() == 0 && s.txStatus() == PgProtocol.TX_IDLE) {
+                String reason = "database configuration changed";
+                PoolClient c = s.client();
+                if (c != null) {
+                    c.fail(PgProtocol.PROTOCOL_VIOLATION, reason); // its error first, as the other janitor closes
+                }
+                pool.disconnect(s, reason);
             }
         }
     }
