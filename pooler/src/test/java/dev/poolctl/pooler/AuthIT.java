@@ -178,4 +178,35 @@ class AuthIT {
                 .assertSuccess("psql over the unix socket");
         assertEquals("1\n" + user, r.stdout().strip());
     }
+
+    /**
+     * scram_iterations: the SCRAM secret the pooler derives from a plain-text auth_file password, and an unknown
+     * user's mock exchange, use it (the server-first-message's {@code i=}), and logins work with it.
+     */
+    @Test
+    void scramIterationsSetsTheCountOfSecretsThePoolerMakes() throws Exception {
+        try (PoolerFixture f = PoolerFixture.start(pg, PoolerFixture.settings()
+                .set("auth_type", "scram-sha-256")
+                .set("scram_iterations", "1000"))) {
+            for (String user : List.of(PostgresCluster.CLEARTEXT_USER, "no_such_user")) {
+                try (dev.poolctl.pooler.support.RawClient raw = dev.poolctl.pooler.support.RawClient.connect(f)) {
+                    raw.send(dev.poolctl.pooler.support.RawClient.startupPacket(user, PostgresCluster.TEST_DB));
+                    assertEquals(10, raw.read().authCode(), "AuthenticationSASL");
+                    byte[] first = "n,,n=,r=abcdefghijklmnop".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+                    body.writeBytes("SCRAM-SHA-256\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    body.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(first.length).array());
+                    body.writeBytes(first);
+                    raw.send(dev.poolctl.pooler.support.RawClient.message('p', body.toByteArray()));
+                    dev.poolctl.pooler.support.RawClient.Message cont = raw.read();
+                    assertEquals(11, cont.authCode(), "AuthenticationSASLContinue");
+                    String serverFirst = new String(cont.body(), 4, cont.body().length - 4,
+                            java.nio.charset.StandardCharsets.US_ASCII);
+                    assertTrue(serverFirst.endsWith(",i=1000"), user + ": " + serverFirst);
+                }
+            }
+            assertEquals(PostgresCluster.CLEARTEXT_USER, f.currentUser(PostgresCluster.TEST_DB,
+                    PostgresCluster.CLEARTEXT_USER, PostgresCluster.CLEARTEXT_PASSWORD));
+        }
+    }
 }

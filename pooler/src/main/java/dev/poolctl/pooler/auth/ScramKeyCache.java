@@ -35,9 +35,9 @@ public final class ScramKeyCache {
     private ScramKeyCache() {}
 
     /** Whether {@link #forPlainPassword} has this password's secret ready (no derivation needed). */
-    public static boolean hasPlainPassword(String user, String password) {
+    public static boolean hasPlainPassword(String user, String password, int iterations) {
         Derived d = BY_USER.get(user);
-        return d != null && d.password().equals(password);
+        return d != null && d.password().equals(password) && d.secret().iterations() == iterations;
     }
 
     /** Whether {@link #verifyPlain} would answer true at once, from the last success. */
@@ -46,13 +46,17 @@ public final class ScramKeyCache {
         return known != null && MessageDigest.isEqual(known, digest("plain", password));
     }
 
-    /** The SCRAM secret for {@code user}'s plain-text auth_file password, derived at most once per password. */
-    public static ScramSecret forPlainPassword(String user, String password) {
+    /**
+     * The SCRAM secret for {@code user}'s plain-text auth_file password, derived at most once per password and
+     * scram_iterations value.
+     */
+    public static ScramSecret forPlainPassword(String user, String password, int iterations) {
         Derived d = BY_USER.get(user);
-        if (d != null && d.password().equals(password)) {
+        if (d != null && d.password().equals(password) && d.secret().iterations() == iterations) {
             return d.secret();
         }
-        ScramSecret secret = ScramSecret.fromPassword(password);
+        ScramSecret secret = ScramSecret.fromPassword(password,
+                ScramCrypto.randomBytes(ScramSecret.DEFAULT_SALT_LENGTH), iterations);
         bound(BY_USER);
         BY_USER.put(user, new Derived(password, secret));
         return secret;
@@ -78,9 +82,9 @@ public final class ScramKeyCache {
      * A secret no password matches, for a user not in auth_file or one whose password is empty: the salt depends
      * only on the name, so asking twice shows the same salt, as for a real user.
      */
-    public static ScramSecret mockSecret(String user) {
+    public static ScramSecret mockSecret(String user, int iterations) {
         byte[] salt = java.util.Arrays.copyOf(digest("salt", user), ScramSecret.DEFAULT_SALT_LENGTH);
-        return new ScramSecret(ScramSecret.DEFAULT_ITERATIONS, salt,
+        return new ScramSecret(iterations, salt,
                 ScramCrypto.randomBytes(ScramCrypto.KEY_LENGTH), ScramCrypto.randomBytes(ScramCrypto.KEY_LENGTH));
     }
 

@@ -40,6 +40,7 @@ final class ClientAuthenticator {
     /** From auth_file or auth_query; null for an unknown user and for an empty password (mock authentication). */
     private final Secret secret;
     private final boolean unknownUser;
+    private final int scramIterations;
     private Method method = Method.NONE;
     private byte[] md5Salt;
     private ScramServerExchange scram;
@@ -58,9 +59,18 @@ final class ClientAuthenticator {
      * Trust and cert still let such a user in.
      */
     ClientAuthenticator(String user, Secret secret, boolean known) {
+        this(user, secret, known, ScramSecret.DEFAULT_ITERATIONS);
+    }
+
+    /**
+     * {@code scramIterations}: scram_iterations, for the SCRAM secrets the pooler makes itself (from a plain-text
+     * auth_file password, and the mock exchange of an unknown user), as PgBouncer's scram.c.
+     */
+    ClientAuthenticator(String user, Secret secret, boolean known, int scramIterations) {
         this.user = user;
         this.unknownUser = !known;
         this.secret = secret;
+        this.scramIterations = scramIterations;
     }
 
     /**
@@ -138,9 +148,9 @@ final class ClientAuthenticator {
             return null;
         }
         if (method == Method.SCRAM_FIRST && secret instanceof Secret.Plain p
-                && !ScramKeyCache.hasPlainPassword(user, p.password())) {
+                && !ScramKeyCache.hasPlainPassword(user, p.password(), scramIterations)) {
             derived = true;
-            return () -> ScramKeyCache.forPlainPassword(user, p.password());
+            return () -> ScramKeyCache.forPlainPassword(user, p.password(), scramIterations);
         }
         if (method == Method.CLEARTEXT && secret instanceof Secret.Scram s) {
             String given = Messages.passwordText(frame);
@@ -212,9 +222,9 @@ final class ClientAuthenticator {
             return s.secret();
         }
         if (secret instanceof Secret.Plain p) {
-            return ScramKeyCache.forPlainPassword(user, p.password());
+            return ScramKeyCache.forPlainPassword(user, p.password(), scramIterations);
         }
-        return ScramKeyCache.mockSecret(user);
+        return ScramKeyCache.mockSecret(user, scramIterations);
     }
 
     private boolean checkCleartext(String given) {

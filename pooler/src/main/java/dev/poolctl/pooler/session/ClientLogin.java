@@ -206,7 +206,8 @@ final class ClientLogin {
     private void challenge(ChannelHandlerContext ctx, Secret secret, boolean known) {
         String user = client.user();
         AuthType authType = manager().config().general().authType();
-        authenticator = new ClientAuthenticator(user, secret, known);
+        authenticator = new ClientAuthenticator(user, secret, known,
+                manager().config().general().intValue(dev.poolctl.pooler.config.Setting.SCRAM_ITERATIONS));
         if (authenticator.isUnknownUser() && authType != AuthType.ANY) {
             manager().log().log(client.prefix() + " no such user: " + user);
         }

@@ -13,15 +13,21 @@ import org.junit.jupiter.api.Test;
 class ScramKeyCacheTest {
     @Test
     void aPlainPasswordIsDerivedOncePerPassword() {
-        ScramSecret first = ScramKeyCache.forPlainPassword("cache_user", "pw1");
-        assertSame(first, ScramKeyCache.forPlainPassword("cache_user", "pw1"));
+        ScramSecret first = ScramKeyCache.forPlainPassword("cache_user", "pw1", ScramSecret.DEFAULT_ITERATIONS);
+        assertSame(first, ScramKeyCache.forPlainPassword("cache_user", "pw1", ScramSecret.DEFAULT_ITERATIONS));
         assertEquals(first, ScramSecret.fromPassword("pw1", first.salt(), first.iterations()), "a real derivation");
 
         // The password changed (a reload): a new secret, and it checks the new password.
-        ScramSecret changed = ScramKeyCache.forPlainPassword("cache_user", "pw2");
+        ScramSecret changed = ScramKeyCache.forPlainPassword("cache_user", "pw2", ScramSecret.DEFAULT_ITERATIONS);
         assertNotEquals(first, changed);
         assertEquals(changed, ScramSecret.fromPassword("pw2", changed.salt(), changed.iterations()));
-        assertSame(changed, ScramKeyCache.forPlainPassword("cache_user", "pw2"));
+        assertSame(changed, ScramKeyCache.forPlainPassword("cache_user", "pw2", ScramSecret.DEFAULT_ITERATIONS));
+        // scram_iterations changed (SET, RELOAD): derived again with the new count, then cached with it
+        ScramSecret more = ScramKeyCache.forPlainPassword("cache_user", "pw2", 5000);
+        assertEquals(5000, more.iterations());
+        assertEquals(more, ScramSecret.fromPassword("pw2", more.salt(), 5000));
+        assertSame(more, ScramKeyCache.forPlainPassword("cache_user", "pw2", 5000));
+        assertEquals(1000, ScramKeyCache.mockSecret("nobody", 1000).iterations(), "mock exchanges show the same count");
     }
 
     @Test
@@ -38,10 +44,10 @@ class ScramKeyCacheTest {
 
     @Test
     void mockSecretsHaveAStableSaltPerNameAndMatchNoPassword() {
-        ScramSecret a = ScramKeyCache.mockSecret("nobody");
-        ScramSecret again = ScramKeyCache.mockSecret("nobody");
+        ScramSecret a = ScramKeyCache.mockSecret("nobody", ScramSecret.DEFAULT_ITERATIONS);
+        ScramSecret again = ScramKeyCache.mockSecret("nobody", ScramSecret.DEFAULT_ITERATIONS);
         assertArrayEquals(a.salt(), again.salt());
-        assertFalse(Arrays.equals(a.salt(), ScramKeyCache.mockSecret("somebody").salt()));
+        assertFalse(Arrays.equals(a.salt(), ScramKeyCache.mockSecret("somebody", ScramSecret.DEFAULT_ITERATIONS).salt()));
         assertEquals(ScramSecret.DEFAULT_SALT_LENGTH, a.salt().length);
         assertEquals(ScramSecret.DEFAULT_ITERATIONS, a.iterations());
         assertFalse(Arrays.equals(a.storedKey(), again.storedKey()), "keys are random: no password matches");
