@@ -84,7 +84,9 @@ final class ClientTimeouts {
         if (idleTx > 0 && !inFlight && now - s.requestNanos() > idleTx) {
             return "idle transaction timeout";
         }
-        long xactStart = s.xactStartNanos();
+        // A pipeline of statements outside a block ends a transaction at each ReadyForQuery 'I' while the rest is
+        // still in flight: PgBouncer's xact_start ends only with the last answer, so count from the first request.
+        long xactStart = s.xactStartNanos() != 0 ? s.xactStartNanos() : inFlight ? s.requestNanos() : 0;
         if (txTimeout > 0 && xactStart != 0 && now - xactStart > txTimeout) {
             return "transaction timeout";
         }

@@ -96,6 +96,22 @@ class PoolTransactionTimeoutsTest {
         assertEquals("transaction timeout", c.failure);
     }
 
+    /** Pipelined statements: the first one's ReadyForQuery 'I' does not end PgBouncer's xact_start. */
+    @Test
+    void transactionTimeoutCountsAPipelineFromItsFirstRequest() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction\ntransaction_timeout = 5");
+        Pool pool = h.pool();
+        FakeClient c = h.idleClient(pool);
+        FakeServer s = (FakeServer) h.serve(c);
+        send(h, s); // select 1; select pg_sleep(10) as two Query messages, sent at once at t=0
+        send(h, s);
+        advance(h, 0.1);
+        answer(h, s, 'I'); // the first is done: the session's transaction start is cleared
+        advance(h, 5);
+        h.janitor();
+        assertEquals("transaction timeout", c.failure, "5.1 s since the pipeline's first request");
+    }
+
     @Test
     void queryTimeoutComesFirstThenIdleTransactionThenTransactionTimeout() {
         PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 2\nquery_timeout = 3\n"
