@@ -69,7 +69,7 @@ final class ClientTimeouts {
      *       pool mode.
      * </ul>
      */
-    static String serverTimeout(PoolSettings ps, PoolServer s, long now) {
+    private static String serverTimeout(PoolSettings ps, PoolServer s, long now) {
         boolean inFlight = s.pendingRequests() > 0;
         boolean inTransaction = s.txStatus() != PgProtocol.TX_IDLE;
         if (!inFlight && !inTransaction) {
