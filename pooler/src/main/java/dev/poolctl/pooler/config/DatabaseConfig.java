@@ -40,6 +40,8 @@ import java.util.function.Consumer;
  * @param serverLifetime or null
  * @param loadBalanceHosts which host of several a new server connection uses (default round-robin)
  * @param targetSessionAttrs which server role a new server connection must find (default any)
+ * @param queryWaitTimeout PgBouncer 1.26's per-database {@code query_wait_timeout}, or null; a 0 that is set
+ *     counts (no wait limit for the database's clients)
  */
 public record DatabaseConfig(
         String name,
@@ -63,7 +65,8 @@ public record DatabaseConfig(
         String connectQuery,
         Duration serverLifetime,
         LoadBalanceHosts loadBalanceHosts,
-        TargetSessionAttrs targetSessionAttrs) {
+        TargetSessionAttrs targetSessionAttrs,
+        Duration queryWaitTimeout) {
 
     /** The name of the fallback entry, used for client databases that have no entry of their own. */
     public static final String FALLBACK_NAME = "*";
@@ -74,7 +77,7 @@ public record DatabaseConfig(
      * Connect-string keys PgBouncer knows that poolctl does not implement yet. They are accepted so that an
      * existing file loads, and reported as warnings.
      */
-    private static final Set<String> IGNORED_KEYS = Set.of("max_db_client_connections", "query_wait_timeout");
+    private static final Set<String> IGNORED_KEYS = Set.of("max_db_client_connections");
 
     public DatabaseConfig {
         Objects.requireNonNull(name, "name");
@@ -109,7 +112,7 @@ public record DatabaseConfig(
         return new DatabaseConfig(clientDb, hosts, port, dbname != null ? dbname : clientDb, user, password,
                 authUser, authQuery, authDbname, poolSize, minPoolSize, reservePoolSize, poolMode, maxDbConnections,
                 clientEncoding, datestyle, timezone, applicationName, connectQuery, serverLifetime, loadBalanceHosts,
-                targetSessionAttrs);
+                targetSessionAttrs, queryWaitTimeout);
     }
 
     /**
@@ -141,6 +144,7 @@ public record DatabaseConfig(
         Duration serverLifetime = null;
         LoadBalanceHosts loadBalanceHosts = LoadBalanceHosts.ROUND_ROBIN;
         TargetSessionAttrs targetSessionAttrs = TargetSessionAttrs.ANY;
+        Duration queryWaitTimeout = null;
 
         for (ConnectString.Pair pair : ConnectString.parse(connectString)) {
             String key = pair.key();
@@ -169,6 +173,7 @@ public record DatabaseConfig(
                     case "server_lifetime" -> serverLifetime = Values.parseSeconds(value);
                     case "load_balance_hosts" -> loadBalanceHosts = LoadBalanceHosts.parse(value);
                     case "target_session_attrs" -> targetSessionAttrs = TargetSessionAttrs.parse(value);
+                    case "query_wait_timeout" -> queryWaitTimeout = Values.parseSeconds(value);
                     default -> known = false;
                 }
             } catch (IllegalArgumentException e) {
@@ -183,7 +188,7 @@ public record DatabaseConfig(
         }
         return new DatabaseConfig(name, hosts, port, dbname, user, password, authUser, authQuery, authDbname,
                 poolSize, minPoolSize, reservePoolSize, poolMode, maxDbConnections, clientEncoding, datestyle, timezone,
-                applicationName, connectQuery, serverLifetime, loadBalanceHosts, targetSessionAttrs);
+                applicationName, connectQuery, serverLifetime, loadBalanceHosts, targetSessionAttrs, queryWaitTimeout);
     }
 
     private static List<String> parseHosts(String value) {
@@ -215,6 +220,6 @@ public record DatabaseConfig(
                 + ", clientEncoding=" + clientEncoding + ", datestyle=" + datestyle + ", timezone=" + timezone
                 + ", applicationName=" + applicationName + ", connectQuery=" + connectQuery
                 + ", serverLifetime=" + serverLifetime + ", loadBalanceHosts=" + loadBalanceHosts
-                + ", targetSessionAttrs=" + targetSessionAttrs + "]";
+                + ", targetSessionAttrs=" + targetSessionAttrs + ", queryWaitTimeout=" + queryWaitTimeout + "]";
     }
 }

@@ -124,6 +124,54 @@ public record PoolerConfig(
         return own != null && !own.isZero() ? own : general.serverLifetime();
     }
 
+    // Timeouts a [users] entry overrides. PgBouncer 1.25 (janitor.c) takes the user's value only when above 0: a
+    // user cannot switch off a global timeout, and a user without the key gets the global one.
+
+    /** query_timeout of a pool's server: its user's entry, then {@code [pgbouncer]}. */
+    public Duration queryTimeout(String user) {
+        UserConfig u = users.get(user);
+        return positiveOr(u == null ? null : u.queryTimeout(), general.queryTimeout());
+    }
+
+    /** idle_transaction_timeout of a pool's server: its user's entry, then {@code [pgbouncer]}. */
+    public Duration idleTransactionTimeout(String user) {
+        UserConfig u = users.get(user);
+        return positiveOr(u == null ? null : u.idleTransactionTimeout(), general.idleTransactionTimeout());
+    }
+
+    /** transaction_timeout of a pool's server: its user's entry, then {@code [pgbouncer]}. */
+    public Duration transactionTimeout(String user) {
+        UserConfig u = users.get(user);
+        return positiveOr(u == null ? null : u.transactionTimeout(), general.transactionTimeout());
+    }
+
+    /** client_idle_timeout of a client: the entry of the user it logged in as, then {@code [pgbouncer]}. */
+    public Duration clientIdleTimeout(String user) {
+        UserConfig u = users.get(user);
+        return positiveOr(u == null ? null : u.clientIdleTimeout(), general.clientIdleTimeout());
+    }
+
+    /**
+     * query_wait_timeout of a client (PgBouncer 1.26): the entry of the user it logged in as, then its database's
+     * entry, then {@code [pgbouncer]}. Unlike the others, a 0 that is set counts: no wait limit.
+     */
+    public Duration queryWaitTimeout(DatabaseConfig db, String user) {
+        UserConfig u = users.get(user);
+        if (u != null && u.queryWaitTimeout() != null) {
+            return u.queryWaitTimeout();
+        }
+        return db.queryWaitTimeout() != null ? db.queryWaitTimeout() : general.queryWaitTimeout();
+    }
+
+    /** Whether a {@code [users]} entry sets client_idle_timeout (PgBouncer's any_user_level_client_timeout_set). */
+    public boolean anyUserClientIdleTimeout() {
+        return users.values().stream().anyMatch(u -> u.clientIdleTimeout() != null && !u.clientIdleTimeout().isZero());
+    }
+
+    private static Duration positiveOr(Duration own, Duration general) {
+        return own != null && !own.isZero() && !own.isNegative() ? own : general;
+    }
+
     /** Database entry, then the general {@code auth_user}; or null. */
     public String authUser(DatabaseConfig db) {
         return db.authUser() != null ? db.authUser() : general.authUser();

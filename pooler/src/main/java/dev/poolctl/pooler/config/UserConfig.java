@@ -1,6 +1,7 @@
 package dev.poolctl.pooler.config;
 
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -14,20 +15,37 @@ import java.util.function.Consumer;
  * @param maxUserConnections or null
  * @param poolSize or null
  * @param reservePoolSize or null
+ * @param queryTimeout or null; like the next three, 0 is "not set" (PgBouncer 1.25's loader.c keeps 0 for an
+ *     absent key and janitor.c uses a user's value only when above 0)
+ * @param idleTransactionTimeout or null
+ * @param transactionTimeout or null
+ * @param clientIdleTimeout or null
+ * @param queryWaitTimeout or null; PgBouncer 1.26's key, where a 0 that is set does count (it disables the wait
+ *     limit for the user)
  */
 public record UserConfig(
         String name,
         PoolMode poolMode,
         Integer maxUserConnections,
         Integer poolSize,
-        Integer reservePoolSize) {
+        Integer reservePoolSize,
+        Duration queryTimeout,
+        Duration idleTransactionTimeout,
+        Duration transactionTimeout,
+        Duration clientIdleTimeout,
+        Duration queryWaitTimeout) {
 
     /** Per-user keys of newer PgBouncer releases that poolctl does not implement yet: accepted with a warning. */
-    private static final Set<String> IGNORED_KEYS = Set.of("query_timeout", "client_idle_timeout",
-            "max_user_client_connections", "idle_transaction_timeout", "transaction_timeout", "query_wait_timeout");
+    private static final Set<String> IGNORED_KEYS = Set.of("max_user_client_connections");
 
     public UserConfig {
         Objects.requireNonNull(name, "name");
+    }
+
+    /** An entry without timeouts. */
+    public UserConfig(String name, PoolMode poolMode, Integer maxUserConnections, Integer poolSize,
+                      Integer reservePoolSize) {
+        this(name, poolMode, maxUserConnections, poolSize, reservePoolSize, null, null, null, null, null);
     }
 
     /**
@@ -42,6 +60,11 @@ public record UserConfig(
         Integer maxUserConnections = null;
         Integer poolSize = null;
         Integer reservePoolSize = null;
+        Duration queryTimeout = null;
+        Duration idleTransactionTimeout = null;
+        Duration transactionTimeout = null;
+        Duration clientIdleTimeout = null;
+        Duration queryWaitTimeout = null;
         for (ConnectString.Pair pair : ConnectString.parse(settings)) {
             String key = pair.key();
             String value = pair.value();
@@ -52,6 +75,11 @@ public record UserConfig(
                     case "max_user_connections" -> maxUserConnections = Values.parseDecimalInt(value);
                     case "pool_size" -> poolSize = Values.parseDecimalInt(value);
                     case "reserve_pool_size" -> reservePoolSize = Values.parseDecimalInt(value);
+                    case "query_timeout" -> queryTimeout = Values.parseSeconds(value);
+                    case "idle_transaction_timeout" -> idleTransactionTimeout = Values.parseSeconds(value);
+                    case "transaction_timeout" -> transactionTimeout = Values.parseSeconds(value);
+                    case "client_idle_timeout" -> clientIdleTimeout = Values.parseSeconds(value);
+                    case "query_wait_timeout" -> queryWaitTimeout = Values.parseSeconds(value);
                     default -> known = false;
                 }
             } catch (IllegalArgumentException e) {
@@ -64,6 +92,7 @@ public record UserConfig(
                 warn.accept("user parameter " + key + " is not supported by poolctl yet; ignored");
             }
         }
-        return new UserConfig(name, poolMode, maxUserConnections, poolSize, reservePoolSize);
+        return new UserConfig(name, poolMode, maxUserConnections, poolSize, reservePoolSize, queryTimeout,
+                idleTransactionTimeout, transactionTimeout, clientIdleTimeout, queryWaitTimeout);
     }
 }

@@ -1,67 +1,110 @@
 package dev.poolctl.pooler.pool;
 
-import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.DatabaseConfig;
+import dev.poolctl.pooler.config.PoolerConfig;
 import dev.poolctl.pooler.protocol.PgProtocol;
-import java.time.Duration;
 import java.util.List;
-import java.util.function.BiConsumer;
 
 /**
- * The client timeouts of a pool's janitor run (PgBouncer's pool_client_maint): query_timeout and
- * query_wait_timeout of clients without a server (queued, or waiting for the first server login),
- * client_login_timeout of the latter, client_idle_timeout, and query_timeout and idle_transaction_timeout of
- * clients with a server. The lists are copies: failing a client moves it out of its state after this run.
+ * The client timeouts of a pool's janitor run (PgBouncer's pool_client_maint, and the query, idle transaction and
+ * transaction timeouts of its pool_server_maint): query_timeout and query_wait_timeout of clients without a server
+ * (queued, or waiting for the first server login), client_login_timeout of the latter, client_idle_timeout, and
+ * query_timeout, idle_transaction_timeout and transaction_timeout of clients with a server. The lists are copies:
+ * failing a client moves it out of its state after this run.
+ *
+ * <p>Whose value applies is PgBouncer's: the server timeouts are the pool's user's (the forced user where there
+ * is one: janitor.c reads server->login_user_credentials), client_idle_timeout and query_wait_timeout are the
+ * user's the client logged in as.
  */
 final class ClientTimeouts {
     private ClientTimeouts() {}
 
-    static void apply(GeneralSettings g, long now, List<PoolClient> loginWaiters, List<PoolClient> waiting,
-                      List<PoolClient> clients, BiConsumer<PoolServer, String> disconnect) {
-        Duration queryTimeout = g.queryTimeout();
-        Duration waitTimeout = g.queryWaitTimeout();
-        if (!queryTimeout.isZero() || !waitTimeout.isZero()) {
-            // PgBouncer's waiting_client_list holds the clients waiting for the first server login too, and
-            // query_timeout applies to a queued query as well as to a running one.
-            waitingTimeouts(loginWaiters, now, queryTimeout, waitTimeout);
-            waitingTimeouts(waiting, now, queryTimeout, waitTimeout);
-        }
-        Duration loginTimeout = g.clientLoginTimeout();
-        if (!loginTimeout.isZero()) {
+    static void apply(Pool pool, long now) {
+        PoolerConfig config = pool.manager().config();
+        PoolSettings ps = pool.settings();
+        StateLists<ClientState, PoolClient> lists = pool.clientLists();
+        List<PoolClient> loginWaiters = lists.list(ClientState.LOGIN_WAIT);
+        // PgBouncer's waiting_client_list holds the clients waiting for the first server login too, and the global
+        // query_timeout (janitor.c: cf_query_timeout, not a user's) applies to a queued query as to a running one.
+        long queryTimeout = config.general().queryTimeout().toNanos();
+        waitingTimeouts(loginWaiters, config, pool.database(), now, queryTimeout);
+        waitingTimeouts(lists.list(ClientState.WAITING), config, pool.database(), now, queryTimeout);
+        long loginTimeout = config.general().clientLoginTimeout().toNanos();
+        if (loginTimeout > 0) {
             for (PoolClient c : loginWaiters) {
-                if (now - c.connectNanos() > loginTimeout.toNanos()) {
+                if (now - c.connectNanos() > loginTimeout) {
                     c.fail(PgProtocol.PROTOCOL_VIOLATION, "client_login_timeout (server down)");
                 }
             }
         }
-        Duration clientIdle = g.clientIdleTimeout();
-        Duration idleTx = g.idleTransactionTimeout();
-        for (PoolClient c : clients) {
+        for (PoolClient c : pool.clients()) {
             PoolServer s = c.server();
-            if (c.state() == ClientState.IDLE && !clientIdle.isZero()
-                    && now - c.lastActivityNanos() > clientIdle.toNanos()) {
-                c.fail(PgProtocol.PROTOCOL_VIOLATION, "client_idle_timeout");
+            if (c.state() == ClientState.IDLE && ps.clientIdleCheck()) {
+                long clientIdle = config.clientIdleTimeout(c.user()).toNanos();
+                if (clientIdle > 0 && now - c.lastActivityNanos() > clientIdle) {
+                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "client_idle_timeout");
+                }
             } else if (s != null && c.state() == ClientState.ACTIVE) {
-                if (!queryTimeout.isZero() && s.pendingRequests() > 0
-                        && now - s.requestNanos() > queryTimeout.toNanos()) {
+                String reason = serverTimeout(ps, s, now);
+                if (reason != null) {
                     // The client's error first: closing its server would tell it "server conn crashed?".
-                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "query timeout");
-                    disconnect.accept(s, "query timeout");
-                } else if (!idleTx.isZero() && s.pendingRequests() == 0 && s.txStatus() != PgProtocol.TX_IDLE
-                        && now - c.lastActivityNanos() > idleTx.toNanos()) {
-                    c.fail(PgProtocol.PROTOCOL_VIOLATION, "idle transaction timeout");
-                    disconnect.accept(s, "idle transaction timeout");
+                    c.fail(PgProtocol.PROTOCOL_VIOLATION, reason);
+                    pool.disconnect(s, reason);
                 }
             }
         }
     }
 
-    /** query_timeout, then query_wait_timeout, of clients without a server, counted from when they began to wait. */
-    private static void waitingTimeouts(List<PoolClient> clients, long now, Duration queryTimeout, Duration waitTimeout) {
+    /**
+     * Which timeout, if any, ends the linked pair now; PgBouncer's order (janitor.c pool_server_maint). Only a
+     * server that is not "ready" counts: one with a request in flight or inside a transaction.
+     * <ul>
+     *   <li>query_timeout: a request in flight for longer, counted from when it was sent;
+     *   <li>idle_transaction_timeout: in a transaction with nothing in flight, counted from the server's last
+     *       answer (janitor.c's age_server; not from the client's last message, which would count a long query
+     *       that just ended as idle time: PgBouncer issue 125);
+     *   <li>transaction_timeout: from the transaction's first request (PgBouncer's xact_start: the first
+     *       request after the server was last outside a transaction, so a single statement outside a
+     *       transaction block counts too) until the ReadyForQuery that ends it, in flight or idle alike, in every
+     *       pool mode.
+     * </ul>
+     */
+    private static String serverTimeout(PoolSettings ps, PoolServer s, long now) {
+        boolean inFlight = s.pendingRequests() > 0;
+        boolean inTransaction = s.txStatus() != PgProtocol.TX_IDLE;
+        if (!inFlight && !inTransaction) {
+            return null;
+        }
+        long queryTimeout = ps.queryTimeoutNanos();
+        long idleTx = ps.idleTransactionTimeoutNanos();
+        long txTimeout = ps.transactionTimeoutNanos();
+        if (queryTimeout > 0 && inFlight && now - s.requestNanos() > queryTimeout) {
+            return "query timeout";
+        }
+        if (idleTx > 0 && !inFlight && now - s.requestNanos() > idleTx) {
+            return "idle transaction timeout";
+        }
+        // A pipeline of statements outside a block ends a transaction at each ReadyForQuery 'I' while the rest is
+        // still in flight: PgBouncer's xact_start ends only with the last answer, so count from the first request.
+        long xactStart = s.xactStartNanos() != 0 ? s.xactStartNanos() : inFlight ? s.requestNanos() : 0;
+        if (txTimeout > 0 && xactStart != 0 && now - xactStart > txTimeout) {
+            return "transaction timeout";
+        }
+        return null;
+    }
+
+    /**
+     * query_timeout, then query_wait_timeout, of clients without a server, counted from when they began to wait.
+     * query_wait_timeout is the client's: its user's entry, its database's, the global one (PgBouncer 1.26).
+     */
+    private static void waitingTimeouts(List<PoolClient> clients, PoolerConfig config, DatabaseConfig db, long now,
+                                        long queryTimeout) {
         for (PoolClient c : clients) {
             long age = now - c.entry().sinceNanos();
-            if (!queryTimeout.isZero() && age > queryTimeout.toNanos()) {
+            long waitTimeout = config.queryWaitTimeout(db, c.user()).toNanos();
+            if (queryTimeout > 0 && age > queryTimeout) {
                 c.fail(PgProtocol.PROTOCOL_VIOLATION, "query_timeout");
-            } else if (!waitTimeout.isZero() && age > waitTimeout.toNanos()) {
+            } else if (waitTimeout > 0 && age > waitTimeout) {
                 c.fail(PgProtocol.PROTOCOL_VIOLATION, "query_wait_timeout");
             }
         }

@@ -21,19 +21,20 @@ final class Janitor {
         StateLists<ClientState, PoolClient> clients = pool.clientLists();
         StateLists<ServerState, PoolServer> servers = pool.serverLists();
         GeneralSettings g = pool.general();
-        ClientTimeouts.apply(g, now, clients.list(LOGIN_WAIT), clients.list(WAITING), pool.clients(), pool::disconnect);
+        PoolSettings ps = pool.settings();
+        ClientTimeouts.apply(pool, now);
         if (g.boolValue(Setting.SERVER_FAST_CLOSE) && pool.mode() == PoolMode.SESSION) {
             fastClose(pool, servers);
         }
         // A smaller pool_size after RELOAD/SET: idle servers above the new limit go (PgBouncer's janitor).
-        while (!servers.isEmpty(ServerState.IDLE) && pool.serverCount() > pool.poolSize() + pool.reservePoolSize()) {
+        while (!servers.isEmpty(ServerState.IDLE) && pool.serverCount() > ps.poolSize() + ps.reservePoolSize()) {
             pool.disconnect(servers.last(ServerState.IDLE), "too many servers in the pool");
         }
         Duration serverIdle = g.serverIdleTimeout();
         for (PoolServer s : servers.list(ServerState.IDLE)) {
             String expired = pool.expiredReason(s, now);
             if (expired == null && !serverIdle.isZero() && now - s.lastUsedNanos() > serverIdle.toNanos()
-                    && pool.serverCount() > pool.minPoolSize()) {
+                    && pool.serverCount() > ps.minPoolSize()) {
                 expired = "server idle timeout";
             }
             if (expired != null) {
@@ -49,13 +50,13 @@ final class Janitor {
         }
         if (!clients.isEmpty(WAITING)) {
             Duration reserveTimeout = g.reservePoolTimeout(); // 0 disables the reserve pool (PgBouncer)
-            boolean reserve = pool.reservePoolSize() > 0 && !reserveTimeout.isZero()
+            boolean reserve = ps.reservePoolSize() > 0 && !reserveTimeout.isZero()
                     && now - clients.firstSince(WAITING) > reserveTimeout.toNanos();
             pool.dispatch(reserve);
         }
         launchForLoginWaiters(pool);
         if ((pool.database().user() != null || pool.clientCount() > 0) && !pool.manager().isShuttingDown()) {
-            while (pool.serverCount() < pool.minPoolSize() && pool.canOpen(false) && pool.launch()) {
+            while (pool.serverCount() < ps.minPoolSize() && pool.canOpen(false) && pool.launch()) {
                 // one more towards min_pool_size
             }
         }

@@ -108,9 +108,8 @@ public final class Pool {
 
     GeneralSettings general() { return manager.config().general(); }
     private long now() { return manager.clock().nanoTime(); }
-    int poolSize() { return settings.poolSize(); }
-    int reservePoolSize() { return settings.reservePoolSize(); }
-    int minPoolSize() { return settings.minPoolSize(); }
+    /** What the janitor acts on: sizes and timeouts as resolved for this pool. */
+    PoolSettings settings() { return settings; }
 
     /** A client of this pool did something transaction pooling cannot carry (SHOW HAZARDS). */
     public void countHazard(Hazard h) { hazards[h.ordinal()]++; }
@@ -306,7 +305,7 @@ public final class Pool {
         if (welcome.loginFailingRecently(now(), settings.loginRetryNanos()) || manager.isPaused(key.database())) {
             return false;
         }
-        int limit = poolSize() + (reserveAllowed ? reservePoolSize() : 0);
+        int limit = settings.poolSize() + (reserveAllowed ? settings.reservePoolSize() : 0);
         if (serverCount() >= limit) {
             return false;
         }

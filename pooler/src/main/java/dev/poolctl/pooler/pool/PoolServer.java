@@ -16,8 +16,17 @@ public interface PoolServer extends PoolConnection {
     /** When it was last released or proven alive (server_idle_timeout, server_check_delay). */
     long lastUsedNanos();
 
-    /** When its client's current request started (query_timeout). */
+    /**
+     * When its client's current request started (query_timeout); with none in flight, when the last one was
+     * answered (idle_transaction_timeout counts from the server's last answer, as PgBouncer's server request_time).
+     */
     long requestNanos();
+
+    /**
+     * When its client's current transaction started, 0 when none is under way (transaction_timeout): the first
+     * request sent while the server was outside a transaction, until the ReadyForQuery 'I' that ends it.
+     */
+    long xactStartNanos();
 
     /** ReadyForQuery messages its client's requests still owe. */
     int pendingRequests();

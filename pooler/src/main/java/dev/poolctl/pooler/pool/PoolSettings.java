@@ -11,10 +11,17 @@ import dev.poolctl.pooler.config.PoolerConfig;
  *
  * @param checkQuery server_check_query as sent ("" for PgBouncer's {@code <empty>}), or null when checks are off
  * @param resetQuery server_reset_query, or null when there is none
+ * @param queryTimeoutNanos query_timeout of the pool's servers (its user's, else the global one); 0 = off
+ * @param idleTransactionTimeoutNanos idle_transaction_timeout of the pool's servers; 0 = off
+ * @param transactionTimeoutNanos transaction_timeout of the pool's servers; 0 = off
+ * @param clientIdleCheck whether client_idle_timeout can apply to any client (a client's own user decides how long:
+ *     in a database with a forced user, clients of one pool log in as several users)
  */
 record PoolSettings(PoolMode mode, int poolSize, int reservePoolSize, int minPoolSize, long lifetimeNanos,
                     boolean roundRobin, String checkQuery, long checkDelayNanos, String resetQuery,
-                    boolean resetAlways, int maxPreparedStatements, long loginRetryNanos, int maxPacketSize) {
+                    boolean resetAlways, int maxPreparedStatements, long loginRetryNanos, int maxPacketSize,
+                    long queryTimeoutNanos, long idleTransactionTimeoutNanos, long transactionTimeoutNanos,
+                    boolean clientIdleCheck) {
 
     static PoolSettings resolve(PoolerConfig config, DatabaseConfig db, String user) {
         GeneralSettings g = config.general();
@@ -25,6 +32,8 @@ record PoolSettings(PoolMode mode, int poolSize, int reservePoolSize, int minPoo
                 g.serverRoundRobin(), check == null || check.isEmpty() ? null : check.equals("<empty>") ? "" : check,
                 g.serverCheckDelay().toNanos(), reset == null || reset.isBlank() ? null : reset,
                 g.serverResetQueryAlways(), g.maxPreparedStatements(), g.serverLoginRetry().toNanos(),
-                g.maxPacketSize());
+                g.maxPacketSize(), config.queryTimeout(user).toNanos(), config.idleTransactionTimeout(user).toNanos(),
+                config.transactionTimeout(user).toNanos(),
+                !g.clientIdleTimeout().isZero() || config.anyUserClientIdleTimeout());
     }
 }

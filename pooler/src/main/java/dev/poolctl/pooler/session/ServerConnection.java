@@ -64,7 +64,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     private int pendingReadyForQuery;
     private long lastUsedNanos;
     private long requestNanos;
-    /** Start of the client's current transaction, 0 outside one: SHOW STATS xact_time. */
+    /** Start of the client's current transaction, 0 outside one: SHOW STATS xact_time, transaction_timeout. */
     private long xactStartNanos;
     private boolean closeNeeded;
     private String closeReason;
@@ -108,6 +108,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     @Override public long connectNanos() { return connectNanos; }
     @Override public long lastUsedNanos() { return lastUsedNanos; }
     @Override public long requestNanos() { return requestNanos; }
+    @Override public long xactStartNanos() { return xactStartNanos; }
     @Override public int backendPid() { return backendPid; }
     @Override public int backendKey() { return backendKey; }
     @Override public byte txStatus() { return txStatus; }
@@ -148,10 +149,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         return "S-" + id + ": " + pool.key() + "@" + login.address();
     }
 
-    @Override
-    public ServerState state() {
-        return entry.state();
-    }
+    @Override public ServerState state() { return entry.state(); }
 
     /** Starts connecting (the pool lists it as LOGIN first). */
     @Override
@@ -376,11 +374,13 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         copyIn = false;
         pendingReadyForQuery--;
         long now = System.nanoTime();
-        dev.poolctl.pooler.stats.PoolStats stats = pool.stats();
-        stats.query((now - requestNanos) / 1_000);
+        pool.stats().query((now - requestNanos) / 1_000);
         if (txStatus == PgProtocol.TX_IDLE && xactStartNanos != 0) {
-            stats.xact((now - xactStartNanos) / 1_000);
+            pool.stats().xact((now - xactStartNanos) / 1_000);
             xactStartNanos = 0;
+        }
+        if (pendingReadyForQuery <= 0) {
+            requestNanos = now; // all answered: idle in transaction from now (PgBouncer's server request_time)
         }
         if (pendingReadyForQuery <= 0 && pool.refusesTransaction(this)) {
             pool.statementModeViolation(this);

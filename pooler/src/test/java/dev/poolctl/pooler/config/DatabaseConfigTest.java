@@ -71,7 +71,12 @@ class DatabaseConfigTest {
         DatabaseConfig db = parse("host=h auth_query='SELECT 1' auth_dbname=x load_balance_hosts=disable"
                 + " max_db_client_connections=3 query_wait_timeout=5");
         assertEquals(List.of("h"), db.hosts());
-        assertEquals(2, warnings.size(), warnings.toString());
+        assertEquals(List.of("connection parameter max_db_client_connections is not supported by poolctl yet; ignored"),
+                warnings);
+        assertEquals(Duration.ofSeconds(5), db.queryWaitTimeout(), "applied (PgBouncer 1.26), so not warned");
+        assertEquals(Duration.ofSeconds(5), db.forClientDatabase("other").queryWaitTimeout());
+        assertNull(parse("host=h").queryWaitTimeout(), "not set: the global one applies");
+        assertEquals(Duration.ZERO, parse("host=h query_wait_timeout=0").queryWaitTimeout(), "set to 0: counts");
         assertEquals("SELECT 1", db.authQuery(), "auth_query and auth_dbname are applied, so not warned");
         assertEquals(LoadBalanceHosts.DISABLE, db.loadBalanceHosts(), "applied, so not warned");
         assertEquals("x", db.authDbname());
@@ -141,10 +146,25 @@ class DatabaseConfigTest {
     @Test
     void userEntries() {
         UserConfig user = UserConfig.parse("bob", "pool_mode=session max_user_connections=10 pool_size=3"
-                + " reserve_pool_size=1 query_timeout=5", warnings::add);
+                + " reserve_pool_size=1 max_user_client_connections=4", warnings::add);
         assertEquals(new UserConfig("bob", PoolMode.SESSION, 10, 3, 1), user);
-        assertEquals(1, warnings.size());
+        assertEquals(List.of("user parameter max_user_client_connections is not supported by poolctl yet; ignored"),
+                warnings);
         assertEquals("unrecognized user parameter 'host'", assertThrows(IllegalArgumentException.class,
                 () -> UserConfig.parse("bob", "host=x", warnings::add)).getMessage());
+    }
+
+    @Test
+    void userTimeouts() {
+        UserConfig user = UserConfig.parse("bob", "query_timeout=5 idle_transaction_timeout=1.5"
+                + " transaction_timeout=20 client_idle_timeout=60 query_wait_timeout=0", warnings::add);
+        assertEquals(new UserConfig("bob", null, null, null, null, Duration.ofSeconds(5), Duration.ofMillis(1500),
+                Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ZERO), user);
+        assertEquals(List.of(), warnings, "applied, so not warned");
+        assertEquals(new UserConfig("carol", null, null, null, null), UserConfig.parse("carol", "", warnings::add),
+                "none set: null, so the global values apply");
+        assertEquals("transaction_timeout: invalid duration 'soon': expected seconds, like 30 or 0.5",
+                assertThrows(IllegalArgumentException.class,
+                        () -> UserConfig.parse("bob", "transaction_timeout=soon", warnings::add)).getMessage());
     }
 }

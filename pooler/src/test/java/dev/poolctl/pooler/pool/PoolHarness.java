@@ -160,6 +160,7 @@ final class PoolHarness {
         FakeServer f = (FakeServer) s;
         f.pending = 0;
         f.txStatus = 'I';
+        f.xactStartNanos = 0;
         Pool pool = f.pool;
         if (pool.releasableAt(f)) {
             pool.readyForQuery(f);
@@ -260,6 +261,8 @@ final class PoolHarness {
         final long id;
         final long connectNanos;
         long lastActivityNanos;
+        /** The login name; a database with a forced user has clients of several names in one pool. */
+        String user = USER;
         Pool pool;
         PoolServer server;
         dev.poolctl.pooler.protocol.ParameterStatusSet welcome;
@@ -294,7 +297,7 @@ final class PoolHarness {
         @Override public void cancelWhenLinked() { cancelPending = true; }
         @Override public boolean cancelPending() { return cancelPending; }
         @Override public void suspend(boolean on) { suspended = on; }
-        @Override public String user() { return USER; }
+        @Override public String user() { return user; }
         @Override public String applicationName() { return ""; }
         @Override public SocketAddress localAddress() { return null; }
         @Override public SocketAddress remoteAddress() { return null; }
@@ -326,6 +329,8 @@ final class PoolHarness {
         final Pool pool;
         final long connectNanos;
         long lastUsedNanos;
+        /** As the session's: the current request's start, or with none in flight the last answer's time. */
+        long requestNanos;
         boolean connected;
         boolean open = true;
         String closeReason;
@@ -334,6 +339,8 @@ final class PoolHarness {
         boolean suspended;
         int pending;
         byte txStatus = 'I';
+        /** The session's transaction start (transaction_timeout); 0 outside a transaction. */
+        long xactStartNanos;
         final List<String> internalQueries = new ArrayList<>();
         final Map<String, String> welcome = Map.of("server_version", "15.0", "client_encoding", "UTF8");
 
@@ -342,6 +349,7 @@ final class PoolHarness {
             this.pool = pool;
             this.connectNanos = now;
             this.lastUsedNanos = now;
+            this.requestNanos = now;
             this.entry = new StateEntry<>(this, ServerState.LOGIN, now);
         }
 
@@ -350,7 +358,8 @@ final class PoolHarness {
         @Override public String prefix() { return "S-" + login.id(); }
         @Override public long connectNanos() { return connectNanos; }
         @Override public long lastUsedNanos() { return lastUsedNanos; }
-        @Override public long requestNanos() { return lastUsedNanos; }
+        @Override public long requestNanos() { return requestNanos; }
+        @Override public long xactStartNanos() { return xactStartNanos; }
         @Override public int pendingRequests() { return pending; }
         @Override public byte txStatus() { return txStatus; }
         @Override public boolean isQuiet() { return pending == 0 && txStatus == 'I'; }
@@ -359,8 +368,8 @@ final class PoolHarness {
         @Override public boolean isOpen() { return open; }
         @Override public void connect() { connected = true; }
         @Override public PoolClient client() { return client; }
-        @Override public void link(PoolClient c, long now) { client = c; }
-        @Override public void touch(long now) { lastUsedNanos = now; }
+        @Override public void link(PoolClient c, long now) { client = c; requestNanos = now; }
+        @Override public void touch(long now) { lastUsedNanos = now; requestNanos = now; }
         @Override public void sendInternal(String sql) { internalQueries.add(sql); }
         @Override public Map<String, String> welcome() { return welcome; }
         @Override public void suspend(boolean on) { suspended = on; }
@@ -378,7 +387,9 @@ final class PoolHarness {
         public void unlink(long now) {
             client = null;
             pending = 0;
+            xactStartNanos = 0;
             lastUsedNanos = now;
+            requestNanos = now;
         }
 
         /** As the session: the socket closes now; the pool hears of it unless it closed the server itself. */
