@@ -28,7 +28,10 @@ final class ClientTimeouts {
         // query_timeout (janitor.c: cf_query_timeout, not a user's) applies to a queued query as to a running one.
         long queryTimeout = config.general().queryTimeout().toNanos();
         waitingTimeouts(loginWaiters, config, pool.database(), now, queryTimeout);
-        waitingTimeouts(lists.list(ClientState.WAITING), config, pool.database(), now, queryTimeout);
+        List<PoolClient> waiting = lists.list(ClientState.WAITING);
+        waitingTimeouts(waiting, config, pool.database(), now, queryTimeout);
+        queueNotices(waiting, config.general().durationValue(dev.poolctl.pooler.config.Setting.QUERY_WAIT_NOTIFY)
+                .getSeconds(), now);
         long loginTimeout = config.general().clientLoginTimeout().toNanos();
         if (loginTimeout > 0) {
             for (PoolClient c : loginWaiters) {
@@ -51,6 +54,24 @@ final class ClientTimeouts {
                     c.fail(PgProtocol.PROTOCOL_VIOLATION, reason);
                     pool.disconnect(s, reason);
                 }
+            }
+        }
+    }
+
+    /**
+     * query_wait_notify: a client queued for a server for more than that many whole seconds (PgBouncer's janitor
+     * compares whole seconds) is told so, once per wait, with PgBouncer's notice; 0 turns it off. Clients waiting
+     * for the pool's first login get none, as in PgBouncer (their welcome is not sent yet).
+     */
+    private static void queueNotices(List<PoolClient> waiting, long seconds, long now) {
+        if (seconds <= 0) {
+            return;
+        }
+        for (PoolClient c : waiting) {
+            StateEntry<ClientState, PoolClient> e = c.entry();
+            if (!e.waitNoticeSent && (now - e.sinceNanos()) / 1_000_000_000L > seconds && c.state() == ClientState.WAITING) {
+                e.waitNoticeSent = true;
+                c.notice("No server connection available in postgres backend, client being queued");
             }
         }
     }

@@ -35,6 +35,9 @@ public interface PoolClient extends PoolConnection {
     /** Sends a FATAL ErrorResponse and closes; the client leaves its pool once the current read is done. */
     void fail(String sqlState, String message);
 
+    /** Sends a NoticeResponse (NOTICE, 00000): the client goes on. */
+    void notice(String message);
+
     /** Closes without an error message (shutdown of console clients). */
     void close(String reason);
 

@@ -74,6 +74,7 @@ final class StateLists<S extends Enum<S>, T> {
         }
         e.state = to;
         e.sinceNanos = nowNanos;
+        e.waitNoticeSent = false;
         if (to != terminal) {
             link(e, to, front);
         }

@@ -91,6 +91,13 @@ public final class BackendMessages {
         return b;
     }
 
+    /** NoticeResponse with PgBouncer's fields for its own notices: S NOTICE, C 00000, M. */
+    public static ByteBuf notice(ByteBufAllocator alloc, String message) {
+        ByteBuf b = alloc.buffer(64 + message.length());
+        writeErrorOrNotice(b, PgProtocol.NOTICE_RESPONSE, "NOTICE", "00000", message);
+        return b;
+    }
+
     public static void writeErrorOrNotice(ByteBuf b, byte type, String severity, String sqlState, String message) {
         int start = b.writerIndex();
         b.writeByte(type).writeInt(0);

@@ -138,6 +138,7 @@ final class AuthQueryClient implements PoolClient {
     }
 
     @Override public void cancelWhenLinked() {}
+    @Override public void notice(String message) {} // internal: nobody to tell
     @Override public boolean cancelPending() { return false; }
     @Override public StateEntry<ClientState, PoolClient> entry() { return entry; }
     @Override public long lastActivityNanos() { return entry.sinceNanos(); }

@@ -429,10 +429,9 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         cancelQueued = true;
     }
 
-    @Override
-    public boolean cancelPending() {
-        return cancelQueued;
-    }
+    @Override public boolean cancelPending() { return cancelQueued; }
+
+    @Override public void notice(String message) { ClientOutput.reply(ctx, BackendMessages.notice(ctx.alloc(), message)); }
 
     // ---- ending ----
 

@@ -271,6 +271,7 @@ final class PoolHarness {
         int releases;
         boolean cancelPending;
         boolean suspended;
+        final java.util.List<String> notices = new java.util.ArrayList<>();
 
         FakeClient(long id, long now) {
             this(id, now, ClientState.STARTUP);
@@ -295,6 +296,7 @@ final class PoolHarness {
         @Override public void linked(PoolServer s) { server = s; }
         @Override public void released() { server = null; releases++; }
         @Override public void cancelWhenLinked() { cancelPending = true; }
+        @Override public void notice(String message) { notices.add(message); }
         @Override public boolean cancelPending() { return cancelPending; }
         @Override public void suspend(boolean on) { suspended = on; }
         @Override public String user() { return user; }

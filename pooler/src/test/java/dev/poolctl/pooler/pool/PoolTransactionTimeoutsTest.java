@@ -270,4 +270,35 @@ class PoolTransactionTimeoutsTest {
         h.janitor();
         assertEquals("transaction timeout", c.failure, "the running transaction is measured with the new value");
     }
+
+    @Test
+    void queryWaitNotifyTellsAQueuedClientOncePerWait() {
+        PoolHarness h = PoolHarness.withDatabases("pool_mode = transaction\ndefault_pool_size = 1\nquery_wait_notify = 2",
+                "db = host=127.0.0.1 port=5432 user=u");
+        Pool pool = h.pool();
+        FakeClient holder = h.idleClient(pool);
+        PoolServer server = h.serve(holder);
+        FakeClient waiter = h.idleClient(pool);
+        h.request(waiter);
+        assertEquals(ClientState.WAITING, waiter.state());
+        advance(h, 2.5);
+        h.janitor();
+        assertEquals(0, waiter.notices.size(), "PgBouncer compares whole seconds: 2 is not more than 2");
+        advance(h, 0.6);
+        h.janitor();
+        h.janitor();
+        assertEquals(java.util.List.of("No server connection available in postgres backend, client being queued"),
+                waiter.notices, "once per wait");
+        // served, then queued again: a new wait, a new notice
+        h.finish(server);
+        assertEquals(ClientState.ACTIVE, waiter.state());
+        h.finish(waiter.server);
+        h.request(holder);
+        h.request(waiter);
+        assertEquals(ClientState.WAITING, waiter.state());
+        advance(h, 3.1);
+        h.janitor();
+        assertEquals(2, waiter.notices.size());
+        assertEquals(0, holder.notices.size(), "a client with a server is not told");
+    }
 }
