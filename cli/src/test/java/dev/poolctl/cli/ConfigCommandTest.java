@@ -236,9 +236,10 @@ class ConfigCommandTest {
 
     @Test
     void settingsNotAppliedAreWarnings() throws Exception {
-        Run r = check("application_name_add_host = 1\n");
-        assertWarning(r, Pattern.quote(ini + ":" + lineOf("application_name_add_host")
-                + ": warning: application_name_add_host is read but not applied"));
+        Run r = check("syslog = 1\npkt_buf = 8192\n");
+        assertWarning(r, Pattern.quote(ini + ":" + lineOf("syslog") + ": warning: syslog is read but not applied"));
+        assertWarning(r, Pattern.quote(ini + ":" + lineOf("pkt_buf") + ": warning: pkt_buf has no effect in poolctl: "
+                + "Netty sizes"));
     }
 
     /**

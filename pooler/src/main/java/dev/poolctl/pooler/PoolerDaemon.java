@@ -308,6 +308,7 @@ public final class PoolerDaemon implements AutoCloseable {
         if (!ignored.isEmpty()) {
             log.warning("settings read but not applied by this version: " + String.join(", ", ignored));
         }
+        SupportedSettings.noEffect(config.general()).forEach(s -> log.warning(s.key() + " " + SupportedSettings.explain(s)));
         AuthQuerySource.warnings(config).forEach(w -> log.warning(w.text()));
     }
 

@@ -134,6 +134,10 @@ class DnsIT {
                 var pool = pooler.pool("bylocalhost", PostgresCluster.MD5_USER);
                 return pool != null && pooler.inLoop(pool::activeCount) == 1;
             });
+            // and to run in PostgreSQL: a cancel that arrives before the query starts cancels nothing
+            PoolerFixture.await("pg_sleep running in PostgreSQL", java.time.Duration.ofSeconds(10), () -> !"0".equals(
+                    pg.queryValue("SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+                            + " AND query = 'SELECT pg_sleep(30)'")));
             st.cancel();
             SQLException e = sleeping.get(10, TimeUnit.SECONDS);
             assertTrue(e != null && e.getMessage().contains("canceling statement due to user request"), String.valueOf(e));

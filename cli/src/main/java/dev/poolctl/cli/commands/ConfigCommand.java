@@ -209,9 +209,10 @@ public final class ConfigCommand implements Callable<Integer> {
         }
 
         // (g) read but not acted on by this version.
-        for (Setting s : PoolerDaemon.settingsNotApplied(config)) {
-            warnings.add(new Finding(at.getOrDefault(s, fileName), s.key() + " is read but not applied by this"
-                    + " version of poolctl"));
+        List<Setting> notActing = new java.util.ArrayList<>(PoolerDaemon.settingsNotApplied(config));
+        notActing.addAll(SupportedSettings.noEffect(g));
+        for (Setting s : notActing) {
+            warnings.add(new Finding(at.getOrDefault(s, fileName), s.key() + " " + SupportedSettings.explain(s)));
         }
         for (AuthQuerySource.Warning w : AuthQuerySource.warnings(config)) {
             String where = w.database() == null ? at.getOrDefault(Setting.AUTH_DBNAME, fileName)

@@ -378,7 +378,7 @@ public final class AdminConsole {
                 return;
             }
             if (!dev.poolctl.pooler.config.SupportedSettings.isApplied(setting.get(), general.raw(setting.get()))) {
-                String why = key + " is read but not applied by this version of poolctl";
+                String why = key + " " + dev.poolctl.pooler.config.SupportedSettings.explain(setting.get());
                 manager.log().warning("SET " + why);
                 BackendMessages.writeErrorOrNotice(out, PgProtocol.NOTICE_RESPONSE, "WARNING", "01000", why);
             }

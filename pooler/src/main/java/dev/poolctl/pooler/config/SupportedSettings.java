@@ -3,6 +3,7 @@ package dev.poolctl.pooler.config;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -82,15 +83,55 @@ public final class SupportedSettings {
         TlsSettings.server(general);
     }
 
-    /** The settings set to a non-default value that this version reads and validates but does not act on. */
+    /**
+     * The settings set to a non-default value that this version reads and validates but does not act on yet (not
+     * those that can have no effect in poolctl: {@link #noEffect}).
+     */
     public static List<Setting> notApplied(GeneralSettings general) {
         List<Setting> ignored = new ArrayList<>();
         for (Setting setting : Setting.values()) {
-            if (!isApplied(setting, general.raw(setting))) {
+            if (!isApplied(setting, general.raw(setting)) && !hasNoEffect(setting)) {
                 ignored.add(setting);
             }
         }
         return ignored;
+    }
+
+    /** The settings set to a non-default value that can have no effect in poolctl ({@link #explain} says why). */
+    public static List<Setting> noEffect(GeneralSettings general) {
+        return java.util.Arrays.stream(Setting.values())
+                .filter(s -> hasNoEffect(s) && !isApplied(s, general.raw(s))).toList();
+    }
+
+    /**
+     * PgBouncer settings that cannot mean anything in a JVM pooler, and why: set to another value they are warned
+     * about with the reason (README's differences table), not as settings this version has yet to apply.
+     */
+    private static final Map<Setting, String> NO_EFFECT = Map.of(
+            Setting.PKT_BUF, "Netty sizes each socket's buffers itself (max_packet_size bounds a message)",
+            Setting.SBUF_LOOPCNT, "each event loop serves every ready socket in turn; a client that sends much is"
+                    + " paused by its buffer limit instead",
+            Setting.SERVICE_NAME, "it names a Windows service",
+            Setting.JOB_NAME, "it names a Windows service",
+            Setting.USER, "a JVM cannot change its user after start; start poolctl as that user (systemd User=)",
+            Setting.DNS_ZONE_CHECK_PERIOD, "host names are resolved by the system resolver, which has no zone"
+                    + " serials to poll",
+            Setting.RESOLV_CONF, "host names are resolved by the system resolver, which reads /etc/resolv.conf",
+            Setting.CLIENT_TLS_DHEPARAMS, "TLS key exchange uses the TLS library's elliptic-curve groups; there are"
+                    + " no finite-field DH parameters to choose",
+            Setting.CLIENT_TLS_ECDHCURVE, "the TLS library offers its own curves (X25519, P-256, P-384); Java 17 has"
+                    + " no per-context choice");
+
+    /** How a warning about {@code setting} set to a non-default value ends: why it does nothing. */
+    public static String explain(Setting setting) {
+        String reason = NO_EFFECT.get(setting);
+        return reason == null ? "is read but not applied by this version of poolctl"
+                : "has no effect in poolctl: " + reason;
+    }
+
+    /** Whether a non-default value of {@code setting} can never act in poolctl ({@link #explain} says why). */
+    public static boolean hasNoEffect(Setting setting) {
+        return NO_EFFECT.containsKey(setting);
     }
 
     /** False for a non-default value of a setting this version does not act on. */
