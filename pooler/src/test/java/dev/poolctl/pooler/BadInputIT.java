@@ -75,15 +75,6 @@ class BadInputIT {
     }
 
     /** A FATAL ErrorResponse in PgBouncer's format: exactly S, C, M with SQLSTATE 08P01. */
-    private static void assertPoolerFatal(RawClient.Message m, String expectedMessage) {
-        assertNotNull(m, "expected an ErrorResponse '" + expectedMessage + "', the connection was closed instead");
-        assertEquals('E', m.type(), "expected an ErrorResponse, got " + m);
-        Map<Character, String> f = m.fields();
-        assertEquals(List.of('S', 'C', 'M'), List.copyOf(f.keySet()), "fields of " + m);
-        assertEquals("FATAL", f.get('S'));
-        assertEquals("08P01", f.get('C'));
-        assertEquals(expectedMessage, f.get('M'));
-    }
 
     private static RawClient raw() throws IOException {
         return RawClient.connect(pooler.host(), pooler.port(), Duration.ofSeconds(10));
@@ -143,7 +134,7 @@ class BadInputIT {
             byte[] salt = java.util.Arrays.copyOfRange(challenge.body(), 4, 8);
             c.send(RawClient.message('p', (RawClient.md5Response(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, salt) + "\0")
                     .getBytes(StandardCharsets.US_ASCII)));
-            assertPoolerFatal(c.read(), "no such database: nosuch");
+            RawClient.assertPoolerFatal(c.read(), "no such database: nosuch");
             assertTrue(c.awaitClosed(Duration.ofSeconds(5)), "connection closed after the error");
         }
         assertNormalClientWorks(pooler);
@@ -170,7 +161,7 @@ class BadInputIT {
         }
         try (RawClient c = raw()) {
             c.send(new byte[8]);
-            assertPoolerFatal(c.read(), "bad packet header: '0000000000000000'");
+            RawClient.assertPoolerFatal(c.read(), "bad packet header: '0000000000000000'");
             assertTrue(c.awaitClosed(Duration.ofSeconds(5)));
         }
         assertNormalClientWorks(pooler);
@@ -182,7 +173,7 @@ class BadInputIT {
             long t0 = System.nanoTime();
             // Only the 8-byte header: the pooler must answer without waiting for the 100 MB it announces.
             c.send(ByteBuffer.allocate(8).putInt(100_000_000).putInt(196608).array());
-            assertPoolerFatal(c.read(), "bad packet header: '05f5e10000030000'");
+            RawClient.assertPoolerFatal(c.read(), "bad packet header: '05f5e10000030000'");
             assertTrue(c.awaitClosed(Duration.ofSeconds(5)), "connection closed after the error");
             assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(3).toNanos(), "answered promptly");
         }
@@ -225,7 +216,7 @@ class BadInputIT {
         params.put("foo", "bar");
         try (RawClient c = raw()) {
             c.send(RawClient.startupPacket(params));
-            assertPoolerFatal(c.read(), "unsupported startup parameter: foo");
+            RawClient.assertPoolerFatal(c.read(), "unsupported startup parameter: foo");
             assertTrue(c.awaitClosed(Duration.ofSeconds(5)));
         }
         // The ignored one (ignore_startup_parameters = extra_float_digits) is fine.

@@ -44,6 +44,16 @@ class ServerFastCloseIT {
         return n;
     }
 
+    private static void awaitClients(Connection console, int n, String what) {
+        PoolerFixture.await(what, Duration.ofSeconds(10), () -> {
+            try {
+                return clients(console) == n;
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     private static PoolerFixture start(String fastClose) throws Exception {
         return PoolerFixture.start(pg, PoolerFixture.settings()
                 .set("pool_mode", "session")
@@ -65,13 +75,7 @@ class ServerFastCloseIT {
             try (Statement st = console.createStatement()) {
                 st.execute("RECONNECT");
             }
-            PoolerFixture.await("the idle session closed", Duration.ofSeconds(10), () -> {
-                try {
-                    return clients(console) == 1;
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            awaitClients(console, 1, "the idle session closed");
             SQLException e = assertThrows(SQLException.class, () -> pid(idle));
             assertTrue(e.getMessage().contains("database configuration changed") || "08003".equals(e.getSQLState())
                     || "08006".equals(e.getSQLState()), e.toString());
@@ -79,13 +83,7 @@ class ServerFastCloseIT {
 
             pid(inTx); // the transaction goes on to its end
             inTx.commit();
-            PoolerFixture.await("the other session closed at its commit", Duration.ofSeconds(10), () -> {
-                try {
-                    return clients(console) == 0;
-                } catch (SQLException x) {
-                    throw new IllegalStateException(x);
-                }
-            });
+            awaitClients(console, 0, "the other session closed at its commit");
         }
     }
 
@@ -100,13 +98,7 @@ class ServerFastCloseIT {
             try (Statement st = console.createStatement()) {
                 st.execute("SET server_fast_close = 1");
             }
-            PoolerFixture.await("the marked session closed once the setting is on", Duration.ofSeconds(10), () -> {
-                try {
-                    return clients(console) == 0;
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            awaitClients(console, 0, "the marked session closed once the setting is on");
         }
     }
 }

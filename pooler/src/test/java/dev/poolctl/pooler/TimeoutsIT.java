@@ -40,14 +40,6 @@ class TimeoutsIT {
     private static PostgresCluster pg;
 
 
-    private static void assertPoolerFatal(RawClient.Message m, String expectedMessage) {
-        assertNotNull(m, "expected an ErrorResponse '" + expectedMessage + "', the connection was closed instead");
-        assertEquals('E', m.type(), "expected an ErrorResponse, got " + m);
-        Map<Character, String> f = m.fields();
-        assertEquals("FATAL", f.get('S'), m.toString());
-        assertEquals("08P01", f.get('C'), m.toString());
-        assertEquals(expectedMessage, f.get('M'), m.toString());
-    }
 
     @Test
     void clientLoginTimeoutClosesClientsThatNeverFinishLoggingIn() throws Exception {
@@ -63,7 +55,7 @@ class TimeoutsIT {
             assertNotNull(challenge);
             assertEquals('R', challenge.type(), challenge.toString());
             for (RawClient c : List.of(silent, partial, noPassword)) {
-                assertPoolerFatal(c.read(), "client_login_timeout");
+                RawClient.assertPoolerFatal(c.read(), "client_login_timeout");
                 assertTrue(c.awaitClosed(Duration.ofSeconds(5)), "closed after the error");
             }
             long waited = millisSince(t0);
@@ -110,7 +102,7 @@ class TimeoutsIT {
             long t0 = System.nanoTime();
             RawClient.Message m = idle.read();
             long waited = millisSince(t0);
-            assertPoolerFatal(m, "client_idle_timeout");
+            RawClient.assertPoolerFatal(m, "client_idle_timeout");
             assertTrue(waited >= 800 && waited < 5_000, "fired after " + waited + " ms");
             assertTrue(idle.awaitClosed(Duration.ofSeconds(5)), "closed after the error");
             f.awaitLog("closing because: client_idle_timeout", AWAIT);
@@ -137,7 +129,7 @@ class TimeoutsIT {
             long t0 = System.nanoTime();
             RawClient.Message m = c.read();
             long waited = millisSince(t0);
-            assertPoolerFatal(m, "idle transaction timeout");
+            RawClient.assertPoolerFatal(m, "idle transaction timeout");
             assertTrue(waited >= 800 && waited < 5_000, "fired after " + waited + " ms");
             assertTrue(c.awaitClosed(Duration.ofSeconds(5)));
             f.awaitLog("S-\\d+: .*closing because: idle transaction timeout", AWAIT);

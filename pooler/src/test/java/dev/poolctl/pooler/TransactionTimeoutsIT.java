@@ -37,14 +37,6 @@ class TransactionTimeoutsIT {
 
     private static PostgresCluster pg;
 
-    private static void assertPoolerFatal(RawClient.Message m, String expectedMessage) {
-        assertNotNull(m, "expected an ErrorResponse '" + expectedMessage + "', the connection was closed instead");
-        assertEquals('E', m.type(), "expected an ErrorResponse, got " + m);
-        Map<Character, String> f = m.fields();
-        assertEquals("FATAL", f.get('S'), m.toString());
-        assertEquals("08P01", f.get('C'), m.toString());
-        assertEquals(expectedMessage, f.get('M'), m.toString());
-    }
 
     private static RawClient md5Client(PoolerFixture f) throws Exception {
         RawClient c = RawClient.connect(f.host(), f.port(), Duration.ofSeconds(10));
@@ -70,7 +62,7 @@ class TransactionTimeoutsIT {
             assertEquals(List.of("1"), RawClient.firstColumn(c.simpleQuery("select 1")), "within 1.5 s of BEGIN");
             RawClient.Message m = c.read();
             long waited = millisSince(t0);
-            assertPoolerFatal(m, "transaction timeout");
+            RawClient.assertPoolerFatal(m, "transaction timeout");
             assertTrue(waited >= 1_400 && waited < 2_400, "fired " + waited + " ms after BEGIN, 1.5 s expected"
                     + " (counted from the last query it would be 2.5 s)");
             assertTrue(c.awaitClosed(Duration.ofSeconds(5)), "closed after the error");
@@ -125,7 +117,7 @@ class TransactionTimeoutsIT {
             md5.simpleQuery("BEGIN");
             trust.setAutoCommit(false);
             assertEquals("1", single(trust, "select 1"));
-            assertPoolerFatal(md5.read(), "transaction timeout");
+            RawClient.assertPoolerFatal(md5.read(), "transaction timeout");
             long waited = millisSince(t0);
             assertTrue(waited >= 900 && waited < 3_000, "md5_user's 1 s, not 100 s: fired after " + waited + " ms");
 
@@ -155,7 +147,7 @@ class TransactionTimeoutsIT {
             Thread.sleep(500); // idle in the transaction for half the timeout, 2 s after the client's last message
             assertEquals(List.of("1"), RawClient.firstColumn(c.simpleQuery("select 1")));
             long t0 = System.nanoTime();
-            assertPoolerFatal(c.read(), "idle transaction timeout");
+            RawClient.assertPoolerFatal(c.read(), "idle transaction timeout");
             long waited = millisSince(t0);
             assertTrue(waited >= 800 && waited < 3_000, "md5_user's 1 s, not 100 s: fired after " + waited + " ms");
             f.awaitLog("S-\\d+: testdb/md5_user@.* closing because: idle transaction timeout", AWAIT);
@@ -172,7 +164,7 @@ class TransactionTimeoutsIT {
              RawClient md5 = md5Client(f)) {
             long t0 = System.nanoTime(); // md5_user's client is idle from its login, just now
             assertEquals("1", single(other, "select 1"));
-            assertPoolerFatal(md5.read(), "client_idle_timeout");
+            RawClient.assertPoolerFatal(md5.read(), "client_idle_timeout");
             long waited = millisSince(t0);
             assertTrue(waited >= 800 && waited < 3_000, "fired after " + waited + " ms");
             f.awaitLog("C-\\d+: testdb/md5_user@.* closing because: client_idle_timeout", AWAIT);
@@ -228,7 +220,7 @@ class TransactionTimeoutsIT {
                 st.execute("SET transaction_timeout = 1");
                 SQLWarning w = st.getWarnings();
                 assertNull(w, "applied, so no warning: " + w);
-                assertPoolerFatal(viaSet.read(), "transaction timeout");
+                RawClient.assertPoolerFatal(viaSet.read(), "transaction timeout");
                 st.execute("SET transaction_timeout = 0");
 
                 try (RawClient viaReload = md5Client(f)) {
@@ -236,7 +228,7 @@ class TransactionTimeoutsIT {
                     Files.writeString(f.ini(), Files.readString(f.ini())
                             + "\n[users]\nmd5_user = transaction_timeout=1\n");
                     st.execute("RELOAD");
-                    assertPoolerFatal(viaReload.read(), "transaction timeout");
+                    RawClient.assertPoolerFatal(viaReload.read(), "transaction timeout");
                 }
             }
         }

@@ -274,35 +274,30 @@ class PrometheusIT {
 
         /** An instant query's single value; null when it has no series yet. */
         String query(String promql) {
+            String body = api(promql);
+            Matcher m = VALUE.matcher(body);
+            if (!m.find()) {
+                return null;
+            }
+            String value = m.group(1);
+            assertTrue(!m.find(), "one series for " + promql + ": " + body);
+            return value;
+        }
+
+        /** How many series an instant query gives. */
+        int seriesCount(String promql) {
+            return api(promql).split("\"metric\":", -1).length - 1;
+        }
+
+        /** The answer of an instant query through Prometheus's HTTP API, checked to be a success. */
+        private String api(String promql) {
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                         + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)))
                         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, r.statusCode(), promql + ": " + r.body());
                 assertTrue(r.body().startsWith("{\"status\":\"success\""), r.body());
-                Matcher m = VALUE.matcher(r.body());
-                if (!m.find()) {
-                    return null;
-                }
-                String value = m.group(1);
-                assertTrue(!m.find(), "one series for " + promql + ": " + r.body());
-                return value;
-            } catch (IOException e) {
-                throw new IllegalStateException(promql, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-
-        /** How many series an instant query gives. */
-        int seriesCount(String promql) {
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                        + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                assertEquals(200, r.statusCode(), promql + ": " + r.body());
-                return r.body().split("\"metric\":", -1).length - 1;
+                return r.body();
             } catch (IOException e) {
                 throw new IllegalStateException(promql, e);
             } catch (InterruptedException e) {

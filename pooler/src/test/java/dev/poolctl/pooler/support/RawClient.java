@@ -81,6 +81,21 @@ public final class RawClient implements AutoCloseable {
     }
 
     /** Connects over TCP; every later read waits at most {@code readTimeout}. */
+    /**
+     * Asserts that {@code m} is the pooler's own FATAL 08P01 ErrorResponse with {@code expectedMessage} and only the
+     * fields PgBouncer sends (S, C, M): how the pooler ends a client (timeouts, bad input).
+     */
+    public static void assertPoolerFatal(Message m, String expectedMessage) {
+        org.junit.jupiter.api.Assertions.assertNotNull(m,
+                "expected an ErrorResponse '" + expectedMessage + "', the connection was closed instead");
+        org.junit.jupiter.api.Assertions.assertEquals('E', m.type(), "expected an ErrorResponse, got " + m);
+        Map<Character, String> f = m.fields();
+        org.junit.jupiter.api.Assertions.assertEquals(List.of('S', 'C', 'M'), List.copyOf(f.keySet()), "fields of " + m);
+        org.junit.jupiter.api.Assertions.assertEquals("FATAL", f.get('S'), m.toString());
+        org.junit.jupiter.api.Assertions.assertEquals("08P01", f.get('C'), m.toString());
+        org.junit.jupiter.api.Assertions.assertEquals(expectedMessage, f.get('M'), m.toString());
+    }
+
     public static RawClient connect(String host, int port, Duration readTimeout) throws IOException {
         Socket s = new Socket();
         s.setTcpNoDelay(true);
