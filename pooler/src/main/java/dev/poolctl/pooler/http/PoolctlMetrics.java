@@ -8,8 +8,8 @@ import java.util.Map;
 /**
  * poolctl's own counters on {@code /metrics}, beyond the exporter's: per pool its client logins and its server
  * logins that worked and failed (SHOW LOGINS), whether its server logins are failing now, the hazards its clients
- * ran into (SHOW HAZARDS); and client logins refused, by SQLSTATE (a wrong password is 28P01, an unknown
- * database 3D000, max_client_conn 08P01 as PgBouncer sends it, a shutdown 57P01/08P01).
+ * ran into (SHOW HAZARDS); and client logins refused, by SQLSTATE (PgBouncer's codes: a wrong password, an unknown
+ * database, max_client_conn are all 08P01; a server's own refusal passed on keeps PostgreSQL's).
  */
 final class PoolctlMetrics {
     private static final String COUNTER = "counter";
