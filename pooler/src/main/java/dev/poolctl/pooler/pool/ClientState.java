@@ -11,10 +11,7 @@ public enum ClientState {
     STARTUP,
     /** Authenticating: cl_login. */
     AUTH,
-    /**
-     * Authenticated; waiting for the pool to know the server's parameters, or (replication) for its own server
-     * (cl_waiting_login).
-     */
+    /** Authenticated; waiting for the pool to know the server's parameters (cl_waiting_login). */
     LOGIN_WAIT,
     /** Logged in, no server linked (cl_active in PgBouncer's counting, "idle" in SHOW CLIENTS). */
     IDLE,
@@ -34,8 +31,7 @@ public enum ClientState {
     static {
         NEXT[STARTUP.ordinal()] = EnumSet.of(AUTH, LOGIN_WAIT, ADMIN, CANCEL, CLOSED);
         NEXT[AUTH.ordinal()] = EnumSet.of(LOGIN_WAIT, ADMIN, CLOSED);
-        // A replication client waits for its own server and is linked to it at once (ReplicationLinks).
-        NEXT[LOGIN_WAIT.ordinal()] = EnumSet.of(IDLE, ACTIVE, CLOSED);
+        NEXT[LOGIN_WAIT.ordinal()] = EnumSet.of(IDLE, CLOSED);
         NEXT[IDLE.ordinal()] = EnumSet.of(ACTIVE, WAITING, CLOSED);
         NEXT[WAITING.ordinal()] = EnumSet.of(ACTIVE, CLOSED);
         NEXT[ACTIVE.ordinal()] = EnumSet.of(IDLE, CLOSED);

@@ -99,7 +99,10 @@ final class ReplicationLinks {
         // The welcome while still LOGIN_WAIT: nothing the client might have sent is read before the link below.
         c.finishLogin(new ParameterStatusSet(s.welcome()));
         pool.stats().assigned((now - c.entry().sinceNanos()) / 1_000);
+        // Through IDLE, within this call: the state machines link only logged-in clients and servers.
+        pool.serverLists().move(s.entry(), ServerState.IDLE, now);
         pool.serverLists().move(s.entry(), ServerState.ACTIVE, now);
+        pool.clientLists().move(c.entry(), ClientState.IDLE, now);
         pool.clientLists().move(c.entry(), ACTIVE, now);
         s.link(c, now);
         c.linked(s);

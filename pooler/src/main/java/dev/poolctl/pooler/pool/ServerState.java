@@ -26,8 +26,7 @@ public enum ServerState {
     private static final EnumSet<?>[] NEXT = new EnumSet<?>[values().length];
 
     static {
-        // A replication server goes to its own client as soon as it is logged in (ReplicationLinks).
-        NEXT[LOGIN.ordinal()] = EnumSet.of(IDLE, ACTIVE, CLOSED);
+        NEXT[LOGIN.ordinal()] = EnumSet.of(IDLE, CLOSED);
         NEXT[IDLE.ordinal()] = EnumSet.of(ACTIVE, TESTED, CLOSED);
         NEXT[ACTIVE.ordinal()] = EnumSet.of(IDLE, USED, BEING_CANCELED, CLOSED);
         NEXT[USED.ordinal()] = EnumSet.of(IDLE, CLOSED);
