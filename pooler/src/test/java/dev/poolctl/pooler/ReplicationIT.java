@@ -121,7 +121,8 @@ class ReplicationIT {
     void physicalReplicationToolsWork() throws Exception {
         Path backup = Files.createTempDirectory("poolctl-basebackup-");
         // libpq's physical replication connections always ask for database "replication" (PgBouncer's test.ini too).
-        try (PoolerFixture f = start(PoolerFixture.settings().set("pool_mode", "session")
+        // Statement mode, as PgBouncer's test.ini: replication ignores it.
+        try (PoolerFixture f = start(PoolerFixture.settings().set("pool_mode", "statement")
                 .database("replication", "host=127.0.0.1 port=${port} dbname=testdb"))) {
             try (Connection repl = replication(f, "yes")) {
                 assertEquals(pg.queryValue("SELECT system_identifier FROM pg_control_system()"),
@@ -138,6 +139,32 @@ class ReplicationIT {
             assertEquals(0, r.exitCode(), r.stderr());
             assertTrue(Files.exists(backup.resolve("data/PG_VERSION")), "the backup has the data directory");
             assertTrue(Files.list(backup.resolve("data/pg_wal")).findAny().isPresent(), "the WAL came along");
+            // pg_receivewal: START_REPLICATION in CopyBoth; it streams until SIGINT (PgBouncer's test too).
+            Path wal = Files.createDirectories(backup.resolve("wal"));
+            ProcessBuilder pb = new ProcessBuilder(pg.binary("pg_receivewal").toString(), "-h", f.host(),
+                    "-p", Integer.toString(f.port()), "-U", SUPER, "-D", wal.toString(), "--no-loop")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("PGPASSWORD", SUPER_PASSWORD);
+            Process receiver = pb.start();
+            try {
+                // Some WAL to send: right after the backup's segment switch there may be none until the next
+                // standby snapshot (15 s).
+                pg.queryValue("SELECT pg_logical_emit_message(false, 'repl_it', 'wake')");
+                PoolerFixture.await("a WAL segment being received", Duration.ofSeconds(20), () -> {
+                    try (var files = Files.list(wal)) {
+                        return files.anyMatch(p -> p.getFileName().toString().endsWith(".partial"));
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                });
+                PoolerFixture.await("its server streaming", Duration.ofSeconds(10),
+                        () -> pg.queryValue("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'").equals("1"));
+                Processes.command("kill", "-INT", Long.toString(receiver.pid())).timeout(Duration.ofSeconds(10)).run();
+                assertTrue(receiver.waitFor(10, TimeUnit.SECONDS), "pg_receivewal stopped");
+                assertEquals(0, receiver.exitValue(), "a clean stop at SIGINT");
+            } finally {
+                receiver.destroyForcibly();
+            }
             PoolerFixture.await("no replication server left", Duration.ofSeconds(10), () -> walSenders() == 0);
         } finally {
             Processes.command("rm", "-rf", backup.toString()).timeout(Duration.ofSeconds(20)).run();
