@@ -7,9 +7,11 @@ import dev.poolctl.pooler.protocol.ParameterStatusSet;
 import dev.poolctl.pooler.protocol.PgProtocol;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The replication clients of one pool and their servers (PgBouncer 1.23+). A replication client is never given a
@@ -27,6 +29,8 @@ final class ReplicationLinks {
     private final ArrayDeque<PoolClient> waiting = new ArrayDeque<>();
     /** Servers logging in, and the client each is for. */
     private final Map<PoolServer, PoolClient> opening = new IdentityHashMap<>();
+    /** Servers linked to their clients: the janitor looks at these only, not at every active server. */
+    private final Set<PoolServer> linked = Collections.newSetFromMap(new IdentityHashMap<>());
 
     ReplicationLinks(Pool pool) {
         this.pool = pool;
@@ -106,6 +110,7 @@ final class ReplicationLinks {
         pool.clientLists().move(c.entry(), ACTIVE, now);
         s.link(c, now);
         c.linked(s);
+        linked.add(s);
         return true;
     }
 
@@ -124,12 +129,12 @@ final class ReplicationLinks {
     }
 
     /** A server leaves the pool: a replication client waiting for it, or linked to it, goes too, told why. */
-    void serverGone(PoolServer s, PoolClient linked, String reason) {
+    void serverGone(PoolServer s, PoolClient client, String reason) {
         PoolClient c = opening.remove(s);
         if (c != null && c.state() == LOGIN_WAIT) {
             c.fail(PgProtocol.PROTOCOL_VIOLATION, reason); // PgBouncer's unlink_server
-        } else if (linked != null && linked.state() == ACTIVE && s.replication() != Replication.NONE) {
-            linked.fail(PgProtocol.PROTOCOL_VIOLATION, reason);
+        } else if (linked.remove(s) && client != null && client.state() == ACTIVE) {
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, reason);
         }
     }
 
@@ -160,8 +165,8 @@ final class ReplicationLinks {
      * as room appears (janitor.c per_loop_activate).
      */
     void janitor() {
-        for (PoolServer s : pool.serverLists().list(ServerState.ACTIVE)) {
-            if (s.replication() != Replication.NONE && s.closeNeeded()) {
+        for (PoolServer s : linked.isEmpty() ? List.<PoolServer>of() : new ArrayList<>(linked)) {
+            if (s.closeNeeded()) {
                 PoolClient c = s.client();
                 if (c != null) {
                     c.fail(PgProtocol.PROTOCOL_VIOLATION, "database configuration changed");
