@@ -26,11 +26,11 @@ import java.util.Set;
 final class ReplicationLinks {
     private final Pool pool;
     /** Clients waiting for room in the pool for their server, in arrival order. */
-    private final ArrayDeque<PoolClient> waiting = new ArrayDeque<>();
+    private final ArrayDeque<PoolClient> waiting = new ArrayDeque<>(2); // small: every pool has these, few use them
     /** Servers logging in, and the client each is for. */
-    private final Map<PoolServer, PoolClient> opening = new IdentityHashMap<>();
+    private final Map<PoolServer, PoolClient> opening = new IdentityHashMap<>(2);
     /** Servers linked to their clients: the janitor looks at these only, not at every active server. */
-    private final Set<PoolServer> linked = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<PoolServer> linked = Collections.newSetFromMap(new IdentityHashMap<>(2));
 
     ReplicationLinks(Pool pool) {
         this.pool = pool;
