@@ -391,7 +391,7 @@ final class ShowCommands {
         if (clients) {
             // PgBouncer keeps console clients in the admin pool: database pgbouncer, always active.
             for (PoolClient c : manager.adminClients()) {
-                socketRow(rs, debug, pendingOnly, "C", c.user(), "pgbouncer", debug ? "cl_active" : "active",
+                socketRow(rs, debug, pendingOnly, "C", c.user(), "pgbouncer", "none", debug ? "cl_active" : "active",
                         c.remoteAddress(), c.localAddress(), c.pendingWriteBytes(), c.connectNanos(), c.lastActivityNanos(), 0, false, ptr(c.id()), "", 0,
                         c.tlsInfo(), c.applicationName(), 0, c.id(), now);
             }
@@ -410,7 +410,8 @@ final class ShowCommands {
                     }
                     long wait = c.state() == ClientState.WAITING ? now - c.entry().sinceNanos() : 0;
                     PoolServer link = c.server();
-                    socketRow(rs, debug, pendingOnly, "C", c.user(), p.key().database(), state, c.remoteAddress(),
+                    socketRow(rs, debug, pendingOnly, "C", c.user(), p.key().database(), c.replication().shown(), state,
+                            c.remoteAddress(),
                             c.localAddress(), c.pendingWriteBytes(),
                             c.connectNanos(), c.lastActivityNanos(), wait, false, ptr(c.id()),
                             link == null ? "" : ptr(link.id()), 0, c.tlsInfo(), c.applicationName(),
@@ -431,7 +432,8 @@ final class ShowCommands {
                         state = "sv_" + state;
                     }
                     PoolClient link = s.client();
-                    socketRow(rs, debug, pendingOnly, "S", p.key().user(), p.key().database(), state, s.remoteAddress(),
+                    socketRow(rs, debug, pendingOnly, "S", p.key().user(), p.key().database(), s.replication().shown(), state,
+                            s.remoteAddress(),
                             s.localAddress(), s.pendingWriteBytes(), s.connectNanos(), s.lastUsedNanos(), 0,
                             s.closeNeeded(), ptr(s.id()), link == null ? "" : ptr(link.id()), s.backendPid(),
                             s.tlsInfo(), s.applicationName(), s.preparedStatementCount(), s.id(), now);
@@ -442,14 +444,14 @@ final class ShowCommands {
     }
 
     private static void socketRow(Table rs, boolean debug, boolean pendingOnly, String type, String user,
-                                  String database, String state, SocketAddress remote, SocketAddress local,
+                                  String database, String replication, String state, SocketAddress remote, SocketAddress local,
                                   long pending, long connectNanos, long requestNanos, long waitNanos,
                                   boolean closeNeeded, String ptr, String link, int remotePid, String tls,
                                   String applicationName, int preparedStatements, long id, long now) {
         if (pendingOnly && pending == 0) {
             return;
         }
-        List<Object> row = new java.util.ArrayList<>(java.util.Arrays.asList(type, user, database, "none", state,
+        List<Object> row = new java.util.ArrayList<>(java.util.Arrays.asList(type, user, database, replication, state,
                 host(remote), port(remote), host(local), port(local), wallClock(connectNanos, now),
                 wallClock(requestNanos, now), waitNanos / 1_000_000_000L, (waitNanos / 1_000L) % 1_000_000L,
                 closeNeeded ? 1 : 0, ptr, link, remotePid, tls, applicationName, preparedStatements, id));

@@ -1,6 +1,5 @@
 package dev.poolctl.pooler.pool;
 
-import static dev.poolctl.pooler.pool.ClientState.LOGIN_WAIT;
 import static dev.poolctl.pooler.pool.ClientState.WAITING;
 
 import dev.poolctl.pooler.config.GeneralSettings;
@@ -54,6 +53,7 @@ final class Janitor {
                     && now - clients.firstSince(WAITING) > reserveTimeout.toNanos();
             pool.dispatch(reserve);
         }
+        pool.replicationLinks().janitor();
         launchForLoginWaiters(pool);
         if ((pool.database().user() != null || pool.clientCount() > 0) && !pool.manager().isShuttingDown()) {
             while (pool.serverCount() < ps.minPoolSize() && pool.canOpen(false) && pool.launch()) {
@@ -82,7 +82,8 @@ final class Janitor {
 
     /** Clients wait for the pool's first login and none is under way: one more attempt, if a slot is free. */
     static void launchForLoginWaiters(Pool pool) {
-        if (!pool.clientLists().isEmpty(LOGIN_WAIT) && pool.loginCount() == 0 && pool.canOpen(false)) {
+        ReplicationLinks replication = pool.replicationLinks();
+        if (replication.normalLoginWaiters() && replication.normalLogins() == 0 && pool.canOpen(false)) {
             pool.launch();
         }
     }

@@ -36,6 +36,7 @@ public final class Pool {
     private final long[] hazards = new long[Hazard.values().length];
     private final PoolCredentials credentials = new PoolCredentials();
     private final HostList hosts = new HostList();
+    private final ReplicationLinks replication = new ReplicationLinks(this);
 
     Pool(PoolKey key, DatabaseConfig db, PoolManager manager) {
         this.key = key;
@@ -132,6 +133,7 @@ public final class Pool {
     public void clientLoginWait(PoolClient c) {
         assert manager.onLoop();
         move(c, LOGIN_WAIT);
+        if (c.replication() != Replication.NONE) { replication.request(c); return; } // a server of its own
         if (welcome.isKnown()) {
             move(c, IDLE);
             c.finishLogin(welcome.statusSet());
@@ -142,7 +144,7 @@ public final class Pool {
                     "server login has been failing, cached error: " + welcome.loginError() + " (server_login_retry)");
             return;
         }
-        if (loginCount() == 0 && canOpen(false)) {
+        if (replication.normalLogins() == 0 && canOpen(false)) {
             launch();
         }
     }
@@ -192,6 +194,7 @@ public final class Pool {
     /** The client is gone; {@code server} was linked to it (or null). */
     void clientClosed(PoolClient c, PoolServer server) {
         move(c, ClientState.CLOSED);
+        if (c.replication() != Replication.NONE) { replication.clientClosed(c, server); return; }
         if (server == null || server.state() != ServerState.ACTIVE) {
             return;
         }
@@ -254,10 +257,11 @@ public final class Pool {
             }
             link(clients.first(WAITING), s);
         }
-        int needed = waitingCount() - loginCount() - usedCount();
+        int needed = waitingCount() - replication.normalLogins() - usedCount();
         while (needed > 0 && canOpen(reserveAllowed) && launch()) {
             needed--;
         }
+        replication.dispatch(); // after the queue took the idle servers: what is left may be evicted
     }
 
     /** An idle server that may serve now, or null; expired ones close, due ones go to server_check_query. */
@@ -318,19 +322,9 @@ public final class Pool {
         return clientsWaiting && manager.limits().evictIdleServer(this) && manager.limits().allow(db, key.user());
     }
 
-    /** Closes one idle server (for another pool that hit a shared limit); false when there is none. */
-    boolean evictIdle() {
-        PoolServer s = servers.last(ServerState.IDLE);
-        if (s == null) {
-            return false;
-        }
-        disconnect(s, "evicted for another pool (max_db_connections/max_user_connections)");
-        return true;
-    }
-
     /** Opens a server; false when another loop took the last max_user_connections slot since canOpen. */
     boolean launch() {
-        PoolServer s = manager.launch(this, hosts.pick(db));
+        PoolServer s = manager.launch(this, hosts.pick(db), java.util.Map.of());
         if (s == null) {
             return false;
         }
@@ -343,12 +337,14 @@ public final class Pool {
 
     /** Whether the server goes back to the pool at this ReadyForQuery (transaction, statement mode; drain). */
     public boolean releasableAt(PoolServer s) {
-        return (mode != PoolMode.SESSION || manager.stopping().isDraining()) && s.isQuiet();
+        return (mode != PoolMode.SESSION || manager.stopping().isDraining()) && s.isQuiet()
+                && s.replication() == Replication.NONE; // a replication server is its client's for life
     }
 
     /** Statement mode and the server is still in a transaction after the statement. */
     public boolean refusesTransaction(PoolServer s) {
-        return mode == PoolMode.STATEMENT && s.client() != null && s.txStatus() != PgProtocol.TX_IDLE;
+        return mode == PoolMode.STATEMENT && s.client() != null && s.txStatus() != PgProtocol.TX_IDLE
+                && s.replication() == Replication.NONE;
     }
 
     public void statementModeViolation(PoolServer s) {
@@ -398,11 +394,12 @@ public final class Pool {
     public void serverLoggedIn(PoolServer s) {
         assert manager.onLoop();
         hosts.succeeded(s.host(), s.standby());
-        welcome.loggedIn(s.welcome());
         if (general().logConnections()) {
             log().log(s.prefix() + " new connection to server");
         }
-        for (PoolClient c : clients.list(LOGIN_WAIT)) {
+        if (replication.loggedIn(s)) return; // linked to its own client, which gets its welcome
+        welcome.loggedIn(s.welcome());
+        for (PoolClient c : ReplicationLinks.normalOnly(clients.list(LOGIN_WAIT))) {
             move(c, IDLE);
             c.finishLogin(welcome.statusSet());
         }
@@ -411,6 +408,7 @@ public final class Pool {
 
     public void serverLoginFailed(PoolServer s, String sqlState, String message) {
         assert manager.onLoop();
+        if (replication.loginFailed(s, sqlState, message)) return; // its client's alone: nothing cached
         if (LoginRetry.hostFailed(this, s, message, LoginRetry.notAccepting(sqlState))) {
             return; // the next host of the list is tried: the waiting clients wait for it
         }
@@ -454,7 +452,7 @@ public final class Pool {
      * A server done with its client closes instead of going idle: queued clients get a replacement now, as
      * PgBouncer launches one in the same loop iteration (not at the next janitor run).
      */
-    private void retire(PoolServer s, String reason) {
+    void retire(PoolServer s, String reason) {
         disconnect(s, reason);
         if (!manager.isShuttingDown()) {
             dispatch(false);
@@ -479,6 +477,7 @@ public final class Pool {
             long age = (now() - s.connectNanos()) / 1_000_000_000L;
             log().log(s.prefix() + " closing because: " + reason + " (age=" + age + "s)");
         }
+        replication.serverGone(s, c, reason);
         if (c != null && c.state() == ACTIVE) {
             c.fail(PgProtocol.PROTOCOL_VIOLATION, "server conn crashed?");
         }
@@ -495,4 +494,5 @@ public final class Pool {
     StateLists<ClientState, PoolClient> clientLists() { return clients; }
     StateLists<ServerState, PoolServer> serverLists() { return servers; }
     PoolManager manager() { return manager; }
+    ReplicationLinks replicationLinks() { return replication; }
 }

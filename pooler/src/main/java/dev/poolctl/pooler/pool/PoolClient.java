@@ -49,4 +49,17 @@ public interface PoolClient extends PoolConnection {
 
     /** The login name (SHOW CLIENTS user). */
     String user();
+
+    /** What its StartupMessage asked with {@code replication=}: NONE for every normal client. */
+    default Replication replication() {
+        return Replication.NONE;
+    }
+
+    /**
+     * The startup parameters its own replication server gets besides the database's: {@code replication}, the
+     * client's startup settings and its {@code options} verbatim (PgBouncer's send_startup_packet).
+     */
+    default java.util.Map<String, String> replicationStartup() {
+        return java.util.Map.of();
+    }
 }

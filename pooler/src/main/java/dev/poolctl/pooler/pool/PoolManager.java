@@ -304,10 +304,10 @@ public final class PoolManager {
     // ---- servers ----
 
     /**
-     * A new server connection for {@code pool} to {@code host} (null: the default unix socket dir), not connected;
-     * null when max_user_connections is reached over all loops.
+     * A new server connection for {@code pool} to {@code host} (null: the default unix socket dir) with {@code extra}
+     * startup parameters, not connected; null when max_user_connections is reached over all loops.
      */
-    PoolServer launch(Pool pool, String host) {
+    PoolServer launch(Pool pool, String host, Map<String, String> extra) {
         DatabaseConfig db = pool.database();
         String user = pool.key().user();
         if (!global.takeUserServer(user, config.maxUserConnections(user))) {
@@ -320,6 +320,7 @@ public final class PoolManager {
         if (db.datestyle() != null) startup.put("datestyle", db.datestyle());
         if (db.timezone() != null) startup.put("timezone", db.timezone());
         if (db.applicationName() != null) startup.put("application_name", db.applicationName());
+        startup.putAll(extra); // a replication client's own parameters (ReplicationLinks)
         // PgBouncer's order: the database entry's password=, else the auth_file entry of the server user, else what
         // auth_query returned for it.
         PoolCredentials known = pool.credentials();

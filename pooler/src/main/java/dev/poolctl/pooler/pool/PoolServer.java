@@ -83,5 +83,10 @@ public interface PoolServer extends PoolConnection {
 
     int backendPid();
 
+    /** A replication server: its own client's for that client's life, never idle, never reused. */
+    default Replication replication() {
+        return Replication.NONE;
+    }
+
     int backendKey();
 }

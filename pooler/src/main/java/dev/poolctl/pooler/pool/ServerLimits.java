@@ -63,7 +63,7 @@ final class ServerLimits {
             boolean sameUser = p.key().user().equals(user);
             // Both full: only a server of the same database and user frees a slot in both.
             boolean frees = dbFull && userFull ? sameDb && sameUser : dbFull ? sameDb : userFull && sameUser;
-            if (p != needy && frees && p.idleCount() > 0 && p.evictIdle()) {
+            if (p != needy && frees && p.idleCount() > 0 && evictIdle(p)) {
                 return true;
             }
         }
@@ -74,10 +74,20 @@ final class ServerLimits {
         return false;
     }
 
+    /** Closes one idle server of {@code p} (for another pool that hit a shared limit); false when there is none. */
+    private static boolean evictIdle(Pool p) {
+        PoolServer s = p.serverLists().last(ServerState.IDLE);
+        if (s == null) {
+            return false;
+        }
+        p.disconnect(s, "evicted for another pool (max_db_connections/max_user_connections)");
+        return true;
+    }
+
     /** Closes one idle server of {@code user} on this loop, for a pool of another loop; false when none. */
     boolean evictIdleOfUser(String user) {
         for (Pool p : manager.pools()) {
-            if (p.key().user().equals(user) && p.idleCount() > 0 && p.evictIdle()) {
+            if (p.key().user().equals(user) && p.idleCount() > 0 && evictIdle(p)) {
                 return true;
             }
         }

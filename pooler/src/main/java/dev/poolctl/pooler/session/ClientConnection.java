@@ -341,9 +341,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     // ---- what the linked server asks ----
 
     /** Its statement path: set from the welcome on, so for every client a server is linked to. */
-    StatementPath path() {
-        return path;
-    }
+    StatementPath path() { return path; }
 
     /** SHOW CLIENTS prepared_statements. */
     @Override
@@ -430,6 +428,8 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     }
 
     @Override public boolean cancelPending() { return cancelQueued; }
+    @Override public dev.poolctl.pooler.pool.Replication replication() { return settings.replication(); }
+    @Override public Map<String, String> replicationStartup() { return settings.replicationStartup(); }
 
     @Override public void notice(String message) { ClientOutput.reply(ctx, BackendMessages.notice(ctx.alloc(), message)); }
 

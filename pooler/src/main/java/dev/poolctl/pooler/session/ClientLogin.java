@@ -12,6 +12,7 @@ import dev.poolctl.pooler.net.TlsContexts;
 import dev.poolctl.pooler.pool.ClientState;
 import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.pool.PoolManager;
+import dev.poolctl.pooler.pool.Replication;
 import dev.poolctl.pooler.protocol.BackendMessages;
 import dev.poolctl.pooler.protocol.ParameterStatusSet;
 import dev.poolctl.pooler.protocol.PgProtocol;
@@ -131,7 +132,7 @@ final class ClientLogin {
         String database = client.database();
         if (general.logConnections()) {
             manager().log().log(client.prefix() + " login attempt: db=" + database + " user=" + user + " tls="
-                    + ClientTls.logValue(ctx.channel()));
+                    + ClientTls.logValue(ctx.channel()) + " replication=" + client.settings().replication().startupValue());
         }
         if (ADMIN_DATABASE.equals(database) && ADMIN_DATABASE.equals(user) && PeerCredentials.sameUser(ctx.channel())) {
             // PgBouncer: user pgbouncer over the unix socket from our own OS user is admin without a password.
@@ -215,7 +216,7 @@ final class ClientLogin {
             HbaLogin.Decision d = authType == AuthType.CERT
                     ? HbaLogin.cert(ctx.channel(), null, user, authenticator.isUnknownUser())
                     : HbaLogin.decide(manager().global().hba(), ctx.channel(), client.database(), user,
-                            authenticator.isUnknownUser());
+                            authenticator.isUnknownUser(), client.settings().replication() == Replication.PHYSICAL);
             if (d.logLine() != null) {
                 manager().log().log(client.prefix() + " " + d.logLine());
             }

@@ -2,6 +2,7 @@ package dev.poolctl.pooler.session;
 
 import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.pool.PoolManager;
+import dev.poolctl.pooler.pool.Replication;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,6 +40,9 @@ final class ClientSettings {
     /** The settings when last asked, shared and immutable; null after a change: servers compare it at link. */
     private Map<String, String> snapshot = Map.of();
     private boolean readbackNeeded;
+    /** What the StartupMessage asked with {@code replication=}, and its {@code options} kept verbatim then. */
+    private Replication replication = Replication.NONE;
+    private String replicationOptions;
 
     String get(String name) {
         return values.get(name);
@@ -72,6 +76,30 @@ final class ClientSettings {
         }
         Map<String, String> known = SHARED.putIfAbsent(settings, settings);
         return known != null ? known : settings;
+    }
+
+    Replication replication() {
+        return replication;
+    }
+
+    /**
+     * A replication client: its {@code options} go to its own server as they are, so any setting works there
+     * (PgBouncer's set_startup_options: CREATE SUBSCRIPTION sends extra_float_digits that way).
+     */
+    void replication(Replication type, String options) {
+        replication = type;
+        replicationOptions = options;
+    }
+
+    /** A replication client's server's own startup parameters (PgBouncer's varcache_apply_startup and options). */
+    Map<String, String> replicationStartup() {
+        Map<String, String> startup = new java.util.LinkedHashMap<>();
+        startup.put("replication", replication.startupValue());
+        startup.putAll(values);
+        if (replicationOptions != null) {
+            startup.put("options", replicationOptions);
+        }
+        return startup;
     }
 
     /** A statement may have changed an unreported tracked parameter: ask the server when the transaction ends. */

@@ -34,10 +34,11 @@ final class HbaLogin {
         }
     }
 
-    static Decision decide(HbaConfig hba, Channel channel, String database, String user, boolean unknownUser) {
+    static Decision decide(HbaConfig hba, Channel channel, String database, String user, boolean unknownUser,
+                           boolean physicalReplication) {
         InetAddress remote = channel.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
         boolean tls = channel.pipeline().get(SslHandler.class) != null;
-        HbaRules.Rule rule = hba.rules().match(remote, tls, false, database, user);
+        HbaRules.Rule rule = hba.rules().match(remote, tls, physicalReplication, database, user);
         if (rule == null) {
             return Decision.refuse("no authentication method is found", null);
         }

@@ -4,6 +4,7 @@ import dev.poolctl.pooler.net.ServerConnector;
 import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.pool.PoolClient;
 import dev.poolctl.pooler.pool.PoolServer;
+import dev.poolctl.pooler.pool.Replication;
 import dev.poolctl.pooler.pool.ServerState;
 import dev.poolctl.pooler.pool.StateEntry;
 import dev.poolctl.pooler.prepare.OutstandingRequests;
@@ -81,6 +82,8 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
      */
     private boolean copyIn;
     private long forwardedRuns;
+    /** A replication client's own server: never reused, never SET (it starts with the client's settings). */
+    private final Replication replication;
 
     public ServerConnection(long id, Pool pool, ServerLogin login, String host, int port, ServerConnector connector,
                             long nowNanos) {
@@ -96,6 +99,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         this.connectNanos = nowNanos;
         this.lastUsedNanos = nowNanos;
         this.statements = new ServerStatements(this, pool.statementRegistry());
+        this.replication = Replication.parse(login.startupParameters().getOrDefault("replication", "no"));
     }
 
     @Override public StateEntry<ServerState, PoolServer> entry() { return entry; }
@@ -116,6 +120,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     @Override public String address() { return login.address(); }
     @Override public String host() { return host; }
     @Override public boolean standby() { return role.isStandby(); }
+    @Override public Replication replication() { return replication; }
     @Override public Map<String, String> welcome() { return welcome; }
     @Override public boolean closeNeeded() { return closeNeeded; }
     @Override public void markCloseNeeded() { closeNeeded = true; }
@@ -139,15 +144,13 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     public PreparedStatementCache statements() { return statements.cache(); }
     public OutstandingRequests requests() { return statements.requests(); }
 
-    /** Nothing in flight: no ReadyForQuery owed and the server is outside a transaction. */
+    @Override
     public boolean isQuiet() {
         return pendingReadyForQuery <= 0 && !internal.running() && txStatus == PgProtocol.TX_IDLE
                 && statements.requests().isEmpty();
     }
 
-    public String prefix() {
-        return "S-" + id + ": " + pool.key() + "@" + login.address();
-    }
+    public String prefix() { return "S-" + id + ": " + pool.key() + "@" + login.address(); }
 
     @Override public ServerState state() { return entry.state(); }
 
@@ -187,7 +190,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         ClientOutput.autoRead(channel, c.channel().isWritable());
         Map<String, String> wanted = c.settingsSnapshot();
         List<String> tracked = c.trackedParameters();
-        if (syncedTracked != tracked || syncedFor == null || (syncedFor != wanted && !syncedFor.equals(wanted))) {
+        if (replication == Replication.NONE && (syncedTracked != tracked || !wanted.equals(syncedFor))) {
             String set = c.parameterSetQuery(params);
             if (set != null) {
                 sendInternal(set);
@@ -257,9 +260,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         channel.writeAndFlush(FrontendMessages.extendedQuery(channel.alloc(), sql, user), channel.voidPromise());
     }
 
-    public void flush() {
-        channel.flush();
-    }
+    public void flush() { channel.flush(); }
 
     /** Closes the socket; the pool hears of it at channelInactive (or has already: Pool.disconnect). */
     @Override
@@ -451,9 +452,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     }
 
     /** How many runs of bytes this server has sent on to clients: tells whether it answered since a moment. */
-    public long forwardedRuns() {
-        return forwardedRuns;
-    }
+    public long forwardedRuns() { return forwardedRuns; }
 
     @Override
     protected void forward(ChannelHandlerContext ctx, ByteBuf run) {

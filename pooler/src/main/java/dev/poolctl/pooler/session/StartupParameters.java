@@ -2,6 +2,7 @@ package dev.poolctl.pooler.session;
 
 import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.pool.PoolManager;
+import dev.poolctl.pooler.pool.Replication;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -11,7 +12,8 @@ import java.util.Map;
  * The parameters of a StartupMessage taken as PgBouncer takes them (client.c decide_startup_pool): tracked
  * parameters are carried to servers, {@code options} is read for {@code -c name=value} settings, {@code _pq_.}
  * protocol options are collected for NegotiateProtocolVersion, listed ignore_startup_parameters are skipped and
- * anything else refuses the login.
+ * anything else refuses the login. {@code replication} makes a replication client, whose {@code options} go to its
+ * own server verbatim.
  */
 final class StartupParameters {
     /** The {@code _pq_.} options the client asked for; the pooler knows none of them. */
@@ -24,9 +26,15 @@ final class StartupParameters {
     static StartupParameters read(Map<String, String> parameters, ClientSettings settings, PoolManager manager) {
         StartupParameters result = new StartupParameters();
         GeneralSettings general = manager.config().general();
+        // First, as PgBouncer's decide_startup_pool: a replication client's options are taken whole, unparsed.
+        Replication replication = Replication.parse(parameters.getOrDefault("replication", "no"));
+        if (replication != Replication.NONE) {
+            settings.replication(replication, parameters.get("options"));
+        }
         for (Map.Entry<String, String> p : parameters.entrySet()) {
             String name = p.getKey().toLowerCase(Locale.ROOT);
-            if (name.equals("user") || name.equals("database")) {
+            if (name.equals("user") || name.equals("database") || p.getKey().equals("replication")
+                    || (name.equals("options") && replication != Replication.NONE)) {
                 continue;
             }
             if (p.getKey().startsWith("_pq_.")) {

@@ -64,8 +64,10 @@ final class StatementPath implements StatementScanner.Parameters, StatementRewri
         this.ctx = ctx;
         this.manager = manager;
         this.pool = pool;
-        this.scanStatements = pool.mode() != PoolMode.SESSION;
-        this.rewrites = pool.rewritesPreparedStatements();
+        // A replication client has its server for life (session semantics whatever the pool_mode): nothing to scan.
+        boolean pooled = client.settings().replication() == dev.poolctl.pooler.pool.Replication.NONE;
+        this.scanStatements = pooled && pool.mode() != PoolMode.SESSION;
+        this.rewrites = pooled && pool.rewritesPreparedStatements();
         this.pqexecDisallowed = manager.config().general().boolValue(dev.poolctl.pooler.config.Setting.DISABLE_PQEXEC);
     }
 

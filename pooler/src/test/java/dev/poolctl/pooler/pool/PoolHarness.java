@@ -106,6 +106,18 @@ final class PoolHarness {
         return c;
     }
 
+    /** A replication client admitted and authenticated: it waits for a server of its own. */
+    FakeClient replicationLogin(Pool pool, Replication kind) {
+        FakeClient c = new FakeClient(++ids, clock.nanoTime());
+        c.replication = kind;
+        clients.add(c);
+        manager.admitClient(c);
+        manager.authenticating(c);
+        c.pool = pool;
+        pool.clientLoginWait(c);
+        return c;
+    }
+
     /** A login that needs one of {@code pool}'s servers for its auth_query (the session's AuthQueryClient). */
     FakeClient authQuery(Pool pool) {
         FakeClient c = new FakeClient(++ids, clock.nanoTime(), ClientState.IDLE);
@@ -263,6 +275,8 @@ final class PoolHarness {
         long lastActivityNanos;
         /** The login name; a database with a forced user has clients of several names in one pool. */
         String user = USER;
+        /** What its StartupMessage asked with replication=. */
+        Replication replication = Replication.NONE;
         Pool pool;
         PoolServer server;
         dev.poolctl.pooler.protocol.ParameterStatusSet welcome;
@@ -300,6 +314,10 @@ final class PoolHarness {
         @Override public boolean cancelPending() { return cancelPending; }
         @Override public void suspend(boolean on) { suspended = on; }
         @Override public String user() { return user; }
+        @Override public Replication replication() { return replication; }
+        @Override public Map<String, String> replicationStartup() {
+            return Map.of("replication", replication.startupValue());
+        }
         @Override public String applicationName() { return ""; }
         @Override public SocketAddress localAddress() { return null; }
         @Override public SocketAddress remoteAddress() { return null; }
@@ -379,6 +397,9 @@ final class PoolHarness {
         @Override public String host() { return login.host(); }
         @Override public int backendPid() { return (int) login.id(); }
         @Override public int backendKey() { return 42; }
+        @Override public Replication replication() {
+            return Replication.parse(login.startupParameters().getOrDefault("replication", "no"));
+        }
         @Override public String applicationName() { return ""; }
         @Override public SocketAddress localAddress() { return null; }
         @Override public SocketAddress remoteAddress() { return null; }

@@ -48,7 +48,8 @@ import java.util.stream.Stream;
  *   <tr><td>{@value #SUPERUSER}</td><td>(none)</td><td>trust</td><td>-</td></tr>
  *   <tr><td>any other role</td><td></td><td>scram-sha-256</td><td></td></tr>
  * </table>
- * Over the unix socket everything is trusted. Database {@value #TEST_DB} (owner postgres) is open
+ * Over the unix socket everything is trusted; physical replication over TCP only for {@value #SUPERUSER}, and
+ * wal_level is logical. Database {@value #TEST_DB} (owner postgres) is open
  * to PUBLIC (CONNECT/CREATE/TEMP, and ALL on schema public and on the pgbench tables
  * pgbench_accounts / _branches / _tellers / _history, scale 1).
  *
@@ -534,6 +535,8 @@ public final class PostgresCluster implements AutoCloseable {
                 "full_page_writes = off",
                 "password_encryption = 'scram-sha-256'",
                 "logging_collector = off",
+                // Replication through the pooler (ReplicationIT): logical decoding needs wal_level logical.
+                "wal_level = logical",
                 "");
         String hba = String.join("\n",
                 "# poolctl test cluster: one role per auth method over TCP, everything trusted on the socket",
@@ -546,6 +549,7 @@ public final class PostgresCluster implements AutoCloseable {
                 "host    all       cleartext_user  127.0.0.1/32  password",
                 "host    all       postgres        127.0.0.1/32  trust",
                 "host    all       all             127.0.0.1/32  scram-sha-256",
+                "host    replication postgres      127.0.0.1/32  trust",
                 "");
         try {
             // Both files exist (created by initdb as the owner); rewriting them keeps their owner.
