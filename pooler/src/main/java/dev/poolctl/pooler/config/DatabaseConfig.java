@@ -32,6 +32,7 @@ import java.util.function.Consumer;
  * @param reservePoolSize or null ({@code reserve_pool_size}, alias {@code reserve_pool})
  * @param poolMode or null
  * @param maxDbConnections or null
+ * @param maxDbClientConnections or null ({@code max_db_client_connections}: clients of the database, 1.24)
  * @param clientEncoding startup parameter sent to the server, or null
  * @param datestyle startup parameter sent to the server, or null
  * @param timezone startup parameter sent to the server, or null
@@ -58,6 +59,7 @@ public record DatabaseConfig(
         Integer reservePoolSize,
         PoolMode poolMode,
         Integer maxDbConnections,
+        Integer maxDbClientConnections,
         String clientEncoding,
         String datestyle,
         String timezone,
@@ -77,7 +79,7 @@ public record DatabaseConfig(
      * Connect-string keys PgBouncer knows that poolctl does not implement yet. They are accepted so that an
      * existing file loads, and reported as warnings.
      */
-    private static final Set<String> IGNORED_KEYS = Set.of("max_db_client_connections");
+    private static final Set<String> IGNORED_KEYS = Set.of();
 
     public DatabaseConfig {
         Objects.requireNonNull(name, "name");
@@ -111,8 +113,8 @@ public record DatabaseConfig(
     public DatabaseConfig forClientDatabase(String clientDb) {
         return new DatabaseConfig(clientDb, hosts, port, dbname != null ? dbname : clientDb, user, password,
                 authUser, authQuery, authDbname, poolSize, minPoolSize, reservePoolSize, poolMode, maxDbConnections,
-                clientEncoding, datestyle, timezone, applicationName, connectQuery, serverLifetime, loadBalanceHosts,
-                targetSessionAttrs, queryWaitTimeout);
+                maxDbClientConnections, clientEncoding, datestyle, timezone, applicationName, connectQuery, serverLifetime,
+                loadBalanceHosts, targetSessionAttrs, queryWaitTimeout);
     }
 
     /**
@@ -136,6 +138,7 @@ public record DatabaseConfig(
         Integer reservePoolSize = null;
         PoolMode poolMode = null;
         Integer maxDbConnections = null;
+        Integer maxDbClientConnections = null;
         String clientEncoding = null;
         String datestyle = null;
         String timezone = null;
@@ -165,6 +168,7 @@ public record DatabaseConfig(
                     case "reserve_pool_size", "reserve_pool" -> reservePoolSize = Values.parseDecimalInt(value);
                     case "pool_mode" -> poolMode = Values.parsePoolMode(value);
                     case "max_db_connections" -> maxDbConnections = Values.parseDecimalInt(value);
+                    case "max_db_client_connections" -> maxDbClientConnections = Values.parseDecimalInt(value);
                     case "client_encoding" -> clientEncoding = value;
                     case "datestyle" -> datestyle = value;
                     case "timezone" -> timezone = value;
@@ -187,8 +191,9 @@ public record DatabaseConfig(
             }
         }
         return new DatabaseConfig(name, hosts, port, dbname, user, password, authUser, authQuery, authDbname,
-                poolSize, minPoolSize, reservePoolSize, poolMode, maxDbConnections, clientEncoding, datestyle, timezone,
-                applicationName, connectQuery, serverLifetime, loadBalanceHosts, targetSessionAttrs, queryWaitTimeout);
+                poolSize, minPoolSize, reservePoolSize, poolMode, maxDbConnections, maxDbClientConnections,
+                clientEncoding, datestyle, timezone, applicationName, connectQuery, serverLifetime, loadBalanceHosts,
+                targetSessionAttrs, queryWaitTimeout);
     }
 
     private static List<String> parseHosts(String value) {
@@ -217,6 +222,7 @@ public record DatabaseConfig(
                 + ", authQuery=" + authQuery + ", authDbname=" + authDbname
                 + ", poolSize=" + poolSize + ", minPoolSize=" + minPoolSize + ", reservePoolSize=" + reservePoolSize
                 + ", poolMode=" + poolMode + ", maxDbConnections=" + maxDbConnections
+                + ", maxDbClientConnections=" + maxDbClientConnections
                 + ", clientEncoding=" + clientEncoding + ", datestyle=" + datestyle + ", timezone=" + timezone
                 + ", applicationName=" + applicationName + ", connectQuery=" + connectQuery
                 + ", serverLifetime=" + serverLifetime + ", loadBalanceHosts=" + loadBalanceHosts

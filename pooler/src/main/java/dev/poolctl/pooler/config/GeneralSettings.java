@@ -237,6 +237,16 @@ public final class GeneralSettings {
         return intValue(Setting.MAX_USER_CONNECTIONS);
     }
 
+    /** Clients per database, 0 (or less, as PgBouncer) = unlimited. */
+    public int maxDbClientConnections() {
+        return intValue(Setting.MAX_DB_CLIENT_CONNECTIONS);
+    }
+
+    /** Clients per user, 0 (or less, as PgBouncer) = unlimited. */
+    public int maxUserClientConnections() {
+        return intValue(Setting.MAX_USER_CLIENT_CONNECTIONS);
+    }
+
     public boolean serverRoundRobin() {
         return boolValue(Setting.SERVER_ROUND_ROBIN);
     }

@@ -118,6 +118,24 @@ public record PoolerConfig(
         return fromUser != null && fromUser > 0 ? fromUser : general.maxUserConnections();
     }
 
+    /**
+     * Clients allowed for the database (PgBouncer's database_max_client_connections, server.c): the entry's
+     * {@code max_db_client_connections} when above 0, else the general one; 0 = unlimited.
+     */
+    public int maxDbClientConnections(DatabaseConfig db) {
+        Integer own = db.maxDbClientConnections();
+        return own != null && own > 0 ? own : general.maxDbClientConnections();
+    }
+
+    /**
+     * Clients allowed for the user (PgBouncer's user_client_max_connections, server.c): its [users]
+     * {@code max_user_client_connections} when above 0, else the general one; 0 = unlimited.
+     */
+    public int maxUserClientConnections(String user) {
+        Integer own = user(user).map(UserConfig::maxUserClientConnections).orElse(null);
+        return own != null && own > 0 ? own : general.maxUserClientConnections();
+    }
+
     /** Database entry, then {@code server_lifetime} (also for an entry of 0, as in PgBouncer); zero = unlimited. */
     public Duration serverLifetime(DatabaseConfig db) {
         Duration own = db.serverLifetime();

@@ -22,6 +22,8 @@ import java.util.function.Consumer;
  * @param clientIdleTimeout or null
  * @param queryWaitTimeout or null; PgBouncer 1.26's key, where a 0 that is set does count (it disables the wait
  *     limit for the user)
+ * @param maxUserClientConnections or null ({@code max_user_client_connections}: the user's clients, 1.24); 0 is
+ *     "not set" as for max_user_connections
  */
 public record UserConfig(
         String name,
@@ -33,10 +35,11 @@ public record UserConfig(
         Duration idleTransactionTimeout,
         Duration transactionTimeout,
         Duration clientIdleTimeout,
-        Duration queryWaitTimeout) {
+        Duration queryWaitTimeout,
+        Integer maxUserClientConnections) {
 
     /** Per-user keys of newer PgBouncer releases that poolctl does not implement yet: accepted with a warning. */
-    private static final Set<String> IGNORED_KEYS = Set.of("max_user_client_connections");
+    private static final Set<String> IGNORED_KEYS = Set.of();
 
     public UserConfig {
         Objects.requireNonNull(name, "name");
@@ -45,7 +48,7 @@ public record UserConfig(
     /** An entry without timeouts. */
     public UserConfig(String name, PoolMode poolMode, Integer maxUserConnections, Integer poolSize,
                       Integer reservePoolSize) {
-        this(name, poolMode, maxUserConnections, poolSize, reservePoolSize, null, null, null, null, null);
+        this(name, poolMode, maxUserConnections, poolSize, reservePoolSize, null, null, null, null, null, null);
     }
 
     /**
@@ -65,6 +68,7 @@ public record UserConfig(
         Duration transactionTimeout = null;
         Duration clientIdleTimeout = null;
         Duration queryWaitTimeout = null;
+        Integer maxUserClientConnections = null;
         for (ConnectString.Pair pair : ConnectString.parse(settings)) {
             String key = pair.key();
             String value = pair.value();
@@ -80,6 +84,7 @@ public record UserConfig(
                     case "transaction_timeout" -> transactionTimeout = Values.parseSeconds(value);
                     case "client_idle_timeout" -> clientIdleTimeout = Values.parseSeconds(value);
                     case "query_wait_timeout" -> queryWaitTimeout = Values.parseSeconds(value);
+                    case "max_user_client_connections" -> maxUserClientConnections = Values.parseDecimalInt(value);
                     default -> known = false;
                 }
             } catch (IllegalArgumentException e) {
@@ -93,6 +98,7 @@ public record UserConfig(
             }
         }
         return new UserConfig(name, poolMode, maxUserConnections, poolSize, reservePoolSize, queryTimeout,
-                idleTransactionTimeout, transactionTimeout, clientIdleTimeout, queryWaitTimeout);
+                idleTransactionTimeout, transactionTimeout, clientIdleTimeout, queryWaitTimeout,
+                maxUserClientConnections);
     }
 }

@@ -71,8 +71,9 @@ class DatabaseConfigTest {
         DatabaseConfig db = parse("host=h auth_query='SELECT 1' auth_dbname=x load_balance_hosts=disable"
                 + " max_db_client_connections=3 query_wait_timeout=5");
         assertEquals(List.of("h"), db.hosts());
-        assertEquals(List.of("connection parameter max_db_client_connections is not supported by poolctl yet; ignored"),
-                warnings);
+        assertTrue(warnings.isEmpty(), "every key is applied: " + warnings);
+        assertEquals(3, db.maxDbClientConnections(), "max_db_client_connections is applied (1.24), so not warned");
+        assertEquals(3, db.forClientDatabase("other").maxDbClientConnections(), "an auto-database keeps it");
         assertEquals(Duration.ofSeconds(5), db.queryWaitTimeout(), "applied (PgBouncer 1.26), so not warned");
         assertEquals(Duration.ofSeconds(5), db.forClientDatabase("other").queryWaitTimeout());
         assertNull(parse("host=h").queryWaitTimeout(), "not set: the global one applies");
@@ -144,12 +145,25 @@ class DatabaseConfigTest {
     }
 
     @Test
+    void clientConnectionLimits() {
+        assertEquals(null, parse("host=h").maxDbClientConnections(), "unset: the general setting applies");
+        assertEquals(0, parse("host=h max_db_client_connections=0").maxDbClientConnections());
+        assertEquals("max_db_client_connections: invalid integer 'lots'", assertThrows(IllegalArgumentException.class,
+                () -> parse("max_db_client_connections=lots")).getMessage());
+        UserConfig user = UserConfig.parse("bob", "max_user_client_connections=2", warnings::add);
+        assertEquals(2, user.maxUserClientConnections());
+        assertEquals(null, UserConfig.parse("bob", "pool_size=1", warnings::add).maxUserClientConnections());
+        assertEquals("max_user_client_connections: invalid integer '2x'", assertThrows(IllegalArgumentException.class,
+                () -> UserConfig.parse("bob", "max_user_client_connections=2x", warnings::add)).getMessage());
+        assertTrue(warnings.isEmpty(), warnings.toString());
+    }
+
+    @Test
     void userEntries() {
         UserConfig user = UserConfig.parse("bob", "pool_mode=session max_user_connections=10 pool_size=3"
                 + " reserve_pool_size=1 max_user_client_connections=4", warnings::add);
-        assertEquals(new UserConfig("bob", PoolMode.SESSION, 10, 3, 1), user);
-        assertEquals(List.of("user parameter max_user_client_connections is not supported by poolctl yet; ignored"),
-                warnings);
+        assertEquals(new UserConfig("bob", PoolMode.SESSION, 10, 3, 1, null, null, null, null, null, 4), user);
+        assertTrue(warnings.isEmpty(), "max_user_client_connections is applied (1.24), so not warned: " + warnings);
         assertEquals("unrecognized user parameter 'host'", assertThrows(IllegalArgumentException.class,
                 () -> UserConfig.parse("bob", "host=x", warnings::add)).getMessage());
     }
@@ -159,7 +173,7 @@ class DatabaseConfigTest {
         UserConfig user = UserConfig.parse("bob", "query_timeout=5 idle_transaction_timeout=1.5"
                 + " transaction_timeout=20 client_idle_timeout=60 query_wait_timeout=0", warnings::add);
         assertEquals(new UserConfig("bob", null, null, null, null, Duration.ofSeconds(5), Duration.ofMillis(1500),
-                Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ZERO), user);
+                Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ZERO, null), user);
         assertEquals(List.of(), warnings, "applied, so not warned");
         assertEquals(new UserConfig("carol", null, null, null, null), UserConfig.parse("carol", "", warnings::add),
                 "none set: null, so the global values apply");

@@ -21,13 +21,14 @@ class PoolerConfigTest {
     private static PoolerConfig config() {
         GeneralSettings general = GeneralSettings.of(Map.of(Setting.POOL_MODE, "session",
                 Setting.DEFAULT_POOL_SIZE, "20", Setting.RESERVE_POOL_SIZE, "1", Setting.MAX_USER_CONNECTIONS, "50",
-                Setting.SERVER_LIFETIME, "100"));
+                Setting.SERVER_LIFETIME, "100", Setting.MAX_DB_CLIENT_CONNECTIONS, "30",
+                Setting.MAX_USER_CLIENT_CONNECTIONS, "40"));
         Map<String, DatabaseConfig> databases = new LinkedHashMap<>();
         databases.put("tuned", db("tuned", "pool_size=5 reserve_pool_size=2 pool_mode=transaction min_pool_size=3"
-                + " max_db_connections=7 server_lifetime=10"));
+                + " max_db_connections=7 server_lifetime=10 max_db_client_connections=8"));
         databases.put("plain", db("plain", "host=x"));
         Map<String, UserConfig> users = new LinkedHashMap<>();
-        users.put("alice", new UserConfig("alice", PoolMode.STATEMENT, 4, 9, 0));
+        users.put("alice", new UserConfig("alice", PoolMode.STATEMENT, 4, 9, 0, null, null, null, null, null, 3));
         users.put("bob", new UserConfig("bob", null, null, null, null));
         return new PoolerConfig(Path.of("pgbouncer.ini"), general, databases, users);
     }
@@ -57,6 +58,11 @@ class PoolerConfigTest {
         assertEquals(0, config.maxDbConnections(plain));
         assertEquals(4, config.maxUserConnections("alice"));
         assertEquals(50, config.maxUserConnections("bob"));
+        assertEquals(8, config.maxDbClientConnections(tuned));
+        assertEquals(30, config.maxDbClientConnections(plain));
+        assertEquals(3, config.maxUserClientConnections("alice"));
+        assertEquals(40, config.maxUserClientConnections("bob"));
+        assertEquals(40, config.maxUserClientConnections("carol"), "a user without an entry: the general limit");
         assertEquals(Duration.ofSeconds(10), config.serverLifetime(tuned));
         assertEquals(Duration.ofSeconds(100), config.serverLifetime(plain));
     }
@@ -75,12 +81,15 @@ class PoolerConfigTest {
     @Test
     void zeroPerEntryLimitMeansTheGlobalLimit() {
         GeneralSettings general = GeneralSettings.of(Map.of(Setting.MAX_DB_CONNECTIONS, "10",
-                Setting.MAX_USER_CONNECTIONS, "50", Setting.SERVER_LIFETIME, "100"));
-        DatabaseConfig zero = db("zero", "max_db_connections=0 server_lifetime=0");
+                Setting.MAX_USER_CONNECTIONS, "50", Setting.SERVER_LIFETIME, "100", Setting.MAX_DB_CLIENT_CONNECTIONS, "5",
+                Setting.MAX_USER_CLIENT_CONNECTIONS, "6"));
+        DatabaseConfig zero = db("zero", "max_db_connections=0 server_lifetime=0 max_db_client_connections=0");
         PoolerConfig config = new PoolerConfig(Path.of("pgbouncer.ini"), general, Map.of("zero", zero),
-                Map.of("dora", new UserConfig("dora", null, 0, null, null)));
+                Map.of("dora", new UserConfig("dora", null, 0, null, null, null, null, null, null, null, 0)));
         assertEquals(10, config.maxDbConnections(zero));
         assertEquals(50, config.maxUserConnections("dora"));
         assertEquals(Duration.ofSeconds(100), config.serverLifetime(zero));
+        assertEquals(5, config.maxDbClientConnections(zero));
+        assertEquals(6, config.maxUserClientConnections("dora"));
     }
 }
