@@ -10,8 +10,8 @@ import dev.poolctl.pooler.config.DatabaseConfig;
 import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.config.PoolerConfig;
 import dev.poolctl.pooler.config.Setting;
-import dev.poolctl.pooler.config.UserConfig;
 import dev.poolctl.pooler.hazard.Hazard;
+import dev.poolctl.pooler.pool.ClientCounts;
 import dev.poolctl.pooler.pool.Pool;
 import dev.poolctl.pooler.pool.PoolManager;
 import dev.poolctl.pooler.pool.ClientState;
@@ -43,9 +43,9 @@ final class ShowCommands {
     /** How the loops' parts of a SHOW are merged; null when {@code what} is answered from one loop's state. */
     static Table.Merge merge(String what) {
         return switch (what) {
-            case "databases" -> new Table.Merge(1, 12, 14);
+            case "databases" -> new Table.Merge(1, 12); // client counts are over every loop already
             case "pools" -> new Table.Merge(2, 2);
-            case "users" -> new Table.Merge(1, 5, 7);
+            case "users" -> new Table.Merge(1, 5);
             case "lists", "totals" -> new Table.Merge(1, 1);
             case "hazards", "clients", "servers", "sockets", "active_sockets", "stats", "stats_totals",
                     "stats_averages", "histograms", "logins" -> Table.Merge.CONCAT;
@@ -65,7 +65,7 @@ final class ShowCommands {
             case "servers" -> sockets(false, true, false, false);
             case "sockets" -> sockets(true, true, true, false);
             case "active_sockets" -> sockets(true, true, true, true);
-            case "users" -> users();
+            case "users" -> UserTable.of(manager);
             case "lists" -> lists();
             case "stats" -> stats();
             case "stats_totals" -> statsTotals();
@@ -132,14 +132,13 @@ final class ShowCommands {
                 int4("paused"), int4("disabled"), text("target_session_attrs"), text("current_host")));
         PoolerConfig config = manager.config();
         GeneralSettings g = config.general();
+        ClientCounts clients = manager.global().databaseClients(); // max_db_client_connections' counts
         for (DatabaseConfig db : config.databases().values()) {
             int servers = 0;
-            int clients = 0;
             String current = null; // poolctl's: where the pools log in now (after a failover, the new primary)
             for (Pool p : manager.pools()) {
                 if (p.key().database().equals(db.name())) {
                     servers += p.serverCount();
-                    clients += p.clientCount();
                     current = current != null ? current : p.hosts().current();
                 }
             }
@@ -150,13 +149,14 @@ final class ShowCommands {
                     config.serverLifetime(db).toSeconds(),
                     db.poolMode() == null ? null : db.poolMode().toString(),
                     db.hosts().size() > 1 ? db.loadBalanceHosts().toString() : null, // PgBouncer: for a host list
-                    config.maxDbConnections(db), servers, 0, clients,
+                    config.maxDbConnections(db), servers, config.maxDbClientConnections(db), clients.count(db.name()),
                     manager.isPaused(db.name()) ? 1 : 0, manager.isDisabled(db.name()) ? 1 : 0,
                     db.targetSessionAttrs().toString(), current);
         }
         // The console itself, as PgBouncer lists it.
         rs.row("pgbouncer", null, g.listenPort(), "pgbouncer", "pgbouncer", 2, 0, 0,
-                g.serverLifetime().toSeconds(), "statement", null, 0, 0, 0, manager.adminClientCount(), 0, 0,
+                g.serverLifetime().toSeconds(), "statement", null, 0, 0, g.maxDbClientConnections(),
+                clients.count("pgbouncer"), 0, 0,
                 null, null);
         return rs;
     }
@@ -203,30 +203,6 @@ final class ShowCommands {
         return rs;
     }
 
-    private Table users() {
-        Table rs = new Table(List.of(text("name"), text("pool_size"), text("reserve_pool_size"),
-                text("pool_mode"), int4("max_user_connections"), int4("current_connections"),
-                int4("max_user_client_connections"), int4("current_client_connections")));
-        PoolerConfig config = manager.config();
-        for (String user : manager.userlist().users()) {
-            UserConfig u = config.user(user).orElse(null);
-            int servers = 0;
-            int clients = 0;
-            for (Pool p : manager.pools()) {
-                if (p.key().user().equals(user)) {
-                    servers += p.serverCount();
-                    clients += p.clientCount();
-                }
-            }
-            rs.row(user,
-                    u != null && u.poolSize() != null ? u.poolSize().toString() : "",
-                    u != null && u.reservePoolSize() != null ? u.reservePoolSize().toString() : "",
-                    u != null && u.poolMode() != null ? u.poolMode().toString() : null,
-                    config.maxUserConnections(user), servers, 0, clients);
-        }
-        return rs;
-    }
-
     /** Items of the whole process (databases, users, clients) come from the first loop; the rest from each. */
     private Table lists() {
         Table rs = new Table(List.of(text("list"), int4("items")));
@@ -236,7 +212,7 @@ final class ShowCommands {
             servers += p.serverCount();
         }
         rs.row("databases", first ? manager.config().databases().size() + 1 : 0)
-                .row("users", first ? manager.userlist().users().size() : 0)
+                .row("users", first ? UserTable.names(manager).size() : 0)
                 .row("peers", 0)
                 .row("pools", manager.pools().size() + (first ? 1 : 0))
                 .row("peer_pools", 0)

@@ -10,9 +10,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the event loops share (with {@code event_loops} above 1 each loop has its own {@link PoolManager}): the
- * global limits max_client_conn and max_user_connections, connection ids, prepared statement names, cancel keys
+ * global limits max_client_conn and max_user_connections, the client counts per database and per user
+ * (max_db_client_connections, max_user_client_connections), connection ids, prepared statement names, cancel keys
  * and the list of loops. Everything else stays confined to one loop; these are atomics, so no loop waits for
- * another. A database's pools all live on one loop ({@link #managerFor}), so max_db_connections needs no sharing.
+ * another. A database's pools all live on one loop ({@link #managerFor}), so max_db_connections needs no sharing;
+ * its clients log in on any loop, so its client count is shared.
  */
 public final class GlobalState {
     private final AtomicInteger clients = new AtomicInteger();
@@ -20,6 +22,9 @@ public final class GlobalState {
     private final AtomicLong statementIds = new AtomicLong();
     /** Servers per pool user over every loop: max_user_connections. */
     private final ConcurrentHashMap<String, AtomicInteger> userServers = new ConcurrentHashMap<>();
+    /** Clients per database and per user over every loop: max_db_client_connections, max_user_client_connections. */
+    private final ClientCounts databaseClients = new ClientCounts();
+    private final ClientCounts userClients = new ClientCounts();
     private final CancelKeys cancelKeys = new CancelKeys();
     private final LoginFailures clientLoginFailures = new LoginFailures();
     private final List<PoolManager> managers = new CopyOnWriteArrayList<>();
@@ -129,6 +134,16 @@ public final class GlobalState {
     public int userServers(String user) {
         AtomicInteger count = userServers.get(user);
         return count == null ? 0 : count.get();
+    }
+
+    /** Clients counted per database (also the console's, under pgbouncer): max_db_client_connections. */
+    public ClientCounts databaseClients() {
+        return databaseClients;
+    }
+
+    /** Clients counted per user: max_user_client_connections. */
+    public ClientCounts userClients() {
+        return userClients;
     }
 
     CancelKeys cancelKeys() {

@@ -60,6 +60,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     private boolean failing;
     /** Counted against max_client_conn; only admitted clients are uncounted at close. */
     private boolean admitted;
+    private final ClientLimits limits = new ClientLimits(); // its places: max_db/max_user_client_connections
     private boolean closingLogged;
 
     public ClientConnection(long id, PoolManager manager, AdminConsole console, long nowNanos,
@@ -89,6 +90,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     ClientSettings settings() { return settings; }
     PoolManager manager() { return manager; }
     boolean failing() { return failing; }
+    ClientLimits limits() { return limits; }
 
     /** The application_name the client set (startup or SET), "" when none: SHOW CLIENTS. */
     @Override
@@ -119,10 +121,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         }
     }
 
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        closed("client unexpected eof");
-    }
+    @Override public void channelInactive(ChannelHandlerContext ctx) { closed("client unexpected eof"); }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
@@ -494,6 +493,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         }
         ServerConnection s = server;
         server = null;
+        limits.release(manager.global());
         manager.clientClosed(this, admitted, s);
     }
 }

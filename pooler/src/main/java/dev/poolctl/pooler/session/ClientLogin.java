@@ -130,11 +130,16 @@ final class ClientLogin {
         }
         String user = client.user();
         String database = client.database();
+        boolean peer = ADMIN_DATABASE.equals(database) && ADMIN_DATABASE.equals(user)
+                && PeerCredentials.sameUser(ctx.channel());
+        if (!client.limits().startup(client, manager(), peer)) {
+            return; // refused for max_db_client_connections or max_user_client_connections, as set_pool does
+        }
         if (general.logConnections()) {
             manager().log().log(client.prefix() + " login attempt: db=" + database + " user=" + user + " tls="
                     + ClientTls.logValue(ctx.channel()) + " replication=" + client.settings().replication().startupValue());
         }
-        if (ADMIN_DATABASE.equals(database) && ADMIN_DATABASE.equals(user) && PeerCredentials.sameUser(ctx.channel())) {
+        if (peer) {
             // PgBouncer: user pgbouncer over the unix socket from our own OS user is admin without a password.
             manager().log().log(client.prefix() + " pgbouncer access from unix socket");
             consoleLogin(ctx, true);
@@ -194,6 +199,9 @@ final class ClientLogin {
         String[] row = answer.row();
         // PgBouncer tells a client that auth_query does not find "no such user"; here it gets the same challenge
         // and error as for a wrong password, so user names cannot be probed (README: differences).
+        if (row != null && !client.limits().authQueryFound(client, manager())) {
+            return; // PgBouncer's handle_auth_query_response counts the user it found, and may refuse it
+        }
         fetched = row == null || row[1] == null ? null : Secret.of(row[1]);
         boolean usable = fetched != null && !fetched.isEmptyPassword(client.user());
         challenge(ctx, usable ? fetched : null, row != null);
