@@ -465,6 +465,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         if (closeReason == null) {
             closeReason = reason;
         }
+        limits.release(manager.global()); // now, not once Netty reports it inactive: a quick reconnect finds room
         ctx.close();
     }
 
