@@ -10,6 +10,7 @@ import dev.poolctl.pooler.pool.GlobalState;
 import dev.poolctl.pooler.support.PoolerFixture;
 import dev.poolctl.pooler.support.PostgresCluster;
 import dev.poolctl.pooler.support.PostgresClusterExtension;
+import dev.poolctl.pooler.support.Processes;
 import dev.poolctl.pooler.support.RawClient;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -224,6 +225,40 @@ class ClientConnectionLimitsIT {
                  Statement st = stats.createStatement(); ResultSet rs = st.executeQuery("SHOW VERSION")) {
                 assertTrue(rs.next(), "a stats user within the limit logs in");
                 assertRefused(f, "max_user_client_connections", "testdb", MD5, MD5_PW);
+            }
+        }
+    }
+
+    /** psql as the console's user pgbouncer over the unix socket, from our own OS user: PgBouncer's peer login. */
+    private static Processes.Result peerConsole(PoolerFixture f, String command) {
+        return Processes.command(pg.binary("psql").toString(), "-X", "-At", "-F", ",", "-h", f.dir().toString(),
+                        "-p", Integer.toString(f.port()), "-U", "pgbouncer", "-d", "pgbouncer", "-c", command)
+                .env("PGCONNECT_TIMEOUT", "10").timeout(Duration.ofSeconds(30)).run();
+    }
+
+    /**
+     * The peer login counts for database pgbouncer only (admin_pre_login calls check_db_connection_count alone), and
+     * passes the limit only when pgbouncer is in admin_users.
+     */
+    @Test
+    void aPeerConsoleLoginCountsForTheConsoleDatabaseOnly() throws Exception {
+        try (PoolerFixture f = PoolerFixture.start(pg, PoolerFixture.settings()
+                .set("admin_users", ADMIN).set("max_user_client_connections", "1"))) {
+            String rows = peerConsole(f, "SHOW DATABASES").assertSuccess("peer console").stdout();
+            String pgbouncerRow = rows.lines().filter(l -> l.startsWith("pgbouncer,")).findFirst().orElseThrow();
+            // name, host, port, database, force_user, pool_size, min_pool_size, reserve_pool_size, server_lifetime,
+            // pool_mode, load_balance_hosts, max_connections, current_connections, max_client_connections,
+            // current_client_connections, ...
+            assertEquals("1", pgbouncerRow.split(",", -1)[14], "the peer login itself: " + pgbouncerRow);
+            awaitCount("database", global(f).databaseClients(), "pgbouncer", 0);
+            assertEquals(0, global(f).userClients().count("pgbouncer"), "never counted for a user");
+            try (Connection admin = console(f); Statement st = admin.createStatement()) {
+                st.execute("SET max_db_client_connections = 1");
+                Processes.Result refused = peerConsole(f, "SHOW VERSION");
+                assertTrue(refused.output().contains("client connections exceeded (max_db_client_connections)"),
+                        "pgbouncer is not in admin_users: " + refused.output());
+                st.execute("SET admin_users = 'pgbouncer," + ADMIN + "'");
+                peerConsole(f, "SHOW VERSION").assertSuccess("in admin_users, the peer login passes the limit");
             }
         }
     }
