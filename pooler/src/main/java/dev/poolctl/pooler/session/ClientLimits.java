@@ -19,18 +19,26 @@ import dev.poolctl.pooler.protocol.PgProtocol;
 final class ClientLimits {
     private static final String ADMIN_DATABASE = ClientLogin.ADMIN_DATABASE;
 
+    /** What {@link #startup} decided. */
+    enum Verdict { ADMITTED, REFUSED, LOOK_AGAIN }
+
     /** The database and the user this client is counted for, or null. */
     private String database;
     private String user;
+    /** Whether a full limit refuses the client now (else: nothing is counted, to look again). */
+    private boolean refuse;
 
     /**
      * At the StartupMessage (after max_client_conn): counts the client for its database and, when the pooler knows
-     * the user, for its user; false when a limit refuses it (the client is failed, and counted for nothing).
+     * the user, for its user. REFUSED: a limit refuses it (the client is failed, and counted for nothing).
+     * LOOK_AGAIN (only when not {@code lastLook}): a limit would refuse it; nothing is counted and the client is not
+     * failed, so that the caller can look again once the other loops have read their sockets ({@link LoopBarrier}).
      *
      * @param peer the console's user pgbouncer over the unix socket: as PgBouncer's admin_pre_login, counted for
      *     the database only
      */
-    boolean startup(ClientConnection client, PoolManager manager, boolean peer) {
+    Verdict startup(ClientConnection client, PoolManager manager, boolean peer, boolean lastLook) {
+        refuse = lastLook;
         PoolerConfig config = manager.config();
         GeneralSettings general = config.general();
         String db = client.database();
@@ -45,14 +53,17 @@ final class ClientLimits {
         if (console || entry != null) {
             int max = console ? general.maxDbClientConnections() : config.maxDbClientConnections(entry);
             if (!takeDatabase(client, manager, db, max, exempt)) {
-                return false;
+                return refuse ? Verdict.REFUSED : Verdict.LOOK_AGAIN;
             }
         }
         if (peer || console && any && general.adminUsers().contains(client.user())) {
-            return true; // admin_pre_login checks only the database for these
+            return Verdict.ADMITTED; // admin_pre_login checks only the database for these
         }
         String counted = userToCount(client, manager, config, console);
-        return counted == null || takeUser(client, manager, counted, exempt);
+        if (counted == null || takeUser(client, manager, counted, exempt)) {
+            return Verdict.ADMITTED;
+        }
+        return refuse ? Verdict.REFUSED : Verdict.LOOK_AGAIN;
     }
 
     /**
@@ -73,12 +84,15 @@ final class ClientLimits {
 
     /** auth_query returned the user (handle_auth_query_response): counted now unless already counted. */
     boolean authQueryFound(ClientConnection client, PoolManager manager) {
+        refuse = true;
         return user != null || takeUser(client, manager, client.user(), false);
     }
 
     private boolean takeDatabase(ClientConnection client, PoolManager manager, String db, int max, boolean exempt) {
         if (manager.global().databaseClients().take(db, max, exempt) < 0) {
-            refuse(client, manager, "db", db, manager.global().databaseClients(), max, "max_db_client_connections");
+            if (refuse) {
+                refuse(client, manager, "db", db, manager.global().databaseClients(), max, "max_db_client_connections");
+            }
             return false;
         }
         database = db;
@@ -89,7 +103,9 @@ final class ClientLimits {
         int max = manager.config().maxUserClientConnections(name);
         if (manager.global().userClients().take(name, max, exempt) < 0) {
             release(manager.global()); // PgBouncer's disconnect_client gives the database's place back at once
-            refuse(client, manager, "user", name, manager.global().userClients(), max, "max_user_client_connections");
+            if (refuse) {
+                refuse(client, manager, "user", name, manager.global().userClients(), max, "max_user_client_connections");
+            }
             return false;
         }
         user = name;

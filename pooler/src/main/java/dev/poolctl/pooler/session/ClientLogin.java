@@ -40,6 +40,8 @@ final class ClientLogin {
     private boolean heldForQuery;
     /** The password auth_query returned for the user (null when auth_file lists it). */
     private Secret fetched;
+    /** A limit would refuse the login: it looks again once the other loops have read their sockets; reads wait. */
+    private boolean lookingAgain;
 
     /** The client's loop's manager: after a move to another loop, that loop's. */
     private PoolManager manager() {
@@ -65,7 +67,8 @@ final class ClientLogin {
         }
         try {
             StartupPacket packet;
-            while (client.state() == ClientState.STARTUP && !client.failing() && (packet = startupReader.next()) != null) {
+            while (client.state() == ClientState.STARTUP && !client.failing() && !lookingAgain
+                    && (packet = startupReader.next()) != null) {
                 if (packet instanceof StartupPacket.SslRequest || packet instanceof StartupPacket.GssEncRequest) {
                     if (startupReader.hasMore()) {
                         // Bytes sent before our answer could be injected by a man in the middle (CVE-2021-23222).
@@ -92,6 +95,11 @@ final class ClientLogin {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
             return;
         }
+        afterStartupPackets();
+    }
+
+    /** What follows the StartupMessage once it is handled, or what is kept until it is. */
+    private void afterStartupPackets() {
         if (client.state() == ClientState.STARTUP || client.failing()) {
             startupReader.compact();
         } else {
@@ -128,13 +136,37 @@ final class ClientLogin {
             // As PostgreSQL and PgBouncer: say we speak 3.0 and which _pq_ options we ignore; the login goes on.
             ctx.writeAndFlush(BackendMessages.negotiateProtocolVersion(ctx.alloc(), parameters.unrecognizedProtocolOptions));
         }
+        admit(ctx, manager().global().managers().size() == 1);
+    }
+
+    /**
+     * PgBouncer's set_pool: max_db_client_connections and max_user_client_connections, then the login goes on. A
+     * refusal on one of several loops is decided after the other loops have read their sockets (one loop turn):
+     * a client that closed there just before this one came may not be seen yet.
+     */
+    private void admit(ChannelHandlerContext ctx, boolean lastLook) {
         String user = client.user();
         String database = client.database();
         boolean peer = ADMIN_DATABASE.equals(database) && ADMIN_DATABASE.equals(user)
                 && PeerCredentials.sameUser(ctx.channel());
-        if (!client.limits().startup(client, manager(), peer)) {
-            return; // refused for max_db_client_connections or max_user_client_connections, as set_pool does
+        ClientLimits.Verdict verdict = client.limits().startup(client, manager(), peer, lastLook);
+        if (verdict == ClientLimits.Verdict.REFUSED) {
+            return; // the client has its error, as set_pool's disconnect_client
         }
+        if (verdict == ClientLimits.Verdict.LOOK_AGAIN) {
+            lookingAgain = true;
+            ctx.channel().config().setAutoRead(false);
+            LoopBarrier.afterOtherLoops(manager(), ctx.executor(), () -> {
+                lookingAgain = false;
+                if (client.state() == ClientState.STARTUP && !client.failing() && ctx.channel().isOpen()) {
+                    ctx.channel().config().setAutoRead(true);
+                    admit(ctx, true);
+                    afterStartupPackets();
+                }
+            });
+            return;
+        }
+        GeneralSettings general = manager().config().general();
         if (general.logConnections()) {
             manager().log().log(client.prefix() + " login attempt: db=" + database + " user=" + user + " tls="
                     + ClientTls.logValue(ctx.channel()) + " replication=" + client.settings().replication().startupValue());
