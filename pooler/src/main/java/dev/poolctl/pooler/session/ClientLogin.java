@@ -21,6 +21,7 @@ import dev.poolctl.pooler.protocol.PgStreamHandler;
 import dev.poolctl.pooler.protocol.StartupPacket;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -128,22 +129,52 @@ final class ClientLogin {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, "pooler is shutting down"); // PgBouncer's, for cf_shutdown
             return;
         }
+        maxClientConn(ctx, startup.minorVersion() > 0 || !parameters.unrecognizedProtocolOptions.isEmpty(),
+                parameters.unrecognizedProtocolOptions, oneLoop());
+    }
+
+    /** With one loop a refusal is final at once; with several, see {@link #lookAgain}. */
+    private boolean oneLoop() {
+        return manager().global().managers().size() == 1;
+    }
+
+    /** max_client_conn (not for the console), then the answer to a newer protocol, then set_pool's limits. */
+    private void maxClientConn(ChannelHandlerContext ctx, boolean negotiate, List<String> unrecognized,
+                               boolean lastLook) {
         if (!ADMIN_DATABASE.equals(client.database()) && manager().overMaxClientConn()) {
-            client.fail(PgProtocol.PROTOCOL_VIOLATION, "no more connections allowed (max_client_conn)");
+            if (lastLook) {
+                client.fail(PgProtocol.PROTOCOL_VIOLATION, "no more connections allowed (max_client_conn)");
+            } else {
+                lookAgain(ctx, () -> maxClientConn(ctx, negotiate, unrecognized, true));
+            }
             return;
         }
-        if (startup.minorVersion() > 0 || !parameters.unrecognizedProtocolOptions.isEmpty()) {
+        if (negotiate) {
             // As PostgreSQL and PgBouncer: say we speak 3.0 and which _pq_ options we ignore; the login goes on.
-            ctx.writeAndFlush(BackendMessages.negotiateProtocolVersion(ctx.alloc(), parameters.unrecognizedProtocolOptions));
+            ctx.writeAndFlush(BackendMessages.negotiateProtocolVersion(ctx.alloc(), unrecognized));
         }
-        admit(ctx, manager().global().managers().size() == 1);
+        admit(ctx, oneLoop());
     }
 
     /**
-     * PgBouncer's set_pool: max_db_client_connections and max_user_client_connections, then the login goes on. A
-     * refusal on one of several loops is decided after the other loops have read their sockets (one loop turn):
-     * a client that closed there just before this one came may not be seen yet.
+     * A limit would refuse the login on one of several loops: it looks again once the other loops have read their
+     * sockets ({@link LoopBarrier}), reads of this client held meanwhile; a client that closed there just before
+     * this one came may not be seen yet (PgBouncer's one loop reads its Terminate first).
      */
+    private void lookAgain(ChannelHandlerContext ctx, Runnable step) {
+        lookingAgain = true;
+        ctx.channel().config().setAutoRead(false);
+        LoopBarrier.afterOtherLoops(manager(), ctx.executor(), () -> {
+            lookingAgain = false;
+            if (client.state() == ClientState.STARTUP && !client.failing() && ctx.channel().isOpen()) {
+                ctx.channel().config().setAutoRead(true);
+                step.run();
+                afterStartupPackets();
+            }
+        });
+    }
+
+    /** PgBouncer's set_pool: max_db_client_connections and max_user_client_connections, then the login goes on. */
     private void admit(ChannelHandlerContext ctx, boolean lastLook) {
         String user = client.user();
         String database = client.database();
@@ -154,16 +185,7 @@ final class ClientLogin {
             return; // the client has its error, as set_pool's disconnect_client
         }
         if (verdict == ClientLimits.Verdict.LOOK_AGAIN) {
-            lookingAgain = true;
-            ctx.channel().config().setAutoRead(false);
-            LoopBarrier.afterOtherLoops(manager(), ctx.executor(), () -> {
-                lookingAgain = false;
-                if (client.state() == ClientState.STARTUP && !client.failing() && ctx.channel().isOpen()) {
-                    ctx.channel().config().setAutoRead(true);
-                    admit(ctx, true);
-                    afterStartupPackets();
-                }
-            });
+            lookAgain(ctx, () -> admit(ctx, true));
             return;
         }
         GeneralSettings general = manager().config().general();
