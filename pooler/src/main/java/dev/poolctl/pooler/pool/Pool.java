@@ -400,7 +400,7 @@ public final class Pool {
         hosts.succeeded(s.host(), s.standby());
         welcome.loggedIn(s.welcome());
         if (general().logConnections()) {
-            log().log(s.prefix() + " new connection to server");
+            log().log(s.prefix() + ServerLogLines.connected(s));
         }
         for (PoolClient c : clients.list(LOGIN_WAIT)) {
             move(c, IDLE);
@@ -409,9 +409,9 @@ public final class Pool {
         serverReady(s);
     }
 
-    public void serverLoginFailed(PoolServer s, String sqlState, String message) {
+    public void serverLoginFailed(PoolServer s, String sqlState, String severity, String message) {
         assert manager.onLoop();
-        if (LoginRetry.hostFailed(this, s, message, LoginRetry.notAccepting(sqlState))) {
+        if (LoginRetry.hostFailed(this, s, severity, message, LoginRetry.notAccepting(sqlState))) {
             return; // the next host of the list is tried: the waiting clients wait for it
         }
         List<PoolClient> failing = clients.list(LOGIN_WAIT);
