@@ -270,10 +270,9 @@ public final class Pool {
                 disconnect(s, expired);
                 continue;
             }
-            String check = settings.checkQuery();
-            if (check != null && now - s.lastUsedNanos() > settings.checkDelayNanos()) {
+            if (settings.dueForCheck(s, now)) {
                 move(s, ServerState.TESTED);
-                s.sendInternal(check);
+                s.sendInternal(settings.checkQuery());
                 continue;
             }
             return s;
@@ -294,8 +293,7 @@ public final class Pool {
         if (s.closeNeeded()) {
             return "server marked close_needed";
         }
-        long lifetime = settings.lifetimeNanos();
-        if (lifetime > 0 && now - s.connectNanos() > lifetime) {
+        if (settings.lifetimeOver(s, now)) {
             return "server lifetime over";
         }
         return null;
