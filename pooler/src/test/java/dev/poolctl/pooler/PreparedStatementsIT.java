@@ -250,6 +250,7 @@ class PreparedStatementsIT {
             assertEquals("42P05", error.fields().get('C'), error.toString());
             assertEquals("prepared statement name is already in use", error.fields().get('M'));
             assertTrue(c.awaitClosed(WAIT));
+            pooler.awaitLog("prepared statement 'dup' was already prepared", WAIT); // PgBouncer's words
         }
     }
 

@@ -99,6 +99,12 @@ public final class AdminConsole {
         answer(EveryLoop.apply(global, step), client, out, (done, buf) -> ResultSetWriter.complete(buf, tag));
     }
 
+    /** A console connection's first query: counted as PgBouncer counts its admin pool's (SHOW STATS, TOTALS). */
+    public void firstQuery() {
+        manager.stats().console().xactCount++;
+        manager.stats().console().queryCount++;
+    }
+
     /** Answers one simple Query into {@code out} (left empty when the answer is deferred). */
     public void execute(String query, ConsoleClient client, ByteBuf out) {
         boolean admin = client.isAdmin();

@@ -47,8 +47,8 @@ final class ShowCommands {
             case "pools" -> new Table.Merge(2, 2);
             case "users" -> new Table.Merge(1, 5);
             case "lists", "totals" -> new Table.Merge(1, 1);
-            case "hazards", "clients", "servers", "sockets", "active_sockets", "stats", "stats_totals",
-                    "stats_averages", "histograms", "logins" -> Table.Merge.CONCAT;
+            case "stats", "stats_totals", "stats_averages" -> Table.Merge.SUM_BY_KEY; // each loop's pgbouncer row
+            case "hazards", "clients", "servers", "sockets", "active_sockets", "histograms", "logins" -> Table.Merge.CONCAT;
             default -> null;
         };
     }
@@ -252,6 +252,8 @@ final class ShowCommands {
             DbStats prev = byDb.getOrDefault(db, new DbStats(db, StatsSnapshot.ZERO, StatsSnapshot.ZERO));
             byDb.put(db, new DbStats(db, prev.total().plus(p.stats().current()), prev.older().plus(p.stats().older())));
         }
+        var console = manager.stats().console(); // PgBouncer's admin pool is in its pool list, so in these tables
+        byDb.put("pgbouncer", new DbStats("pgbouncer", console.current(), console.older()));
         return List.copyOf(byDb.values());
     }
 
@@ -454,7 +456,5 @@ final class ShowCommands {
         return "unix";
     }
 
-    private static int port(SocketAddress a) {
-        return a instanceof InetSocketAddress inet ? inet.getPort() : 0;
-    }
+    private static int port(SocketAddress a) { return a instanceof InetSocketAddress inet ? inet.getPort() : 0; }
 }

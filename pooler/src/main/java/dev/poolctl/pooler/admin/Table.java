@@ -19,6 +19,8 @@ final class Table {
      */
     record Merge(int keyColumns, int... summed) {
         static final Merge CONCAT = new Merge(0);
+        /** Rows merged by their first column, every other column summed (null: all of them). */
+        static final Merge SUM_BY_KEY = new Merge(1, (int[]) null);
     }
 
     private final List<ResultSetWriter.Column> columns;
@@ -76,7 +78,9 @@ final class Table {
                             seen[c] = row[c]; // a value only the loop that has the pools knows (current_host)
                         }
                     }
-                    for (int c : how.summed()) {
+                    int[] summed = how.summed() != null ? how.summed()
+                            : java.util.stream.IntStream.range(how.keyColumns(), row.length).toArray();
+                    for (int c : summed) {
                         seen[c] = sum(seen[c], row[c]);
                     }
                 }

@@ -136,7 +136,10 @@ public record PoolerConfig(
         return own != null && own > 0 ? own : general.maxUserClientConnections();
     }
 
-    /** Database entry, then {@code server_lifetime} (also for an entry of 0, as in PgBouncer); zero = unlimited. */
+    /**
+     * Database entry, then {@code server_lifetime} (also for an entry of 0, as in PgBouncer); zero = each server is
+     * used once (PgBouncer's doc: "the connection is to be used only once, then closed").
+     */
     public Duration serverLifetime(DatabaseConfig db) {
         Duration own = db.serverLifetime();
         return own != null && !own.isZero() ? own : general.serverLifetime();

@@ -20,13 +20,22 @@ public final class LoginRetry {
      * {@link #notAccepting}). True when the next host of the list is tried now instead.
      */
     static boolean hostFailed(Pool pool, PoolServer server, String message, boolean notAccepting) {
+        return hostFailed(pool, server, null, message, notAccepting);
+    }
+
+    /**
+     * {@code severity}: of PostgreSQL's ErrorResponse (null when the pooler failed the login itself), logged before
+     * the message as PgBouncer's kill_pool_logins_server_error does ({@code server login failed: FATAL ...}).
+     */
+    static boolean hostFailed(Pool pool, PoolServer server, String severity, String message, boolean notAccepting) {
         pool.welcome().countFailure();
+        String logged = " server login failed: " + (severity == null ? "" : severity + " ") + message;
         if (pool.hosts().failed(pool.database(), server.host())) {
-            pool.log().warning(server.prefix() + " server login failed: " + message + "; trying the next host");
+            pool.log().warning(server.prefix() + logged + "; trying the next host");
             return true;
         }
         pool.welcome().loginFailed(message, pool.manager().clock().nanoTime(), notAccepting);
-        pool.log().warning(server.prefix() + " server login failed: " + message);
+        pool.log().warning(server.prefix() + logged);
         return false;
     }
 

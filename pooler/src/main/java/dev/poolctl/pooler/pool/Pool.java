@@ -274,10 +274,9 @@ public final class Pool {
                 disconnect(s, expired);
                 continue;
             }
-            String check = settings.checkQuery();
-            if (check != null && now - s.lastUsedNanos() > settings.checkDelayNanos()) {
+            if (settings.dueForCheck(s, now)) {
                 move(s, ServerState.TESTED);
-                s.sendInternal(check);
+                s.sendInternal(settings.checkQuery());
                 continue;
             }
             return s;
@@ -298,8 +297,7 @@ public final class Pool {
         if (s.closeNeeded()) {
             return "server marked close_needed";
         }
-        long lifetime = settings.lifetimeNanos();
-        if (lifetime > 0 && now - s.connectNanos() > lifetime) {
+        if (settings.lifetimeOver(s, now)) {
             return "server lifetime over";
         }
         return null;
@@ -395,7 +393,7 @@ public final class Pool {
         assert manager.onLoop();
         hosts.succeeded(s.host(), s.standby());
         if (general().logConnections()) {
-            log().log(s.prefix() + " new connection to server");
+            log().log(s.prefix() + ServerLogLines.connected(s));
         }
         if (replication.loggedIn(s)) return; // linked to its own client, which gets its welcome
         welcome.loggedIn(s.welcome());
@@ -406,10 +404,10 @@ public final class Pool {
         serverReady(s);
     }
 
-    public void serverLoginFailed(PoolServer s, String sqlState, String message) {
+    public void serverLoginFailed(PoolServer s, String sqlState, String severity, String message) {
         assert manager.onLoop();
         if (replication.loginFailed(s, sqlState, message)) return; // its client's alone: nothing cached
-        if (LoginRetry.hostFailed(this, s, message, LoginRetry.notAccepting(sqlState))) {
+        if (LoginRetry.hostFailed(this, s, severity, message, LoginRetry.notAccepting(sqlState))) {
             return; // the next host of the list is tried: the waiting clients wait for it
         }
         List<PoolClient> failing = clients.list(LOGIN_WAIT);

@@ -16,6 +16,11 @@ public interface PoolServer extends PoolConnection {
     /** When it was last released or proven alive (server_idle_timeout, server_check_delay). */
     long lastUsedNanos();
 
+    /** Not yet released nor checked since its login: both stamps are still its connect time. */
+    default boolean neverUsed() {
+        return lastUsedNanos() == connectNanos();
+    }
+
     /**
      * When its client's current request started (query_timeout); with none in flight, when the last one was
      * answered (idle_transaction_timeout counts from the server's last answer, as PgBouncer's server request_time).

@@ -36,4 +36,23 @@ record PoolSettings(PoolMode mode, int poolSize, int reservePoolSize, int minPoo
                 config.transactionTimeout(user).toNanos(),
                 !g.clientIdleTimeout().isZero() || config.anyUserClientIdleTimeout());
     }
+
+    /** PgBouncer's janitor period (full_maint_period): how soon it looks at a server that went idle. */
+    private static final long JANITOR_PERIOD_NANOS = 1_000_000_000L / 3;
+
+    /**
+     * Whether an idle server gets server_check_query before a client may have it: idle longer than
+     * server_check_delay. One fresh from its login, which proved it alive, is not checked before PgBouncer's janitor
+     * would have looked at it: PgBouncer hands a server that logs in to the waiting client unchecked (release_server
+     * from SV_LOGIN) and tests only released servers (server_check_delay = 0) or ones its janitor found idle.
+     */
+    boolean dueForCheck(PoolServer s, long now) {
+        long idle = now - s.lastUsedNanos();
+        return checkQuery != null && idle > checkDelayNanos && (!s.neverUsed() || idle > JANITOR_PERIOD_NANOS);
+    }
+
+    /** server_lifetime over; 0 is PgBouncer's "used only once": over once released or checked. */
+    boolean lifetimeOver(PoolServer s, long now) {
+        return lifetimeNanos > 0 ? now - s.connectNanos() > lifetimeNanos : !s.neverUsed();
+    }
 }

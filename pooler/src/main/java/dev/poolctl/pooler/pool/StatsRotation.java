@@ -1,6 +1,7 @@
 package dev.poolctl.pooler.pool;
 
 import dev.poolctl.pooler.log.PoolerLog;
+import dev.poolctl.pooler.stats.PoolStats;
 import dev.poolctl.pooler.stats.StatsSnapshot;
 import java.util.Collection;
 
@@ -13,6 +14,12 @@ public final class StatsRotation {
     /** When the snapshots were last rotated, and the time before: averages span from the older stamp. */
     private long oldStampNanos;
     private long newStampNanos;
+    /**
+     * The admin console's counts, PgBouncer's admin pool (database pgbouncer): a query and a transaction for each
+     * console connection that sends one, as client.c counts them (the console never resets query_start, so only the
+     * connection's first query counts).
+     */
+    private final PoolStats console = new PoolStats();
 
     StatsRotation(Clock clock) {
         this.clock = clock;
@@ -27,8 +34,9 @@ public final class StatsRotation {
     Rotated tick(Collection<Pool> pools) {
         oldStampNanos = newStampNanos;
         newStampNanos = clock.nanoTime();
-        StatsSnapshot current = StatsSnapshot.ZERO;
-        StatsSnapshot older = StatsSnapshot.ZERO;
+        console.rotate();
+        StatsSnapshot current = console.current();
+        StatsSnapshot older = console.older();
         for (Pool p : pools) {
             p.stats().rotate();
             current = current.plus(p.stats().current());
@@ -50,6 +58,10 @@ public final class StatsRotation {
                 + a.clientParseCount() + " client parses/s, " + a.serverParseCount() + " server parses/s, "
                 + a.bindCount() + " binds/s, in " + a.clientBytes() + " B/s, out " + a.serverBytes() + " B/s, xact "
                 + a.xactTimeUs() + " us, query " + a.queryTimeUs() + " us, wait " + a.waitTimeUs() + " us");
+    }
+
+    public PoolStats console() {
+        return console;
     }
 
     /** Microseconds that averages are computed over (now minus the older snapshot's time). */

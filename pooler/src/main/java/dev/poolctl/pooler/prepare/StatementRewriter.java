@@ -36,14 +36,21 @@ public final class StatementRewriter {
     /** A client error PgBouncer answers by closing the client: the pipeline cannot be answered in order. */
     public static final class StatementError extends Exception {
         private final String sqlState;
+        private final String logged;
 
-        StatementError(String sqlState, String message) {
+        /** {@code logged}: PgBouncer's log line for it, which names the statement (the client gets {@code message}). */
+        StatementError(String sqlState, String message, String logged) {
             super(message, null, false, false);
             this.sqlState = sqlState;
+            this.logged = logged;
         }
 
         public String sqlState() {
             return sqlState;
+        }
+
+        public String logged() {
+            return logged;
         }
     }
 
@@ -89,7 +96,7 @@ public final class StatementRewriter {
         }
         if (statements.contains(name)) {
             throw new StatementError(PgProtocol.DUPLICATE_PREPARED_STATEMENT,
-                    "prepared statement name is already in use");
+                    "prepared statement name is already in use", "prepared statement '" + name + "' was already prepared");
         }
         byte[] queryAndTypes = new byte[frame.writerIndex() - nameEnd - 1];
         frame.getBytes(nameEnd + 1, queryAndTypes);
@@ -179,7 +186,8 @@ public final class StatementRewriter {
     private SharedStatement known(String name) throws StatementError {
         SharedStatement s = statements.get(name);
         if (s == null) {
-            throw new StatementError(PgProtocol.INVALID_SQL_STATEMENT_NAME, "prepared statement did not exist");
+            throw new StatementError(PgProtocol.INVALID_SQL_STATEMENT_NAME, "prepared statement did not exist",
+                    "prepared statement '" + name + "' not found");
         }
         return s;
     }

@@ -383,6 +383,11 @@ final class ClientLogin {
 
     /** On the loop of the database's pools. */
     private void joinPool(DatabaseConfig db) {
+        if (!manager().config().databases().containsKey(db.name())
+                && manager().pools().stream().noneMatch(p -> p.key().database().equals(db.name()))) {
+            // PgBouncer's find_or_register_database: the first client of a database made from the * entry
+            manager().log().log(client.prefix() + " registered new auto-database: " + db.name());
+        }
         Pool pool = manager().pool(db, db.user() != null ? db.user() : client.user());
         pool.stats().clientLoginCount++;
         if (pool.key().user().equals(client.user())) {

@@ -22,6 +22,7 @@ final class ConsoleSession implements ConsoleClient {
     private final boolean admin;
     /** A query's answer is deferred: later queries wait, so answers keep their order. */
     private boolean answerPending;
+    private boolean queried;
 
     ConsoleSession(ClientConnection client, ChannelHandlerContext ctx, AdminConsole console, boolean admin) {
         this.client = client;
@@ -37,6 +38,10 @@ final class ConsoleSession implements ConsoleClient {
         switch (type) {
             case PgProtocol.QUERY -> {
                 String sql = Messages.passwordText(frame);
+                if (!queried) {
+                    queried = true;
+                    console.firstQuery();
+                }
                 ByteBuf out = ctx.alloc().buffer(1024);
                 console.execute(sql, this, out);
                 if (out.isReadable()) {

@@ -168,7 +168,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         pool.log().warning(prefix() + " " + message);
         closeReason = message;
         loginFailureReported = true;
-        pool.serverLoginFailed(this, PgProtocol.CONNECTION_FAILURE, message);
+        pool.serverLoginFailed(this, PgProtocol.CONNECTION_FAILURE, null, message);
         // PgBouncer's close reasons (its suite looks for them): the DNS failure, else "connect failed".
         boolean dns = message.startsWith(ServerConnector.DNS_FAILED);
         pool.serverClosed(this, dns ? ServerConnector.DNS_FAILED : "connect failed");
@@ -488,10 +488,10 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
         pool.serverLoggedIn(this);
     }
 
-    void loginFailed(String sqlState, String message) {
+    void loginFailed(String sqlState, String severity, String message) {
         closeReason = "server login failed: " + message;
         loginFailureReported = true;
-        pool.serverLoginFailed(this, sqlState, message);
+        pool.serverLoginFailed(this, sqlState, severity, message);
         if (channel != null) {
             channel.close();
         }

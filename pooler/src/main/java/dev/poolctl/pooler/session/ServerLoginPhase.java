@@ -29,7 +29,7 @@ final class ServerLoginPhase {
         this.connectQuery = connectQuery;
         this.role = role;
         this.authenticator = new ServerAuthenticator(login,
-                message -> server.loginFailed(PgProtocol.CONNECTION_FAILURE, message));
+                message -> server.loginFailed(PgProtocol.CONNECTION_FAILURE, null, message));
     }
 
     int message(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
@@ -46,7 +46,7 @@ final class ServerLoginPhase {
                     Map<Character, String> e = Messages.errorFields(frame);
                     String code = e.getOrDefault('C', PgProtocol.CONNECTION_FAILURE);
                     String msg = e.getOrDefault('M', "server login failed");
-                    server.loginFailed(code, connectQuerySent ? "connect_query failed: " + msg : msg);
+                    server.loginFailed(code, e.get('S'), connectQuerySent ? "connect_query failed: " + msg : msg);
                 }
                 case PgProtocol.DATA_ROW -> {
                     if (!roleChecked) {
@@ -57,7 +57,7 @@ final class ServerLoginPhase {
                 default -> { } // NoticeResponse and friends during login carry nothing we need
             }
         } catch (ScramException | RuntimeException e) {
-            server.loginFailed(PgProtocol.CONNECTION_FAILURE, "server login failed: " + e.getMessage());
+            server.loginFailed(PgProtocol.CONNECTION_FAILURE, null, "server login failed: " + e.getMessage());
         }
         return PgStreamHandler.DROP;
     }
@@ -75,7 +75,7 @@ final class ServerLoginPhase {
                 if (role.target() == TargetSessionAttrs.PREFER_STANDBY) {
                     hosts.primaryTurnedDown();
                 }
-                server.loginFailed(PgProtocol.CONNECTION_FAILURE, wrong); // the next host is tried
+                server.loginFailed(PgProtocol.CONNECTION_FAILURE, null, wrong); // the next host is tried
                 return;
             }
         }

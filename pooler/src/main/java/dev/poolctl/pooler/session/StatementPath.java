@@ -229,7 +229,7 @@ final class StatementPath implements StatementScanner.Parameters, StatementRewri
         } catch (PgProtocolException e) {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, e.getMessage());
         } catch (StatementRewriter.StatementError e) {
-            manager.log().warning(client.prefix() + " " + e.getMessage() + ": " + describeStatement(type, frame));
+            manager.log().warning(client.prefix() + " " + e.logged() + ": " + describeStatement(type, frame));
             client.fail(e.sqlState(), e.getMessage());
         }
         return DROP;

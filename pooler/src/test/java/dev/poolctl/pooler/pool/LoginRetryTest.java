@@ -81,7 +81,7 @@ class LoginRetryTest {
         FakeClient waiter = h.login(pool);
         FakeServer s1 = h.launcher.lastFor(pool);
         assertEquals("a", s1.host());
-        pool.serverLoginFailed(s1, "08006", "connect failed: Connection refused");
+        pool.serverLoginFailed(s1, "08006", null, "connect failed: Connection refused");
         s1.crash();
         FakeClient late = h.login(pool);
         assertNull(late.failure, "no cached error while b is left to try");
@@ -105,7 +105,7 @@ class LoginRetryTest {
         long[] expectedWaits = {100, 200, 400, 500, 500};
         for (long wait : expectedWaits) {
             FakeServer s = h.launcher.lastFor(pool);
-            pool.serverLoginFailed(s, "57P03", "the database system is starting up");
+            pool.serverLoginFailed(s, "57P03", null, "the database system is starting up");
             s.crash();
             long attempts = h.launcher.countFor(pool);
             h.clock.advance(Duration.ofMillis(wait - 10));
@@ -159,7 +159,7 @@ class LoginRetryTest {
         Pool pool = h.pool();
         FakeClient first = h.login(pool);
         FakeServer s1 = h.launcher.lastFor(pool);
-        pool.serverLoginFailed(s1, "28P01", "password authentication failed for user \"u\"");
+        pool.serverLoginFailed(s1, "28P01", null, "password authentication failed for user \"u\"");
         s1.crash();
         assertTrue(first.failure != null, "told at once (kill_pool_logins)");
         h.clock.advance(Duration.ofSeconds(2));

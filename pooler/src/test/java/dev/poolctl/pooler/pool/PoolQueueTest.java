@@ -1,6 +1,7 @@
 package dev.poolctl.pooler.pool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -110,6 +111,34 @@ class PoolQueueTest {
         h.finish(s);
         assertSame(s, newcomer.server, "used within server_check_delay: no second check");
         assertEquals(1, s.internalQueries.size());
+    }
+
+    @Test
+    void withCheckDelayZeroAServerFreshFromItsLoginIsNotCheckedAReleasedOneIs() {
+        // PgBouncer hands a server that just logged in to the client unchecked (release_server from SV_LOGIN); its
+        // suite's test_server_check_query_default_negative counts the check queries PostgreSQL logs.
+        PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 1\nserver_check_delay = 0");
+        Pool pool = h.pool();
+        FakeClient a = h.idleClient(pool);
+        h.clock.advance(Duration.ofMillis(10));
+        FakeServer s = (FakeServer) h.request(a);
+        assertNotNull(s, "the idle server from the login is handed out at once");
+        assertEquals(List.of(), s.internalQueries, "its login proved it alive: no check");
+        h.clock.advance(Duration.ofMillis(10));
+        h.finish(s);
+        h.clock.advance(Duration.ofMillis(10));
+        assertNull(h.request(a), "released: checked before its next use");
+        assertEquals(List.of(""), s.internalQueries);
+    }
+
+    @Test
+    void aServerIdleSinceItsLoginIsCheckedOnceTheJanitorWouldHaveSeenIt() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 1\nserver_check_delay = 0");
+        Pool pool = h.pool();
+        FakeClient a = h.idleClient(pool);
+        h.clock.advance(Duration.ofSeconds(1));
+        assertNull(h.request(a), "idle for a second: PgBouncer's janitor (every 1/3 s) would have tested it");
+        assertEquals(List.of(""), h.launcher.lastFor(pool).internalQueries);
     }
 
     @Test

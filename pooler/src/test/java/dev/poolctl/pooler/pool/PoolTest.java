@@ -57,6 +57,22 @@ class PoolTest {
     }
 
     @Test
+    void serverLifetimeZeroUsesEachServerOnce() {
+        // PgBouncer's config.md: "Setting it to 0 means the connection is to be used only once, then closed."
+        PoolHarness h = new PoolHarness("pool_mode = transaction\nserver_lifetime = 0");
+        Pool pool = h.pool();
+        FakeClient c = h.idleClient(pool);
+        FakeServer first = (FakeServer) h.request(c);
+        assertSame(first, c.server, "a freshly logged-in server serves the client: its one use");
+        h.clock.advance(Duration.ofMillis(5));
+        h.finish(first);
+        assertEquals(ServerState.CLOSED, first.state(), "used once: closed at release, not idled");
+        assertEquals("server lifetime over", first.closeReason);
+        assertNull(h.request(c), "the next transaction waits for a new server");
+        assertTrue(h.launcher.lastFor(pool) != first);
+    }
+
+    @Test
     void queryWaitTimeoutFailsOnlyClientsQueuedTooLong() {
         PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 1\nquery_wait_timeout = 5");
         Pool pool = h.pool();

@@ -147,7 +147,7 @@ class PoolTimeoutsTest {
         FakeClient c2 = h.login(pool);
         assertEquals(1, h.launcher.countFor(pool), "one login attempt for all the waiters");
         FakeServer s1 = h.launcher.lastFor(pool);
-        pool.serverLoginFailed(s1, "28P01", "password authentication failed for user \"u\"");
+        pool.serverLoginFailed(s1, "28P01", null, "password authentication failed for user \"u\"");
         s1.crash();
         assertEquals("password authentication failed for user \"u\"", c1.failure);
         assertEquals(c1.failure, c2.failure);
@@ -188,7 +188,7 @@ class PoolTimeoutsTest {
             h.request(c); // queued; a new server is launched for it
             assertEquals(ClientState.WAITING, c.state());
             FakeServer next = h.launcher.lastFor(pool);
-            pool.serverLoginFailed(next, error[0], error[1]);
+            pool.serverLoginFailed(next, error[0], null, error[1]);
             if (error[2].equals("fails")) {
                 assertEquals(error[1], c.failure, "the server's own error, as PgBouncer's kill_pool_logins");
             } else {
@@ -207,7 +207,7 @@ class PoolTimeoutsTest {
         h.serve(a); // a holds the one logged-in server
         h.request(b); // b queues, and a second server is launched
         FakeServer second = h.launcher.lastFor(pool);
-        pool.serverLoginFailed(second, "53300", "sorry, too many clients already");
+        pool.serverLoginFailed(second, "53300", null, "sorry, too many clients already");
         assertNull(b.failure, "a's server will be released to b");
         assertEquals(ClientState.WAITING, b.state());
     }

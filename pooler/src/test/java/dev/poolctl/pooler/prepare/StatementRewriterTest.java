@@ -213,6 +213,7 @@ class StatementRewriterTest {
         StatementRewriter.StatementError e = assertThrows(StatementRewriter.StatementError.class,
                 () -> handle(r, bind("s1", new byte[6])));
         assertEquals("26000", e.sqlState());
+        assertEquals("prepared statement 's1' not found", e.logged(), "PgBouncer's log line");
     }
 
     @Test
@@ -223,6 +224,7 @@ class StatementRewriterTest {
                 () -> handle(r, parse("s1", "SELECT 2")));
         assertEquals("42P05", e.sqlState());
         assertEquals("prepared statement name is already in use", e.getMessage());
+        assertEquals("prepared statement 's1' was already prepared", e.logged(), "PgBouncer's log line");
     }
 
     @Test
