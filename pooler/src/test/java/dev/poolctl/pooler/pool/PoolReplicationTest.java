@@ -71,7 +71,7 @@ class PoolReplicationTest {
         Pool pool = h.pool();
         FakeClient r = h.replicationLogin(pool, Replication.LOGICAL);
         FakeServer own = h.launcher.lastFor(pool);
-        pool.serverLoginFailed(own, "42501", "must be superuser or replication role to start walsender");
+        pool.serverLoginFailed(own, "42501", "FATAL", "must be superuser or replication role to start walsender");
         assertEquals("login failed", r.failure);
         assertEquals("login failed", own.closeReason);
         h.closeFailed();
