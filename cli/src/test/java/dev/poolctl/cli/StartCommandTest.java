@@ -57,6 +57,19 @@ class StartCommandTest {
         assertTrue(r.err().contains("client_tls_sslmode: 'require' needs client_tls_key_file"), r.err());
     }
 
+    /** PgBouncer's -R (socket takeover, removed upstream after 1.25): refused at once, pointing at the drain. */
+    @Test
+    void onlineRestartIsRefusedWithTheWayToRestartInstead() throws Exception {
+        Path ini = dir.resolve("pgbouncer.ini");
+        Files.writeString(ini, "[databases]\n[pgbouncer]\n");
+        for (String flag : new String[] {"-R", "--reboot"}) {
+            Run r = run("start", flag, "-q", ini.toString());
+            assertEquals(ExitCodes.USAGE, r.code(), r.err());
+            assertTrue(r.err().contains("online restart (-R/--reboot) is not supported"), r.err());
+            assertTrue(r.err().contains("poolctl drain"), r.err());
+        }
+    }
+
     @Test
     void versionNamesTheTlsLibraryAsPgBouncerDoes() {
         for (String flag : new String[] {"--version", "-V"}) {

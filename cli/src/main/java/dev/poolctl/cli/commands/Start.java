@@ -51,8 +51,20 @@ public final class Start implements Callable<Integer> {
                     + "once the pooler accepts connections, or exits non-zero with the reason")
     boolean daemon;
 
+    @Option(names = {"-R", "--reboot"}, description = "PgBouncer's online restart: refused (see README)")
+    boolean reboot;
+
     @Override
     public Integer call() throws InterruptedException {
+        if (reboot) {
+            // PgBouncer takes over the running process's sockets (SCM_RIGHTS) and removed -R after 1.25; a JVM cannot
+            // receive file descriptors. The restart without dropped clients is a drain behind so_reuseport.
+            spec.commandLine().getErr().println("poolctl start: online restart (-R/--reboot) is not supported: a JVM"
+                    + " cannot take over another process's sockets. Restart without failed transactions instead: start"
+                    + " the new pooler with so_reuseport = 1 on the same port, then run 'poolctl drain' against the old"
+                    + " one (README: Drain)");
+            return ExitCodes.USAGE;
+        }
         Path file = config != null ? config : positional;
         if (file == null) {
             spec.commandLine().getErr().println("poolctl start: no config file given (use -c FILE)");
