@@ -209,16 +209,8 @@ class ClientConnectionLimitsIT {
         try (PoolerFixture f = PoolerFixture.start(pg, PoolerFixture.settings()
                 .set("max_db_client_connections", "1").set("max_user_client_connections", "1"));
              Connection c = f.connect("testdb", MD5, MD5_PW); Statement st = c.createStatement()) {
-            CompletableFuture<SQLException> sleeping = CompletableFuture.supplyAsync(() -> {
-                try {
-                    st.execute("select pg_sleep(30)");
-                    return null;
-                } catch (SQLException e) {
-                    return e;
-                }
-            });
-            PoolerFixture.await("the query to run", Duration.ofSeconds(10), () -> "1".equals(pg.queryValue(
-                    "select count(*) from pg_stat_activity where query = 'select pg_sleep(30)' and state = 'active'")));
+            CompletableFuture<SQLException> sleeping =
+                    dev.poolctl.pooler.support.Queries.running(st, pg, "select pg_sleep(30)");
             st.cancel();
             SQLException e = sleeping.get(10, TimeUnit.SECONDS);
             assertEquals("57014", e == null ? null : e.getSQLState(), "cancelled by the server");

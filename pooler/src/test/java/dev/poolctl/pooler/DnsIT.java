@@ -122,22 +122,8 @@ class DnsIT {
     void aCancelReachesAServerNamedByHostName() throws Exception {
         try (Connection c = pooler.connect("bylocalhost", PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD);
              Statement st = c.createStatement()) {
-            CompletableFuture<SQLException> sleeping = CompletableFuture.supplyAsync(() -> {
-                try {
-                    st.execute("SELECT pg_sleep(30)");
-                    return null;
-                } catch (SQLException e) {
-                    return e;
-                }
-            });
-            PoolerFixture.await("the query to run on the server", java.time.Duration.ofSeconds(10), () -> {
-                var pool = pooler.pool("bylocalhost", PostgresCluster.MD5_USER);
-                return pool != null && pooler.inLoop(pool::activeCount) == 1;
-            });
-            // and to run in PostgreSQL: a cancel that arrives before the query starts cancels nothing
-            PoolerFixture.await("pg_sleep running in PostgreSQL", java.time.Duration.ofSeconds(10), () -> !"0".equals(
-                    pg.queryValue("SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
-                            + " AND query = 'SELECT pg_sleep(30)'")));
+            CompletableFuture<SQLException> sleeping =
+                    dev.poolctl.pooler.support.Queries.running(st, pg, "SELECT pg_sleep(30)");
             st.cancel();
             SQLException e = sleeping.get(10, TimeUnit.SECONDS);
             assertTrue(e != null && e.getMessage().contains("canceling statement due to user request"), String.valueOf(e));

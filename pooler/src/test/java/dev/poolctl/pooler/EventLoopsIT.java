@@ -246,22 +246,8 @@ class EventLoopsIT {
             for (String db : dbPerLoop(f)) {
                 for (int round = 0; round < 2; round++) { // the cancel connection lands on each loop in turn
                     try (Connection c = connect(f, db); Statement st = c.createStatement()) {
-                        CompletableFuture<SQLException> sleeping = CompletableFuture.supplyAsync(() -> {
-                            try {
-                                st.execute("select pg_sleep(30)");
-                                return null;
-                            } catch (SQLException e) {
-                                return e;
-                            }
-                        });
-                        PoolerFixture.await("the sleep to run on " + db, AWAIT, () -> {
-                            Pool p = f.pool(db, PostgresCluster.MD5_USER);
-                            return p != null && f.inLoop(p::activeCount) == 1;
-                        });
-                        // and running in PostgreSQL: a cancel that arrives before the query starts cancels nothing
-                        PoolerFixture.await("pg_sleep running in PostgreSQL", AWAIT, () -> !"0".equals(pg.queryValue(
-                                "select count(*) from pg_stat_activity where state = 'active'"
-                                        + " and query = 'select pg_sleep(30)'")));
+                        CompletableFuture<SQLException> sleeping =
+                                dev.poolctl.pooler.support.Queries.running(st, pg, "select pg_sleep(30)");
                         st.cancel();
                         SQLException e = sleeping.get(10, TimeUnit.SECONDS);
                         assertTrue(e != null && "57014".equals(e.getSQLState()), db + ": canceled, got " + e);

@@ -48,21 +48,8 @@ class MaxClientConnIT {
                 assertTrue(rs.next(), "the console answers while the pooler is full");
             }
 
-            CompletableFuture<SQLException> sleeping = CompletableFuture.supplyAsync(() -> {
-                try (Statement st = busy.createStatement()) {
-                    st.execute("select pg_sleep(30)");
-                    return null;
-                } catch (SQLException e) {
-                    return e;
-                }
-            });
-            var pool = f.pool(PostgresCluster.TEST_DB, PostgresCluster.MD5_USER);
-            PoolerFixture.await("the query to hold a server", Duration.ofSeconds(10),
-                    () -> f.inLoop(pool::activeCount) == 1);
-            // and to run in PostgreSQL: a cancel that arrives before the query starts cancels nothing
-            PoolerFixture.await("pg_sleep running in PostgreSQL", Duration.ofSeconds(10), () -> !"0".equals(
-                    pg.queryValue("select count(*) from pg_stat_activity where state = 'active'"
-                            + " and query = 'select pg_sleep(30)'")));
+            CompletableFuture<SQLException> sleeping = dev.poolctl.pooler.support.Queries.running(
+                    busy.createStatement(), pg, "select pg_sleep(30)");
             busy.unwrap(PGConnection.class).cancelQuery(); // a third socket: a CancelRequest, not refused
             SQLException cancelled = sleeping.get(20, TimeUnit.SECONDS);
             assertEquals("57014", cancelled == null ? "none" : cancelled.getSQLState(), "the query was cancelled");
