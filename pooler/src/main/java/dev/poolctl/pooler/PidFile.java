@@ -30,6 +30,11 @@ public final class PidFile implements AutoCloseable {
     private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
     /** A pid is at most 7 digits on Linux; more than this is not a pidfile. */
     private static final int MAX_READ = 64;
+    /**
+     * {@code start -R}: the running pooler this process replaces. Its live pid in a file is not a refusal: the new
+     * process writes its own pid over it, and the old one, at exit, removes only a file that still holds its pid.
+     */
+    private static volatile long takeoverFrom;
 
     private final Path path;
     private final long pid = ProcessHandle.current().pid();
@@ -72,6 +77,11 @@ public final class PidFile implements AutoCloseable {
         return new Holder(pid, alive, null);
     }
 
+    /** Files held by {@code pid} are taken over rather than refused (online restart; 0 = none). */
+    public static void takeOverFrom(long pid) {
+        takeoverFrom = pid;
+    }
+
     /**
      * Writes our pid to {@code path}; {@code what} names the file in messages ("pidfile", "unix socket lock file").
      *
@@ -98,6 +108,11 @@ public final class PidFile implements AutoCloseable {
                     throw new IOException(what + " '" + path + "' exists and " + holder.problem()
                             + "; refusing to touch it (remove it if no pooler is running)");
                 }
+                if (holder.alive() && holder.pid() == takeoverFrom && takeoverFrom != 0) {
+                    log.log("taking over " + what + " '" + path + "' from pid " + holder.pid());
+                    Files.deleteIfExists(path);
+                    continue;
+                }
                 if (holder.alive()) {
                     throw new IOException(what + " '" + path + "' exists, another instance running? (pid "
                             + holder.pid() + ")");
@@ -109,13 +124,22 @@ public final class PidFile implements AutoCloseable {
         throw new IOException(what + " '" + path + "' keeps reappearing, another instance starting?");
     }
 
+    /** Whether the file still holds our pid: not after a new process took it over (online restart). */
+    public boolean stillOurs() {
+        try {
+            Holder h = inspect(path);
+            return h != null && h.problem() == null && h.pid() == pid;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Removes the file if it still holds our pid (a process that took over a stale copy keeps its own). */
     @Override
     public void close() {
         HELD.remove(path);
         try {
-            Holder h = inspect(path);
-            if (h != null && h.problem() == null && h.pid() == pid) {
+            if (stillOurs()) {
                 Files.deleteIfExists(path);
             }
         } catch (IOException ignored) {

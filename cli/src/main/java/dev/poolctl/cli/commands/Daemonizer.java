@@ -26,7 +26,8 @@ final class Daemonizer {
 
     private static final long READY_TIMEOUT_MILLIS = 30_000;
 
-    static int detach(Path config, Path pidfileOverride, int verbose, PrintWriter out, PrintWriter err)
+    /** {@code reboot}: the child replaces the running pooler ({@code start -R}), whose live pidfile is expected. */
+    static int detach(Path config, Path pidfileOverride, int verbose, boolean reboot, PrintWriter out, PrintWriter err)
             throws InterruptedException {
         GeneralSettings g;
         try {
@@ -60,7 +61,7 @@ final class Daemonizer {
             return ExitCodes.ERROR;
         }
         String running = livePid(Path.of(g.pidfile()));
-        if (running != null) {
+        if (running != null && !reboot) {
             err.println("poolctl start: pidfile '" + g.pidfile() + "' exists, another instance running? (pid " + running + ")");
             return ExitCodes.ERROR;
         }
@@ -74,6 +75,9 @@ final class Daemonizer {
                 "start", "-q", "-c", config.toAbsolutePath().toString()));
         if (pidfileOverride != null) {
             cmd.addAll(List.of("--pidfile", pidfileOverride.toAbsolutePath().toString()));
+        }
+        if (reboot) {
+            cmd.add("-R");
         }
         for (int i = 0; i < verbose; i++) {
             cmd.add("-v");

@@ -1,9 +1,13 @@
 package dev.poolctl.cli.commands;
 
 import dev.poolctl.cli.ExitCodes;
+import dev.poolctl.pooler.PidFile;
 import dev.poolctl.pooler.PoolerDaemon;
 import dev.poolctl.pooler.Signals;
 import dev.poolctl.pooler.config.ConfigException;
+import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.IniLoader;
+import dev.poolctl.pooler.config.Setting;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -26,7 +30,8 @@ import picocli.CommandLine.Spec;
         exitCodeList = {"0:stopped by a signal (with -d: started)", "1:could not start (port in use, pidfile...)",
             "2:usage error or invalid configuration"},
         footer = {"", "Examples:", "  poolctl start -c pgbouncer.ini", "  poolctl start pgbouncer.ini   (PgBouncer's form)",
-            "  poolctl start -d -c pgbouncer.ini   (background; stop it with: poolctl stop -c pgbouncer.ini)"})
+            "  poolctl start -d -c pgbouncer.ini   (background; stop it with: poolctl stop -c pgbouncer.ini)",
+            "  poolctl start -R -d -c pgbouncer.ini   (online restart: replaces the running one)"})
 public final class Start implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -51,27 +56,48 @@ public final class Start implements Callable<Integer> {
                     + "once the pooler accepts connections, or exits non-zero with the reason")
     boolean daemon;
 
-    @Option(names = {"-R", "--reboot"}, description = "PgBouncer's online restart: refused (see README)")
+    @Option(names = {"-R", "--reboot"},
+            description = "online restart: replace the pooler running with this config; it stops listening and exits"
+                    + " when its clients have left, this one serves new clients (README: Online restart)")
     boolean reboot;
 
     @Override
     public Integer call() throws InterruptedException {
-        if (reboot) {
-            // PgBouncer takes over the running process's sockets (SCM_RIGHTS) and removed -R after 1.25; a JVM cannot
-            // receive file descriptors. The restart without dropped clients is a drain behind so_reuseport.
-            spec.commandLine().getErr().println("poolctl start: online restart (-R/--reboot) is not supported: a JVM"
-                    + " cannot take over another process's sockets. Restart without failed transactions instead: start"
-                    + " the new pooler with so_reuseport = 1 on the same port, then run 'poolctl drain' against the old"
-                    + " one (README: Drain)");
-            return ExitCodes.USAGE;
-        }
         Path file = config != null ? config : positional;
         if (file == null) {
             spec.commandLine().getErr().println("poolctl start: no config file given (use -c FILE)");
             return ExitCodes.USAGE;
         }
         if (daemon) {
-            return Daemonizer.detach(file, pidfile, verbose.length, spec.commandLine().getOut(), spec.commandLine().getErr());
+            return Daemonizer.detach(file, pidfile, verbose.length, reboot, spec.commandLine().getOut(),
+                    spec.commandLine().getErr());
+        }
+        OnlineRestart old = null;
+        boolean beside = false;
+        if (reboot) {
+            try {
+                GeneralSettings g = IniLoader.load(file).config().general();
+                if (pidfile != null) {
+                    g = g.with(Setting.PIDFILE, pidfile.toAbsolutePath().toString());
+                }
+                old = OnlineRestart.find(g);
+                beside = OnlineRestart.listensBeside(g);
+                if (old != null) {
+                    PidFile.takeOverFrom(old.pid());
+                    if (!beside) {
+                        old.stopOld(); // it must stop listening on the port before we can
+                    }
+                }
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println("poolctl start: invalid config: " + e.getMessage());
+                return ExitCodes.CONFIG;
+            } catch (OnlineRestart.Refused e) {
+                spec.commandLine().getErr().println("poolctl start: online restart: " + e.getMessage());
+                if (old != null) {
+                    old.close();
+                }
+                return ExitCodes.ERROR;
+            }
         }
         // The pooler caches host names itself for dns_max_ttl / dns_nxdomain_ttl (HostResolver); the JVM's own cache
         // (30 s and 10 s) would hold answers longer. Set before the first lookup, which reads them once.
@@ -84,11 +110,31 @@ public final class Start implements Callable<Integer> {
             spec.commandLine().getErr().println("poolctl start: invalid config: " + e.getMessage());
             return ExitCodes.CONFIG;
         } catch (IOException e) {
-            spec.commandLine().getErr().println("poolctl start: " + e.getMessage());
+            spec.commandLine().getErr().println("poolctl start: " + e.getMessage()
+                    + (old != null && beside ? " (the running pooler, pid " + old.pid() + ", keeps running)" : ""));
             return ExitCodes.ERROR;
+        } finally {
+            if (old != null && !beside) {
+                old.close();
+            }
         }
         Signals.install(daemon);
+        if (old != null) {
+            handOver(daemon, old, beside);
+        }
         daemon.awaitTermination();
         return ExitCodes.OK;
+    }
+
+    private static void handOver(PoolerDaemon daemon, OnlineRestart old, boolean beside) {
+        try (old) {
+            if (beside) {
+                old.stopOld();
+            }
+            daemon.log().log("online restart: pid " + old.pid() + " no longer listens and exits when its last client"
+                    + " has left; new clients come here");
+        } catch (OnlineRestart.Refused e) {
+            daemon.log().warning("online restart: " + e.getMessage() + "; both poolers accept clients now");
+        }
     }
 }

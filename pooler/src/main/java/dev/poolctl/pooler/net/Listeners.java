@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
@@ -41,6 +42,9 @@ public final class Listeners implements AutoCloseable {
      * bytes of each idle client's heap. The per-channel state is in its handle; this object only holds the bounds.
      */
     static final AdaptiveRecvByteBufAllocator RECV_SIZES = new AdaptiveRecvByteBufAllocator();
+
+    /** sun_path holds 108 bytes with the terminating NUL. */
+    private static final int MAX_SOCKET_PATH = 107;
 
     private final List<Channel> channels = new ArrayList<>();
     private final List<Path> socketFiles = new ArrayList<>();
@@ -80,12 +84,21 @@ public final class Listeners implements AutoCloseable {
             // As PostgreSQL: the lock file says whose socket this is, so a second pooler on the same directory and
             // port refuses instead of unlinking the first one's socket and silently taking its clients.
             socketLock = PidFile.acquire(Path.of(file + ".lock"), "unix socket lock file", log);
-            Files.deleteIfExists(file); // ours now: a socket left by a process that died
+            // Bound under a name of this process's, then renamed into place: the path never lacks a socket (an online
+            // restart replaces the old process's at once), and Netty's unlink of the bound path at close, which would
+            // remove whatever socket then sits at the real path, finds nothing. Too long a name binds in place.
+            Path staging = Path.of(file + "." + ProcessHandle.current().pid());
+            Path bindAt = staging.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH
+                    ? staging : file;
+            Files.deleteIfExists(bindAt); // ours now: a socket left by a process that died
             ServerBootstrap b = bootstrap(group, childGroup, log, newClient, transport, null)
                     .channel(transport.serverDomainChannel());
-            channels.add(b.bind(new DomainSocketAddress(file.toString())).sync().channel());
+            channels.add(b.bind(new DomainSocketAddress(bindAt.toString())).sync().channel());
+            setModeAndGroup(bindAt, g);
+            if (bindAt != file) {
+                Files.move(bindAt, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
             socketFiles.add(file);
-            setModeAndGroup(file, g);
             bound.add("unix:" + file);
         }
         return new Bound(bound);
@@ -163,7 +176,9 @@ public final class Listeners implements AutoCloseable {
             ch.close().syncUninterruptibly();
         }
         channels.clear();
-        for (Path f : socketFiles) {
+        // After an online restart (start -R) the socket at our path is the new process's: it holds the lock file now.
+        boolean ours = socketLock == null || socketLock.stillOurs();
+        for (Path f : ours ? socketFiles : List.<Path>of()) {
             try {
                 Files.deleteIfExists(f);
             } catch (IOException ignored) {
