@@ -412,8 +412,10 @@ public final class Pool {
         }
         List<PoolClient> failing = clients.list(LOGIN_WAIT);
         // PgBouncer's kill_pool_logins: the server refused (not a failed connect, not "starting up") and no server
-        // is usable, so the queued clients get its error now instead of waiting out query_wait_timeout.
-        if (!PgProtocol.CONNECTION_FAILURE.equals(sqlState) && !"57P03".equals(sqlState) && serverCount() == loginCount()) {
+        // is usable (servers RECONNECT marked close when released), so the queued clients get its error now.
+        if (!PgProtocol.CONNECTION_FAILURE.equals(sqlState) && !"57P03".equals(sqlState) && servers.list(ServerState.IDLE,
+                ServerState.ACTIVE, ServerState.USED, ServerState.TESTED, ServerState.BEING_CANCELED).stream()
+                .allMatch(PoolServer::closeNeeded)) {
             clients.addTo(failing, WAITING);
         }
         failing.forEach(c -> c.fail(sqlState, message));

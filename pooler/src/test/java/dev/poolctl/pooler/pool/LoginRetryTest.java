@@ -167,4 +167,34 @@ class LoginRetryTest {
         assertTrue(late.failure != null && late.failure.contains("cached error"), String.valueOf(late.failure));
         assertEquals(1, h.launcher.countFor(pool), "no new attempt within server_login_retry");
     }
+
+    /**
+     * PgBouncer's kill_pool_logins counts a server RECONNECT marked (close when released) as unusable: a refused
+     * login fails the queued clients at once though that server is still linked (test_change_server_password_reconnect).
+     */
+    @Test
+    void aRefusedLoginFailsTheQueueWhenTheOnlyConnectedServerIsMarkedToClose() {
+        for (boolean reconnect : new boolean[] {false, true}) {
+            PoolHarness h = new PoolHarness("pool_mode = transaction\ndefault_pool_size = 2\nserver_login_retry = 15");
+            Pool pool = h.pool();
+            FakeClient busy = h.idleClient(pool);
+            FakeServer linked = (FakeServer) h.serve(busy);
+            if (reconnect) {
+                linked.markCloseNeeded();
+            }
+            FakeClient queued = h.idleClient(pool);
+            h.request(queued);
+            FakeServer second = h.launcher.lastFor(pool);
+            assertEquals(ServerState.LOGIN, second.state());
+            pool.serverLoginFailed(second, "28P01", null, "password authentication failed for user \"u\"");
+            second.crash();
+            if (reconnect) {
+                assertTrue(queued.failure != null && queued.failure.contains("password authentication failed"),
+                        String.valueOf(queued.failure));
+            } else {
+                assertNull(queued.failure, "a usable server is linked: the queued client waits for it");
+                assertEquals(ClientState.WAITING, queued.state());
+            }
+        }
+    }
 }
