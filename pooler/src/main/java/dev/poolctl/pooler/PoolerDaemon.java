@@ -226,9 +226,7 @@ public final class PoolerDaemon implements AutoCloseable {
         IniLoader.LoadResult result = IniLoader.load(configFile);
         result.warnings().forEach(log::warning);
         PoolerConfig config = result.config();
-        if (pidfileOverride != null) {
-            config = config.withGeneral(config.general().with(Setting.PIDFILE, pidfileOverride.toString()));
-        }
+        config = config.withGeneral(config.general().loadedFrom(configFile, pidfileOverride));
         checkSupported(configFile, config);
         warnNotApplied(config, log);
         Userlist userlist = loadUserlist(configFile, config);
@@ -369,7 +367,7 @@ public final class PoolerDaemon implements AutoCloseable {
             reloader.execute(() -> {
                 Loaded loaded;
                 try {
-                    loaded = load(configFile, log, pidfileOverride);
+                    loaded = load(manager().config().general().conffile(configFile), log, pidfileOverride);
                 } catch (ConfigException | IOException | RuntimeException e) {
                     done.completeExceptionally(e);
                     return;

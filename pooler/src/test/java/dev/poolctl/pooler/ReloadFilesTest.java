@@ -114,6 +114,34 @@ class ReloadFilesTest {
         assertEquals(before, read(logfile).split("RELOAD command issued", -1).length, "the old file gets no more lines");
     }
 
+    /** PgBouncer's conffile: SHOW CONFIG names the file given at start; SET conffile makes the next RELOAD read another. */
+    @Test
+    void setConffileMakesTheNextReloadReadThatFile() throws Exception {
+        Path other = dir.resolve("other.ini");
+        Files.writeString(other, Files.readString(ini).replace("[databases]\n", "[databases]\nadded = host=127.0.0.1 port=1\n"));
+        try (Connection c = console(); Statement st = c.createStatement()) {
+            assertEquals(ini.toString(), configValue(st, "conffile"));
+            st.execute("SET conffile = '" + other + "'");
+            assertEquals(other.toString(), configValue(st, "conffile"));
+            assertFalse(databases(st).contains("added"), "nothing read before RELOAD");
+            st.execute("RELOAD");
+            assertTrue(databases(st).contains("added"), "RELOAD read " + other);
+            assertEquals(other.toString(), configValue(st, "conffile"));
+        }
+        assertFalse(read(logfile).contains("conffile is read but not applied"), read(logfile));
+    }
+
+    private static String configValue(Statement st, String key) throws Exception {
+        try (ResultSet rs = st.executeQuery("SHOW CONFIG")) {
+            while (rs.next()) {
+                if (rs.getString("key").equals(key)) {
+                    return rs.getString("value");
+                }
+            }
+        }
+        return null;
+    }
+
     /**
      * The auth_file becomes a FIFO that nobody writes yet: reading it blocks until the test writes. Meanwhile the
      * loop must keep serving another console client; RELOAD answers only once the new file is read and applied.

@@ -72,6 +72,27 @@ public final class GeneralSettings {
         return of(values);
     }
 
+    /**
+     * As loaded from {@code file}: {@code conffile} names it unless the file names another (the next RELOAD reads
+     * that one, as PgBouncer's), and {@code start --pidfile} (non-null) replaces the ini's pidfile.
+     */
+    public GeneralSettings loadedFrom(java.nio.file.Path file, java.nio.file.Path pidfileOverride) {
+        Map<Setting, String> values = new EnumMap<>(raw);
+        if (stringValue(Setting.CONFFILE).isEmpty()) {
+            values.put(Setting.CONFFILE, file.toString());
+        }
+        if (pidfileOverride != null) {
+            values.put(Setting.PIDFILE, pidfileOverride.toString());
+        }
+        return of(values);
+    }
+
+    /** The file the next RELOAD reads: {@code conffile}, else {@code started} (the file given at start). */
+    public java.nio.file.Path conffile(java.nio.file.Path started) {
+        String f = stringValue(Setting.CONFFILE);
+        return f.isEmpty() ? started : java.nio.file.Path.of(f);
+    }
+
     /** The value in canonical form, as SHOW CONFIG prints it in its {@code value} column. */
     public String raw(Setting setting) {
         return raw.get(setting);
