@@ -205,9 +205,7 @@ public final class PoolerDaemon implements AutoCloseable {
         try {
             Loaded loaded = load(configFile, log, pidfileOverride);
             GeneralSettings g = loaded.config().general();
-            if (g.logfile() != null && !g.logfile().isEmpty()) {
-                log.logfile(Path.of(g.logfile()));
-            }
+            DaemonLog.open(configFile, log, g);
             TlsContexts tls = DaemonTls.build(configFile, loaded.config());
             DaemonTls.logExpiry(log, configFile, loaded.config());
             PoolerDaemon daemon = new PoolerDaemon(configFile, loaded.config(), loaded.userlist(), loaded.hba(), tls,
@@ -372,7 +370,7 @@ public final class PoolerDaemon implements AutoCloseable {
                     done.completeExceptionally(e);
                     return;
                 }
-                reopenLogfile(loaded.config().general().logfile());
+                DaemonLog.reopen(log, loaded.config().general());
                 global.hba(loaded.hba());
                 tls.reload(loaded.config());
                 preferLoop(loaded.config());
@@ -382,17 +380,6 @@ public final class PoolerDaemon implements AutoCloseable {
             done.completeExceptionally(new IOException("the pooler is shutting down"));
         }
         return done;
-    }
-
-
-    /** PgBouncer reopens its logfile on every reload: the same path after logrotate, or a changed {@code logfile}. */
-    private void reopenLogfile(String logfile) {
-        Path next = logfile == null || logfile.isEmpty() ? null : Path.of(logfile);
-        try {
-            log.logfile(next);
-        } catch (IOException e) {
-            log.error("cannot open logfile '" + next + "', keeping the old one: " + e.getMessage());
-        }
     }
 
     /** SIGUSR1: PAUSE. */

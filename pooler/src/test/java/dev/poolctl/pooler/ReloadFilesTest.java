@@ -131,6 +131,17 @@ class ReloadFilesTest {
         assertFalse(read(logfile).contains("conffile is read but not applied"), read(logfile));
     }
 
+    @Test
+    void anUnknownSyslogFacilityRefusesTheStart() throws Exception {
+        Path bad = dir.resolve("bad.ini");
+        Files.writeString(bad, Files.readString(ini).replace("[pgbouncer]\n",
+                "[pgbouncer]\nsyslog = 1\nsyslog_facility = local9\n").replace("listen_port = " + port,
+                "listen_port = " + FreePort.find()));
+        dev.poolctl.pooler.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.poolctl.pooler.config.ConfigException.class, () -> PoolerDaemon.start(bad, true, 0));
+        assertTrue(e.getMessage().contains("syslog_facility: unknown facility 'local9'"), e.getMessage());
+    }
+
     private static String configValue(Statement st, String key) throws Exception {
         try (ResultSet rs = st.executeQuery("SHOW CONFIG")) {
             while (rs.next()) {

@@ -54,8 +54,13 @@ public final class PoolerLog implements AutoCloseable {
     private final AtomicReference<PrintStream> nextFile = new AtomicReference<>();
     private static final PrintStream CLOSE_FILE = new PrintStream(OutputStream.nullOutputStream());
     private volatile Path filePath;
+    /** A syslog sender for the writer to switch to ({@link #syslog}); an empty Optional turns syslog off. */
+    private final AtomicReference<java.util.Optional<Syslog>> nextSyslog = new AtomicReference<>();
     private volatile boolean closed;
     private final Thread writer;
+    /** The writer thread's own: the syslog sender in use, and whether its last send failed. */
+    private Syslog syslog;
+    private boolean syslogFailing;
     /** What waits for lines to be written ({@link #afterWritten}), in about the order of their targets. */
     private final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
 
@@ -97,6 +102,30 @@ public final class PoolerLog implements AutoCloseable {
             unused.close(); // two reopens before the writer took the first: only the last counts
         }
         if (queue.offer("")) { // wakes the writer so the switch happens even when nothing else is logged
+            enqueued.incrementAndGet();
+        }
+    }
+
+    /**
+     * PgBouncer's {@code syslog}, {@code syslog_ident} and {@code syslog_facility}, at start and on every reload:
+     * from the next line on, lines also go to the syslog daemon at /dev/log (or not, with {@code on} false).
+     *
+     * @throws IllegalArgumentException an unknown facility
+     * @throws IOException no native unix socket support
+     */
+    public void syslog(boolean on, String ident, String facility) throws IOException {
+        syslog(on ? Syslog.DEV_LOG : null, ident, facility);
+    }
+
+    /** As {@link #syslog(boolean, String, String)} with the daemon's socket at {@code socket} (null: off). */
+    void syslog(Path socket, String ident, String facility) throws IOException {
+        java.util.Optional<Syslog> next = socket == null ? java.util.Optional.empty()
+                : java.util.Optional.of(Syslog.open(socket, ident, facility));
+        java.util.Optional<Syslog> unused = nextSyslog.getAndSet(next);
+        if (unused != null) {
+            unused.ifPresent(Syslog::close); // never used by the writer: it only closes what it took
+        }
+        if (queue.offer("")) {
             enqueued.incrementAndGet();
         }
     }
@@ -213,6 +242,13 @@ public final class PoolerLog implements AutoCloseable {
                     }
                     file = next == CLOSE_FILE ? null : next;
                 }
+                java.util.Optional<Syslog> nextSys = nextSyslog.getAndSet(null);
+                if (nextSys != null) {
+                    if (syslog != null) {
+                        syslog.close();
+                    }
+                    syslog = nextSys.orElse(null);
+                }
                 if (line != null && !line.isEmpty()) { // "" only wakes the writer for a reopen
                     emit(file, line);
                 }
@@ -240,6 +276,9 @@ public final class PoolerLog implements AutoCloseable {
             if (file != null) {
                 file.close();
             }
+            if (syslog != null) {
+                syslog.close();
+            }
         }
     }
 
@@ -250,6 +289,31 @@ public final class PoolerLog implements AutoCloseable {
         if (file != null) {
             file.println(line);
         }
+        if (syslog != null) {
+            toSyslog(file, line);
+        }
+    }
+
+    /** The line without its time and pid (syslog adds its own), at its level; a first failure is said once. */
+    private void toSyslog(PrintStream file, String line) {
+        int pidEnd = line.indexOf("] ");
+        int levelEnd = pidEnd < 0 ? -1 : line.indexOf(' ', pidEnd + 2);
+        if (levelEnd < 0) {
+            return;
+        }
+        Level level = Level.valueOf(line.substring(pidEnd + 2, levelEnd));
+        boolean sent = syslog.send(level, line.substring(levelEnd + 1));
+        if (!sent && !syslogFailing) {
+            String warning = line(Level.WARNING, "syslog: cannot send to " + syslog.target() + " (no syslog daemon,"
+                    + " or it cannot keep up); dropping syslog lines until it answers");
+            if (toStderr) {
+                System.err.println(warning);
+            }
+            if (file != null) {
+                file.println(warning);
+            }
+        }
+        syslogFailing = !sent;
     }
 
     /** Writes what is queued (waiting at most about two seconds for a slow disk), then closes the logfile. */
