@@ -199,7 +199,9 @@ public final class AdminConsole {
                     ResultSetWriter.error(out, "cannot suspend with paused databases");
                 } else {
                     manager.log().log("SUSPEND command issued");
-                    everywhere(PoolManager::suspend, "SUSPEND", client, out);
+                    // PgBouncer answers once every buffer is flushed (or suspend_timeout closed what was not)
+                    answerWhenApplied(EveryLoop.apply(global, PoolManager::suspend), "SUSPEND",
+                            () -> EveryLoop.all(global, PoolManager::suspended), client, out);
                 }
             }
             case "kill" -> {
@@ -298,13 +300,18 @@ public final class AdminConsole {
         }
         manager.log().log(arg.isEmpty() ? "PAUSE command issued" : "PAUSE '" + arg + "' command issued");
         String db = arg.isEmpty() ? null : arg;
-        java.util.function.Supplier<CompletableFuture<Boolean>> quiesced = () -> EveryLoop.all(global, m -> m.quiesced(db));
-        CompletableFuture<List<Object>> paused = EveryLoop.apply(global, m -> m.pause(db));
-        if (paused.isDone()) {
-            waiters.answerWhen(client, "PAUSE", quiesced, out);
+        answerWhenApplied(EveryLoop.apply(global, m -> m.pause(db)), "PAUSE",
+                () -> EveryLoop.all(global, m -> m.quiesced(db)), client, out);
+    }
+
+    /** Answers {@code tag} once {@code applied} is done on every loop and then {@code condition} holds on every loop. */
+    private void answerWhenApplied(CompletableFuture<List<Object>> applied, String tag,
+            java.util.function.Supplier<CompletableFuture<Boolean>> condition, ConsoleClient client, ByteBuf out) {
+        if (applied.isDone()) {
+            waiters.answerWhen(client, tag, condition, out);
         } else {
             // client.execute always queues: the answer cannot overtake this query's own return
-            paused.whenComplete((ok, e) -> client.execute(() -> waiters.answerWhen(client, "PAUSE", quiesced, null)));
+            applied.whenComplete((ok, e) -> client.execute(() -> waiters.answerWhen(client, tag, condition, null)));
         }
     }
 

@@ -390,7 +390,7 @@ public final class PoolManager {
         assert onLoop();
         if (database == null) {
             if (pause.mode == PauseMode.SUSPEND) {
-                eachConnection(false);
+                PoolControl.suspend(pools.values(), false);
             }
             pause.mode = PauseMode.NONE;
         } else {
@@ -405,14 +405,14 @@ public final class PoolManager {
     public void suspend() {
         assert onLoop();
         pause.mode = PauseMode.SUSPEND;
-        eachConnection(true);
+        pause.suspendSince = clock.nanoTime();
+        PoolControl.suspend(pools.values(), true);
     }
 
-    private void eachConnection(boolean suspended) {
-        for (Pool p : pools.values()) {
-            p.clients().forEach(c -> c.suspend(suspended));
-            p.servers().forEach(s -> s.suspend(suspended));
-        }
+    /** SUSPEND has taken effect: nothing is left to send; past suspend_timeout what still has data is closed. */
+    public boolean suspended() {
+        long timeout = config.general().durationValue(Setting.SUSPEND_TIMEOUT).toNanos();
+        return PoolControl.flushed(pools.values(), timeout > 0 && clock.nanoTime() - pause.suspendSince >= timeout);
     }
 
     /** KILL [db]: drop every client and server of the database(s) now; they stay paused until RESUME. */

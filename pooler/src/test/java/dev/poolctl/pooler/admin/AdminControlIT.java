@@ -206,6 +206,49 @@ class AdminControlIT {
         }
     }
 
+    /**
+     * PgBouncer's SUSPEND answers once every buffer is flushed; a client that reads nothing keeps its buffer full, so
+     * the answer waits for suspend_timeout, which closes that client (and only it).
+     */
+    @Test
+    void suspendWaitsForBuffersUntilSuspendTimeoutClosesAClientThatDoesNotRead() throws Exception {
+        try (Connection admin = admin(); Connection bystander = pooler.connect();
+                dev.poolctl.pooler.support.RawClient stuck = dev.poolctl.pooler.support.RawClient.connect(pooler)) {
+            assertEquals("1", value(bystander, "select 1"));
+            stuck.login(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, PostgresCluster.TEST_DB);
+            stuck.socket().setReceiveBufferSize(4096);
+            stuck.send(dev.poolctl.pooler.support.RawClient.query(
+                    "select repeat('x', 1000) from generate_series(1, 50000)")); // 50 MB it never reads
+            var pool = pooler.pool(PostgresCluster.TEST_DB, PostgresCluster.MD5_USER);
+            java.util.function.LongSupplier pending = () -> pooler.inLoop(
+                    () -> pool.clients().stream().mapToLong(c -> c.pendingWriteBytes()).sum());
+            long[] last = {-1};
+            // Unchanged between two polls 300 ms apart: the kernel's buffers are full, what is left stays unsent.
+            PoolerFixture.await("the pooler holds unsent bytes for the stuck client", AWAIT, () -> {
+                long before = last[0];
+                last[0] = pending.getAsLong();
+                if (last[0] == 0 || last[0] != before) {
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return false;
+                }
+                return true;
+            });
+            exec(admin, "SET suspend_timeout = 1");
+            long t0 = System.nanoTime();
+            exec(admin, "SUSPEND");
+            long waitedMillis = dev.poolctl.pooler.support.Queries.millisSince(t0);
+            assertTrue(waitedMillis >= 900, "answered after suspend_timeout, not at once: " + waitedMillis + " ms");
+            assertEquals("yes", state(admin).get("suspended"));
+            pooler.awaitLog("closing because: suspend_timeout", AWAIT);
+            exec(admin, "RESUME");
+            assertEquals("1", value(bystander, "select 1"), "the other client is untouched");
+        }
+    }
+
     @Test
     void killClientDropsExactlyThatClient() throws Exception {
         try (Connection admin = admin();
