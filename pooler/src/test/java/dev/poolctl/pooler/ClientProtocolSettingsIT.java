@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.poolctl.pooler.support.PoolerFixture;
+import dev.poolctl.pooler.support.RawClient;
 import dev.poolctl.pooler.support.PostgresCluster;
 import dev.poolctl.pooler.support.PostgresClusterExtension;
 import java.sql.Connection;
@@ -58,6 +59,33 @@ class ClientProtocolSettingsIT {
                     PostgresCluster.MD5_PASSWORD, "assumeMinServerVersion=9.0")) {
                 assertEquals("3", single(again, "SELECT 3"), "the pooler and its server go on");
             }
+        }
+    }
+
+    /** PgBouncer 1.26's login_notify_message: a NOTICE between BackendKeyData and ReadyForQuery, console included. */
+    @Test
+    void loginNotifyMessageIsANoticeInTheWelcome() throws Exception {
+        try (PoolerFixture f = PoolerFixture.start(pg, PoolerFixture.settings()
+                .set("login_notify_message", "connected to poolctl, not PostgreSQL")
+                .set("admin_users", PostgresCluster.MD5_USER))) {
+            for (String db : new String[] {PostgresCluster.TEST_DB, "pgbouncer"}) {
+                try (RawClient c = RawClient.connect(f)) {
+                    String types = RawClient.types(c.login(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, db));
+                    assertTrue(types.endsWith("KNZ"), db + ": " + types);
+                }
+                try (RawClient c = RawClient.connect(f)) {
+                    RawClient.Message notice = c.login(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD, db)
+                            .stream().filter(m -> m.type() == 'N').findFirst().orElseThrow();
+                    assertEquals("connected to poolctl, not PostgreSQL", notice.fields().get('M'));
+                    assertEquals("NOTICE", notice.fields().get('S'));
+                    assertEquals("00000", notice.fields().get('C'));
+                }
+            }
+        }
+        try (PoolerFixture f = PoolerFixture.start(pg, PoolerFixture.settings()); RawClient c = RawClient.connect(f)) {
+            String types = RawClient.types(c.login(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASSWORD,
+                    PostgresCluster.TEST_DB));
+            assertTrue(types.endsWith("KZ"), "none by default: " + types);
         }
     }
 

@@ -46,7 +46,8 @@ public final class SupportedSettings {
             Setting.LISTEN_BACKLOG, Setting.TCP_USER_TIMEOUT, Setting.TCP_SOCKET_BUFFER, Setting.TCP_DEFER_ACCEPT,
             Setting.DISABLE_PQEXEC, Setting.APPLICATION_NAME_ADD_HOST, Setting.SERVER_FAST_CLOSE,
             Setting.SCRAM_ITERATIONS, Setting.QUERY_WAIT_NOTIFY, Setting.CONFFILE, Setting.SYSLOG,
-            Setting.SYSLOG_IDENT, Setting.SYSLOG_FACILITY, Setting.SUSPEND_TIMEOUT);
+            Setting.SYSLOG_IDENT, Setting.SYSLOG_FACILITY, Setting.SUSPEND_TIMEOUT,
+            Setting.LOGIN_NOTIFY_MESSAGE);
 
     /** io_method's values, {@code auto} first. */
     public static final List<String> IO_METHODS = List.of("auto", "io_uring", "epoll", "nio");

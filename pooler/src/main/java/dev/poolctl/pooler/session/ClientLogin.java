@@ -7,6 +7,7 @@ import dev.poolctl.pooler.config.AuthQuerySource;
 import dev.poolctl.pooler.config.AuthType;
 import dev.poolctl.pooler.config.DatabaseConfig;
 import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.Setting;
 import dev.poolctl.pooler.config.PoolerConfig;
 import dev.poolctl.pooler.net.TlsContexts;
 import dev.poolctl.pooler.pool.ClientState;
@@ -417,7 +418,7 @@ final class ClientLogin {
 
     // ---- welcome ----
 
-    /** AuthenticationOk, the ParameterStatus set, BackendKeyData and ReadyForQuery in one write. */
+    /** AuthenticationOk, the ParameterStatus set, BackendKeyData, login_notify_message and ReadyForQuery in one write. */
     void sendWelcome(ChannelHandlerContext ctx, ParameterStatusSet serverWelcome) {
         int cancelPid = manager().newCancelKey(client);
         int cancelKey = manager().cancelSecret(client);
@@ -425,6 +426,10 @@ final class ClientLogin {
         b.writeByte(PgProtocol.AUTHENTICATION).writeInt(8).writeInt(PgProtocol.AUTH_OK);
         serverWelcome.write(b, client.settings()::get);
         BackendMessages.writeBackendKeyData(b, cancelPid, cancelKey);
+        String notify = manager().config().general().stringValue(Setting.LOGIN_NOTIFY_MESSAGE);
+        if (!notify.isEmpty()) { // PgBouncer 1.26's login_notify_message: tells the client it is on a pooler
+            BackendMessages.writeErrorOrNotice(b, PgProtocol.NOTICE_RESPONSE, "NOTICE", "00000", notify);
+        }
         BackendMessages.writeReadyForQuery(b, PgProtocol.TX_IDLE);
         ctx.writeAndFlush(b);
         client.settings().snapshot(); // from now on the client holds the shared snapshot, not the startup's map
