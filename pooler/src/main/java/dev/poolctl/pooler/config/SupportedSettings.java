@@ -47,7 +47,7 @@ public final class SupportedSettings {
             Setting.DISABLE_PQEXEC, Setting.APPLICATION_NAME_ADD_HOST, Setting.SERVER_FAST_CLOSE,
             Setting.SCRAM_ITERATIONS, Setting.QUERY_WAIT_NOTIFY, Setting.CONFFILE, Setting.SYSLOG,
             Setting.SYSLOG_IDENT, Setting.SYSLOG_FACILITY, Setting.SUSPEND_TIMEOUT,
-            Setting.LOGIN_NOTIFY_MESSAGE);
+            Setting.LOGIN_NOTIFY_MESSAGE, Setting.POOL_IDLE_TIMEOUT);
 
     /** io_method's values, {@code auto} first. */
     public static final List<String> IO_METHODS = List.of("auto", "io_uring", "epoll", "nio");

@@ -42,6 +42,7 @@ public final class PoolManager {
     private final int index;
     private final Map<PoolKey, Pool> pools = new LinkedHashMap<>();
     private final AutoDatabases autoDatabases = new AutoDatabases();
+    private final IdlePools idlePools = new IdlePools();
     /** Distinct prepared statements of all pools: their PGBOUNCER_<n> names are unique pooler-wide. */
     private final StatementRegistry statementRegistry;
     private final ServerLimits limits;
@@ -475,6 +476,7 @@ public final class PoolManager {
             pools.keySet().removeIf(k -> k.database().equals(db));
             log.log("auto-database " + db + " removed after autodb_idle_timeout");
         }
+        idlePools.reap(pools, config, now, log);
     }
 
     /** Every stats_period: rotate the snapshots; the daemon logs PgBouncer's stats line over every loop. */
