@@ -54,6 +54,8 @@ class UserPoolSettingsIT {
                     f.get(30, TimeUnit.SECONDS);
                 }
                 assertEquals(3, (int) pooler.inLoop(pool::serverCount), "no more than pool_size + reserve");
+                assertEquals(2, pooler.log().split("taking connection from reserve_pool", -1).length - 1,
+                        "PgBouncer's warning once per reserve server: " + pooler.log());
             } finally {
                 for (Connection c : clients) {
                     c.close();

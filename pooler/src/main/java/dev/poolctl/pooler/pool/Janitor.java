@@ -51,7 +51,12 @@ final class Janitor {
             Duration reserveTimeout = g.reservePoolTimeout(); // 0 disables the reserve pool (PgBouncer)
             boolean reserve = ps.reservePoolSize() > 0 && !reserveTimeout.isZero()
                     && now - clients.firstSince(WAITING) > reserveTimeout.toNanos();
+            PoolClient first = clients.first(WAITING);
+            int before = Math.max(pool.serverCount(), ps.poolSize());
             pool.dispatch(reserve);
+            for (int n = before; n < pool.serverCount(); n++) { // PgBouncer's line, once per reserve server opened
+                pool.log().warning(first.prefix() + " taking connection from reserve_pool");
+            }
         }
         pool.replicationLinks().janitor();
         launchForLoginWaiters(pool);
