@@ -93,6 +93,12 @@ public record PoolerConfig(
     }
 
     /** Database entry, then {@code min_pool_size}. */
+    /** Databases with a forced user and min_pool_size: their pools are kept open without clients (PgBouncer). */
+    public java.util.List<DatabaseConfig> keptWarm() {
+        return databases().values().stream()
+                .filter(db -> !db.isFallback() && db.user() != null && minPoolSize(db) > 0).toList();
+    }
+
     public int minPoolSize(DatabaseConfig db) {
         return db.minPoolSize() != null ? db.minPoolSize() : general.minPoolSize();
     }

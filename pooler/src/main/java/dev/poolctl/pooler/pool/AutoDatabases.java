@@ -17,8 +17,17 @@ final class AutoDatabases {
     /** When each auto-database was first seen unused, by name; absent while in use. */
     private final Map<String, Long> inactiveSince = new HashMap<>();
 
-    /** Auto-databases whose pools are due to go now; the caller removes them. */
-    Set<String> expired(Collection<Pool> pools, PoolerConfig config, long now, java.util.function.Predicate<String> paused) {
+    /** Removes the pools of the auto-databases that are due to go now from {@code pools}, logging each database. */
+    void reap(Map<PoolKey, Pool> pools, PoolerConfig config, long now, java.util.function.Predicate<String> paused,
+            dev.poolctl.pooler.log.PoolerLog log) {
+        for (String db : expired(pools.values(), config, now, paused)) {
+            pools.keySet().removeIf(k -> k.database().equals(db));
+            log.log("auto-database " + db + " removed after autodb_idle_timeout");
+        }
+    }
+
+    /** Auto-databases whose pools are due to go now. */
+    private Set<String> expired(Collection<Pool> pools, PoolerConfig config, long now, java.util.function.Predicate<String> paused) {
         Duration timeout = config.general().autodbIdleTimeout();
         Set<String> auto = new HashSet<>();
         Set<String> active = new HashSet<>();

@@ -468,14 +468,13 @@ public final class PoolManager {
                 }
             }
         }
+        // PgBouncer's janitor: a forced-user database with min_pool_size has its pool, and servers, without clients
+        config.keptWarm().stream().filter(db -> global.managerFor(db.name()) == this).forEach(db -> pool(db, db.user()));
         for (Pool p : new ArrayList<>(pools.values())) {
             p.janitor(now);
         }
         stopping.sweep(pools.values(), now);
-        for (String db : autoDatabases.expired(pools.values(), config, now, this::isPaused)) {
-            pools.keySet().removeIf(k -> k.database().equals(db));
-            log.log("auto-database " + db + " removed after autodb_idle_timeout");
-        }
+        autoDatabases.reap(pools, config, now, this::isPaused, log);
         idlePools.reap(pools, config, now, log);
     }
 

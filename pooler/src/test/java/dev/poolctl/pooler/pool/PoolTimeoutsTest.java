@@ -229,6 +229,20 @@ class PoolTimeoutsTest {
         assertEquals(3, h.launcher.countFor(pool), "one lost: one launched");
     }
 
+    /** PgBouncer's janitor makes the pool itself (test_min_pool_size): no client has ever named the database. */
+    @Test
+    void aForcedUserPoolWithMinPoolSizeIsMadeByTheJanitorWithoutAnyClient() {
+        PoolHarness h = PoolHarness.withDatabases("", "db = host=127.0.0.1 port=5432 user=u min_pool_size=3\n"
+                + "plain = host=127.0.0.1 port=5432 min_pool_size=3\nother = host=127.0.0.1 port=5432 user=u");
+        assertEquals(0, h.manager.pools().size());
+        h.janitor();
+        assertEquals(1, h.manager.pools().size(), "only the forced-user database with min_pool_size: " + h.manager.pools());
+        Pool pool = h.manager.pools().iterator().next();
+        assertEquals("db", pool.key().database());
+        assertEquals("u", pool.key().user());
+        assertEquals(3, h.launcher.countFor(pool));
+    }
+
     @Test
     void minPoolSizeNeedsAClientWithoutAForcedUserAndIsCappedByPoolSize() {
         PoolHarness h = new PoolHarness("min_pool_size = 5\ndefault_pool_size = 3");
