@@ -42,9 +42,8 @@ public final class LoginRetry {
     /**
      * The SQLSTATEs of a PostgreSQL that is not accepting connections: a failed connect (ours), a server starting,
      * shutting down or in recovery (57P0x), and a server of the wrong role for target_session_attrs (reported as a
-     * failed connect too). Anything else is an answer that the next attempt would get again. Our own 08006 also
-     * covers a login we could not answer (no password for the server's method) and an error without SQLSTATE:
-     * those retry on the short backoff too, as the code cannot tell them apart.
+     * failed connect too). Anything else is an answer that the next attempt would get again, including a login the
+     * pooler could not complete (08P01: no password for the server's method, a bad SCRAM answer, no SQLSTATE).
      */
     static boolean notAccepting(String sqlState) {
         return PgProtocol.CONNECTION_FAILURE.equals(sqlState) || sqlState.startsWith("57P0");

@@ -410,12 +410,14 @@ public final class Pool {
         if (LoginRetry.hostFailed(this, s, severity, message, LoginRetry.notAccepting(sqlState))) {
             return; // the next host of the list is tried: the waiting clients wait for it
         }
+        // A failed connect or "starting up": the clients wait for the next attempt, as in PgBouncer (bounded by
+        // client_login_timeout and query_wait_timeout); those that arrive meanwhile get the cached error.
+        if (PgProtocol.CONNECTION_FAILURE.equals(sqlState) || "57P03".equals(sqlState)) return;
+        // PgBouncer's kill_pool_logins: the server refused, so the clients waiting for the first login get its error
+        // now, and the queued ones when no server is usable (RECONNECT marks servers to close when released).
         List<PoolClient> failing = clients.list(LOGIN_WAIT);
-        // PgBouncer's kill_pool_logins: the server refused (not a failed connect, not "starting up") and no server
-        // is usable (servers RECONNECT marked close when released), so the queued clients get its error now.
-        if (!PgProtocol.CONNECTION_FAILURE.equals(sqlState) && !"57P03".equals(sqlState) && servers.list(ServerState.IDLE,
-                ServerState.ACTIVE, ServerState.USED, ServerState.TESTED, ServerState.BEING_CANCELED).stream()
-                .allMatch(PoolServer::closeNeeded)) {
+        if (servers.list(ServerState.IDLE, ServerState.ACTIVE, ServerState.USED, ServerState.TESTED,
+                ServerState.BEING_CANCELED).stream().allMatch(PoolServer::closeNeeded)) {
             clients.addTo(failing, WAITING);
         }
         failing.forEach(c -> c.fail(sqlState, message));

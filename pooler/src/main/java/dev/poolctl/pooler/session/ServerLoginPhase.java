@@ -28,8 +28,10 @@ final class ServerLoginPhase {
         this.server = server;
         this.connectQuery = connectQuery;
         this.role = role;
+        // A login the pooler cannot complete (no password for the server's method, a bad SCRAM answer, an error
+        // without SQLSTATE) fails the waiting clients as PgBouncer's kill_pool_logins does: 08P01, its default.
         this.authenticator = new ServerAuthenticator(login,
-                message -> server.loginFailed(PgProtocol.CONNECTION_FAILURE, null, message));
+                message -> server.loginFailed(PgProtocol.PROTOCOL_VIOLATION, null, message));
     }
 
     int message(ChannelHandlerContext ctx, byte type, ByteBuf frame) {
@@ -44,7 +46,7 @@ final class ServerLoginPhase {
                         server.backendKeyData(Messages.backendKeyPid(frame), Messages.backendKeySecret(frame));
                 case PgProtocol.ERROR_RESPONSE -> {
                     Map<Character, String> e = Messages.errorFields(frame);
-                    String code = e.getOrDefault('C', PgProtocol.CONNECTION_FAILURE);
+                    String code = e.getOrDefault('C', PgProtocol.PROTOCOL_VIOLATION);
                     String msg = e.getOrDefault('M', "server login failed");
                     server.loginFailed(code, e.get('S'), connectQuerySent ? "connect_query failed: " + msg : msg);
                 }
@@ -57,7 +59,7 @@ final class ServerLoginPhase {
                 default -> { } // NoticeResponse and friends during login carry nothing we need
             }
         } catch (ScramException | RuntimeException e) {
-            server.loginFailed(PgProtocol.CONNECTION_FAILURE, null, "server login failed: " + e.getMessage());
+            server.loginFailed(PgProtocol.PROTOCOL_VIOLATION, null, "server login failed: " + e.getMessage());
         }
         return PgStreamHandler.DROP;
     }

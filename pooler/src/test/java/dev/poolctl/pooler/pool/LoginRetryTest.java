@@ -197,4 +197,28 @@ class LoginRetryTest {
             }
         }
     }
+
+    /**
+     * PgBouncer keeps the clients of a pool's first login waiting when the connect fails (test_server_login_retry):
+     * the next attempt serves them; one arriving in between gets the cached error at once.
+     */
+    @Test
+    void aRefusedConnectKeepsTheFirstLoginsClientWaitingForTheNextAttempt() {
+        PoolHarness h = new PoolHarness("server_login_retry = 3");
+        Pool pool = h.pool();
+        FakeClient waiter = h.login(pool);
+        FakeServer s1 = h.launcher.lastFor(pool);
+        pool.serverLoginFailed(s1, "08006", null, "server connection failed: Connection refused");
+        s1.crash();
+        assertNull(waiter.failure, "a failed connect is not the server's answer: the client waits");
+        assertEquals(ClientState.LOGIN_WAIT, waiter.state());
+        FakeClient late = h.login(pool);
+        assertTrue(late.failure != null && late.failure.contains("cached error: server connection failed"),
+                String.valueOf(late.failure));
+        h.clock.advance(Duration.ofMillis(150));
+        h.janitor();
+        assertEquals(2, h.launcher.countFor(pool), "the next attempt after the first backoff");
+        h.loginAll(pool);
+        assertEquals(ClientState.IDLE, waiter.state(), "served by it");
+    }
 }
