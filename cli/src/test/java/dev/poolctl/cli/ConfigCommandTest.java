@@ -236,8 +236,9 @@ class ConfigCommandTest {
 
     @Test
     void settingsNotAppliedAreWarnings() throws Exception {
-        Run r = check("syslog = 1\npkt_buf = 8192\n");
-        assertWarning(r, Pattern.quote(ini + ":" + lineOf("syslog") + ": warning: syslog is read but not applied"));
+        Run r = check("auth_ldap_options = ldapserver=ldap.example.net\npkt_buf = 8192\n");
+        assertWarning(r, Pattern.quote(ini + ":" + lineOf("auth_ldap_options") + ": warning: auth_ldap_options is read"
+                + " but not applied"));
         assertWarning(r, Pattern.quote(ini + ":" + lineOf("pkt_buf") + ": warning: pkt_buf has no effect in poolctl: "
                 + "Netty sizes"));
     }

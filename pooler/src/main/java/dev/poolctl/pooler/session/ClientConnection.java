@@ -93,11 +93,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
     ClientLimits limits() { return limits; }
 
     /** The application_name the client set (startup or SET), "" when none: SHOW CLIENTS. */
-    @Override
-    public String applicationName() {
-        String name = settings.get("application_name");
-        return name == null ? "" : name;
-    }
+    @Override public String applicationName() { String n = settings.get("application_name"); return n == null ? "" : n; }
 
     @Override
     public String prefix() {
@@ -467,6 +463,7 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         }
         limits.release(manager.global()); // now, not once Netty reports it inactive: a quick reconnect finds room
         ctx.close();
+        closed(reason); // off the lists now: io_uring reports it inactive a loop turn later (test_client_id)
     }
 
     /** PgBouncer's {@code closing because: <reason> (age=Ns)} line, once per client. */

@@ -249,6 +249,24 @@ class AdminControlIT {
         }
     }
 
+    /**
+     * PgBouncer's test_client_id: a console that sent Terminate is gone from the next console's SHOW CLIENTS, also
+     * with io_uring, which reports the channel inactive only a loop turn after the close.
+     */
+    @Test
+    void aConsoleThatSentTerminateIsNotListedByTheNextOne() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            try (Connection admin = admin(); Statement st = admin.createStatement();
+                    ResultSet rs = st.executeQuery("SHOW CLIENTS")) {
+                int rows = 0;
+                while (rs.next()) {
+                    rows++;
+                }
+                assertEquals(1, rows, "round " + i + ": only this console");
+            }
+        }
+    }
+
     @Test
     void killClientDropsExactlyThatClient() throws Exception {
         try (Connection admin = admin();

@@ -190,17 +190,17 @@ class ConsoleHardeningIT {
     @Test
     void setOfASettingThisVersionDoesNotApplySaysSo() throws Exception {
         try (Connection c = admin(); Statement st = c.createStatement()) {
-            st.execute("SET syslog = 1");
+            st.execute("SET auth_ldap_options = 'ldapserver=ldap.example.net'");
             java.sql.SQLWarning warning = st.getWarnings();
             assertTrue(warning != null && warning.getMessage().contains(
-                    "syslog is read but not applied"), String.valueOf(warning));
+                    "auth_ldap_options is read but not applied"), String.valueOf(warning));
             try (Statement noEffect = c.createStatement()) {
                 noEffect.execute("SET pkt_buf = 8192");
                 assertTrue(noEffect.getWarnings() != null && noEffect.getWarnings().getMessage().contains(
                         "pkt_buf has no effect in poolctl: "), String.valueOf(noEffect.getWarnings()));
             }
             try (Statement back = c.createStatement()) {
-                back.execute("SET syslog = 0");
+                back.execute("SET auth_ldap_options = ''");
                 assertFalse(back.getWarnings() != null && back.getWarnings().getMessage().contains("not applied"),
                         "setting it back to the default is not a warning");
             }
