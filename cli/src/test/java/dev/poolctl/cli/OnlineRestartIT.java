@@ -32,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code poolctl start -R} (PgBouncer's online restart, as a hand-over): the running pooler finishes the query its
- * client is in and exits when that client leaves; the new one serves new clients on the same TCP port and unix
- * socket and owns the pidfile, which the old one's exit must not remove. Real processes, real PostgreSQL.
+ * client is in, drains it and exits; the new one serves new clients on the same TCP port and unix socket and owns
+ * the pidfile, which the old one's exit must not remove. Real processes, real PostgreSQL.
  */
 @ExtendWith(PostgresClusterExtension.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -81,7 +81,7 @@ class OnlineRestartIT {
     }
 
     @Test
-    void theOldPoolerFinishesItsClientWhileTheNewOneTakesNewClients() throws Exception {
+    void theOldPoolerFinishesTheQueryInFlightAndDrainsWhileTheNewOneTakesNewClients() throws Exception {
         Process old = start(List.of());
         await("first pooler up", () -> pidIn(pidfile) == old.pid() && accepts());
         try (Connection busy = connect("busy"); Statement st = busy.createStatement()) {
@@ -101,16 +101,20 @@ class OnlineRestartIT {
                 assertTrue(apps.contains("fresh") && !apps.contains("busy"), "the unix socket and the port are the"
                         + " new process's, the busy client the old one's: " + apps);
             }
-            assertTrue(old.isAlive(), "the old pooler waits for its client");
+            assertTrue(old.isAlive(), "the old pooler waits for the query in flight");
             assertNull(sleeping.get(20, TimeUnit.SECONDS), "the query in flight on the old pooler completes");
-            assertEquals("1", Queries.single(busy, "select 1"), "its session goes on until the client leaves");
+            // At its transaction boundary the client is sent away (57P01), as a drain does.
+            SQLException away = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+                    () -> Queries.single(busy, "select 1"));
+            assertTrue(away.getMessage().contains("pooler is draining") || "08006".equals(away.getSQLState()),
+                    away.getSQLState() + " " + away.getMessage());
         }
-        assertTrue(old.waitFor(20, TimeUnit.SECONDS), "the old pooler exits once its last client left");
+        assertTrue(old.waitFor(20, TimeUnit.SECONDS), "the old pooler exits once its last client is gone");
         assertEquals(0, old.exitValue());
         assertEquals(started.get(1).pid(), pidIn(pidfile), "the old pooler's exit left the new one's pidfile");
         assertTrue(Files.exists(dir.resolve(".s.PGSQL." + port)), "and its unix socket");
         try (Connection after = connect()) {
-            assertEquals("1", Queries.single(after, "select 1"));
+            assertEquals("1", Queries.single(after, "select 1"), "the client reconnects, to the new pooler");
         }
         String log = Files.readString(dir.resolve("pooler.log"));
         assertTrue(log.contains("online restart: pid " + old.pid() + " no longer listens"), log);

@@ -13,10 +13,10 @@ import java.nio.file.Path;
  * {@code start -R}: PgBouncer's online restart as a hand-over. PgBouncer moves the old process's sockets, clients
  * and servers into the new one (SCM_RIGHTS); a JVM cannot take file descriptors from another process. Instead the
  * new process logs in to the old one's console over the unix socket (as user {@code pgbouncer}, trusted by peer
- * uid as in PgBouncer) and sends {@code SHUTDOWN WAIT_FOR_CLIENTS}: the old one stops listening on TCP, refuses new
- * logins and exits when its last client has gone; the new one listens from then on, and takes over the unix socket,
- * its lock file and the pidfile at once. With {@code so_reuseport = 1} the new process listens before the old one
- * stops, so no connection is refused in between.
+ * uid as in PgBouncer) and sends {@code DRAIN}: the old one stops listening on TCP, closes each client at its next
+ * transaction boundary (57P01, so drivers reconnect, to the new process) and exits when none is left or at its
+ * {@code drain_timeout}; the new one listens from then on, and takes over the unix socket, its lock file and the
+ * pidfile at once. With {@code so_reuseport = 1} the new process listens before the old one stops.
  */
 final class OnlineRestart implements AutoCloseable {
     private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
@@ -86,12 +86,16 @@ final class OnlineRestart implements AutoCloseable {
         return g.boolValue(Setting.SO_REUSEPORT);
     }
 
-    /** {@code SHUTDOWN WAIT_FOR_CLIENTS}: returns once the old process no longer listens on TCP. */
+    /**
+     * {@code DRAIN} with the old one's own drain_timeout: returns once it no longer listens on TCP. A drain, not
+     * {@code SHUTDOWN WAIT_FOR_CLIENTS}: an application pool that never closes its connections would keep the old
+     * process running for ever.
+     */
     void stopOld() throws Refused {
         try {
-            console.query("SHUTDOWN WAIT_FOR_CLIENTS");
+            console.query("DRAIN");
         } catch (AdminException e) {
-            throw new Refused("the running pooler (pid " + pid + ") refused SHUTDOWN WAIT_FOR_CLIENTS: " + e.getMessage());
+            throw new Refused("the running pooler (pid " + pid + ") refused DRAIN: " + e.getMessage());
         } catch (IOException e) {
             throw new Refused("lost the running pooler's console (pid " + pid + "): " + e.getMessage());
         }

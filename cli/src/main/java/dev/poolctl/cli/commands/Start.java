@@ -57,8 +57,9 @@ public final class Start implements Callable<Integer> {
     boolean daemon;
 
     @Option(names = {"-R", "--reboot"},
-            description = "online restart: replace the pooler running with this config; it stops listening and exits"
-                    + " when its clients have left, this one serves new clients (README: Online restart)")
+            description = "online restart: replace the pooler running with this config; it stops listening, sends"
+                    + " each client away at its next transaction boundary and exits (a drain), this one serves the"
+                    + " clients as they reconnect (README: Online restart)")
     boolean reboot;
 
     @Override
@@ -131,8 +132,8 @@ public final class Start implements Callable<Integer> {
             if (beside) {
                 old.stopOld();
             }
-            daemon.log().log("online restart: pid " + old.pid() + " no longer listens and exits when its last client"
-                    + " has left; new clients come here");
+            daemon.log().log("online restart: pid " + old.pid() + " no longer listens and is draining its clients;"
+                    + " new clients come here");
         } catch (OnlineRestart.Refused e) {
             daemon.log().warning("online restart: " + e.getMessage() + "; both poolers accept clients now");
         }
