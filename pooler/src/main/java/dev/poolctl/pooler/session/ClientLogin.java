@@ -366,7 +366,7 @@ final class ClientLogin {
             return;
         }
         if (manager().isDisabled(database)) {
-            client.fail(PgProtocol.PROTOCOL_VIOLATION, "database does not allow connections: " + database);
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, "database \"" + database + "\" is disabled"); // 1.25's words
             return;
         }
         if (manager().config().general().authType() == AuthType.ANY && db.get().user() == null) {

@@ -177,7 +177,7 @@ class AdminControlIT {
         try (Connection admin = admin(); Connection existing = pooler.connect()) {
             exec(admin, "DISABLE " + PostgresCluster.TEST_DB);
             SQLException e = assertThrows(SQLException.class, () -> pooler.connect().close());
-            assertTrue(e.getMessage().contains("database does not allow connections: testdb"), e.getMessage());
+            assertTrue(e.getMessage().contains("database \"testdb\" is disabled"), e.getMessage());
             assertEquals("1", value(existing, "select 1"), "existing clients are not affected");
             exec(admin, "ENABLE " + PostgresCluster.TEST_DB);
             try (Connection c = pooler.connect()) {
