@@ -77,7 +77,9 @@ public final class Start implements Callable<Integer> {
         boolean beside = false;
         if (reboot) {
             try {
-                GeneralSettings g = IniLoader.load(file).config().general();
+                var config = IniLoader.load(file).config();
+                PoolerDaemon.checkSupported(file, config); // refused before the running pooler is touched
+                GeneralSettings g = config.general();
                 if (pidfile != null) {
                     g = g.with(Setting.PIDFILE, pidfile.toAbsolutePath().toString());
                 }
@@ -108,11 +110,10 @@ public final class Start implements Callable<Integer> {
         try {
             daemon = PoolerDaemon.start(file, quiet, verbose.length, pidfile);
         } catch (ConfigException e) {
-            spec.commandLine().getErr().println("poolctl start: invalid config: " + e.getMessage());
+            spec.commandLine().getErr().println("poolctl start: invalid config: " + e.getMessage() + oldState(old, beside));
             return ExitCodes.CONFIG;
         } catch (IOException e) {
-            spec.commandLine().getErr().println("poolctl start: " + e.getMessage()
-                    + (old != null && beside ? " (the running pooler, pid " + old.pid() + ", keeps running)" : ""));
+            spec.commandLine().getErr().println("poolctl start: " + e.getMessage() + oldState(old, beside));
             return ExitCodes.ERROR;
         } finally {
             if (old != null && !beside) {
@@ -125,6 +126,12 @@ public final class Start implements Callable<Integer> {
         }
         daemon.awaitTermination();
         return ExitCodes.OK;
+    }
+
+    /** What a failed start -R left running. */
+    private static String oldState(OnlineRestart old, boolean beside) {
+        return old == null ? "" : beside ? " (the running pooler, pid " + old.pid() + ", keeps running)"
+                : " (the running pooler, pid " + old.pid() + ", is draining already: start again without -R)";
     }
 
     private static void handOver(PoolerDaemon daemon, OnlineRestart old, boolean beside) {
