@@ -67,6 +67,8 @@ class LogWordingIT {
             // server.c kill_pool_logins_server_error: "server login failed: <severity> <message>"
             f.awaitLog("S-\\d+: gone/\\S+ server login failed: FATAL database \"no_such_pg_db\" does not exist",
                     WAIT);
+            // disconnect_server(server, true, "%s", msg): the server's own words are the close reason
+            f.awaitLog("S-\\d+: gone/\\S+ closing because: database \"no_such_pg_db\" does not exist \\(age=", WAIT);
         }
     }
 }

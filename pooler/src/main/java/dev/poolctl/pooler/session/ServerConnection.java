@@ -489,7 +489,7 @@ public final class ServerConnection extends PgStreamHandler implements PoolServe
     }
 
     void loginFailed(String sqlState, String severity, String message) {
-        closeReason = "server login failed: " + message;
+        closeReason = message; // PgBouncer's disconnect_server(server, true, "%s", msg): closing because: <msg>
         loginFailureReported = true;
         pool.serverLoginFailed(this, sqlState, severity, message);
         if (channel != null) {
