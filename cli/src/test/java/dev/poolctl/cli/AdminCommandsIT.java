@@ -106,6 +106,7 @@ class AdminCommandsIT {
         assertTrue(r.out().contains("listen_port: '" + port + "' -> '1'   (needs a restart"), r.out());
         assertTrue(r.out().contains("+ database extra"), r.out());
         assertTrue(r.out().contains("3 change(s)"), r.out());
+        assertTrue(r.out().contains("note: the pooler's RELOAD reads '" + pooler.ini() + "', not this file"), r.out());
         Object applied = json(ok("show", "config", "--format", "json").out()).stream()
                 .filter(row -> "default_pool_size".equals(row.get("key"))).findFirst().orElseThrow().get("value");
         assertEquals("20", String.valueOf(applied), "a dry run applies nothing");

@@ -48,7 +48,8 @@ public final class Reload extends ConsoleCommand {
         }
         PoolerConfig next;
         try {
-            next = IniLoader.load(connection.configFile()).config();
+            PoolerConfig loaded = IniLoader.load(connection.configFile()).config();
+            next = loaded.withGeneral(loaded.general().loadedFrom(connection.configFile(), null)); // as the pooler reads it
         } catch (ConfigException e) {
             err().println("poolctl reload: RELOAD would fail: " + e.getMessage());
             return ExitCodes.ERROR;
@@ -70,6 +71,12 @@ public final class Reload extends ConsoleCommand {
             }
             String running = Objects.toString(row.get(value), "");
             String wanted = Objects.toString(next.general().raw(setting.get()), "");
+            if (setting.get() == Setting.CONFFILE) {
+                if (!sameFile(running, wanted)) { // not a change RELOAD makes: which file it reads
+                    out().println("  note: the pooler's RELOAD reads '" + running + "', not this file");
+                }
+                continue;
+            }
             if (!running.equals(wanted)) {
                 boolean restart = "no".equals(row.get(changeable));
                 out().println("  " + setting.get().key() + ": '" + running + "' -> '" + wanted + "'"
@@ -78,6 +85,15 @@ public final class Reload extends ConsoleCommand {
             }
         }
         return changes;
+    }
+
+    /** conffile as the pooler was started (relative, say) and as -c names it: one file is no change. */
+    private static boolean sameFile(String a, String b) {
+        try {
+            return java.nio.file.Files.isSameFile(java.nio.file.Path.of(a), java.nio.file.Path.of(b));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private int databaseChanges(AdminClient.Result databases, PoolerConfig next) {
