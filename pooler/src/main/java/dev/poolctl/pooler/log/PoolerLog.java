@@ -43,7 +43,9 @@ public final class PoolerLog implements AutoCloseable {
 
     private final long pid = ProcessHandle.current().pid();
     private final boolean toStderr;
-    private final int verbose;
+    /** The -v flags given at start: the floor under the {@code verbose} setting. */
+    private final int flags;
+    private volatile int verbose;
     private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(QUEUE_LINES);
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong droppedTotal = new AtomicLong();
@@ -79,6 +81,7 @@ public final class PoolerLog implements AutoCloseable {
 
     public PoolerLog(boolean toStderr, int verbose) {
         this.toStderr = toStderr;
+        this.flags = verbose;
         this.verbose = verbose;
         writer = new Thread(this::drain, "poolctl-log-writer");
         writer.setDaemon(true); // a stuck disk must not keep the process alive after close()
@@ -154,6 +157,11 @@ public final class PoolerLog implements AutoCloseable {
         if (verbose >= 1) {
             write(Level.DEBUG, message);
         }
+    }
+
+    /** The {@code verbose} setting (ini, RELOAD, SET): the higher of it and the -v flags applies. */
+    public void verboseSetting(int setting) {
+        verbose = Math.max(flags, setting);
     }
 
     public boolean debugEnabled() {

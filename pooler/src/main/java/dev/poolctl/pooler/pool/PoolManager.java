@@ -85,6 +85,7 @@ public final class PoolManager {
             newConfig = config.keepRestartOnlySettings(newConfig, log::warning);
         }
         this.config = newConfig;
+        log.verboseSetting(newConfig.general().verbose()); // shared by the loops: each sets the same value
         this.userlist = newUserlist;
         List<String> t = new ArrayList<>(ALWAYS_TRACKED);
         for (String extra : newConfig.general().trackExtraParameters()) {

@@ -1,6 +1,7 @@
 package dev.poolctl.pooler.pool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -369,5 +370,18 @@ class PoolTimeoutsTest {
         assertEquals("idle transaction timeout", idleInTx.failure);
         assertEquals("idle transaction timeout", s2.closeReason);
         assertEquals(List.of(), h.servers(pool, ServerState.ACTIVE));
+    }
+
+    /** The verbose setting applies (ini, RELOAD, SET), never below the -v flags the process started with. */
+    @Test
+    void theVerboseSettingTurnsDebugLinesOnAndOffAboveTheFlags() {
+        PoolHarness h = new PoolHarness("verbose = 1");
+        assertTrue(h.manager.log().debugEnabled(), "verbose = 1 in the ini");
+        h.manager.apply(PoolHarness.config("verbose = 0", "db = host=127.0.0.1"), h.manager.userlist());
+        assertFalse(h.manager.log().debugEnabled(), "SET/RELOAD verbose = 0");
+        dev.poolctl.pooler.log.PoolerLog started = new dev.poolctl.pooler.log.PoolerLog(false, 1); // poolctl start -v
+        started.verboseSetting(0);
+        assertTrue(started.debugEnabled(), "the -v flag is the floor");
+        started.close();
     }
 }
