@@ -285,6 +285,30 @@ class PreparedStatementsIT {
         }
     }
 
+    /**
+     * PgBouncer's test_prepared_failed_prepare_pipeline: psycopg takes a Parse it pipelined as done even when an
+     * earlier error made the server skip it, and later sends only the Bind. The name stays known, so the pooler
+     * Parses it on the server first; a new Parse of it is accepted too, as PostgreSQL would.
+     */
+    @Test
+    void aParseTheServerSkippedAfterAnErrorCanBeBoundOrParsedAgain() throws IOException {
+        try (RawClient c = client(pooler, "ps_two")) {
+            List<RawClient.Message> got = c.send(concat(parse("ok", "SELECT 1"), bind("ok"), execute(),
+                    parse("fails", "SELECT * FROM ps_it_never_there"), parse("skipped", "SELECT 'skipped'"), sync()))
+                    .readUntil('Z');
+            assertEquals("12DCEZ", types(got), got.toString());
+            assertEquals("42P01", errorCode(got));
+            got = c.send(concat(bind("skipped"), execute(), sync())).readUntil('Z');
+            assertEquals("2DCZ", types(got), got.toString());
+            assertEquals(List.of("skipped"), firstColumn(got));
+            got = c.send(concat(parse("fails", "SELECT 'fixed'"), bind("fails"), execute(), sync())).readUntil('Z');
+            assertEquals("12DCZ", types(got), got.toString());
+            assertEquals(List.of("fixed"), firstColumn(got));
+            RawClient.Message dup = c.send(concat(parse("skipped", "SELECT 2"), sync())).readError();
+            assertEquals("42P05", dup.fields().get('C'), "once it ran, the name is taken: " + dup);
+        }
+    }
+
     @Test
     void errorInTheInjectedParseIsTheClients() throws IOException {
         pg.query("testdb", "CREATE TABLE IF NOT EXISTS ps_it_gone (i int)");

@@ -94,7 +94,7 @@ public final class StatementRewriter {
         if (frame.writerIndex() - queryEnd - 1 < 2) {
             throw new PgProtocolException("invalid Parse message format");
         }
-        if (statements.contains(name)) {
+        if (statements.inUse(name)) {
             throw new StatementError(PgProtocol.DUPLICATE_PREPARED_STATEMENT,
                     "prepared statement name is already in use", "prepared statement '" + name + "' was already prepared");
         }
@@ -189,6 +189,7 @@ public final class StatementRewriter {
             throw new StatementError(PgProtocol.INVALID_SQL_STATEMENT_NAME, "prepared statement did not exist",
                     "prepared statement '" + name + "' not found");
         }
+        statements.used(name); // a name whose Parse was skipped is the client's now: a new Parse is a duplicate
         return s;
     }
 

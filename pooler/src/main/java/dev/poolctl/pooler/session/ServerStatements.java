@@ -91,7 +91,7 @@ final class ServerStatements implements OutstandingRequests.Effects {
         }
         ClientConnection client = server.linkedClient();
         if (r.clientName() != null && client != null) {
-            client.path().forgetStatement(r.clientName(), r.statement());
+            client.path().parseUndone(r.clientName(), r.statement());
         }
     }
 

@@ -266,9 +266,9 @@ final class StatementPath implements StatementScanner.Parameters, StatementRewri
     }
 
     /** A Parse of this client that the server never carried out. */
-    void forgetStatement(String name, SharedStatement s) {
+    void parseUndone(String name, SharedStatement s) {
         if (rewriter != null) {
-            rewriter.statements().forget(name, s);
+            rewriter.statements().undone(name, s);
         }
     }
 

@@ -55,8 +55,13 @@ class StatementRegistryTest {
         client.put("s1", a);
         assertTrue(client.contains("s1"));
 
-        client.forget("s1", registry.acquire(text("SELECT 2"))); // another statement: not this name's
+        client.undone("s1", registry.acquire(text("SELECT 2"))); // another statement: not this name's
+        assertTrue(client.inUse("s1"));
+        client.undone("s1", a); // its Parse never ran: still mapped, free for a new Parse
         assertTrue(client.contains("s1"));
+        assertFalse(client.inUse("s1"));
+        client.put("s1", registry.acquire(text("SELECT 1")));
+        assertTrue(client.inUse("s1"), "parsed again");
         client.close("s1");
         assertFalse(client.contains("s1"));
         assertEquals(1, registry.size(), "SELECT 2 still referenced by this test");
