@@ -82,6 +82,16 @@ public final class PidFile implements AutoCloseable {
         takeoverFrom = pid;
     }
 
+    /** The pid in {@code path} when that process is alive, else 0 (no file, a dead pid, or no pid at all). */
+    public static long livePid(Path path) {
+        try {
+            Holder h = inspect(path);
+            return h != null && h.problem() == null && h.alive() ? h.pid() : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     /**
      * Writes our pid to {@code path}; {@code what} names the file in messages ("pidfile", "unix socket lock file").
      *

@@ -60,8 +60,8 @@ final class Daemonizer {
             err.println("poolctl start: cannot read pidfile '" + g.pidfile() + "': " + e.getMessage());
             return ExitCodes.ERROR;
         }
-        String running = livePid(Path.of(g.pidfile()));
-        if (running != null && !reboot) {
+        long running = PidFile.livePid(Path.of(g.pidfile()));
+        if (running != 0 && !reboot) {
             err.println("poolctl start: pidfile '" + g.pidfile() + "' exists, another instance running? (pid " + running + ")");
             return ExitCodes.ERROR;
         }
@@ -101,7 +101,7 @@ final class Daemonizer {
                 return ExitCodes.ERROR;
             }
             // Ready = our child wrote its pid and the listener answers (not some other process on that port).
-            if (Long.toString(child.pid()).equals(livePid(Path.of(g.pidfile()))) && accepts(g)) {
+            if (child.pid() == PidFile.livePid(Path.of(g.pidfile())) && accepts(g)) {
                 out.println("poolctl started in the background, pid " + pid(Path.of(g.pidfile()), child)
                         + ", log " + g.logfile());
                 return ExitCodes.OK;
@@ -125,16 +125,6 @@ final class Daemonizer {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    /** The pid in a pidfile whose process is alive, else null. */
-    private static String livePid(Path pidfile) {
-        try {
-            String text = Files.readString(pidfile).trim();
-            return ProcessHandle.of(Long.parseLong(text)).filter(ProcessHandle::isAlive).isPresent() ? text : null;
-        } catch (IOException | NumberFormatException e) {
-            return null;
         }
     }
 

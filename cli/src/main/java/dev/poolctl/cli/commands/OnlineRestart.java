@@ -49,9 +49,9 @@ final class OnlineRestart implements AutoCloseable {
             throw new Refused("needs unix_socket_dir: the new process reaches the running one's console there");
         }
         Path socket = Path.of(dir, ".s.PGSQL." + g.listenPort());
-        long pid = livePid(Path.of(socket + ".lock"));
+        long pid = PidFile.livePid(Path.of(socket + ".lock"));
         if (pid == 0 && g.pidfile() != null && !g.pidfile().isEmpty()) {
-            pid = livePid(Path.of(g.pidfile()));
+            pid = PidFile.livePid(Path.of(g.pidfile()));
         }
         if (pid == 0 || !Files.exists(socket)) {
             return null;
@@ -65,15 +65,6 @@ final class OnlineRestart implements AutoCloseable {
                     + e.getMessage() + " (run -R as the OS user the pooler runs as)");
         } catch (IOException e) {
             throw new Refused("cannot reach the running pooler (pid " + pid + ") on " + socket + ": " + e.getMessage());
-        }
-    }
-
-    private static long livePid(Path file) {
-        try {
-            PidFile.Holder h = PidFile.inspect(file);
-            return h != null && h.problem() == null && h.alive() ? h.pid() : 0;
-        } catch (IOException e) {
-            return 0;
         }
     }
 

@@ -19,11 +19,11 @@ final class IdlePools {
     /** Removes the pools idle for longer than pool_idle_timeout (0: never) from {@code pools}, logging each. */
     void reap(Map<PoolKey, Pool> pools, PoolerConfig config, long now, PoolerLog log) {
         long timeout = config.general().durationValue(Setting.POOL_IDLE_TIMEOUT).toNanos();
-        lastActive.keySet().retainAll(pools.keySet());
         if (timeout <= 0) {
             lastActive.clear();
             return;
         }
+        lastActive.keySet().retainAll(pools.keySet());
         for (Iterator<Pool> it = pools.values().iterator(); it.hasNext(); ) {
             Pool p = it.next();
             if (p.database().user() != null && p.settings().minPoolSize() > 0) {
