@@ -235,12 +235,33 @@ class ConfigCommandTest {
     }
 
     @Test
-    void settingsNotAppliedAreWarnings() throws Exception {
-        Run r = check("auth_ldap_options = ldapserver=ldap.example.net\npkt_buf = 8192\n");
-        assertWarning(r, Pattern.quote(ini + ":" + lineOf("auth_ldap_options") + ": warning: auth_ldap_options is read"
-                + " but not applied"));
+    void settingsWithoutEffectAreWarningsAndLdapOptionsAreApplied() throws Exception {
+        Run r = check("auth_ldap_options = ldapserver=ldap.example.net ldapprefix=cn=\npkt_buf = 8192\n");
+        assertFalse(r.out().contains("auth_ldap_options"), r.out());
         assertWarning(r, Pattern.quote(ini + ":" + lineOf("pkt_buf") + ": warning: pkt_buf has no effect in poolctl: "
                 + "Netty sizes"));
+    }
+
+    /** auth_type = ldap needs options poolctl can use: the start would refuse others, so check does. */
+    @Test
+    void ldapWithoutUsableOptionsIsAnErrorAsAtStart() throws Exception {
+        Run none = check("auth_type = ldap\n");
+        assertEquals(2, none.code());
+        assertTrue(none.out().contains("auth_ldap_options: no LDAP options are set"), none.out());
+        Run mixed = check("auth_type = ldap\nauth_ldap_options = ldapserver=h ldapprefix=cn= ldapbasedn=dc=x\n");
+        assertEquals(2, mixed.code());
+        assertTrue(mixed.out().contains("cannot mix options for simple bind and search+bind modes"), mixed.out());
+        Run ok = check("auth_type = ldap\nauth_ldap_options = ldapurl=\"ldap://127.0.0.1:12345/dc=example,dc=net?uid?sub\"\n");
+        assertEquals(0, ok.code(), ok.out());
+    }
+
+    @Test
+    void hbaLdapLinesWithUnusableOptionsAreWarnings() throws Exception {
+        Path hba = dir.resolve("ldap-hba.conf");
+        Files.writeString(hba, "host all all 0.0.0.0/0 ldap ldapserver=h\n");
+        Run r = check("auth_type = hba\nauth_hba_file = " + hba + "\n");
+        assertEquals(0, r.code(), r.out());
+        assertTrue(r.out().contains("hba line 1: authentication method \"ldap\" requires argument"), r.out());
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.poolctl.pooler.auth;
 
+import dev.poolctl.pooler.config.LdapOptions;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -15,7 +16,7 @@ import java.util.Set;
  * PgBouncer's {@code auth_hba_file}: the subset of pg_hba.conf it reads (hba.c). Record types local, host, hostssl
  * and hostnossl; database and user lists with {@code all}, {@code sameuser}, {@code replication}, quoted names and
  * {@code @file} includes; IPv4 and IPv6 addresses with a prefix length or a mask, or {@code all}; the methods
- * trust, reject, md5, password, scram-sha-256, peer, cert (and ldap, which this build refuses at login); an
+ * trust, reject, md5, password, scram-sha-256, peer, cert and ldap (the rest of the line is its options); an
  * optional {@code map=} naming an {@code auth_ident_file} map. As PgBouncer, a line it cannot parse is skipped
  * with a warning and the rest is read; the first matching rule decides. Immutable; built off the event loops.
  */
@@ -32,9 +33,12 @@ public final class HbaRules {
         }
     }
 
-    /** A matching rule: its method, its ident map (or null) and its line number for the log. */
+    /**
+     * A matching rule: its method, its ident map (or null), an ldap rule's options (null for another method, and for
+     * options that cannot be read: logins it matches then fail, as in PgBouncer) and its line number for the log.
+     */
     public record Rule(Type type, Names databases, Names users, byte[] address, byte[] mask, Method method,
-                       IdentMaps.Map identMap, int line) {}
+                       IdentMaps.Map identMap, LdapOptions ldap, int line) {}
 
     /** Longest file read (a pg_hba.conf is a few KB); more is a misconfiguration, not something to parse. */
     static final long MAX_FILE_BYTES = 4L << 20;
@@ -68,7 +72,7 @@ public final class HbaRules {
         List<Rule> rules = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             try {
-                Rule r = parseLine(new HbaTokens(lines.get(i)), i + 1, file, idents);
+                Rule r = parseLine(new HbaTokens(lines.get(i)), i + 1, file, idents, warnings);
                 if (r != null) {
                     rules.add(r);
                 }
@@ -126,7 +130,7 @@ public final class HbaRules {
 
     // ---- parsing (hba.c's parse_line) ----
 
-    private static Rule parseLine(HbaTokens t, int line, Path file, IdentMaps idents) {
+    private static Rule parseLine(HbaTokens t, int line, Path file, IdentMaps idents, List<String> warnings) {
         if (t.atEnd()) {
             return null;
         }
@@ -186,8 +190,15 @@ public final class HbaRules {
         if (method == null) {
             throw new IllegalArgumentException("unsupported method: " + (m == null ? "(none)" : m));
         }
+        LdapOptions ldap = null;
         if (method == Method.LDAP) {
-            t.skipRest(); // its options are the rest of the line
+            String options = t.takeRest();
+            try {
+                ldap = LdapOptions.parse(options);
+            } catch (IllegalArgumentException e) {
+                // Kept, so that the logins it matches fail rather than fall through to a later, weaker rule.
+                warnings.add(file + ": hba line " + line + ": " + e.getMessage() + "; LDAP logins by this line fail");
+            }
         } else {
             t.next();
         }
@@ -206,7 +217,7 @@ public final class HbaRules {
         if (!t.atEnd()) {
             throw new IllegalArgumentException("unsupported parameters");
         }
-        return new Rule(type, databases, users, address, mask, method, map, line);
+        return new Rule(type, databases, users, address, mask, method, map, ldap, line);
     }
 
     /** A comma-separated name list (hba.c's parse_names; PgBouncer reads the user field with the same keywords). */

@@ -95,9 +95,11 @@ final class HbaTokens {
         return false;
     }
 
-    /** Treats the rest of the line as consumed (ldap's options). */
-    void skipRest() {
+    /** The raw text after the current token, then consumed (ldap's options: PgBouncer's strdup(tp->pos)). */
+    String takeRest() {
+        String rest = line.substring(Math.min(pos, line.length()));
         kind = Kind.END;
         text = null;
+        return rest;
     }
 }

@@ -13,7 +13,7 @@ import java.util.Set;
 public final class SupportedSettings {
     private static final Set<AuthType> AUTH_TYPES =
             EnumSet.of(AuthType.TRUST, AuthType.ANY, AuthType.PLAIN, AuthType.MD5, AuthType.SCRAM_SHA_256, AuthType.HBA,
-                    AuthType.CERT);
+                    AuthType.CERT, AuthType.LDAP);
 
     /** The [pgbouncer] settings this version applies; the rest are read, validated and reported when set. */
     private static final Set<Setting> APPLIED = EnumSet.of(
@@ -47,7 +47,7 @@ public final class SupportedSettings {
             Setting.DISABLE_PQEXEC, Setting.APPLICATION_NAME_ADD_HOST, Setting.SERVER_FAST_CLOSE,
             Setting.SCRAM_ITERATIONS, Setting.QUERY_WAIT_NOTIFY, Setting.CONFFILE, Setting.SYSLOG,
             Setting.SYSLOG_IDENT, Setting.SYSLOG_FACILITY, Setting.SUSPEND_TIMEOUT,
-            Setting.LOGIN_NOTIFY_MESSAGE, Setting.POOL_IDLE_TIMEOUT);
+            Setting.LOGIN_NOTIFY_MESSAGE, Setting.POOL_IDLE_TIMEOUT, Setting.AUTH_LDAP_OPTIONS);
 
     /** io_method's values, {@code auto} first. */
     public static final List<String> IO_METHODS = List.of("auto", "io_uring", "epoll", "nio");
@@ -64,6 +64,15 @@ public final class SupportedSettings {
         AuthType auth = general.authType();
         if (!AUTH_TYPES.contains(auth)) {
             throw new IllegalArgumentException("auth_type: '" + auth + "' is not supported yet");
+        }
+        if (auth == AuthType.LDAP) {
+            // PgBouncer starts and fails every login ("auth_ldap_options is null"); an operator would rather know now.
+            try {
+                LdapOptions.parse(general.raw(Setting.AUTH_LDAP_OPTIONS));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("auth_ldap_options: " + e.getMessage() + " (auth_type = ldap needs"
+                        + " them, e.g. ldapurl=\"ldap://ldap.example.net/dc=example,dc=net?uid?sub\")");
+            }
         }
         if (!IO_METHODS.contains(general.ioMethod())) {
             throw new IllegalArgumentException("io_method: '" + general.ioMethod() + "' is not one of " + IO_METHODS);

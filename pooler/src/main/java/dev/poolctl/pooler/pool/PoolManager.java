@@ -323,11 +323,8 @@ public final class PoolManager {
         if (db.timezone() != null) startup.put("timezone", db.timezone());
         if (db.applicationName() != null) startup.put("application_name", db.applicationName());
         startup.putAll(extra); // a replication client's own parameters (ReplicationLinks)
-        // PgBouncer's order: the database entry's password=, else the auth_file entry of the server user, else what
-        // auth_query returned for it.
         PoolCredentials known = pool.credentials();
-        Secret secret = db.password() != null ? Secret.of(db.password())
-                : userlist.secret(user).orElseGet(known::fetched);
+        Secret secret = known.forServerLogin(db.password(), userlist.secret(user));
         return launcher.launch(pool,
                 new ServerLauncher.Login(nextId(), user, host, db.port(), startup, secret, known.scramClientKey()));
     }

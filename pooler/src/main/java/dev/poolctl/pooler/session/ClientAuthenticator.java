@@ -1,6 +1,7 @@
 package dev.poolctl.pooler.session;
 
 import dev.poolctl.pooler.pool.ClientState;
+import dev.poolctl.pooler.auth.LdapAuthentication;
 import dev.poolctl.pooler.auth.Md5Password;
 import dev.poolctl.pooler.auth.Randoms;
 import dev.poolctl.pooler.auth.ScramException;
@@ -9,6 +10,7 @@ import dev.poolctl.pooler.auth.ScramSecret;
 import dev.poolctl.pooler.auth.ScramServerExchange;
 import dev.poolctl.pooler.auth.Secret;
 import dev.poolctl.pooler.config.AuthType;
+import dev.poolctl.pooler.config.LdapOptions;
 import dev.poolctl.pooler.protocol.BackendMessages;
 import dev.poolctl.pooler.protocol.Messages;
 import dev.poolctl.pooler.protocol.PgProtocol;
@@ -17,6 +19,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 
 /**
  * The pooler authenticating one client (PgBouncer's client.c login part): a step function that answers each
@@ -33,8 +36,9 @@ final class ClientAuthenticator {
 
     static final String PASSWORD_FAILED = "password authentication failed";
     static final String SASL_FAILED = "SASL authentication failed";
+    static final String LDAP_FAILED = "LDAP authentication failed";
 
-    private enum Method { NONE, CLEARTEXT, MD5, SCRAM_FIRST, SCRAM_FINAL }
+    private enum Method { NONE, CLEARTEXT, MD5, SCRAM_FIRST, SCRAM_FINAL, LDAP }
 
     private final String user;
     /** From auth_file or auth_query; null for an unknown user and for an empty password (mock authentication). */
@@ -52,6 +56,14 @@ final class ClientAuthenticator {
     private volatile PreparedVerdict preparedCleartext;
 
     private record PreparedVerdict(String given, boolean ok) {}
+
+    /** ldap's options, and the directory's verdict on a password, reached on an LDAP worker. */
+    private LdapOptions ldap;
+    private volatile LdapVerdict ldapVerdict;
+    /** The password the directory accepted: the pooler logs in to PostgreSQL with it (PgBouncer's LDAP users). */
+    private Secret.Plain directoryPassword;
+
+    private record LdapVerdict(String given, LdapAuthentication.Result result) {}
 
     /**
      * {@code known}: auth_file lists the user or auth_query returned it; {@code secret} is then its password, or null
@@ -133,6 +145,32 @@ final class ClientAuthenticator {
         }
     }
 
+    /**
+     * ldap (auth_type, or an hba rule): the client's password in clear text, checked by the directory off the event
+     * loop ({@link #slowWork}); auth_file is not consulted, as in PgBouncer.
+     */
+    ByteBuf startLdap(LdapOptions options, ByteBufAllocator alloc) {
+        ldap = options;
+        method = Method.LDAP;
+        return BackendMessages.authenticationCleartext(alloc);
+    }
+
+    /** Whether {@link #slowWork} waits for the network (an LDAP server) rather than computes. */
+    boolean slowWorkIsNetwork() {
+        return method == Method.LDAP;
+    }
+
+    /** Why the directory refused the last password (PgBouncer's warning lines), or an empty list. */
+    List<String> ldapWarnings() {
+        LdapVerdict v = ldapVerdict;
+        return v == null ? List.of() : v.result().warnings();
+    }
+
+    /** The password an LDAP login proved, or null. */
+    Secret.Plain directoryPassword() {
+        return directoryPassword;
+    }
+
     private ByteBuf startScram(ByteBufAllocator alloc) {
         method = Method.SCRAM_FIRST;
         return BackendMessages.authenticationSasl(alloc, "SCRAM-SHA-256");
@@ -146,6 +184,15 @@ final class ClientAuthenticator {
     Runnable slowWork(ByteBuf frame) {
         if (derived) {
             return null;
+        }
+        if (method == Method.LDAP) {
+            String given = Messages.passwordText(frame);
+            if (given.isEmpty()) {
+                return null; // refused by the step, as for any password method
+            }
+            derived = true;
+            LdapOptions options = ldap;
+            return () -> ldapVerdict = new LdapVerdict(given, LdapAuthentication.check(options, user, given));
         }
         if (method == Method.SCRAM_FIRST && secret instanceof Secret.Plain p
                 && !ScramKeyCache.hasPlainPassword(user, p.password(), scramIterations)) {
@@ -166,14 +213,16 @@ final class ClientAuthenticator {
     Step step(ByteBuf frame, ByteBufAllocator alloc, ByteBuf[] reply) throws PgProtocolException {
         switch (method) {
             case CLEARTEXT:
-            case MD5: {
+            case MD5:
+            case LDAP: {
                 String given = Messages.passwordText(frame);
                 if (given.isEmpty()) {
                     // PgBouncer (and PostgreSQL's recv_password_packet) refuse it before any check.
                     failure = "empty password returned by client";
                     return Step.FAILED;
                 }
-                return verdict(method == Method.CLEARTEXT ? checkCleartext(given) : checkMd5(given));
+                return verdict(method == Method.LDAP ? checkLdap(given)
+                        : method == Method.CLEARTEXT ? checkCleartext(given) : checkMd5(given));
             }
             case SCRAM_FIRST: {
                 String[] initial = Messages.saslInitialResponse(frame);
@@ -207,7 +256,8 @@ final class ClientAuthenticator {
 
     private Step verdict(boolean ok) {
         if (!ok) {
-            failure = method == Method.SCRAM_FIRST || method == Method.SCRAM_FINAL ? SASL_FAILED : PASSWORD_FAILED;
+            failure = method == Method.SCRAM_FIRST || method == Method.SCRAM_FINAL ? SASL_FAILED
+                    : method == Method.LDAP ? LDAP_FAILED : PASSWORD_FAILED;
             return Step.FAILED;
         }
         return Step.OK;
@@ -225,6 +275,16 @@ final class ClientAuthenticator {
             return ScramKeyCache.forPlainPassword(user, p.password(), scramIterations);
         }
         return ScramKeyCache.mockSecret(user, scramIterations);
+    }
+
+    /** The directory's verdict on this very password (reached in {@link #slowWork}); none is a refusal. */
+    private boolean checkLdap(String given) {
+        LdapVerdict v = ldapVerdict;
+        if (v != null && v.given().equals(given) && v.result().ok()) {
+            directoryPassword = new Secret.Plain(given);
+            return true;
+        }
+        return false;
     }
 
     private boolean checkCleartext(String given) {

@@ -2,11 +2,13 @@ package dev.poolctl.pooler.session;
 
 import dev.poolctl.pooler.admin.AdminConsole;
 import dev.poolctl.pooler.auth.KeyDerivation;
+import dev.poolctl.pooler.auth.LdapAuthentication;
 import dev.poolctl.pooler.auth.Secret;
 import dev.poolctl.pooler.config.AuthQuerySource;
 import dev.poolctl.pooler.config.AuthType;
 import dev.poolctl.pooler.config.DatabaseConfig;
 import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.LdapOptions;
 import dev.poolctl.pooler.config.Setting;
 import dev.poolctl.pooler.config.PoolerConfig;
 import dev.poolctl.pooler.net.TlsContexts;
@@ -201,6 +203,16 @@ final class ClientLogin {
             return;
         }
         manager().authenticating(client);
+        if (HbaLogin.usesLdap(general.authType(), manager().global().hba(), ctx.channel(), database, user,
+                client.settings().replication() == Replication.PHYSICAL)) {
+            if (authQuerySource().applies()) {
+                manager().log().warning(client.prefix() + " LDAP can't be used together with database authentication");
+                client.fail(PgProtocol.PROTOCOL_VIOLATION, "bouncer config error"); // PgBouncer's set_pool
+                return;
+            }
+            challenge(ctx, null, true); // the directory knows the user, not auth_file
+            return;
+        }
         Secret listed = manager().userlist().secret(user).orElse(null);
         if (listed == null && general.authType() != AuthType.ANY && startAuthQuery(ctx)) {
             return;
@@ -209,16 +221,20 @@ final class ClientLogin {
         challenge(ctx, usable ? listed : null, listed != null);
     }
 
+    private AuthQuerySource.Resolution authQuerySource() {
+        String database = client.database();
+        PoolerConfig config = manager().config();
+        return AuthQuerySource.resolve(config, database,
+                ADMIN_DATABASE.equals(database) ? Optional.empty() : config.database(database));
+    }
+
     /**
      * The user is not in auth_file: when an auth_user applies to the database, its password comes from the
      * auth_query, run by a server of the (auth_dbname, auth_user) pool; the client waits, reads held. False when no
      * auth_user applies (auth_file alone decides, and the user is unknown).
      */
     private boolean startAuthQuery(ChannelHandlerContext ctx) {
-        String database = client.database();
-        PoolerConfig config = manager().config();
-        AuthQuerySource.Resolution r = AuthQuerySource.resolve(config, database,
-                ADMIN_DATABASE.equals(database) ? Optional.empty() : config.database(database));
+        AuthQuerySource.Resolution r = authQuerySource();
         if (!r.applies()) {
             return false;
         }
@@ -271,11 +287,14 @@ final class ClientLogin {
         String user = client.user();
         AuthType authType = manager().config().general().authType();
         authenticator = new ClientAuthenticator(user, secret, known,
-                manager().config().general().intValue(dev.poolctl.pooler.config.Setting.SCRAM_ITERATIONS));
+                manager().config().general().intValue(Setting.SCRAM_ITERATIONS));
         if (authenticator.isUnknownUser() && authType != AuthType.ANY) {
             manager().log().log(client.prefix() + " no such user: " + user);
         }
-        if (authType == AuthType.HBA || authType == AuthType.CERT) {
+        LdapOptions ldap = null;
+        if (authType == AuthType.LDAP) {
+            ldap = LdapOptions.cached(manager().config().general().raw(Setting.AUTH_LDAP_OPTIONS)); // checked at load
+        } else if (authType == AuthType.HBA || authType == AuthType.CERT) {
             HbaLogin.Decision d = authType == AuthType.CERT
                     ? HbaLogin.cert(ctx.channel(), null, user, authenticator.isUnknownUser())
                     : HbaLogin.decide(manager().global().hba(), ctx.channel(), client.database(), user,
@@ -288,8 +307,10 @@ final class ClientLogin {
                 return;
             }
             authType = d.method();
+            ldap = d.ldap();
         }
-        ByteBuf request = authenticator.start(authType, ctx.alloc());
+        ByteBuf request = authType == AuthType.LDAP ? authenticator.startLdap(ldap, ctx.alloc())
+                : authenticator.start(authType, ctx.alloc());
         if (authenticator.failure() != null) {
             client.fail(PgProtocol.PROTOCOL_VIOLATION, authenticator.failure());
         } else if (request == null) {
@@ -313,8 +334,8 @@ final class ClientLogin {
         }
         Runnable slow = authenticator.slowWork(frame);
         if (slow != null) {
-            deriveOffLoop(ctx, slow);
-            return PgStreamHandler.STOP; // this message is kept and read again once the keys are ready
+            offLoop(ctx, slow, authenticator.slowWorkIsNetwork());
+            return PgStreamHandler.STOP; // this message is kept and read again once the work is done
         }
         ByteBuf[] reply = new ByteBuf[1];
         try {
@@ -327,7 +348,12 @@ final class ClientLogin {
                     ctx.flush();
                     authenticated(ctx);
                 }
-                case FAILED -> client.fail(PgProtocol.PROTOCOL_VIOLATION, authenticator.failure());
+                case FAILED -> {
+                    for (String why : authenticator.ldapWarnings()) {
+                        manager().log().warning(client.prefix() + " " + why);
+                    }
+                    client.fail(PgProtocol.PROTOCOL_VIOLATION, authenticator.failure());
+                }
                 default -> ctx.flush();
             }
         } catch (PgProtocolException e) {
@@ -336,10 +362,13 @@ final class ClientLogin {
         return PgStreamHandler.DROP;
     }
 
-    /** SCRAM key derivation runs on a worker thread; then the kept password message is read again. */
-    private void deriveOffLoop(ChannelHandlerContext ctx, Runnable slow) {
+    /**
+     * SCRAM key derivation, or an LDAP check ({@code network}), runs on a worker thread; then the kept password
+     * message is read again.
+     */
+    private void offLoop(ChannelHandlerContext ctx, Runnable slow, boolean network) {
         ClientAuthenticator waiting = authenticator;
-        KeyDerivation.submit(() -> {
+        Runnable work = () -> {
             try {
                 slow.run();
             } finally {
@@ -349,7 +378,13 @@ final class ClientLogin {
                     }
                 });
             }
-        });
+        };
+        if (!network) {
+            KeyDerivation.submit(work);
+        } else if (!LdapAuthentication.submit(work)) {
+            manager().log().warning(client.prefix() + " LDAP queue is full");
+            client.fail(PgProtocol.PROTOCOL_VIOLATION, ClientAuthenticator.LDAP_FAILED);
+        }
     }
 
     private void authenticated(ChannelHandlerContext ctx) {
@@ -393,7 +428,7 @@ final class ClientLogin {
         pool.stats().clientLoginCount++;
         if (pool.key().user().equals(client.user())) {
             // The pool's server logins can use what this login proved (not for a forced user: another user's).
-            pool.credentials().remember(fetched, authenticator.scramClientKey());
+            pool.credentials().remember(fetched, authenticator.scramClientKey(), authenticator.directoryPassword());
         }
         authenticator = null;
         client.joinPool(pool);

@@ -5,6 +5,7 @@ import dev.poolctl.pooler.auth.HbaConfig;
 import dev.poolctl.pooler.auth.HbaRules;
 import dev.poolctl.pooler.auth.IdentMaps;
 import dev.poolctl.pooler.config.AuthType;
+import dev.poolctl.pooler.config.LdapOptions;
 import io.netty.channel.Channel;
 import dev.poolctl.pooler.net.Transport;
 import io.netty.handler.ssl.SslHandler;
@@ -17,28 +18,49 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * auth_type = hba at login (PgBouncer's set_pool): the first rule that matches the connection decides the method.
- * Password methods then run as their auth_type would; trust, peer, reject, cert and ldap are decided here, and
- * auth_type = cert uses the same certificate check.
+ * Password methods (and ldap, with the rule's options) then run as their auth_type would; trust, peer, reject and
+ * cert are decided here, and auth_type = cert uses the same certificate check.
  */
 final class HbaLogin {
     private HbaLogin() {}
 
-    /** Run {@code method}; or refuse with {@code failure} (PgBouncer's wording), logging {@code logLine} if set. */
-    record Decision(AuthType method, String failure, String logLine) {
+    /**
+     * Run {@code method} (ldap with {@code ldap}'s options); or refuse with {@code failure} (PgBouncer's wording),
+     * logging {@code logLine} if set.
+     */
+    record Decision(AuthType method, LdapOptions ldap, String failure, String logLine) {
         static Decision run(AuthType method) {
-            return new Decision(method, null, null);
+            return new Decision(method, null, null, null);
         }
 
         static Decision refuse(String failure, String logLine) {
-            return new Decision(null, failure, logLine);
+            return new Decision(null, null, failure, logLine);
         }
+    }
+
+    /**
+     * auth_type = ldap, or auth_type = hba and the rule for this login is an ldap one (PgBouncer's
+     * check_if_need_ldap_authentication): the directory, not auth_file or auth_query, knows the user.
+     */
+    static boolean usesLdap(AuthType type, HbaConfig hba, Channel channel, String database, String user,
+                            boolean physicalReplication) {
+        if (type != AuthType.HBA) {
+            return type == AuthType.LDAP;
+        }
+        HbaRules.Rule rule = rule(hba, channel, database, user, physicalReplication);
+        return rule != null && rule.method() == HbaRules.Method.LDAP;
+    }
+
+    private static HbaRules.Rule rule(HbaConfig hba, Channel channel, String database, String user,
+                                      boolean physicalReplication) {
+        InetAddress remote = channel.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+        boolean tls = channel.pipeline().get(SslHandler.class) != null;
+        return hba.rules().match(remote, tls, physicalReplication, database, user);
     }
 
     static Decision decide(HbaConfig hba, Channel channel, String database, String user, boolean unknownUser,
                            boolean physicalReplication) {
-        InetAddress remote = channel.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
-        boolean tls = channel.pipeline().get(SslHandler.class) != null;
-        HbaRules.Rule rule = hba.rules().match(remote, tls, physicalReplication, database, user);
+        HbaRules.Rule rule = rule(hba, channel, database, user, physicalReplication);
         if (rule == null) {
             return Decision.refuse("no authentication method is found", null);
         }
@@ -48,7 +70,9 @@ final class HbaLogin {
             case PASSWORD -> Decision.run(AuthType.PLAIN);
             case SCRAM_SHA_256 -> Decision.run(AuthType.SCRAM_SHA_256);
             case REJECT -> Decision.refuse("login rejected", null);
-            case LDAP -> Decision.refuse("ldap is not supported by this build", null);
+            case LDAP -> rule.ldap() != null ? new Decision(AuthType.LDAP, rule.ldap(), null, null)
+                    : Decision.refuse(ClientAuthenticator.LDAP_FAILED, "hba line " + rule.line()
+                            + ": its LDAP options cannot be read (see the warning at load)");
             case CERT -> cert(channel, rule.identMap(), user, unknownUser);
             case PEER -> peer(hba, rule, channel, user, unknownUser);
         };

@@ -59,6 +59,25 @@ class HbaRulesTest {
         assertEquals(4, r.match(ip("10.1.2.3"), false, false, "app", "bob").line());
     }
 
+    /** PgBouncer's hba.c: the rest of an ldap line is its options; options it cannot use fail the logins. */
+    @Test
+    void anLdapRuleCarriesTheRestOfItsLineAsOptions() throws IOException {
+        HbaRules r = rules("""
+                host all ldapuser1 127.0.0.1/32 ldap ldapurl="ldap://127.0.0.1:12345/dc=example,dc=net?uid?sub"
+                host all ldapuser2 127.0.0.1/32 ldap ldapserver=h ldapprefix=cn= ldapbasedn=dc=x
+                host all all       127.0.0.1/32 trust
+                """);
+        HbaRules.Rule one = r.match(ip("127.0.0.1"), false, false, "db", "ldapuser1");
+        assertEquals(HbaRules.Method.LDAP, method(one));
+        assertEquals("dc=example,dc=net", one.ldap().baseDn());
+        assertEquals(12345, one.ldap().effectivePort());
+        HbaRules.Rule two = r.match(ip("127.0.0.1"), false, false, "db", "ldapuser2");
+        assertEquals(HbaRules.Method.LDAP, method(two), "kept, so that its logins fail rather than reach trust");
+        assertNull(two.ldap());
+        assertEquals(List.of(dir.resolve("hba.conf") + ": hba line 2: cannot mix options for simple bind and search+bind"
+                + " modes; LDAP logins by this line fail"), warnings);
+    }
+
     @Test
     void hostnosslAndHostsslSplitByTls() throws IOException {
         HbaRules r = rules("hostnossl all all all reject\nhost all all all md5\n");

@@ -57,8 +57,8 @@ class PoolAuthQueryTest {
         Pool pool = h.pool(PoolHarness.DB, "fetched_user");
         Secret fetched = Secret.of(Md5Password.encrypt("pw", "fetched_user"));
         byte[] key = {1, 2, 3};
-        pool.credentials().remember(fetched, key);
-        pool.credentials().remember(null, null); // a later login by auth_file keeps what is known
+        pool.credentials().remember(fetched, key, null);
+        pool.credentials().remember(null, null, null); // a later login by auth_file keeps what is known
         FakeClient c = h.login(pool);
         FakeServer s = h.launcher.lastFor(pool);
         assertEquals(fetched, s.login.secret());
@@ -66,9 +66,20 @@ class PoolAuthQueryTest {
         assertEquals(ClientState.LOGIN_WAIT, c.state());
 
         Pool listed = h.pool();
-        listed.credentials().remember(fetched, null);
+        listed.credentials().remember(fetched, null, null);
         h.login(listed);
         assertEquals(Secret.of("pw"), h.launcher.lastFor(listed).login.secret(), "auth_file wins over auth_query");
         assertNull(h.launcher.lastFor(listed).login.scramClientKey());
+    }
+
+    /** PgBouncer keeps the password an LDAP server accepted as the user's: it wins over auth_file's. */
+    @Test
+    void aPasswordLdapAcceptedLogsInToTheServerBeforeAuthFiles() {
+        PoolHarness h = new PoolHarness("pool_mode = transaction");
+        Pool listed = h.pool();
+        listed.credentials().remember(null, null, new Secret.Plain("ldap_pw"));
+        listed.credentials().remember(null, null, null); // a later login by another method keeps it
+        h.login(listed);
+        assertEquals(new Secret.Plain("ldap_pw"), h.launcher.lastFor(listed).login.secret());
     }
 }
