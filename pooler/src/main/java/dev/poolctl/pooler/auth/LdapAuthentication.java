@@ -70,9 +70,16 @@ public final class LdapAuthentication {
         }
     }
 
-    /** {@link #check(LdapOptions, String, String, LdapTrust)} with the TLS checks libldap would make here. */
+    /**
+     * {@link #check(LdapOptions, String, String, LdapTrust)} with the TLS checks libldap would make here; whatever
+     * goes wrong is a refusal that says what, never an exception on a worker (the login would fail without a word).
+     */
     public static Result check(LdapOptions options, String user, String password) {
-        return check(options, user, password, LdapTrust.fromEnvironment());
+        try {
+            return check(options, user, password, LdapTrust.fromEnvironment());
+        } catch (RuntimeException e) {
+            return Result.refused("LDAP authentication could not be run: " + e);
+        }
     }
 
     /** Whether {@code password} is {@code user}'s in the directory. */
@@ -87,7 +94,8 @@ public final class LdapAuthentication {
         try {
             ssl = new SSLUtil(trustManager(trust));
         } catch (GeneralSecurityException | RuntimeException e) {
-            return Result.refused("could not read the CA file for LDAP TLS " + trust.caFile() + ": " + e.getMessage());
+            return Result.refused("could not set up TLS for LDAP" + (trust.caFile() == null ? ""
+                    : " with the CA file " + trust.caFile()) + ": " + e.getMessage());
         }
         List<String> warnings = new ArrayList<>();
         try (LDAPConnection connection = connect(options, ssl, trust.verify(), warnings)) {

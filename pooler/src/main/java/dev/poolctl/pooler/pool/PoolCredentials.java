@@ -6,7 +6,8 @@ import java.util.Optional;
 /**
  * What a pool's server logins use besides auth_file, learnt from the logins of the pool's clients: the secret
  * auth_query last returned for the pool's user (PgBouncer's dynamic credentials), the SCRAM ClientKey a client
- * last proved (SCRAM pass-through, for a SCRAM secret) and the password an LDAP server last accepted. Confined to the pool's loop.
+ * last proved (SCRAM pass-through, for a SCRAM secret) and the password an LDAP server last accepted. Confined to
+ * the pool's loop.
  */
 public final class PoolCredentials {
     private Secret fetched;

@@ -167,7 +167,7 @@ class LdapAuthenticationTest {
         LdapAuthentication.Result r = LdapAuthentication.check(options(SIMPLE), "alice", "alice_pw",
                 trusting(dir.resolve("missing.crt")));
         assertFalse(r.ok());
-        assertTrue(r.warnings().get(0).startsWith("could not read the CA file for LDAP TLS"), r.warnings().toString());
+        assertTrue(r.warnings().get(0).startsWith("could not set up TLS for LDAP with the CA file " + dir.resolve("missing.crt")), r.warnings().toString());
     }
 
     @Test
