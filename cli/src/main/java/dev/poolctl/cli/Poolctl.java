@@ -21,6 +21,7 @@ import dev.poolctl.cli.commands.Suspend;
 import dev.poolctl.cli.commands.Top;
 import dev.poolctl.cli.commands.UserlistCommand;
 import dev.poolctl.cli.commands.WaitClose;
+import dev.poolctl.cli.commands.Why;
 import dev.poolctl.pooler.Version;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Command;
         description = "A PgBouncer-compatible PostgreSQL connection pooler and its operator tools.",
         subcommands = {Start.class, Status.class, Show.class, Reload.class, Pause.class, Resume.class, Kill.class,
             KillClient.class, Reconnect.class, Disable.class, Enable.class, Suspend.class, Shutdown.class, Drain.class,
-            WaitClose.class, Console.class, Top.class, UserlistCommand.class, ConfigCommand.class, Stop.class,
+            WaitClose.class, Console.class, Top.class, Why.class, UserlistCommand.class, ConfigCommand.class, Stop.class,
             Completion.class, CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  poolctl start -c /etc/pgbouncer/pgbouncer.ini"})
 public final class Poolctl {

@@ -30,7 +30,7 @@ public final class Show extends AdminCommand {
     /** The lists {@code show} knows, by their CLI name; the console command is the name in upper case with '_'. */
     public enum What {
         pools, clients, servers, stats, stats_totals, stats_averages, databases, users, config, lists, mem, state,
-        version, sockets, active_sockets, totals, hazards, histograms, logins;
+        version, sockets, active_sockets, totals, hazards, histograms, logins, waits;
 
         public String sql() {
             return "SHOW " + name().toUpperCase(Locale.ROOT);

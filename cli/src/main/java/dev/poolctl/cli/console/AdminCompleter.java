@@ -23,7 +23,7 @@ public final class AdminCompleter implements Completer {
     public static final List<String> SHOW_TARGETS = List.of("HELP", "CONFIG", "DATABASES", "POOLS", "CLIENTS",
             "SERVERS", "USERS", "VERSION", "PEERS", "PEER_POOLS", "FDS", "SOCKETS", "ACTIVE_SOCKETS", "LISTS", "MEM",
             "STATE", "DNS_HOSTS", "DNS_ZONES", "STATS", "STATS_TOTALS", "STATS_AVERAGES", "TOTALS",
-            "HAZARDS", "HISTOGRAMS", "LOGINS");
+            "HAZARDS", "HISTOGRAMS", "LOGINS", "WAITS");
 
     /** The commands whose argument is a database name. */
     static final Set<String> TAKES_DATABASE = Set.of("PAUSE", "RESUME", "KILL", "RECONNECT", "DISABLE", "ENABLE",

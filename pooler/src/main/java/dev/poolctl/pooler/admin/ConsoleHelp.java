@@ -18,7 +18,7 @@ final class ConsoleHelp {
                 + "\tSHOW FDS|SOCKETS|ACTIVE_SOCKETS|LISTS|MEM|STATE\n"
                 + "\tSHOW DNS_HOSTS|DNS_ZONES\n"
                 + "\tSHOW STATS|STATS_TOTALS|STATS_AVERAGES|TOTALS\n"
-                + "\tSHOW HAZARDS|HISTOGRAMS|LOGINS\n"
+                + "\tSHOW HAZARDS|HISTOGRAMS|LOGINS|WAITS\n"
                 + "\tSET key = arg\n\tRELOAD\n\tPAUSE [<db>]\n\tRESUME [<db>]\n\tDISABLE <db>\n\tENABLE <db>\n"
                 + "\tRECONNECT [<db>]\n\tKILL [<db>]\n\tKILL_CLIENT <client_id>\n\tSUSPEND\n\tSHUTDOWN\n"
                 + "\tSHUTDOWN WAIT_FOR_SERVERS|WAIT_FOR_CLIENTS\n\tWAIT_CLOSE [<db>]\n\tDRAIN [<seconds>]");

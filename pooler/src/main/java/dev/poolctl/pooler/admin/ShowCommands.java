@@ -48,7 +48,8 @@ final class ShowCommands {
             case "users" -> new Table.Merge(1, 5);
             case "lists", "totals" -> new Table.Merge(1, 1);
             case "stats", "stats_totals", "stats_averages" -> Table.Merge.SUM_BY_KEY; // each loop's pgbouncer row
-            case "hazards", "clients", "servers", "sockets", "active_sockets", "histograms", "logins" -> Table.Merge.CONCAT;
+            case "hazards", "clients", "servers", "sockets", "active_sockets", "histograms", "logins", "waits" ->
+                    Table.Merge.CONCAT;
             default -> null;
         };
     }
@@ -61,6 +62,7 @@ final class ShowCommands {
             case "hazards" -> hazards();
             case "histograms" -> HistogramTable.of(manager);
             case "logins" -> LoginTable.of(manager);
+            case "waits" -> WaitTable.of(manager);
             case "clients" -> sockets(true, false, false, false);
             case "servers" -> sockets(false, true, false, false);
             case "sockets" -> sockets(true, true, true, false);

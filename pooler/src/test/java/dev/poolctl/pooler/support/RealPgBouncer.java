@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  * pidfile and unix socket in a fresh temp dir under /tmp, {@code listen_addr = 127.0.0.1} on a free port,
  * {@code auth_type = md5}, {@code pool_mode = transaction}, {@code ignore_startup_parameters = extra_float_digits},
  * {@code [databases] testdb = host=127.0.0.1 port=<cluster> dbname=testdb}; the caller adds {@code [pgbouncer]}
- * keys. The userlist holds {@value PostgresCluster#MD5_USER} with the md5 secret PostgreSQL stored.
+ * keys. The userlist holds {@value PostgresCluster#MD5_USER} with the md5 secret PostgreSQL stored, and
+ * {@value PostgresCluster#CLEARTEXT_USER} with its password (a second user for tests of per-database limits).
  *
  * <p>PgBouncer refuses to run as root: when the JVM is root (checked with {@code id -u}), the temp dir and its
  * files are chowned to the OS user {@code postgres} and PgBouncer runs through {@code runuser -u postgres --}.
@@ -181,7 +182,8 @@ public final class RealPgBouncer implements AutoCloseable {
     private void launch() {
         try {
             Files.writeString(userlist, "\"" + PostgresCluster.MD5_USER + "\" \""
-                    + pg.md5Secret(PostgresCluster.MD5_USER) + "\"\n");
+                    + pg.md5Secret(PostgresCluster.MD5_USER) + "\"\n\"" + PostgresCluster.CLEARTEXT_USER + "\" \""
+                    + PostgresCluster.CLEARTEXT_PASSWORD + "\"\n");
         } catch (IOException e) {
             throw new UncheckedIOException("could not write " + userlist, e);
         }
