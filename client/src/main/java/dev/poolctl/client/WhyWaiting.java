@@ -63,7 +63,7 @@ public final class WhyWaiting {
     }
 
     /** The rows for a PgBouncer's lists ({@code state} null when it has no SHOW STATE). */
-    static List<Row> infer(AdminClient.Result pools, AdminClient.Result databases, AdminClient.Result users,
+    public static List<Row> infer(AdminClient.Result pools, AdminClient.Result databases, AdminClient.Result users,
                            AdminClient.Result config, AdminClient.Result state) {
         Columns p = new Columns(pools);
         Columns d = new Columns(databases);

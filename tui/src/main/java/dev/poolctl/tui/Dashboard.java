@@ -9,6 +9,7 @@ import dev.poolctl.tui.input.Action;
 import dev.poolctl.tui.input.KeyBindings;
 import dev.poolctl.tui.model.AlertRules;
 import dev.poolctl.tui.model.DashboardModel;
+import dev.poolctl.tui.model.PoolRow;
 import dev.poolctl.tui.model.Prompt;
 import dev.poolctl.tui.model.View;
 import dev.poolctl.tui.source.AdminPoller;
@@ -35,8 +36,13 @@ import java.util.concurrent.TimeUnit;
 public final class Dashboard {
     /**
      * @param actions null in --readonly
+     * @param runFor how long the dashboard stays before it quits by itself (top --for), or null: until q
      */
-    public record Options(Duration interval, AlertRules rules, ConsoleActions actions) {
+    public record Options(Duration interval, AlertRules rules, ConsoleActions actions, Duration runFor) {
+        public Options(Duration interval, AlertRules rules, ConsoleActions actions) {
+            this(interval, rules, actions, null);
+        }
+
         public boolean readonly() {
             return actions == null;
         }
@@ -96,9 +102,15 @@ public final class Dashboard {
             input.start();
             poller.start();
             redraw(false);
+            long end = options.runFor() == null ? Long.MAX_VALUE : System.nanoTime() + options.runFor().toNanos();
             boolean running = true;
             while (running) {
-                UiEvent e = events.poll(TICK_MILLIS, TimeUnit.MILLISECONDS);
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    break; // --for is over: as if q was pressed
+                }
+                UiEvent e = events.poll(Math.min(TICK_MILLIS, TimeUnit.NANOSECONDS.toMillis(left) + 1),
+                        TimeUnit.MILLISECONDS);
                 running = handle(e == null ? new UiEvent.Tick() : e, poller, actionThread);
                 boolean resized = e instanceof UiEvent.Resized;
                 // Apply everything already queued before drawing, so a burst of keys does not lag behind.
@@ -193,7 +205,7 @@ public final class Dashboard {
             }
             return true;
         }
-        if (p instanceof Prompt.Help) {
+        if (p instanceof Prompt.Help || p instanceof Prompt.WaitDetail) {
             model.prompt(Prompt.NONE);
             return true;
         }
@@ -212,6 +224,14 @@ public final class Dashboard {
             case PAGE_UP -> model.moveSelection(-page);
             case PAGE_DOWN -> model.moveSelection(page);
             case FILTER -> model.prompt(new Prompt.Filter(model.state(model.view()).filter()));
+            case WHY -> {
+                PoolRow pool = model.selectedPool();
+                if (pool == null) {
+                    model.message(Strings.NO_POOL);
+                } else {
+                    model.prompt(new Prompt.WaitDetail(pool.database(), pool.user()));
+                }
+            }
             case SORT -> model.cycleSort();
             case REVERSE_SORT -> model.reverseSort();
             case SLOWER -> poller.interval(model.stepInterval(1));

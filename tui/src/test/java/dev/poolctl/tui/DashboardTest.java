@@ -186,6 +186,24 @@ class DashboardTest {
         awaitScreen("the wide columns", s -> s.contains("sv_login") && s.contains("cl_waiting 1m00s"));
     }
 
+    /** top --for: the dashboard quits by itself when the time is up, and the terminal is restored. */
+    @Test
+    void runForQuitsByItself() throws Exception {
+        Dashboard d = new Dashboard(new TerminalScreen(terminal), source,
+                new Dashboard.Options(Duration.ofMillis(100), new AlertRules(Duration.ofSeconds(60), 0.8,
+                        Duration.ofSeconds(1)), null, Duration.ofMillis(700)), Clock.system(ZoneOffset.UTC));
+        FutureTask<Void> task = new FutureTask<>(() -> {
+            d.run();
+            return null;
+        });
+        Thread t = new Thread(task, "dashboard-for");
+        t.setDaemon(true);
+        t.start();
+        awaitScreen("pools", s -> s.contains("poolctl top"));
+        task.get(10, TimeUnit.SECONDS); // no key pressed
+        assertFalse(Screens.text(terminal).contains("poolctl top"), "back from the private (alternate) screen");
+    }
+
     @Test
     void quittingRestoresTheTerminal() throws Exception {
         start(false);

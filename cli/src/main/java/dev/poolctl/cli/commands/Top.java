@@ -40,6 +40,10 @@ public final class Top extends AdminCommand {
             description = "time between polls (e.g. 500ms, 2s; default: ${DEFAULT-VALUE})")
     Duration interval;
 
+    @Option(names = "--for", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "quit by itself after DURATION (e.g. 2m), as if q was pressed (scripts/demo uses it)")
+    Duration runFor;
+
     @Option(names = "--readonly", description = "no actions: only look (no PAUSE, RESUME, RELOAD, RECONNECT, KILL)")
     boolean readonly;
 
@@ -72,6 +76,12 @@ public final class Top extends AdminCommand {
         if (interval.toMillis() < 100) {
             return "--interval must be at least 100ms";
         }
+        if (runFor != null && (runFor.isZero() || runFor.isNegative())) {
+            return "--for must be a positive duration";
+        }
+        if (runFor != null && once) {
+            return "--for has no meaning with --once";
+        }
         return null;
     }
 
@@ -97,7 +107,7 @@ public final class Top extends AdminCommand {
                     .setUnixTerminalCtrlCBehaviour(UnixLikeTerminal.CtrlCBehaviour.TRAP)
                     .createTerminal();
             Dashboard.Options options = new Dashboard.Options(interval, rules,
-                    readonly ? null : new AdminConsoleActions(connector));
+                    readonly ? null : new AdminConsoleActions(connector), runFor);
             new Dashboard(new TerminalScreen(terminal), source, options, clock).run();
             return ExitCodes.OK;
         }

@@ -17,6 +17,7 @@ public enum Action {
     PAGE_UP("previous page", "", false),
     PAGE_DOWN("next page", "", false),
     FILTER("filter (Enter keeps, Esc clears)", "filter", false),
+    WHY("why the selected pool's clients wait", "why", false),
     SORT("sort by the next column", "sort", false),
     REVERSE_SORT("reverse the sort", "", false),
     SLOWER("refresh less often", "", false),

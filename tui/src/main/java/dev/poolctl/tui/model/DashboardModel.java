@@ -40,6 +40,8 @@ public final class DashboardModel {
     private Map<String, DatabaseRates> rates = Map.of();
     private DatabaseRates totals = DatabaseRates.unknown("", false, 0, 0);
     private List<PoolRow> pools = List.of();
+    /** Whether the pools' wait causes were inferred (a PgBouncer) rather than told (poolctl's SHOW WAITS). */
+    private boolean waitsInferred;
     private ConnectionState connection;
     private View view = View.POOLS;
     private Prompt prompt = Prompt.NONE;
@@ -88,10 +90,13 @@ public final class DashboardModel {
                 waits.put(r.text("database", "") + "/" + r.text("user", ""), r);
             }
         }
+        Map<String, dev.poolctl.client.WhyWaiting.Row> whys = PoolWaits.of(s);
+        waitsInferred = PoolWaits.inferred(s);
         List<PoolRow> rows = new ArrayList<>();
         for (Row r : s.table(Show.POOLS).rowList()) {
             String db = r.text("database", "");
-            PoolRow p = PoolRow.of(r, databases.get(db), rates.get(db), waits.get(db + "/" + r.text("user", "")));
+            String key = db + "/" + r.text("user", "");
+            PoolRow p = PoolRow.of(r, databases.get(db), rates.get(db), waits.get(key), whys.get(key));
             rows.add(p);
             history.record(p);
         }
@@ -275,6 +280,16 @@ public final class DashboardModel {
         return sel < databases.size() ? databases.get(sel) : null;
     }
 
+    /** The selected pool in the Pools view, or null (another view, or no row). */
+    public PoolRow selectedPool() {
+        if (view != View.POOLS) {
+            return null;
+        }
+        int sel = states.get(view).selected();
+        List<PoolRow> visible = visiblePools();
+        return sel < visible.size() ? visible.get(sel) : null;
+    }
+
     public String target() {
         return target;
     }
@@ -285,6 +300,10 @@ public final class DashboardModel {
 
     public String version() {
         return current == null ? "" : current.version();
+    }
+
+    public boolean waitsInferred() {
+        return waitsInferred;
     }
 
     public List<PoolRow> pools() {

@@ -1,25 +1,27 @@
 package dev.poolctl.tui.model;
 
+import dev.poolctl.client.WhyWaiting;
 import dev.poolctl.tui.source.Row;
 
 /**
- * One SHOW POOLS row with what the dashboard adds: the database's pool size and pause state (SHOW DATABASES) and its
- * rates (SHOW STATS is per database, so every user's pool of a database shows the database's tps).
+ * One SHOW POOLS row with what the dashboard adds: the database's pool size and pause state (SHOW DATABASES), its
+ * rates (SHOW STATS is per database, so every user's pool of a database shows the database's tps), and why its
+ * clients wait ({@code why}: poolctl's SHOW WAITS, or inferred for a PgBouncer; null when none waits).
  */
 public record PoolRow(String database, String user, String poolMode, long clActive, long clWaiting, long svActive,
         long svIdle, long svUsed, long svTested, long svLogin, double maxwaitSeconds, int poolSize, boolean paused,
-        double tps, double waitP50Us, double waitP99Us) {
+        double tps, double waitP50Us, double waitP99Us, WhyWaiting.Row why) {
 
     /** The admin console's own pool; it never saturates or waits for servers in a way an operator acts on. */
     public static final String ADMIN_DATABASE = "pgbouncer";
 
     /** A pool without poolctl's wait histogram (a PgBouncer target): p50 and p99 wait unknown. */
     public static PoolRow of(Row pool, Row database, DatabaseRates rates) {
-        return of(pool, database, rates, null);
+        return of(pool, database, rates, null, null);
     }
 
     /** {@code waitHistogram}: the pool's {@code wait} row of poolctl's SHOW HISTOGRAMS, or null. */
-    public static PoolRow of(Row pool, Row database, DatabaseRates rates, Row waitHistogram) {
+    public static PoolRow of(Row pool, Row database, DatabaseRates rates, Row waitHistogram, WhyWaiting.Row why) {
         int size = database == null ? -1 : (int) database.number("pool_size", -1);
         boolean paused = database != null
                 && (database.number("paused", 0) != 0 || database.number("disabled", 0) != 0);
@@ -29,7 +31,12 @@ public record PoolRow(String database, String user, String poolMode, long clActi
                 pool.number("maxwait") + pool.number("maxwait_us") / 1_000_000.0, size, paused,
                 rates == null ? Double.NaN : rates.tps(),
                 waitHistogram == null ? Double.NaN : waitHistogram.number("p50_us", -1),
-                waitHistogram == null ? Double.NaN : waitHistogram.number("p99_us", -1));
+                waitHistogram == null ? Double.NaN : waitHistogram.number("p99_us", -1), why);
+    }
+
+    /** The cause word of SHOW WAITS, or "" when no client waits. */
+    public String waitCause() {
+        return why == null ? "" : why.cause();
     }
 
     public String key() {
@@ -68,6 +75,7 @@ public record PoolRow(String database, String user, String poolMode, long clActi
             case "tps" -> Double.isNaN(tps) ? -1.0 : tps;
             case "wait_p50" -> Double.isNaN(waitP50Us) ? -1.0 : waitP50Us;
             case "wait_p99" -> Double.isNaN(waitP99Us) ? -1.0 : waitP99Us;
+            case "why" -> waitCause();
             default -> null;
         };
     }

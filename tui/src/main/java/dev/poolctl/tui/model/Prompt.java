@@ -14,5 +14,8 @@ public sealed interface Prompt {
     /** The key list; any key closes it. */
     record Help() implements Prompt {}
 
+    /** Why the pool {@code database/user} waits (SHOW WAITS, or inferred); any key closes it. */
+    record WaitDetail(String database, String user) implements Prompt {}
+
     Prompt NONE = new None();
 }

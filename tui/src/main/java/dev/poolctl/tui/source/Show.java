@@ -2,12 +2,13 @@ package dev.poolctl.tui.source;
 
 /**
  * The admin-console lists the dashboard polls: SHOWs that PgBouncer 1.18 and poolctl both answer, and poolctl's
- * own SHOW HAZARDS and SHOW HISTOGRAMS (p50/p99 wait), asked only of a poolctl so a PgBouncer's log gets no error a
- * second.
+ * own SHOW HAZARDS, SHOW HISTOGRAMS (p50/p99 wait) and SHOW WAITS (why clients wait), asked only of a poolctl so a
+ * PgBouncer's log gets no error a second (for a PgBouncer the causes are inferred from POOLS, DATABASES, USERS and
+ * CONFIG).
  */
 public enum Show {
-    POOLS(false), STATS(false), CLIENTS(false), SERVERS(false), DATABASES(false), CONFIG(false), HAZARDS(true),
-    HISTOGRAMS(true);
+    POOLS(false), STATS(false), CLIENTS(false), SERVERS(false), DATABASES(false), CONFIG(false), USERS(false),
+    HAZARDS(true), HISTOGRAMS(true), WAITS(true);
 
     private final boolean poolctlOnly;
 

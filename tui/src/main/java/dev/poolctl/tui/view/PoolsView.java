@@ -13,7 +13,7 @@ import java.util.List;
 
 /** SHOW POOLS with pool size, a saturation bar, tps and sparklines; trouble in colour. */
 public final class PoolsView {
-    static final int BAR = 8;
+    static final int BAR = 7;
     static final int SPARK = 20;
     /** What the sparklines cover: the last minutes, as an operator asks "since when is it waiting". */
     static final Duration HISTORY_WINDOW = Duration.ofMinutes(5);
@@ -34,11 +34,13 @@ public final class PoolsView {
         c.add(Column.right("sv_active", "sv_act", 6, 1, p -> Long.toString(p.svActive())));
         c.add(Column.right("sv_idle", "sv_idle", 7, 3, p -> Long.toString(p.svIdle())));
         c.add(Column.right("sv_used", "sv_used", 7, 6, p -> Long.toString(p.svUsed())));
-        c.add(Column.right("sv_tested", "sv_test", 7, 7, p -> Long.toString(p.svTested())));
+        c.add(Column.right("sv_tested", "sv_test", 7, 10, p -> Long.toString(p.svTested())));
         c.add(Column.right("sv_login", "sv_login", 8, 6, p -> Long.toString(p.svLogin())));
         c.add(Column.<PoolRow>right("maxwait", "maxwait", 7, 2, p -> Format.seconds(p.maxwaitSeconds()))
                 .coloured(p -> p.maxwaitSeconds() >= maxwaitWarn ? TextColor.ANSI.RED_BRIGHT
                         : p.maxwaitSeconds() > 0 ? TextColor.ANSI.YELLOW_BRIGHT : null));
+        c.add(Column.<PoolRow>left("why", "why", 9, 3, p -> shortCause(p.waitCause()))
+                .coloured(p -> TextColor.ANSI.YELLOW_BRIGHT));
         c.add(Column.right("pool_size", "size", 4, 4, p -> p.poolSize() < 0 ? Format.UNKNOWN
                 : Integer.toString(p.poolSize())));
         c.add(Column.<PoolRow>left("saturation", "saturation", BAR + 5, 4, PoolsView::bar)
@@ -62,6 +64,19 @@ public final class PoolsView {
     static int samplesPerCell(Duration interval) {
         long perCell = HISTORY_WINDOW.toMillis() / Math.max(1, interval.toMillis()) / SPARK;
         return (int) Math.max(1, Math.min(perCell, History.CAPACITY / SPARK));
+    }
+
+    /** SHOW WAITS' cause in nine cells (Enter shows it whole, with its detail). */
+    static String shortCause(String cause) {
+        return switch (cause) {
+            case "server_login_failing" -> "login_err";
+            case "server_login" -> "logins";
+            case "reserve_pool" -> "reserve";
+            case "max_db_connections" -> "max_db";
+            case "max_user_connections" -> "max_user";
+            case "server_release" -> "release";
+            default -> cause;
+        };
     }
 
     /** pool_mode in four cells: session, transaction and statement are too wide for 80 columns. */

@@ -57,6 +57,8 @@ public final class ScreenRenderer {
         status(g, w, h - 1, m);
         if (m.prompt() instanceof Prompt.Help) {
             help(g, size);
+        } else if (m.prompt() instanceof Prompt.WaitDetail d) {
+            box(g, size, WaitDetailBox.lines(m, d, w));
         } else if (m.prompt() instanceof Prompt.Confirm c) {
             box(g, size, List.of(String.format(Strings.CONFIRM, c.command())));
         }

@@ -14,8 +14,10 @@ public final class Strings {
     public static final String FILTER_PROMPT = "filter: ";
     public static final String CONFIRM = "%s ?   y = run it, any other key = cancel";
     public static final String HELP_TITLE = "keys (any key closes)";
+    public static final String ANY_KEY = "(any key closes)";
     public static final String READONLY = "read-only: actions are off";
     public static final String NO_DATABASE = "select a row with a database first";
+    public static final String NO_POOL = "select a pool in the Pools view first (Enter: why its clients wait)";
     public static final String RUNNING = "%s: running...";
     public static final String ANSWERED = "%s: %s";
     public static final String FAILED = "%s failed: %s";

@@ -14,7 +14,7 @@ class AlertsTest {
 
     static PoolRow pool(String db, long clWaiting, long svActive, long svIdle, int poolSize, boolean paused) {
         return new PoolRow(db, "app", "transaction", 1, clWaiting, svActive, svIdle, 0, 0, 0, 0.5, poolSize,
-                paused, 10, Double.NaN, Double.NaN);
+                paused, 10, Double.NaN, Double.NaN, null);
     }
 
     static Instant at(int seconds) {
@@ -78,7 +78,7 @@ class AlertsTest {
     @Test
     void theAdminConsolePoolIsNotWatched() {
         PoolRow admin = new PoolRow(PoolRow.ADMIN_DATABASE, "pgbouncer", "statement", 1, 1, 2, 0, 0, 0, 0, 9, 2,
-                false, 0, Double.NaN, Double.NaN);
+                false, 0, Double.NaN, Double.NaN, null);
         alerts.evaluate(at(0), List.of(admin));
         alerts.evaluate(at(9), List.of(admin));
         assertTrue(alerts.active().isEmpty());

@@ -2,6 +2,8 @@ package dev.poolctl.tui.view;
 
 import static dev.poolctl.tui.support.Recorded.T0;
 import static dev.poolctl.tui.support.Recorded.snapshot;
+
+import dev.poolctl.tui.support.Recorded;
 import static dev.poolctl.tui.support.Screens.line;
 import static dev.poolctl.tui.support.Screens.render;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,13 +54,14 @@ class ScreenRendererTest {
         Row console = snapshot("poolctl-0.1-a", 0).table(Show.POOLS).rowList().stream()
                 .filter(r -> "postgres".equals(r.text("database"))).findFirst().orElseThrow();
         List<String> shown = cells(line(screen, "postgres     postgres"));
-        // database user cl_act cl_wait sv_act sv_idle maxwait size saturation
+        // database user cl_act cl_wait sv_act sv_idle maxwait why size
         assertEquals(console.text("cl_active"), shown.get(2));
         assertEquals(console.text("cl_waiting"), shown.get(3));
         assertEquals(console.text("sv_active"), shown.get(4));
         assertEquals(console.text("sv_idle"), shown.get(5));
-        assertEquals("3", shown.get(7), "pool_size of SHOW DATABASES");
-        assertTrue(line(screen, "postgres     postgres").endsWith("######## 100%"));
+        // the sample has no SHOW WAITS (recorded before it existed): inferred, sv_active 3 of pool_size 3
+        assertEquals("pool_size", shown.get(7), "why, where the saturation bar was at 80 columns");
+        assertEquals("3", shown.get(8), "pool_size of SHOW DATABASES");
         assertTrue(screen.contains("clients 9 (waiting 5)"), screen);
         for (String l : screen.split("\n")) {
             assertTrue(l.length() <= 80);
@@ -71,13 +74,14 @@ class ScreenRendererTest {
         apply("pgbouncer-1.18-b", 2);
         String screen = render(model, 160, 48, false);
         String header = line(screen, "database");
-        for (String h : List.of("mode", "sv_used", "sv_test", "sv_login", "tps", "tps 5m00s",
+        for (String h : List.of("mode", "sv_used", "sv_login", "why", "saturation", "tps", "tps 5m00s",
                 "cl_waiting 5m00s")) {
             assertTrue(header.contains(h), h + " in " + header);
         }
         List<String> row = cells(line(screen, "postgres     postgres"));
         assertEquals("tx", row.get(2));
-        assertEquals("423", row.get(14), "(7214 - 6369) / 2 s = 422.5, rounded");
+        // nobody waits in sample b, so the why cell is blank and tps is the 14th word
+        assertEquals("423", row.get(13), "(7214 - 6369) / 2 s = 422.5, rounded");
         assertTrue(screen.contains("tps 426"), "total incl. the admin database's 3.5: " + screen);
     }
 
@@ -141,6 +145,44 @@ class ScreenRendererTest {
         String readonly = render(model, 80, 24, true);
         assertFalse(readonly.contains("PAUSE"));
         assertTrue(readonly.split("\n")[23].contains("read-only"));
+    }
+
+    /** Enter on a pool: its SHOW WAITS cause and detail in a box that fits 80x24. */
+    @Test
+    void enterShowsWhyTheSelectedPoolWaits() {
+        Snapshot s = Recorded.snapshot(0, java.util.Map.of(
+                Show.POOLS, Recorded.table("database,user,cl_active,cl_waiting,sv_active,sv_idle,sv_used,sv_tested,"
+                        + "sv_login,maxwait,maxwait_us,pool_mode", "app,alice,2,4,2,0,0,0,0,3,250000,transaction"),
+                Show.DATABASES, Recorded.table("name,pool_size,paused,disabled", "app,10,0,0"),
+                Show.WAITS, Recorded.table("database,user,cl_waiting,maxwait_us,cause,detail",
+                        "app,alice,4,3250000,max_db_connections,max_db_connections 2 reached by database app (the"
+                                + " servers of every user's pool count)")));
+        model.apply(s, s.takenAt());
+        String screen = render(model, 80, 24, false);
+        assertEquals("max_db", cells(line(screen, "app          alice")).get(7), screen);
+        model.prompt(new Prompt.WaitDetail("app", "alice"));
+        String box = render(model, 80, 24, false);
+        assertTrue(box.contains("| why clients of app / alice wait"), box);
+        assertTrue(box.contains("| waiting 4, longest 3.3s"), box);
+        assertTrue(box.contains("| cause: max_db_connections  (SHOW WAITS)"), box);
+        assertTrue(box.contains("| max_db_connections 2 reached by database app (the servers of every |"), box);
+        assertTrue(box.contains("| user's pool count)"), box);
+        for (String l : box.split("\n")) {
+            assertTrue(l.length() <= 80, l);
+        }
+        model.prompt(new Prompt.WaitDetail("app", "nobody"));
+        assertTrue(render(model, 80, 24, false).contains("| pool app / nobody is gone"));
+    }
+
+    /** A PgBouncer has no SHOW WAITS: the cause is inferred from its lists, and the box says so. */
+    @Test
+    void aPgBouncersCauseIsInferredAndSaysSo() {
+        apply("pgbouncer-1.18-a", 0);
+        model.moveSelection(1);
+        model.prompt(new Prompt.WaitDetail("postgres", "postgres"));
+        String box = render(model, 80, 24, false);
+        assertTrue(box.contains("| cause: pool_size  (inferred from SHOW POOLS, DATABASES, USERS, CONFIG)"), box);
+        assertTrue(box.contains("| servers 3 of pool_size 3 (sv_active 3, sv_used 0, sv_tested 0"), box);
     }
 
     @Test
