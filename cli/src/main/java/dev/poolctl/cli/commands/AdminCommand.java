@@ -6,6 +6,8 @@ import dev.poolctl.client.AdminException;
 import dev.poolctl.client.ConnectFailedException;
 import dev.poolctl.client.PasswordRequiredException;
 import dev.poolctl.cli.mixin.AdminConnectionOptions;
+import dev.poolctl.cli.mixin.FleetOptions;
+import java.util.List;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -49,6 +51,17 @@ public abstract class AdminCommand implements Callable<Integer> {
         return 30;
     }
 
+    /** The fleet options of a command that can run on several instances at once; null for the others. */
+    protected FleetOptions fleetOptions() {
+        return null;
+    }
+
+    /** Runs the command on every instance (given with the fleet options) and prints the outcome; the exit code. */
+    protected int runFleet(List<FleetOptions.Instance> instances)
+            throws AdminConnectionOptions.OptionsException, InterruptedException {
+        throw new UnsupportedOperationException(spec.name() + " runs on one instance");
+    }
+
     /** Checks arguments before connecting; returns an error message for a usage error, else null. */
     protected String validate() {
         return null;
@@ -71,6 +84,17 @@ public abstract class AdminCommand implements Callable<Integer> {
                 err.println("poolctl " + spec.name() + ": " + invalid);
                 err.println("Try 'poolctl " + spec.name() + " --help' for more information.");
                 return ExitCodes.USAGE;
+            }
+            FleetOptions fleet = fleetOptions();
+            if (fleet != null && fleet.given()) {
+                try {
+                    AdminClient.Target self = connection.resolve(err).target();
+                    return runFleet(fleet.instances(connection.configFile(),
+                            new FleetOptions.Instance(self.host(), self.port())));
+                } catch (AdminConnectionOptions.OptionsException e) {
+                    err.println("poolctl " + spec.name() + ": " + e.getMessage());
+                    return ExitCodes.USAGE;
+                }
             }
             AdminConnectionOptions.Resolved r;
             try {

@@ -3,7 +3,11 @@ package dev.poolctl.cli.commands;
 import dev.poolctl.cli.ExitCodes;
 import dev.poolctl.client.AdminClient;
 import dev.poolctl.client.AdminException;
+import dev.poolctl.cli.mixin.AdminConnectionOptions;
+import dev.poolctl.cli.mixin.FleetOptions;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** A control command: sends one console command and prints its command tag (nothing with --quiet). */
@@ -28,6 +32,43 @@ public abstract class ConsoleCommand extends AdminCommand {
             out().println(r.commandTag());
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The command on every instance, after one confirmation (a terminal's y, or --yes): each instance's tag or why it
+     * failed, one line each.
+     */
+    @Override
+    protected int runFleet(List<FleetOptions.Instance> instances)
+            throws AdminConnectionOptions.OptionsException, InterruptedException {
+        PrintWriter out = out();
+        String what = sql() + " on " + instances.size() + " instance(s): " + instances.stream()
+                .map(FleetOptions.Instance::toString).collect(java.util.stream.Collectors.joining(", "));
+        if (!fleetOptions().yes()) {
+            java.io.Console console = System.console();
+            if (console == null) {
+                err().println("poolctl " + spec.name() + ": " + what + ": confirm with --yes (no terminal to ask on)");
+                return ExitCodes.USAGE;
+            }
+            String answer = console.readLine("%s? [y/N] ", what);
+            if (answer == null || !answer.trim().equalsIgnoreCase("y")) {
+                err().println("poolctl " + spec.name() + ": not confirmed; nothing was sent");
+                return ExitCodes.USAGE;
+            }
+        }
+        List<FleetRun.Answer<AdminClient.Result>> answers = FleetRun.run(instances, connection,
+                defaultTimeoutSeconds(), err(), client -> client.query(sql()));
+        for (FleetRun.Answer<AdminClient.Result> a : answers) {
+            if (a.ok()) {
+                printNotices(a.value());
+                if (!quiet) {
+                    out.println(a.instance() + ": " + a.value().commandTag());
+                }
+            } else {
+                err().println("poolctl: " + a.instance() + ": " + a.error());
+            }
+        }
+        return FleetRun.exitCode(answers);
     }
 
     /** A database or client argument: one word, so it cannot smuggle a second command. */

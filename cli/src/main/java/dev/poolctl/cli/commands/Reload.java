@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import dev.poolctl.cli.mixin.FleetOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code poolctl reload}: the console's RELOAD, or with --dry-run what it would change. */
@@ -25,8 +27,17 @@ import picocli.CommandLine.Option;
             "and names the keys that need a restart; nothing is applied."},
         footer = {"", "Examples:", "  poolctl reload -c /etc/pgbouncer/pgbouncer.ini",
             "  poolctl reload --dry-run -c /etc/pgbouncer/pgbouncer.ini",
-            "  poolctl reload -h /var/run/postgresql -U pgbouncer"})
+            "  poolctl reload -h /var/run/postgresql -U pgbouncer",
+            "  poolctl reload --targets fleet.txt --yes"})
 public final class Reload extends ConsoleCommand {
+    @Mixin
+    FleetOptions fleet;
+
+    @Override
+    protected FleetOptions fleetOptions() {
+        return fleet;
+    }
+
     @Option(names = "--dry-run", description = "show what RELOAD would change (needs -c FILE), apply nothing")
     boolean dryRun;
 
@@ -37,6 +48,9 @@ public final class Reload extends ConsoleCommand {
 
     @Override
     protected String validate() {
+        if (dryRun && fleet.given()) {
+            return "--dry-run compares one pooler with the -c file: give no fleet options";
+        }
         return dryRun && connection.configFile() == null
                 ? "--dry-run needs -c FILE: the file the pooler would re-read" : null;
     }

@@ -14,7 +14,12 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine;
+import dev.poolctl.cli.mixin.AdminConnectionOptions;
+import dev.poolctl.cli.mixin.FleetOptions;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -25,8 +30,58 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:", "  poolctl show pools -p 6432 -U admin",
             "  poolctl show stats --format json -c /etc/pgbouncer/pgbouncer.ini",
             "  poolctl show clients --format csv > clients.csv",
-            "  poolctl show pools --watch 2          (Ctrl-C to stop)"})
+            "  poolctl show pools --watch 2          (Ctrl-C to stop)",
+            "  poolctl show pools --peers -c /etc/pgbouncer/pgbouncer.ini   (an instance column first)"})
 public final class Show extends AdminCommand {
+    @Mixin
+    FleetOptions fleet;
+
+    @Override
+    protected FleetOptions fleetOptions() {
+        return fleet;
+    }
+
+    /**
+     * The list from every instance in one table, an {@code instance} column first (columns by name: a PgBouncer's
+     * extra or missing ones are blank for the others); an instance that does not answer is named on stderr.
+     */
+    @Override
+    protected int runFleet(List<FleetOptions.Instance> instances)
+            throws AdminConnectionOptions.OptionsException, InterruptedException {
+        List<FleetRun.Answer<AdminClient.Result>> answers = FleetRun.run(instances, connection,
+                defaultTimeoutSeconds(), err(), client -> client.query(what.sql()));
+        List<String> columns = new ArrayList<>(List.of("instance"));
+        List<Integer> types = new ArrayList<>(List.of(25));
+        for (FleetRun.Answer<AdminClient.Result> a : answers) {
+            if (!a.ok()) {
+                continue;
+            }
+            for (int i = 0; i < a.value().columns().size(); i++) {
+                if (!columns.contains(a.value().columns().get(i))) {
+                    columns.add(a.value().columns().get(i));
+                    types.add(i < a.value().typeOids().size() ? a.value().typeOids().get(i) : 25);
+                }
+            }
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (FleetRun.Answer<AdminClient.Result> a : answers) {
+            if (!a.ok()) {
+                err().println("poolctl: " + a.instance() + ": " + a.error());
+                continue;
+            }
+            for (List<String> r : a.value().rows()) {
+                List<String> row = new ArrayList<>(java.util.Collections.nCopies(columns.size(), (String) null));
+                row.set(0, a.instance().toString());
+                for (int i = 0; i < a.value().columns().size() && i < r.size(); i++) {
+                    row.set(columns.indexOf(a.value().columns().get(i)), r.get(i));
+                }
+                rows.add(row);
+            }
+        }
+        out().print(ResultFormatter.format(new AdminClient.Result(columns, types, rows, "SHOW", List.of()), format));
+        out().flush();
+        return FleetRun.exitCode(answers);
+    }
     /** The lists {@code show} knows, by their CLI name; the console command is the name in upper case with '_'. */
     public enum What {
         pools, clients, servers, stats, stats_totals, stats_averages, databases, users, config, lists, mem, state,
@@ -87,6 +142,9 @@ public final class Show extends AdminCommand {
         }
         if (count != null && watch == null) {
             return "--count needs --watch";
+        }
+        if (watch != null && fleet.given()) {
+            return "--watch shows one instance; for a fleet use poolctl top or run show again";
         }
         return null;
     }

@@ -5,8 +5,11 @@ import dev.poolctl.client.AdminClient;
 import dev.poolctl.client.AdminException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import dev.poolctl.cli.mixin.AdminConnectionOptions;
+import dev.poolctl.cli.mixin.FleetOptions;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /** {@code poolctl status}: is the pooler up, which version, and a summary of its pools. */
 @Command(
@@ -14,24 +17,63 @@ import picocli.CommandLine.Command;
         description = {"Tell whether the pooler is up, with its version and a summary of its pools.",
             "Exit code 0 when up, 3 when it cannot be reached."},
         footer = {"", "Examples:", "  poolctl status -c /etc/pgbouncer/pgbouncer.ini",
-            "  poolctl status -p 6432 -U admin || echo 'pooler down'"})
+            "  poolctl status -p 6432 -U admin || echo 'pooler down'",
+            "  poolctl status --target 10.0.0.1:6432 --target 10.0.0.2:6432 -U admin   (one line per instance)"})
 public final class Status extends AdminCommand {
+    @Mixin
+    FleetOptions fleet;
+
+    /** One pooler's version and pool totals. */
+    record Summary(String version, int pools, long clActive, long clWaiting, long svActive, long svIdle, long svUsed) {
+        String text() {
+            return "pools " + pools + " (clients " + clActive + " active, " + clWaiting + " waiting; servers "
+                    + svActive + " active, " + svIdle + " idle, " + svUsed + " used)";
+        }
+    }
+
+    @Override
+    protected FleetOptions fleetOptions() {
+        return fleet;
+    }
+
     @Override
     protected int run(AdminClient client) throws IOException, AdminException {
         PrintWriter out = out();
+        Summary s = summary(client);
+        out.println("up: " + client.target().describe() + " (user " + client.target().user() + ")");
+        out.println("version: " + s.version());
+        out.println(s.text().replaceFirst("^pools ", "pools: "));
+        return ExitCodes.OK;
+    }
+
+    /** One line per instance, up or down with why, then how many are up; exit 0 only when all are. */
+    @Override
+    protected int runFleet(List<FleetOptions.Instance> instances)
+            throws AdminConnectionOptions.OptionsException, InterruptedException {
+        PrintWriter out = out();
+        List<FleetRun.Answer<Summary>> answers = FleetRun.run(instances, connection, defaultTimeoutSeconds(), err(),
+                Status::summary);
+        int width = answers.stream().mapToInt(a -> a.instance().toString().length()).max().orElse(0);
+        int up = 0;
+        for (FleetRun.Answer<Summary> a : answers) {
+            String name = String.format("%-" + width + "s", a.instance());
+            if (a.ok()) {
+                up++;
+                out.println("up    " + name + "  " + a.value().version() + "  " + a.value().text());
+            } else {
+                out.println("down  " + name + "  " + a.error());
+            }
+        }
+        out.println(up + " of " + answers.size() + " instances up");
+        return FleetRun.exitCode(answers);
+    }
+
+    static Summary summary(AdminClient client) throws IOException, AdminException {
         AdminClient.Result version = client.query("SHOW VERSION");
         String v = version.rows().isEmpty() || version.rows().get(0).isEmpty() ? "?" : version.rows().get(0).get(0);
         AdminClient.Result pools = client.query("SHOW POOLS");
-        long clActive = sum(pools, "cl_active");
-        long clWaiting = sum(pools, "cl_waiting");
-        long svActive = sum(pools, "sv_active");
-        long svIdle = sum(pools, "sv_idle");
-        long svUsed = sum(pools, "sv_used");
-        out.println("up: " + client.target().describe() + " (user " + client.target().user() + ")");
-        out.println("version: " + v);
-        out.println("pools: " + pools.rows().size() + " (clients " + clActive + " active, " + clWaiting
-                + " waiting; servers " + svActive + " active, " + svIdle + " idle, " + svUsed + " used)");
-        return ExitCodes.OK;
+        return new Summary(v, pools.rows().size(), sum(pools, "cl_active"), sum(pools, "cl_waiting"),
+                sum(pools, "sv_active"), sum(pools, "sv_idle"), sum(pools, "sv_used"));
     }
 
     private static long sum(AdminClient.Result r, String column) {

@@ -98,8 +98,23 @@ public final class AdminConnectionOptions {
 
     /** Testable: the environment and console are given. */
     public Resolved resolve(Map<String, String> env, PrintWriter err, Console console) throws OptionsException {
-        String h = host;
-        Integer p = port;
+        return resolve(env, err, console, null, null);
+    }
+
+    /**
+     * The same options aimed at one instance of a fleet instead of -h/-p (the user as always); a password that no
+     * file or PGPASSWORD gives comes from {@code prompt} (asked once for the whole fleet), never from a prompt per
+     * instance.
+     */
+    public Resolved resolveAt(FleetOptions.Instance at, PrintWriter err, Function<String, String> prompt)
+            throws OptionsException {
+        return resolve(System.getenv(), err, null, at, prompt);
+    }
+
+    private Resolved resolve(Map<String, String> env, PrintWriter err, Console console, FleetOptions.Instance at,
+                             Function<String, String> prompt) throws OptionsException {
+        String h = at != null ? at.host() : host;
+        Integer p = at != null ? Integer.valueOf(at.port()) : port;
         String u = user;
         if (config != null) {
             GeneralSettings g;
@@ -139,8 +154,12 @@ public final class AdminConnectionOptions {
             throw new OptionsException("--connect-timeout must be at least 1 second");
         }
         AdminClient.Target target = new AdminClient.Target(h, p, u);
-        return new Resolved(target, password(target, env, err, console), connectTimeoutSeconds * 1000,
-                timeoutSeconds);
+        Function<String, String> fromFiles = password(target, env, err, console);
+        Function<String, String> pw = prompt == null ? fromFiles : who -> {
+            String found = fromFiles.apply(who);
+            return found != null ? found : prompt.apply(who);
+        };
+        return new Resolved(target, pw, connectTimeoutSeconds * 1000, timeoutSeconds);
     }
 
     /** listen_addr's first address ({@code *} = this host), else the unix socket directory. */
