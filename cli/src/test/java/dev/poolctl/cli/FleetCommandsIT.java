@@ -106,6 +106,20 @@ class FleetCommandsIT {
             assertTrue(resume.out().contains("127.0.0.1:" + b.port() + ": RESUME"), resume.out());
             assertFalse(paused(passfile, a) || paused(passfile, b));
 
+            // top --once on the fleet: the pools summed over the instances that answer, the dead one left out
+            Cli once = fleet(passfile, targets, "top", "--once", "--interval", "200ms", "--format", "json");
+            assertEquals(0, once.code(), once.toString());
+            Map<String, Object> report = (Map<String, Object>) MiniJson.parse(once.out());
+            Map<String, Object> testdb = ((List<Map<String, Object>>) report.get("pools")).stream()
+                    .filter(p -> "testdb".equals(p.get("database"))).findFirst().orElseThrow();
+            assertEquals(20 * live, ((Number) testdb.get("pool_size")).intValue(),
+                    "default_pool_size 20 on each instance that answers: " + once.out());
+            assertEquals("fleet of " + targets.size(), report.get("target"));
+            List<Map<String, Object>> instances = (List<Map<String, Object>>) report.get("instances");
+            assertEquals(targets.size(), instances.size(), once.out());
+            assertEquals(Boolean.FALSE, instances.get(live).get("up"), once.out());
+            assertTrue(String.valueOf(instances.get(live).get("error")).contains("onnect"), once.out());
+
             Path file = dir.resolve("fleet.txt");
             Files.writeString(file, "# the two poolctls\n127.0.0.1:" + a.port() + "\n127.0.0.1:" + b.port() + "\n");
             b.close(); // one instance goes away mid-run

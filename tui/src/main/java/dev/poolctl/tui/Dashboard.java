@@ -216,15 +216,24 @@ public final class Dashboard {
         model.message("");
         int page = Math.max(1, screen.getTerminalSize().getRows() - 10);
         switch (a) {
-            case VIEW_POOLS, VIEW_CLIENTS, VIEW_SERVERS, VIEW_STATS, VIEW_DATABASES, VIEW_CONFIG, VIEW_HAZARDS ->
+            case VIEW_POOLS, VIEW_CLIENTS, VIEW_SERVERS, VIEW_STATS, VIEW_DATABASES, VIEW_CONFIG, VIEW_HAZARDS,
+                    VIEW_FLEET ->
                     model.view(View.values()[a.ordinal() - Action.VIEW_POOLS.ordinal()]);
-            case NEXT_VIEW -> model.view(model.view().next());
+            case NEXT_VIEW -> {
+                View next = model.view().next();
+                model.view(next == View.FLEET && !model.fleet().isFleet() ? next.next() : next);
+            }
             case UP -> model.moveSelection(-1);
             case DOWN -> model.moveSelection(1);
             case PAGE_UP -> model.moveSelection(-page);
             case PAGE_DOWN -> model.moveSelection(page);
             case FILTER -> model.prompt(new Prompt.Filter(model.state(model.view()).filter()));
             case WHY -> {
+                if (model.view() == View.FLEET) {
+                    model.focusSelectedInstance();
+                    poller.pollNow();
+                    return true;
+                }
                 PoolRow pool = model.selectedPool();
                 if (pool == null) {
                     model.message(Strings.NO_POOL);
@@ -281,9 +290,10 @@ public final class Dashboard {
             return;
         }
         model.message(String.format(Strings.RUNNING, command));
+        String focus = model.fleet().focus();
         actionThread.execute(() -> {
             try {
-                post(new UiEvent.ActionDone(command, options.actions().run(command), false));
+                post(new UiEvent.ActionDone(command, options.actions().run(command, focus), false));
             } catch (Exception e) {
                 post(new UiEvent.ActionDone(command, describe(e), true));
             }

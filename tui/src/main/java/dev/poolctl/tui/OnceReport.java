@@ -54,7 +54,7 @@ public final class OnceReport {
     }
 
     private static final String[] POOL_HEADERS = {"database", "user", "pool_mode", "cl_active", "cl_waiting",
-        "sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login", "maxwait", "pool_size", "saturation", "tps"};
+        "sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login", "maxwait", "pool_size", "saturation", "tps", "why"};
 
     static void table(PrintWriter out, DashboardModel m) {
         out.println("target: " + m.target() + "  version: " + m.version() + "  interval: "
@@ -74,10 +74,21 @@ public final class OnceReport {
                 Long.toString(p.svUsed()), Long.toString(p.svTested()), Long.toString(p.svLogin()),
                 Format.seconds(p.maxwaitSeconds()), p.poolSize() < 0 ? Format.UNKNOWN : Integer.toString(p.poolSize()),
                 Double.isNaN(p.saturation()) ? Format.UNKNOWN : Math.round(p.saturation() * 100) + "%",
-                Format.rate(p.tps())});
+                Format.rate(p.tps()), p.waitCause()});
         }
         aligned(out, rows);
         out.println();
+        if (m.fleet().isFleet()) {
+            List<String[]> instances = new ArrayList<>();
+            instances.add(new String[] {"instance", "up", "clients", "waiting", "servers", "tps", "version / error"});
+            for (dev.poolctl.tui.model.FleetState.InstanceRow r : m.fleet().rows()) {
+                instances.add(new String[] {r.instance(), r.up() ? "up" : "down", r.up() ? Long.toString(r.clients()) : "",
+                    r.up() ? Long.toString(r.waiting()) : "", r.up() ? Long.toString(r.servers()) : "",
+                    r.up() ? Format.rate(r.tps()) : "", r.up() ? r.version() : r.error()});
+            }
+            aligned(out, instances);
+            out.println();
+        }
         List<Alert> alerts = m.alerts().active();
         out.println("alerts: " + (alerts.isEmpty() ? "none" : alerts.size()));
         for (Alert a : alerts) {
@@ -106,7 +117,7 @@ public final class OnceReport {
         for (String[] r : rows) {
             StringBuilder sb = new StringBuilder();
             for (int i = 0; i < r.length; i++) {
-                sb.append(i == 0 ? "" : "  ").append(Format.fit(r[i], w[i], i >= 3));
+                sb.append(i == 0 ? "" : "  ").append(Format.fit(r[i], w[i], i >= 3 && i < r.length - 1)); // the last is text
             }
             out.println(sb.toString().stripTrailing());
         }
@@ -138,7 +149,9 @@ public final class OnceReport {
                     .append(",\"saturation\":").append(number(p.saturation()))
                     .append(",\"tps\":").append(number(p.tps()))
                     .append(",\"wait_p50_us\":").append(number(p.waitP50Us()))
-                    .append(",\"wait_p99_us\":").append(number(p.waitP99Us())).append('}');
+                    .append(",\"wait_p99_us\":").append(number(p.waitP99Us())).append(',');
+            field(sb, "why", p.why() == null ? null : p.why().cause()).append(',');
+            field(sb, "why_detail", p.why() == null ? null : p.why().detail()).append('}');
         }
         sb.append("],\"databases\":[");
         int i = 0;
@@ -147,6 +160,17 @@ public final class OnceReport {
             field(sb, "database", r.database());
             rates(sb, r);
             sb.append(",\"counters_reset\":").append(r.reset()).append('}');
+        }
+        sb.append("],\"instances\":[");
+        i = 0;
+        for (dev.poolctl.tui.model.FleetState.InstanceRow r : m.fleet().isFleet() ? m.fleet().rows()
+                : List.<dev.poolctl.tui.model.FleetState.InstanceRow>of()) {
+            sb.append(i++ == 0 ? "{" : ",{");
+            field(sb, "instance", r.instance()).append(",\"up\":").append(r.up()).append(',');
+            field(sb, "version", r.up() ? r.version() : null).append(',');
+            field(sb, "error", r.error()).append(",\"clients\":").append(r.clients()).append(",\"cl_waiting\":")
+                    .append(r.waiting()).append(",\"servers\":").append(r.servers()).append(",\"tps\":")
+                    .append(number(r.tps())).append('}');
         }
         sb.append("],\"alerts\":[");
         i = 0;

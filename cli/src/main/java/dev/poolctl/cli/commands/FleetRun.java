@@ -112,7 +112,7 @@ final class FleetRun {
     }
 
     /** A password asked at most once per user for the whole fleet, and only where there is a console. */
-    private static Function<String, String> sharedPrompt(Console console) {
+    static Function<String, String> sharedPrompt(Console console) {
         if (console == null) {
             return who -> null;
         }

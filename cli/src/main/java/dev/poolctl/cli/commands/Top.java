@@ -6,6 +6,7 @@ import com.googlecode.lanterna.terminal.Terminal;
 import com.googlecode.lanterna.terminal.ansi.UnixLikeTerminal;
 import dev.poolctl.cli.ExitCodes;
 import dev.poolctl.cli.mixin.AdminConnectionOptions;
+import dev.poolctl.cli.mixin.FleetOptions;
 import dev.poolctl.client.AdminClient;
 import dev.poolctl.client.AdminException;
 import dev.poolctl.tui.Dashboard;
@@ -14,11 +15,18 @@ import dev.poolctl.tui.model.AlertRules;
 import dev.poolctl.tui.model.DashboardModel;
 import dev.poolctl.tui.source.AdminConsoleActions;
 import dev.poolctl.tui.source.AdminSnapshotSource;
+import dev.poolctl.tui.source.ConsoleActions;
+import dev.poolctl.tui.source.FleetConsoleActions;
+import dev.poolctl.tui.source.FleetSnapshotSource;
+import dev.poolctl.tui.source.SnapshotSource;
+import java.util.ArrayList;
+import java.util.List;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code poolctl top}: the live dashboard over the admin console, or one report with --once. */
@@ -28,17 +36,25 @@ import picocli.CommandLine.Option;
                 + "bytes/s, wait) and history, alerts, and the clients, servers, stats, databases and config lists "
                 + "(and poolctl's hazards).",
             "It polls the admin console only, so it works against poolctl and PgBouncer alike.",
-            "Keys: 1-7 or Tab views, / filter, s sort, +/- refresh interval, Space freeze, ? help, q quit; "
+            "Keys: 1-8 or Tab views, Enter why a pool waits, / filter, s sort, +/- refresh interval, Space freeze, ? help,"
+                    + " q quit; "
                     + "p pause, r resume, R reload, c reconnect, K kill the selected database (asks first; "
                     + "not with --readonly).",
-            "With --once: take two samples one interval apart and print one report, for scripts and CI."},
+            "With --once: take two samples one interval apart and print one report, for scripts and CI.",
+            "With several instances (--target, --targets, --peers): pools and rates summed over the fleet, the Fleet"
+                + " view (8) with one row per instance, Enter there to show one instance alone; actions go to all"
+                + " instances, or to the one shown."},
         footer = {"", "Examples:", "  poolctl top -p 6432 -U admin",
             "  poolctl top -c /etc/pgbouncer/pgbouncer.ini --interval 2s --readonly",
-            "  poolctl top --once --format json | jq '.pools[] | select(.cl_waiting > 0)'"})
+            "  poolctl top --once --format json | jq '.pools[] | select(.cl_waiting > 0)'",
+            "  poolctl top --target 10.0.0.1:6432 --target 10.0.0.2:6432 -U admin"})
 public final class Top extends AdminCommand {
     @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "1s", converter = DurationConverter.class,
             description = "time between polls (e.g. 500ms, 2s; default: ${DEFAULT-VALUE})")
     Duration interval;
+
+    @Mixin
+    FleetOptions fleet;
 
     @Option(names = "--for", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "quit by itself after DURATION (e.g. 2m), as if q was pressed (scripts/demo uses it)")
@@ -86,30 +102,70 @@ public final class Top extends AdminCommand {
     }
 
     @Override
+    protected FleetOptions fleetOptions() {
+        return fleet;
+    }
+
+    @Override
     protected int run(AdminClient first) throws IOException, AdminException, InterruptedException {
         AdminConnectionOptions.Resolved r = resolved;
         AdminSnapshotSource.Connector connector = () -> AdminClient.connect(r.target(), r.password(),
                 r.connectTimeoutMillis(), r.readTimeoutMillis(defaultTimeoutSeconds()));
-        AlertRules rules = new AlertRules(alertAfter, AlertRules.DEFAULT.saturation(), maxwaitWarn);
         Clock clock = Clock.systemDefaultZone();
         try (AdminSnapshotSource source = new AdminSnapshotSource(connector, r.target().describe(), clock)) {
-            if (once) {
-                DashboardModel m = OnceReport.sample(source, interval, rules, clock);
-                OnceReport.print(out(), m, format);
-                return ExitCodes.OK;
-            }
-            if (System.console() == null) {
-                err().println("poolctl top: needs a terminal; use --once for a report on stdout");
-                return ExitCodes.USAGE;
-            }
-            Terminal terminal = new DefaultTerminalFactory(System.out, System.in, StandardCharsets.UTF_8)
-                    .setForceTextTerminal(true)
-                    .setUnixTerminalCtrlCBehaviour(UnixLikeTerminal.CtrlCBehaviour.TRAP)
-                    .createTerminal();
-            Dashboard.Options options = new Dashboard.Options(interval, rules,
-                    readonly ? null : new AdminConsoleActions(connector), runFor);
-            new Dashboard(new TerminalScreen(terminal), source, options, clock).run();
+            return show(source, readonly ? null : new AdminConsoleActions(connector), clock);
+        }
+    }
+
+    /**
+     * A fleet: every instance polled at once, pools and rates summed, a Fleet view with one row per instance (an
+     * instance that is down is a row that says why); actions go to all instances or to the one shown alone.
+     */
+    @Override
+    protected int runFleet(List<FleetOptions.Instance> instances)
+            throws AdminConnectionOptions.OptionsException, InterruptedException {
+        Clock clock = Clock.systemDefaultZone();
+        java.util.function.Function<String, String> prompt = FleetRun.sharedPrompt(System.console());
+        List<String> names = new ArrayList<>();
+        List<SnapshotSource> sources = new ArrayList<>();
+        List<ConsoleActions> actions = new ArrayList<>();
+        for (FleetOptions.Instance i : instances) {
+            AdminConnectionOptions.Resolved r = connection.resolveAt(i, err(), prompt).rememberingPassword();
+            AdminSnapshotSource.Connector connector = () -> AdminClient.connect(r.target(), r.password(),
+                    r.connectTimeoutMillis(), r.readTimeoutMillis(defaultTimeoutSeconds()));
+            names.add(i.toString());
+            sources.add(new AdminSnapshotSource(connector, i.toString(), clock));
+            actions.add(new AdminConsoleActions(connector));
+        }
+        try (FleetSnapshotSource source = new FleetSnapshotSource(names, sources)) {
+            return show(source, readonly ? null : new FleetConsoleActions(names, actions), clock);
+        } catch (IOException e) {
+            err().println("poolctl: " + e.getMessage());
+            return ExitCodes.ERROR;
+        } catch (AdminException e) {
+            err().println("poolctl: " + e.getMessage() + " (SQLSTATE " + e.sqlState() + ")");
+            return ExitCodes.REFUSED;
+        }
+    }
+
+    private int show(SnapshotSource source, ConsoleActions actions, Clock clock)
+            throws IOException, AdminException, InterruptedException {
+        AlertRules rules = new AlertRules(alertAfter, AlertRules.DEFAULT.saturation(), maxwaitWarn);
+        if (once) {
+            DashboardModel m = OnceReport.sample(source, interval, rules, clock);
+            OnceReport.print(out(), m, format);
             return ExitCodes.OK;
         }
+        if (System.console() == null) {
+            err().println("poolctl top: needs a terminal; use --once for a report on stdout");
+            return ExitCodes.USAGE;
+        }
+        Terminal terminal = new DefaultTerminalFactory(System.out, System.in, StandardCharsets.UTF_8)
+                .setForceTextTerminal(true)
+                .setUnixTerminalCtrlCBehaviour(UnixLikeTerminal.CtrlCBehaviour.TRAP)
+                .createTerminal();
+        new Dashboard(new TerminalScreen(terminal), source, new Dashboard.Options(interval, rules, actions, runFor),
+                clock).run();
+        return ExitCodes.OK;
     }
 }

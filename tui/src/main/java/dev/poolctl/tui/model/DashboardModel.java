@@ -35,6 +35,7 @@ public final class DashboardModel {
     private final History history = new History();
     private final Alerts alerts;
     private final Map<View, ViewState> states = new EnumMap<>(View.class);
+    private final FleetState fleet = new FleetState();
     private Snapshot current;
     private Snapshot heldWhileFrozen;
     private Map<String, DatabaseRates> rates = Map.of();
@@ -75,6 +76,10 @@ public final class DashboardModel {
             return;
         }
         Snapshot previous = current;
+        s = fleet.apply(s, target); // a fleet: all instances summed, or the one in focus
+        if (fleet.takeFocusChanged()) {
+            previous = null; // another source: no rate between the two
+        }
         current = s;
         double seconds = previous == null ? 0 : (s.monotonicNanos() - previous.monotonicNanos()) / 1e9;
         rates = RateCalculator.between(previous == null ? null : previous.table(Show.STATS), s.table(Show.STATS),
@@ -194,6 +199,7 @@ public final class DashboardModel {
         return switch (v) {
             case POOLS -> POOL_KEYS;
             case STATS -> STATS_KEYS;
+            case FLEET -> FleetState.KEYS;
             default -> v.preferredColumns().stream().filter(table(v)::has).toList();
         };
     }
@@ -222,6 +228,7 @@ public final class DashboardModel {
         return switch (v) {
             case POOLS -> visiblePools().size();
             case STATS -> visibleStats().size();
+            case FLEET -> visibleFleet().size();
             default -> visibleRows(v).size();
         };
     }
@@ -274,7 +281,7 @@ public final class DashboardModel {
         List<String> databases = switch (view) {
             case POOLS -> visiblePools().stream().map(PoolRow::database).toList();
             case STATS -> visibleStats().stream().map(DatabaseRates::database).toList();
-            case CONFIG -> List.of();
+            case CONFIG, FLEET -> List.of();
             default -> visibleRows(view).stream().map(r -> r.text(view.databaseColumn())).toList();
         };
         return sel < databases.size() ? databases.get(sel) : null;
@@ -300,6 +307,24 @@ public final class DashboardModel {
 
     public String version() {
         return current == null ? "" : current.version();
+    }
+
+    public FleetState fleet() {
+        return fleet;
+    }
+
+    public List<FleetState.InstanceRow> visibleFleet() {
+        return visible(fleet.rows(), states.get(View.FLEET), r -> r.instance() + " " + r.version(),
+                FleetState.InstanceRow::value);
+    }
+
+    /** Enter in the Fleet view: the selected instance alone in the other views, or all again. */
+    public void focusSelectedInstance() {
+        int sel = states.get(View.FLEET).selected();
+        List<FleetState.InstanceRow> rows = visibleFleet();
+        if (sel < rows.size() && fleet.isFleet()) {
+            fleet.focus(rows.get(sel).instance());
+        }
     }
 
     public boolean waitsInferred() {

@@ -18,13 +18,31 @@ import java.util.Map;
 final class PoolWaits {
     private PoolWaits() {}
 
-    /** Whether the causes are inferred (the target has no SHOW WAITS). */
+    /** Whether the causes are inferred (the target, or an instance of the fleet, has no SHOW WAITS). */
     static boolean inferred(Snapshot s) {
+        if (s.isFleet()) {
+            return s.fleet().stream().anyMatch(i -> i.up() && inferred(i.snapshot()));
+        }
         return !s.tables().containsKey(Show.WAITS);
     }
 
     static Map<String, WhyWaiting.Row> of(Snapshot s) {
         Map<String, WhyWaiting.Row> out = new HashMap<>();
+        if (s.isFleet()) {
+            // Each instance's own cause; the pool shows the one of the instance where most clients wait.
+            for (Snapshot.Instance i : s.fleet()) {
+                if (!i.up()) {
+                    continue;
+                }
+                for (Map.Entry<String, WhyWaiting.Row> e : of(i.snapshot()).entrySet()) {
+                    WhyWaiting.Row w = e.getValue();
+                    WhyWaiting.Row named = new WhyWaiting.Row(w.database(), w.user(), w.clWaiting(), w.maxwaitUs(),
+                            w.cause(), i.name() + ": " + w.detail());
+                    out.merge(e.getKey(), named, (a, b) -> b.clWaiting() > a.clWaiting() ? b : a);
+                }
+            }
+            return out;
+        }
         if (!inferred(s)) {
             for (Row r : s.table(Show.WAITS).rowList()) {
                 WhyWaiting.Row w = new WhyWaiting.Row(r.text("database", ""), r.text("user", ""),

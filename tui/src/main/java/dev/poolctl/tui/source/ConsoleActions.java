@@ -8,4 +8,9 @@ public interface ConsoleActions {
      * @throws Exception the console refused (its message is shown) or could not be reached
      */
     String run(String command) throws Exception;
+
+    /** On a fleet: {@code command} on instance {@code instance} only, or on all when it is null. */
+    default String run(String command, String instance) throws Exception {
+        return run(command);
+    }
 }

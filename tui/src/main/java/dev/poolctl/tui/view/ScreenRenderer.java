@@ -9,6 +9,7 @@ import dev.poolctl.tui.input.KeyBindings;
 import dev.poolctl.tui.model.Alert;
 import dev.poolctl.tui.model.ConnectionState;
 import dev.poolctl.tui.model.DashboardModel;
+import dev.poolctl.tui.model.FleetState;
 import dev.poolctl.tui.model.DatabaseRates;
 import dev.poolctl.tui.model.Display;
 import dev.poolctl.tui.model.PoolRow;
@@ -51,6 +52,7 @@ public final class ScreenRenderer {
         switch (m.view()) {
             case POOLS -> PoolsView.draw(g, m, 3, tableHeight, w);
             case STATS -> StatsView.draw(g, m, 3, tableHeight, w);
+            case FLEET -> FleetView.draw(g, m, 3, tableHeight, w);
             default -> ConsoleTableView.draw(g, m, m.view(), 3, tableHeight, w);
         }
         alerts(g, w, alertsTop, alertLines);
@@ -60,7 +62,9 @@ public final class ScreenRenderer {
         } else if (m.prompt() instanceof Prompt.WaitDetail d) {
             box(g, size, WaitDetailBox.lines(m, d, w));
         } else if (m.prompt() instanceof Prompt.Confirm c) {
-            box(g, size, List.of(String.format(Strings.CONFIRM, c.command())));
+            String scope = !m.fleet().isFleet() ? "" : m.fleet().focus() != null ? " on " + m.fleet().focus()
+                    : " on all " + m.fleet().rows().size() + " instances";
+            box(g, size, List.of(String.format(Strings.CONFIRM, c.command() + scope)));
         }
     }
 
@@ -68,6 +72,10 @@ public final class ScreenRenderer {
         List<String> parts = new ArrayList<>();
         parts.add(Strings.TITLE);
         parts.add(m.target());
+        if (m.fleet().isFleet()) {
+            long up = m.fleet().rows().stream().filter(FleetState.InstanceRow::up).count();
+            parts.add(up + " up" + (m.fleet().focus() == null ? ", summed" : ", showing " + m.fleet().focus()));
+        }
         if (!m.version().isEmpty()) {
             parts.add(m.version());
         }
@@ -131,7 +139,7 @@ public final class ScreenRenderer {
         }
         boolean full = tabLabels(m, true).length() + (info.length() == 0 ? 0 : info.length() + 2) <= w;
         int x = 0;
-        for (View v : View.values()) {
+        for (View v : tabs(m)) {
             String label = tabLabel(v, full || v == m.view());
             if (x + label.length() > w) {
                 break;
@@ -148,13 +156,19 @@ public final class ScreenRenderer {
         }
     }
 
+    /** The views with a tab: the Fleet view only when there is a fleet (or it is shown). */
+    private static List<View> tabs(DashboardModel m) {
+        return java.util.Arrays.stream(View.values())
+                .filter(v -> v != View.FLEET || m.fleet().isFleet() || m.view() == View.FLEET).toList();
+    }
+
     private static String tabLabel(View v, boolean withTitle) {
         return (v.ordinal() + 1) + (withTitle ? " " + v.title() : "");
     }
 
     private static String tabLabels(DashboardModel m, boolean withTitles) {
         StringBuilder sb = new StringBuilder();
-        for (View v : View.values()) {
+        for (View v : tabs(m)) {
             sb.append(sb.length() == 0 ? "" : "  ").append(tabLabel(v, withTitles || v == m.view()));
         }
         return sb.toString();
