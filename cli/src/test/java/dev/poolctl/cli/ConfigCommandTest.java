@@ -105,6 +105,15 @@ class ConfigCommandTest {
         assertTrue(r.out().contains("auth_type: 'pam' is not supported yet"), r.out());
     }
 
+    /** The operator guide's own auth_file placeholder passed with 0 warnings before. */
+    @Test
+    void authFileSecretsMeantAsHashesAreWarnings() throws Exception {
+        Files.writeString(dir.resolve("userlist.txt"), "\"app\" \"md5xxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"\n");
+        Run r = check("");
+        assertTrue(r.out().contains("the secret of user \"app\" starts with md5 but is not an md5 hash"), r.out());
+        assertFalse(r.out().contains("xxxxxxxx"), "the secret is not printed: " + r.out());
+    }
+
     @Test
     void hbaRulesTheDaemonWouldSkipAreWarnings() throws Exception {
         Run none = check("auth_type = hba\n");

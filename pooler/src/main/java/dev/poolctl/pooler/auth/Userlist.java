@@ -89,6 +89,14 @@ public final class Userlist {
                 warnings.add(where + "user \"" + user.value() + "\" listed again; this entry replaces the earlier one");
             }
             Secret parsed = Secret.of(secret.value());
+            if (parsed instanceof Secret.Plain) {
+                String meant = meantAsHash(secret.value());
+                if (meant != null) {
+                    // The operator guide's own placeholder ("md5xxxx...") would log in only with that very text.
+                    warnings.add(where + "the secret of user \"" + user.value() + "\" " + meant
+                            + ": it is taken as a plain-text password, so only that exact text matches");
+                }
+            }
             secrets.put(user.value(), parsed);
             emptyPasswords.remove(user.value());
             if (parsed.isEmptyPassword(user.value())) {
@@ -97,6 +105,18 @@ public final class Userlist {
             }
         }
         return new Userlist(secrets, warnings, emptyPasswords);
+    }
+
+    /** Why a secret that parsed as plain text was probably meant as a hash, or null (the secret is not printed). */
+    private static String meantAsHash(String value) {
+        if (value.startsWith("md5")) {
+            return "starts with md5 but is not an md5 hash (md5 and 32 hex digits)";
+        }
+        if (value.startsWith("SCRAM-SHA-256$")) {
+            return "starts with SCRAM-SHA-256$ but is not a SCRAM secret"
+                    + " (SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>, base64)";
+        }
+        return null;
     }
 
     /** The secret listed for {@code user}; user names are case-sensitive, as in PostgreSQL. */

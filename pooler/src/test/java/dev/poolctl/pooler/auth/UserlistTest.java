@@ -132,6 +132,24 @@ class UserlistTest {
         assertThrows(IllegalArgumentException.class, () -> Userlist.format("a", "p\0w"));
     }
 
+    /** The operator guide's placeholder, and a broken SCRAM secret: plain text that was meant as a hash. */
+    @Test
+    void secretsThatLookLikeHashesButAreNotAreWarnedAboutWithoutPrintingThem() {
+        Userlist list = Userlist.parse("\"app\" \"md5xxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"\n"
+                + "\"svc\" \"SCRAM-SHA-256$4096:c2FsdA==$broken\"\n"
+                + "\"ok\" \"md5" + "0123456789abcdef0123456789abcdef" + "\"\n"
+                + "\"plain\" \"s3cret\"\n");
+        assertEquals(List.of(
+                "auth_file:1: the secret of user \"app\" starts with md5 but is not an md5 hash (md5 and 32 hex digits):"
+                        + " it is taken as a plain-text password, so only that exact text matches",
+                "auth_file:2: the secret of user \"svc\" starts with SCRAM-SHA-256$ but is not a SCRAM secret"
+                        + " (SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>, base64): it is taken as a"
+                        + " plain-text password, so only that exact text matches"), list.warnings());
+        assertTrue(list.warnings().stream().noneMatch(w -> w.contains("xxxx") || w.contains("broken")),
+                "the secrets are not printed");
+        assertTrue(list.secret("app").orElseThrow() instanceof Secret.Plain);
+    }
+
     @Test
     void emptyPasswordsAreListedWithTheirLine() {
         Userlist list = Userlist.parse(String.join("\n",
