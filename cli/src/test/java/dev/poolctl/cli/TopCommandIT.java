@@ -113,6 +113,28 @@ class TopCommandIT {
         assertTrue(r.out().contains("\nalerts: "), r.out());
     }
 
+    /** --record keeps what top saw; --replay --once reports the recording's last two snapshots, offline. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aRecordingIsReportedOnceWithoutAPooler(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("incident.jsonl");
+        Cli recorded = top("--once", "--interval", "200ms", "--record", file.toString());
+        assertEquals(0, recorded.code(), recorded.toString());
+        assertEquals(2, java.nio.file.Files.readAllLines(file).size(), "the two samples of --once");
+        Cli replayed = Cli.run("top", "--replay", file.toString(), "--once", "--format", "json");
+        assertEquals(0, replayed.code(), replayed.toString());
+        java.util.Map<String, Object> report = (java.util.Map<String, Object>) MiniJson.parse(replayed.out());
+        assertEquals("replay of incident.jsonl", report.get("target"));
+        assertTrue(((List<Object>) report.get("pools")).size() >= 1, replayed.out());
+        Cli dashboard = Cli.run("top", "--replay", file.toString());
+        assertEquals(2, dashboard.code(), "no terminal here: " + dashboard);
+        Cli missing = Cli.run("top", "--replay", dir.resolve("nope.jsonl").toString(), "--once");
+        assertEquals(2, missing.code(), missing.toString());
+        assertTrue(missing.err().contains("no recording"), missing.err());
+        Cli both = Cli.run("top", "--replay", file.toString(), "--record", dir.resolve("x").toString());
+        assertEquals(2, both.code(), both.toString());
+    }
+
     @Test
     void theDashboardNeedsATerminal() {
         Cli r = top();

@@ -88,6 +88,7 @@ final class DaemonShutdown {
         }
         drainMessage = message;
         deadlineNanos = deadline.isZero() ? 0 : Math.max(1, System.nanoTime() + deadline.toNanos());
+        global.draining(deadline.isZero() ? null : java.time.Instant.now().plus(deadline)); // SHOW STATE says so
         mode = ShutdownMode.DRAIN;
         loops.onEvery(pm -> pm.stopping().drain(pm.pools(), message, pm.clock().nanoTime()), new CompletableFuture<>());
         return stopListening(ShutdownMode.DRAIN);

@@ -75,7 +75,13 @@ class DrainIT {
                 st.execute("INSERT INTO " + table + " VALUES (1)");
             }
             try (Statement st = console.createStatement()) {
+                java.util.Map<String, String> before = state(st);
+                assertEquals("no", before.get("draining"), before.toString());
+                assertTrue(before.get("started_at").endsWith(" UTC"), "poolctl's own row: " + before);
                 st.execute("DRAIN");
+                java.util.Map<String, String> during = state(st);
+                assertEquals("yes", during.get("draining"), "SHOW STATE says so: " + during);
+                assertTrue(during.get("drain_deadline").endsWith(" UTC"), "drain_timeout's (60 s): " + during);
             }
             // The client between transactions is closed at once; its next query finds the 57P01 FATAL.
             PoolerFixture.await("the idle client closed", Duration.ofSeconds(10),
@@ -94,6 +100,17 @@ class DrainIT {
             assertTrue(f.daemon().awaitTermination(10, TimeUnit.SECONDS), "the daemon exits when no client is left");
             assertTrue(f.log().contains("drain finished: no client left"), f.log());
         }
+    }
+
+    /** SHOW STATE as key -> value (NULL as null). */
+    private static java.util.Map<String, String> state(Statement st) throws SQLException {
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        try (java.sql.ResultSet rs = st.executeQuery("SHOW STATE")) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        return out;
     }
 
     /** What the pooler answers {@code packet} on the unix socket, up to its close (bounded). */
@@ -130,6 +147,8 @@ class DrainIT {
             long asked = System.nanoTime();
             try (Statement st = console.createStatement()) {
                 st.execute("DRAIN 1");
+                String deadline = state(st).get("drain_deadline");
+                assertTrue(deadline != null && deadline.endsWith(" UTC"), "the deadline in SHOW STATE: " + deadline);
             }
             assertTrue(f.daemon().awaitTermination(10, TimeUnit.SECONDS), "the daemon exits at the deadline");
             long tookMillis = (System.nanoTime() - asked) / 1_000_000;

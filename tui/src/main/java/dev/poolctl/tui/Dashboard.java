@@ -12,6 +12,7 @@ import dev.poolctl.tui.model.DashboardModel;
 import dev.poolctl.tui.model.PoolRow;
 import dev.poolctl.tui.model.Prompt;
 import dev.poolctl.tui.model.View;
+import dev.poolctl.tui.source.ReplaySource;
 import dev.poolctl.tui.source.AdminPoller;
 import dev.poolctl.tui.source.ConsoleActions;
 import dev.poolctl.tui.source.Snapshot;
@@ -60,6 +61,8 @@ public final class Dashboard {
     private final KeyBindings keys;
     private final ScreenRenderer renderer;
     private final DashboardModel model;
+    /** top --replay: the recording played, or null live. */
+    private final ReplaySource replay;
 
     public Dashboard(Screen screen, SnapshotSource source, Options options, Clock clock) {
         this.screen = screen;
@@ -69,6 +72,7 @@ public final class Dashboard {
         this.keys = KeyBindings.defaults(options.readonly());
         this.renderer = new ScreenRenderer(keys, clock.getZone());
         this.model = new DashboardModel(source.describe(), options.interval(), options.rules(), clock.instant());
+        this.replay = source instanceof ReplaySource r ? r : null;
     }
 
     /** Puts an event on the loop's queue; for tests and the input and poller threads. */
@@ -175,7 +179,13 @@ public final class Dashboard {
     boolean handle(UiEvent e, AdminPoller poller, ExecutorService actionThread) {
         // Java 17 has no pattern switch; the sealed UiEvent keeps this list complete.
         if (e instanceof UiEvent.SnapshotReady s) {
-            model.apply(s.snapshot(), clock.instant());
+            // A replay shows the recorded time: durations and alerts run on it, not on today's clock.
+            model.apply(s.snapshot(), replay != null ? s.snapshot().takenAt() : clock.instant());
+            if (replay != null) {
+                model.replay(replay.position() + (replay.paused() ? ", paused" : ""));
+            }
+        } else if (e instanceof UiEvent.PollFailed f && replay != null) {
+            model.message(f.error()); // the end of the recording, or a line that is not one
         } else if (e instanceof UiEvent.PollFailed f) {
             model.pollFailed(f.error(), f.attempt(), f.retryIn(), clock.instant());
         } else if (e instanceof UiEvent.ActionDone d) {
@@ -185,7 +195,7 @@ public final class Dashboard {
             return onKey(k.key(), poller, actionThread);
         } else if (e instanceof UiEvent.Quit) {
             return false;
-        } else {
+        } else if (replay == null) {
             model.tick(clock.instant());
         }
         return true;
@@ -245,7 +255,20 @@ public final class Dashboard {
             case REVERSE_SORT -> model.reverseSort();
             case SLOWER -> poller.interval(model.stepInterval(1));
             case FASTER -> poller.interval(model.stepInterval(-1));
-            case FREEZE -> model.toggleFreeze();
+            case FREEZE -> {
+                if (replay != null) {
+                    replay.paused(!replay.paused());
+                    poller.pollNow();
+                } else {
+                    model.toggleFreeze();
+                }
+            }
+            case STEP -> {
+                if (replay != null && replay.paused()) {
+                    replay.step();
+                    poller.pollNow();
+                }
+            }
             case HELP -> model.prompt(new Prompt.Help());
             case QUIT -> {
                 return false;

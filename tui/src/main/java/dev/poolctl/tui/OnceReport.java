@@ -7,6 +7,7 @@ import dev.poolctl.tui.model.AlertRules;
 import dev.poolctl.tui.model.DashboardModel;
 import dev.poolctl.tui.model.DatabaseRates;
 import dev.poolctl.tui.model.PoolRow;
+import dev.poolctl.tui.source.Snapshot;
 import dev.poolctl.tui.source.SnapshotSource;
 import dev.poolctl.tui.view.Format;
 import java.io.IOException;
@@ -41,6 +42,20 @@ public final class OnceReport {
         m.apply(source.take(), clock.instant());
         Thread.sleep(interval.toMillis());
         m.apply(source.take(), clock.instant());
+        return m;
+    }
+
+    /** --once on a recording: the report of its last two snapshots, on their recorded times. */
+    public static DashboardModel recorded(String target, Snapshot first, Snapshot second, AlertRules rules) {
+        Duration interval = Duration.between(first.takenAt(), second.takenAt());
+        if (interval.isNegative() || interval.isZero()) {
+            interval = Duration.ofSeconds(1);
+        }
+        AlertRules once = new AlertRules(rules.after().compareTo(interval) > 0 ? interval : rules.after(),
+                rules.saturation(), rules.maxwaitWarn());
+        DashboardModel m = new DashboardModel(target, interval, once, first.takenAt());
+        m.apply(first, first.takenAt());
+        m.apply(second, second.takenAt());
         return m;
     }
 

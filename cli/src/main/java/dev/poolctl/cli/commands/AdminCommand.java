@@ -62,6 +62,16 @@ public abstract class AdminCommand implements Callable<Integer> {
         throw new UnsupportedOperationException(spec.name() + " runs on one instance");
     }
 
+    /** False for a run that needs no pooler at all (top --replay): {@link #runOffline} then runs instead. */
+    protected boolean needsConnection() {
+        return true;
+    }
+
+    /** The run of a command that needs no connection; the exit code. */
+    protected int runOffline() throws IOException, InterruptedException {
+        throw new UnsupportedOperationException(spec.name() + " needs a pooler");
+    }
+
     /** Checks arguments before connecting; returns an error message for a usage error, else null. */
     protected String validate() {
         return null;
@@ -84,6 +94,9 @@ public abstract class AdminCommand implements Callable<Integer> {
                 err.println("poolctl " + spec.name() + ": " + invalid);
                 err.println("Try 'poolctl " + spec.name() + " --help' for more information.");
                 return ExitCodes.USAGE;
+            }
+            if (!needsConnection()) {
+                return runOffline();
             }
             FleetOptions fleet = fleetOptions();
             if (fleet != null && fleet.given()) {

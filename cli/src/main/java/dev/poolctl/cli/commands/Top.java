@@ -18,7 +18,11 @@ import dev.poolctl.tui.source.AdminSnapshotSource;
 import dev.poolctl.tui.source.ConsoleActions;
 import dev.poolctl.tui.source.FleetConsoleActions;
 import dev.poolctl.tui.source.FleetSnapshotSource;
+import dev.poolctl.tui.source.RecordingSource;
+import dev.poolctl.tui.source.ReplaySource;
+import dev.poolctl.tui.source.Snapshot;
 import dev.poolctl.tui.source.SnapshotSource;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.io.IOException;
@@ -60,6 +64,20 @@ public final class Top extends AdminCommand {
             description = "quit by itself after DURATION (e.g. 2m), as if q was pressed (scripts/demo uses it)")
     Duration runFor;
 
+    @Option(names = "--record", paramLabel = "FILE",
+            description = "append every snapshot to FILE, one JSON line each, for --replay later (an incident for a"
+                    + " ticket); past --record-max-mb it becomes FILE.1 and FILE starts again")
+    Path record;
+
+    @Option(names = "--record-max-mb", paramLabel = "MB", defaultValue = "64",
+            description = "the bound of a recording file (default: ${DEFAULT-VALUE})")
+    int recordMaxMb;
+
+    @Option(names = "--replay", paramLabel = "FILE",
+            description = "play a recording instead of watching a pooler: the same views, Space pauses, . steps,"
+                    + " +/- change the speed; with --once the report of its last two snapshots")
+    Path replay;
+
     @Option(names = "--readonly", description = "no actions: only look (no PAUSE, RESUME, RELOAD, RECONNECT, KILL)")
     boolean readonly;
 
@@ -97,6 +115,12 @@ public final class Top extends AdminCommand {
         }
         if (runFor != null && once) {
             return "--for has no meaning with --once";
+        }
+        if (replay != null && (record != null || fleet.given())) {
+            return "--replay plays a recording: no --record and no fleet options with it";
+        }
+        if (recordMaxMb < 1) {
+            return "--record-max-mb must be at least 1";
         }
         return null;
     }
@@ -148,7 +172,62 @@ public final class Top extends AdminCommand {
         }
     }
 
-    private int show(SnapshotSource source, ConsoleActions actions, Clock clock)
+    @Override
+    protected boolean needsConnection() {
+        return replay == null;
+    }
+
+    /** --replay: the recording on the dashboard (read-only: it is the past), or with --once its last report. */
+    @Override
+    protected int runOffline() throws IOException, InterruptedException {
+        if (!java.nio.file.Files.isRegularFile(replay)) {
+            err().println("poolctl top: no recording " + replay);
+            return ExitCodes.USAGE;
+        }
+        AlertRules rules = new AlertRules(alertAfter, AlertRules.DEFAULT.saturation(), maxwaitWarn);
+        if (once) {
+            Snapshot[] last = ReplaySource.lastTwo(replay);
+            if (last == null) {
+                err().println("poolctl top: " + replay + " holds fewer than two snapshots: no rates to report");
+                return ExitCodes.ERROR;
+            }
+            OnceReport.print(out(), OnceReport.recorded("replay of " + replay.getFileName(), last[0], last[1], rules),
+                    format);
+            return ExitCodes.OK;
+        }
+        if (System.console() == null) {
+            err().println("poolctl top: needs a terminal; use --once for a report on stdout");
+            return ExitCodes.USAGE;
+        }
+        Terminal terminal = new DefaultTerminalFactory(System.out, System.in, StandardCharsets.UTF_8)
+                .setForceTextTerminal(true)
+                .setUnixTerminalCtrlCBehaviour(UnixLikeTerminal.CtrlCBehaviour.TRAP)
+                .createTerminal();
+        try (ReplaySource source = new ReplaySource(replay)) {
+            new Dashboard(new TerminalScreen(terminal), source, new Dashboard.Options(interval, rules, null, runFor),
+                    Clock.systemDefaultZone()).run();
+        }
+        return ExitCodes.OK;
+    }
+
+    private int show(SnapshotSource live, ConsoleActions actions, Clock clock)
+            throws IOException, AdminException, InterruptedException {
+        RecordingSource recording = record == null ? null
+                : new RecordingSource(live, record, recordMaxMb * 1024L * 1024L);
+        SnapshotSource source = recording == null ? live : recording;
+        try {
+            return showFrom(source, actions, clock);
+        } finally {
+            if (recording != null) {
+                recording.close(); // the file; the live source is closed by its owner too (closing twice is harmless)
+                if (recording.problem() != null) {
+                    err().println("poolctl top: " + recording.problem());
+                }
+            }
+        }
+    }
+
+    private int showFrom(SnapshotSource source, ConsoleActions actions, Clock clock)
             throws IOException, AdminException, InterruptedException {
         AlertRules rules = new AlertRules(alertAfter, AlertRules.DEFAULT.saturation(), maxwaitWarn);
         if (once) {

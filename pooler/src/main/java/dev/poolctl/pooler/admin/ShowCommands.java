@@ -230,12 +230,20 @@ final class ShowCommands {
         return rs;
     }
 
+    /**
+     * PgBouncer's three rows, then poolctl's own (tools read SHOW STATE by key): when the pooler started, and whether
+     * a DRAIN runs with its deadline, for the dashboard's uptime and drain progress.
+     */
     private void state(ByteBuf out) {
         PoolManager.PauseMode mode = manager.pauseMode();
+        var global = manager.global();
         new ResultSetWriter(out, List.of(text("key"), text("value")))
                 .row("active", mode == PoolManager.PauseMode.NONE ? "yes" : "no")
                 .row("paused", mode == PoolManager.PauseMode.PAUSE ? "yes" : "no")
-                .row("suspended", mode == PoolManager.PauseMode.SUSPEND ? "yes" : "no");
+                .row("suspended", mode == PoolManager.PauseMode.SUSPEND ? "yes" : "no")
+                .row("started_at", TIME.format(global.startedAt()))
+                .row("draining", global.isDraining() ? "yes" : "no")
+                .row("drain_deadline", global.drainDeadline() == null ? null : TIME.format(global.drainDeadline()));
         ResultSetWriter.complete(out, "SHOW");
     }
 

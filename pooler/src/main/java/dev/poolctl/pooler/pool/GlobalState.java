@@ -31,6 +31,29 @@ public final class GlobalState {
     private volatile int lastLoginLoop = -1;
     /** auth_type = hba's rules: replaced whole at RELOAD, read by every login. */
     private volatile HbaConfig hba = HbaConfig.NONE;
+    /** When this pooler started (SHOW STATE's started_at: the dashboard's uptime). */
+    private final java.time.Instant startedAt = java.time.Instant.now();
+    /** DRAIN: whether one runs, and when it closes the clients still in a transaction (null: no deadline). */
+    private volatile boolean draining;
+    private volatile java.time.Instant drainDeadline;
+
+    public java.time.Instant startedAt() {
+        return startedAt;
+    }
+
+    /** A DRAIN began (or was given a new deadline); {@code deadline} null when it has none. */
+    public void draining(java.time.Instant deadline) {
+        drainDeadline = deadline;
+        draining = true;
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    public java.time.Instant drainDeadline() {
+        return drainDeadline;
+    }
 
     public HbaConfig hba() {
         return hba;

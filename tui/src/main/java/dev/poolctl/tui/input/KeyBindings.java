@@ -38,6 +38,7 @@ public final class KeyBindings {
         b.add(ch('6', Action.VIEW_CONFIG));
         b.add(ch('7', Action.VIEW_HAZARDS));
         b.add(ch('8', Action.VIEW_FLEET));
+        b.add(ch('.', Action.STEP));
         b.add(special("Tab", KeyType.Tab, Action.NEXT_VIEW));
         b.add(special("Enter", KeyType.Enter, Action.WHY));
         b.add(special("Up", KeyType.ArrowUp, Action.UP));

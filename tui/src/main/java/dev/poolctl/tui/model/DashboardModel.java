@@ -41,6 +41,11 @@ public final class DashboardModel {
     private Map<String, DatabaseRates> rates = Map.of();
     private DatabaseRates totals = DatabaseRates.unknown("", false, 0, 0);
     private List<PoolRow> pools = List.of();
+    private PoolerState poolerState = PoolerState.UNKNOWN;
+    /** The snapshot last given to {@link #apply}, before the fleet's focus picked what to show. */
+    private Snapshot lastGiven;
+    /** top --replay: where the replay is ("snapshot 12 of 120, paused"), or null live. */
+    private String replay;
     /** Whether the pools' wait causes were inferred (a PgBouncer) rather than told (poolctl's SHOW WAITS). */
     private boolean waitsInferred;
     private ConnectionState connection;
@@ -75,12 +80,17 @@ public final class DashboardModel {
             heldWhileFrozen = s;
             return;
         }
+        if (s == lastGiven) {
+            return; // a paused replay gives the same snapshot again: nothing moved, rates stay
+        }
+        lastGiven = s;
         Snapshot previous = current;
         s = fleet.apply(s, target); // a fleet: all instances summed, or the one in focus
         if (fleet.takeFocusChanged()) {
             previous = null; // another source: no rate between the two
         }
         current = s;
+        poolerState = PoolerState.of(s);
         double seconds = previous == null ? 0 : (s.monotonicNanos() - previous.monotonicNanos()) / 1e9;
         rates = RateCalculator.between(previous == null ? null : previous.table(Show.STATS), s.table(Show.STATS),
                 seconds);
@@ -325,6 +335,19 @@ public final class DashboardModel {
         if (sel < rows.size() && fleet.isFleet()) {
             fleet.focus(rows.get(sel).instance());
         }
+    }
+
+    /** poolctl's SHOW STATE rows (start time, drain), or unknown for a PgBouncer and for a fleet's sums. */
+    public PoolerState poolerState() {
+        return poolerState;
+    }
+
+    public void replay(String position) {
+        replay = position;
+    }
+
+    public String replay() {
+        return replay;
     }
 
     public boolean waitsInferred() {

@@ -15,11 +15,16 @@ import java.util.Map;
 public final class FleetState {
     /** One instance's row. {@code tps} is NaN until two snapshots of it are known. */
     public record InstanceRow(String instance, boolean up, String version, String error, long clients, long waiting,
-                              long servers, double tps) {
+                              long servers, double tps, boolean draining) {
+        /** up, down, or drain (poolctl's DRAIN runs: its clients are leaving). */
+        public String state() {
+            return !up ? "down" : draining ? "drain" : "up";
+        }
+
         public Object value(String key) {
             return switch (key) {
                 case "instance" -> instance;
-                case "state" -> up ? "up" : "down";
+                case "state" -> state();
                 case "version" -> version;
                 case "clients" -> clients;
                 case "waiting" -> waiting;
@@ -45,7 +50,7 @@ public final class FleetState {
         } else {
             for (Snapshot.Instance i : s.fleet()) {
                 out.add(i.up() ? row(i.name(), i.snapshot(), null, last == null ? null : last.instance(i.name()))
-                        : new InstanceRow(i.name(), false, "", i.error(), 0, 0, 0, Double.NaN));
+                        : new InstanceRow(i.name(), false, "", i.error(), 0, 0, 0, Double.NaN, false));
             }
         }
         rows = List.copyOf(out);
@@ -73,7 +78,8 @@ public final class FleetState {
             tps = RateCalculator.total(RateCalculator.between(previous.table(Show.STATS), s.table(Show.STATS),
                     seconds)).tps();
         }
-        return new InstanceRow(name, true, s.version(), error, clients, waiting, servers, tps);
+        return new InstanceRow(name, true, s.version(), error, clients, waiting, servers, tps,
+                PoolerState.of(s).draining());
     }
 
     public List<InstanceRow> rows() {

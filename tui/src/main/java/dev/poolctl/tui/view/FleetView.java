@@ -16,9 +16,10 @@ public final class FleetView {
     public static List<Column<FleetState.InstanceRow>> columns(DashboardModel m) {
         String focus = m.fleet().focus();
         List<Column<FleetState.InstanceRow>> c = new ArrayList<>();
-        c.add(Column.left("instance", "instance", 21, 0, r -> (r.instance().equals(focus) ? "> " : "") + r.instance()));
-        c.add(Column.<FleetState.InstanceRow>left("state", "up", 4, 0, r -> r.up() ? "up" : "down")
-                .coloured(r -> r.up() ? TextColor.ANSI.GREEN_BRIGHT : TextColor.ANSI.RED_BRIGHT));
+        c.add(Column.left("instance", "instance", 20, 0, r -> (r.instance().equals(focus) ? "> " : "") + r.instance()));
+        c.add(Column.<FleetState.InstanceRow>left("state", "up", 5, 0, FleetState.InstanceRow::state)
+                .coloured(r -> !r.up() ? TextColor.ANSI.RED_BRIGHT : r.draining() ? TextColor.ANSI.YELLOW_BRIGHT
+                        : TextColor.ANSI.GREEN_BRIGHT));
         c.add(Column.right("clients", "clients", 7, 1, r -> r.up() ? Long.toString(r.clients()) : ""));
         c.add(Column.<FleetState.InstanceRow>right("waiting", "waiting", 7, 1,
                 r -> r.up() ? Long.toString(r.waiting()) : "")

@@ -10,6 +10,7 @@ import dev.poolctl.tui.model.Alert;
 import dev.poolctl.tui.model.ConnectionState;
 import dev.poolctl.tui.model.DashboardModel;
 import dev.poolctl.tui.model.FleetState;
+import dev.poolctl.tui.model.PoolerState;
 import dev.poolctl.tui.model.DatabaseRates;
 import dev.poolctl.tui.model.Display;
 import dev.poolctl.tui.model.PoolRow;
@@ -72,6 +73,9 @@ public final class ScreenRenderer {
         List<String> parts = new ArrayList<>();
         parts.add(Strings.TITLE);
         parts.add(m.target());
+        if (m.replay() != null) {
+            parts.add(m.replay()); // where the replay is, before the rest: it must fit in 80 columns
+        }
         if (m.fleet().isFleet()) {
             long up = m.fleet().rows().stream().filter(FleetState.InstanceRow::up).count();
             parts.add(up + " up" + (m.fleet().focus() == null ? ", summed" : ", showing " + m.fleet().focus()));
@@ -79,7 +83,9 @@ public final class ScreenRenderer {
         if (!m.version().isEmpty()) {
             parts.add(m.version());
         }
-        parts.add("watching " + Format.duration(Duration.between(m.watchingSince(), m.now())));
+        PoolerState state = m.poolerState();
+        parts.add(state.startedAt() != null ? "up " + Format.duration(Duration.between(state.startedAt(), m.now()))
+                : "watching " + Format.duration(Duration.between(m.watchingSince(), m.now())));
         parts.add("every " + Format.interval(m.interval()));
         g.enableModifiers(SGR.BOLD);
         g.putString(0, 0, Format.fit(join(parts, w), w, false));
@@ -107,8 +113,21 @@ public final class ScreenRenderer {
         if (waiting > 0) {
             g.setForegroundColor(TextColor.ANSI.YELLOW_BRIGHT);
         }
+        PoolerState state = m.poolerState();
+        if (state.draining()) {
+            // A drain in progress replaces the totals: what is left and how long until the deadline.
+            parts = List.of("DRAINING: " + (clients - adminClients(m)) + " clients left", "servers active " + active,
+                    state.drainDeadline() == null ? "no deadline"
+                            : "deadline in " + Format.duration(Duration.between(m.now(), state.drainDeadline())));
+            g.setForegroundColor(TextColor.ANSI.YELLOW_BRIGHT);
+        }
         g.putString(0, 1, Format.fit(join(parts, w), w, false));
         g.setForegroundColor(TextColor.ANSI.DEFAULT);
+    }
+
+    /** Console sessions (the admin database's pool): they stay through a drain, so they are not "left". */
+    private static long adminClients(DashboardModel m) {
+        return m.pools().stream().filter(PoolRow::isAdmin).mapToLong(p -> p.clActive() + p.clWaiting()).sum();
     }
 
     /** Space-separated parts, as many whole ones as fit. */

@@ -185,6 +185,27 @@ class ScreenRendererTest {
         assertTrue(box.contains("| servers 3 of pool_size 3 (sv_active 3, sv_used 0, sv_tested 0"), box);
     }
 
+    /** poolctl's SHOW STATE rows: the header gives the pooler's uptime, and a drain replaces the totals. */
+    @Test
+    void uptimeAndDrainProgressFromShowState() {
+        java.util.Map<Show, dev.poolctl.tui.source.Table> tables = new java.util.EnumMap<>(Show.class);
+        tables.put(Show.POOLS, Recorded.table("database,user,cl_active,cl_waiting,sv_active,sv_idle,pool_mode",
+                "pgbouncer,pgbouncer,1,0,0,0,statement", "app,alice,7,2,3,0,transaction"));
+        tables.put(Show.STATE, Recorded.table("key,value", "active,yes", "paused,no", "suspended,no",
+                "started_at,2026-11-26 10:59:30 UTC", "draining,no", "drain_deadline,"));
+        Snapshot s = Recorded.snapshot(0, tables);
+        model.apply(s, s.takenAt());
+        String screen = render(model, 80, 24, false);
+        assertTrue(screen.split("\n")[0].contains("up 1h00m"), "started 1h00m30s before T0: " + screen);
+        tables.put(Show.STATE, Recorded.table("key,value", "active,yes", "paused,no", "suspended,no",
+                "started_at,2026-11-26 10:59:30 UTC", "draining,yes", "drain_deadline,2026-11-26 12:00:37 UTC"));
+        s = Recorded.snapshot(0, tables);
+        model.apply(s, s.takenAt());
+        String draining = render(model, 80, 24, false);
+        assertEquals("DRAINING: 9 clients left  servers active 3  deadline in 37s", draining.split("\n")[1].trim(),
+                "the console session is not counted as left: " + draining);
+    }
+
     @Test
     void confirmationNamesTheCommand() {
         apply("pgbouncer-1.18-a", 0);
