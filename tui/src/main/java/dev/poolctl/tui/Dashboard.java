@@ -211,7 +211,7 @@ public final class Dashboard {
             model.prompt(Prompt.NONE);
             Character ch = k.getCharacter();
             if (k.getKeyType() == KeyType.Character && ch != null && (ch == 'y' || ch == 'Y')) {
-                run(c.command(), actionThread);
+                run(c.command(), c.instance(), actionThread);
             }
             return true;
         }
@@ -274,7 +274,26 @@ public final class Dashboard {
                 return false;
             }
             case RELOAD -> model.prompt(new Prompt.Confirm("RELOAD"));
-            case PAUSE, RESUME, RECONNECT, KILL -> {
+            case KILL -> {
+                if (model.view() == View.CLIENTS) {
+                    // In the Clients view K is KILL_CLIENT of the selected client (PgBouncer 1.23's, and poolctl's)
+                    dev.poolctl.tui.source.Row client = model.selectedRow();
+                    String id = client == null ? null : client.text("id");
+                    if (id == null || id.isEmpty()) {
+                        model.message(Strings.NO_CLIENT_ID);
+                    } else {
+                        model.prompt(new Prompt.Confirm("KILL_CLIENT " + id, client.text("instance")));
+                    }
+                    return true;
+                }
+                String db = model.selectedDatabase();
+                if (db == null || db.isEmpty()) {
+                    model.message(Strings.NO_DATABASE);
+                } else {
+                    model.prompt(new Prompt.Confirm(a.name() + " " + db));
+                }
+            }
+            case PAUSE, RESUME, RECONNECT -> {
                 String db = model.selectedDatabase();
                 if (db == null || db.isEmpty()) {
                     model.message(Strings.NO_DATABASE);
@@ -307,13 +326,13 @@ public final class Dashboard {
         }
     }
 
-    private void run(String command, ExecutorService actionThread) {
+    private void run(String command, String instance, ExecutorService actionThread) {
         if (options.readonly()) {
             model.message(Strings.READONLY);
             return;
         }
         model.message(String.format(Strings.RUNNING, command));
-        String focus = model.fleet().focus();
+        String focus = instance != null ? instance : model.fleet().focus();
         actionThread.execute(() -> {
             try {
                 post(new UiEvent.ActionDone(command, options.actions().run(command, focus), false));

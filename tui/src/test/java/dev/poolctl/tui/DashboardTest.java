@@ -39,6 +39,8 @@ class DashboardTest {
     final FlushedFrames frames = new FlushedFrames(terminal);
     final List<String> commands = new CopyOnWriteArrayList<>();
     final AtomicBoolean down = new AtomicBoolean();
+    /** Serve poolctl's recorded samples (their SHOW CLIENTS has an id column) instead of PgBouncer 1.18's. */
+    final AtomicBoolean poolctl = new AtomicBoolean();
     Future<?> running;
 
     /** Alternates the two recorded PgBouncer samples; refuses while {@link #down} is set. */
@@ -51,7 +53,8 @@ class DashboardTest {
                 throw new ConnectException("connection refused");
             }
             n++;
-            return Recorded.snapshot(n % 2 == 1 ? "pgbouncer-1.18-a" : "pgbouncer-1.18-b", n);
+            String kind = poolctl.get() ? "poolctl-0.1-" : "pgbouncer-1.18-";
+            return Recorded.snapshot(kind + (n % 2 == 1 ? "a" : "b"), n);
         }
 
         @Override
@@ -122,6 +125,28 @@ class DashboardTest {
         String screen = awaitScreen("the answer", s -> s.contains("PAUSE postgres: PAUSE"));
         assertEquals(List.of("PAUSE postgres"), commands);
         assertFalse(screen.contains("y = run it"));
+    }
+
+    /** In the Clients view K is KILL_CLIENT of the selected client, after a confirmation naming its id. */
+    @Test
+    void killClientFromTheClientsView() throws Exception {
+        start(false);
+        awaitScreen("pools", s -> s.contains("postgres     postgres"));
+        press('2');
+        awaitScreen("PgBouncer 1.18's clients", s -> s.contains("state"));
+        press('K');
+        awaitScreen("no id column", s -> s.contains("has no id column"));
+        assertTrue(commands.isEmpty());
+        poolctl.set(true);
+        awaitScreen("poolctl's clients with their id", s -> s.startsWith("id ", s.indexOf("\nid ") + 1)
+                && s.contains(" waiting "));
+        press(' '); // freeze on that frame: sample b, next, has no client
+        awaitScreen("frozen with the clients", s -> s.contains("FROZEN") && s.contains(" waiting "));
+        press('K');
+        awaitScreen("the confirmation", s -> s.contains("KILL_CLIENT 4 ?"));
+        press('y');
+        awaitScreen("the console's answer", s -> s.contains("KILL_CLIENT 4 failed: admin access needed"));
+        assertEquals(List.of("KILL_CLIENT 4"), commands);
     }
 
     @Test

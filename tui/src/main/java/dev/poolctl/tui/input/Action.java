@@ -29,7 +29,7 @@ public enum Action {
     RESUME("RESUME selected database", "resume", true),
     RELOAD("RELOAD the configuration", "", true),
     RECONNECT("RECONNECT selected db", "", true),
-    KILL("KILL selected database", "kill", true);
+    KILL("KILL selected database (Clients view: KILL_CLIENT the selected client)", "kill", true);
 
     private final String description;
     private final String hint;

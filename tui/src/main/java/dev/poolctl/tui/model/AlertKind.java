@@ -11,6 +11,11 @@ public enum AlertKind {
      * (the console has no counter for failed logins, so this is inferred).
      */
     SERVER_LOGIN_FAILING("server logins failing"),
+    /**
+     * poolctl's SHOW HAZARDS rose: a client did what transaction pooling cannot carry to the next server (session
+     * SET, LISTEN, an advisory lock, ...). Held a minute after the last rise.
+     */
+    HAZARD("hazard"),
     /** The admin console cannot be reached. */
     UNREACHABLE("pooler unreachable");
 

@@ -32,7 +32,13 @@ public final class Alerts {
 
     /** Re-evaluates every pool condition at {@code now}; a reachable console also ends UNREACHABLE. */
     public void evaluate(Instant now, List<PoolRow> pools) {
+        evaluate(now, pools, Map.of());
+    }
+
+    /** The same, with the pools whose hazard counters rose lately and what rose ({@link HazardWatch}). */
+    public void evaluate(Instant now, List<PoolRow> pools, Map<String, String> hazards) {
         Map<String, String> holding = new LinkedHashMap<>();
+        hazards.forEach((pool, detail) -> holding.put(key(AlertKind.HAZARD, pool), detail));
         for (PoolRow p : pools) {
             if (p.isAdmin()) {
                 continue;

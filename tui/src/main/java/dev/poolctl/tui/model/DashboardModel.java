@@ -36,6 +36,7 @@ public final class DashboardModel {
     private final Alerts alerts;
     private final Map<View, ViewState> states = new EnumMap<>(View.class);
     private final FleetState fleet = new FleetState();
+    private final HazardWatch hazards = new HazardWatch();
     private Snapshot current;
     private Snapshot heldWhileFrozen;
     private Map<String, DatabaseRates> rates = Map.of();
@@ -116,7 +117,7 @@ public final class DashboardModel {
             history.record(p);
         }
         pools = List.copyOf(rows);
-        alerts.evaluate(at, pools);
+        alerts.evaluate(at, pools, hazards.update(s, at));
         clampSelection();
     }
 
@@ -295,6 +296,16 @@ public final class DashboardModel {
             default -> visibleRows(view).stream().map(r -> r.text(view.databaseColumn())).toList();
         };
         return sel < databases.size() ? databases.get(sel) : null;
+    }
+
+    /** The selected row of a console-backed view (Clients, Servers, ...), or null. */
+    public Row selectedRow() {
+        if (!view.consoleBacked()) {
+            return null;
+        }
+        int sel = states.get(view).selected();
+        List<Row> rows = visibleRows(view);
+        return sel < rows.size() ? rows.get(sel) : null;
     }
 
     /** The selected pool in the Pools view, or null (another view, or no row). */

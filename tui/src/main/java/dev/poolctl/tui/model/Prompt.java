@@ -8,8 +8,15 @@ public sealed interface Prompt {
     /** Typing edits the filter of the current view; Enter keeps it, Esc clears it. */
     record Filter(String text) implements Prompt {}
 
-    /** y runs {@code command}, anything else cancels. */
-    record Confirm(String command) implements Prompt {}
+    /**
+     * y runs {@code command}, anything else cancels; {@code instance}: the fleet instance it goes to (a client's
+     * own), or null for the dashboard's scope (every instance, or the one shown alone).
+     */
+    record Confirm(String command, String instance) implements Prompt {
+        public Confirm(String command) {
+            this(command, null);
+        }
+    }
 
     /** The key list; any key closes it. */
     record Help() implements Prompt {}

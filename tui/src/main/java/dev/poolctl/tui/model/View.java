@@ -9,7 +9,7 @@ import java.util.List;
  */
 public enum View {
     POOLS("Pools", Show.POOLS, List.of()),
-    CLIENTS("Clients", Show.CLIENTS, List.of("instance", "user", "database", "state", "addr", "port", "wait", "wait_us",
+    CLIENTS("Clients", Show.CLIENTS, List.of("instance", "id", "user", "database", "state", "addr", "port", "wait", "wait_us",
             "connect_time", "request_time", "application_name", "prepared_statements", "link", "ptr", "tls")),
     SERVERS("Servers", Show.SERVERS, List.of("instance", "user", "database", "state", "addr", "port", "remote_pid",
             "connect_time", "request_time", "application_name", "prepared_statements", "link", "ptr", "tls")),

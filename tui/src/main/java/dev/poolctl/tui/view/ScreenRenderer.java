@@ -63,7 +63,8 @@ public final class ScreenRenderer {
         } else if (m.prompt() instanceof Prompt.WaitDetail d) {
             box(g, size, WaitDetailBox.lines(m, d, w));
         } else if (m.prompt() instanceof Prompt.Confirm c) {
-            String scope = !m.fleet().isFleet() ? "" : m.fleet().focus() != null ? " on " + m.fleet().focus()
+            String scope = !m.fleet().isFleet() ? "" : c.instance() != null ? " on " + c.instance()
+                    : m.fleet().focus() != null ? " on " + m.fleet().focus()
                     : " on all " + m.fleet().rows().size() + " instances";
             box(g, size, List.of(String.format(Strings.CONFIRM, c.command() + scope)));
         }

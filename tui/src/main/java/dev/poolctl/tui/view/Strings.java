@@ -17,6 +17,7 @@ public final class Strings {
     public static final String ANY_KEY = "(any key closes)";
     public static final String READONLY = "read-only: actions are off";
     public static final String NO_DATABASE = "select a row with a database first";
+    public static final String NO_CLIENT_ID = "this target's SHOW CLIENTS has no id column (PgBouncer 1.23+ has)";
     public static final String NO_POOL = "select a pool in the Pools view first (Enter: why its clients wait)";
     public static final String RUNNING = "%s: running...";
     public static final String ANSWERED = "%s: %s";

@@ -102,4 +102,27 @@ class AlertsTest {
         alerts.unreachable(at(6), "timeout");
         assertEquals(AlertKind.CLIENTS_WAITING, alerts.active().get(0).kind(), "nothing is known that ends it");
     }
+
+    /** poolctl's SHOW HAZARDS: a rise is an alert with what rose, held a minute after the last rise. */
+    @Test
+    void aHazardRiseIsAnAlertForAMinute() {
+        DashboardModel m = new DashboardModel("t", java.time.Duration.ofSeconds(1),
+                new AlertRules(java.time.Duration.ZERO, 0.8, java.time.Duration.ofSeconds(1)), at(0));
+        String header = "database,user,prepare,session_set,listen,advisory_lock,temp_table,with_hold";
+        m.apply(dev.poolctl.tui.support.Recorded.snapshot(0, java.util.Map.of(dev.poolctl.tui.source.Show.HAZARDS,
+                dev.poolctl.tui.support.Recorded.table(header, "app,alice,0,2,0,0,0,0"))), at(0));
+        assertTrue(m.alerts().active().isEmpty(), "the first counts are no rise");
+        m.apply(dev.poolctl.tui.support.Recorded.snapshot(1, java.util.Map.of(dev.poolctl.tui.source.Show.HAZARDS,
+                dev.poolctl.tui.support.Recorded.table(header, "app,alice,0,5,1,0,0,0"))), at(1));
+        Alert a = m.alerts().active().get(0);
+        assertEquals(AlertKind.HAZARD, a.kind());
+        assertEquals("app/alice", a.subject());
+        assertEquals("session_set +3, listen +1", a.detail());
+        m.apply(dev.poolctl.tui.support.Recorded.snapshot(50, java.util.Map.of(dev.poolctl.tui.source.Show.HAZARDS,
+                dev.poolctl.tui.support.Recorded.table(header, "app,alice,0,5,1,0,0,0"))), at(50));
+        assertEquals(1, m.alerts().active().size(), "still within the minute");
+        m.apply(dev.poolctl.tui.support.Recorded.snapshot(62, java.util.Map.of(dev.poolctl.tui.source.Show.HAZARDS,
+                dev.poolctl.tui.support.Recorded.table(header, "app,alice,0,5,1,0,0,0"))), at(62));
+        assertTrue(m.alerts().active().isEmpty(), "a minute after the last rise it ends");
+    }
 }
