@@ -89,6 +89,15 @@ public final class AdminClient implements AutoCloseable {
     }
 
     /**
+     * Logs in to {@code database} of any PostgreSQL server (config check --online tries the [databases] entries'
+     * logins), then the caller closes it; the same protocol and authentication as the console's.
+     */
+    public static AdminClient connect(Target target, String database, Function<String, String> password,
+            int connectTimeoutMillis) throws IOException, AdminException {
+        return connect(target, database, password, connectTimeoutMillis, connectTimeoutMillis);
+    }
+
+    /**
      * Connects and logs in to database {@code pgbouncer}.
      *
      * @param password asked only when the pooler wants a password; gets the user, returns null when there is none
@@ -100,6 +109,11 @@ public final class AdminClient implements AutoCloseable {
      */
     public static AdminClient connect(Target target, Function<String, String> password, int connectTimeoutMillis,
             int readTimeoutMillis) throws IOException, AdminException {
+        return connect(target, "pgbouncer", password, connectTimeoutMillis, readTimeoutMillis);
+    }
+
+    private static AdminClient connect(Target target, String database, Function<String, String> password,
+            int connectTimeoutMillis, int readTimeoutMillis) throws IOException, AdminException {
         WireTransport wire;
         if (target.isUnixSocket()) {
             Path file = target.socketFile();
@@ -113,7 +127,7 @@ public final class AdminClient implements AutoCloseable {
         AdminClient c = new AdminClient(wire, target, readTimeoutMillis);
         try {
             wire.readTimeout(connectTimeoutMillis);
-            c.login(password);
+            c.login(database, password);
             wire.readTimeout(readTimeoutMillis);
             return c;
         } catch (IOException | AdminException | RuntimeException e) {
@@ -137,10 +151,10 @@ public final class AdminClient implements AutoCloseable {
         return List.copyOf(loginNotices);
     }
 
-    private void login(Function<String, String> password) throws IOException, AdminException {
+    private void login(String database, Function<String, String> password) throws IOException, AdminException {
         Map<String, String> startup = new LinkedHashMap<>();
         startup.put("user", target.user());
-        startup.put("database", "pgbouncer");
+        startup.put("database", database);
         startup.put("application_name", "poolctl");
         send(FrontendMessages.startupMessage(ALLOC, startup));
         ScramClientExchange scram = null;

@@ -72,7 +72,8 @@ public final class ConfigCommand implements Callable<Integer> {
             exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {"0:no errors (warnings allowed without --strict)", "1:warnings, with --strict",
                 "2:errors: poolctl start would refuse this file"},
-            footer = {"", "Example:", "  poolctl config check -c /etc/pgbouncer/pgbouncer.ini --strict"})
+            footer = {"", "Examples:", "  poolctl config check -c /etc/pgbouncer/pgbouncer.ini --strict",
+                "  poolctl config check -c /etc/pgbouncer/pgbouncer.ini --online   (are the servers there?)"})
     public static final class Check implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -84,10 +85,30 @@ public final class ConfigCommand implements Callable<Integer> {
         @Option(names = "--strict", description = "exit 1 when there are warnings")
         boolean strict;
 
+        @Option(names = "--online", description = "also connect to each [databases] host (and log in, when a"
+                + " plain-text password for its user= is known) and say which are unreachable or refuse")
+        boolean online;
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             Report report = check(config, ConfigCommand::openFilesSoftLimit);
+            if (online && report.errors().isEmpty()) {
+                List<Finding> all = new ArrayList<>(report.warnings());
+                try {
+                    PoolerConfig loaded = IniLoader.load(config).config();
+                    Userlist users = null;
+                    try {
+                        users = PoolerDaemon.loadUserlist(config, loaded);
+                    } catch (ConfigException unreadable) {
+                        // already an error or warning of the offline check
+                    }
+                    all.addAll(OnlineCheck.run(loaded, users, out));
+                } catch (ConfigException e) {
+                    // the offline check had it
+                }
+                report = new Report(report.errors(), all);
+            }
             report.errors().forEach(e -> out.println("error: " + e));
             report.warnings().forEach(w -> out.println(w.format("warning")));
             out.println(config + ": " + report.errors().size() + " error(s), " + report.warnings().size() + " warning(s)");
