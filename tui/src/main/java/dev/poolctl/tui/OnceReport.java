@@ -91,7 +91,7 @@ public final class OnceReport {
                 Double.isNaN(p.saturation()) ? Format.UNKNOWN : Math.round(p.saturation() * 100) + "%",
                 Format.rate(p.tps()), p.waitCause()});
         }
-        aligned(out, rows);
+        aligned(out, rows, 3);
         out.println();
         if (m.fleet().isFleet()) {
             List<String[]> instances = new ArrayList<>();
@@ -101,7 +101,7 @@ public final class OnceReport {
                     r.up() ? Long.toString(r.waiting()) : "", r.up() ? Long.toString(r.servers()) : "",
                     r.up() ? Format.rate(r.tps()) : "", r.up() ? r.version() : r.error()});
             }
-            aligned(out, instances);
+            aligned(out, instances, 2);
             out.println();
         }
         List<Alert> alerts = m.alerts().active();
@@ -122,7 +122,8 @@ public final class OnceReport {
         return s;
     }
 
-    private static void aligned(PrintWriter out, List<String[]> rows) {
+    /** Columns from {@code firstNumber} to the last but one are numbers, right-aligned; the last is text. */
+    private static void aligned(PrintWriter out, List<String[]> rows, int firstNumber) {
         int[] w = new int[rows.get(0).length];
         for (String[] r : rows) {
             for (int i = 0; i < r.length; i++) {
@@ -132,7 +133,7 @@ public final class OnceReport {
         for (String[] r : rows) {
             StringBuilder sb = new StringBuilder();
             for (int i = 0; i < r.length; i++) {
-                sb.append(i == 0 ? "" : "  ").append(Format.fit(r[i], w[i], i >= 3 && i < r.length - 1)); // the last is text
+                sb.append(i == 0 ? "" : "  ").append(Format.fit(r[i], w[i], i >= firstNumber && i < r.length - 1));
             }
             out.println(sb.toString().stripTrailing());
         }
