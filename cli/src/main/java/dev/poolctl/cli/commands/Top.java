@@ -195,6 +195,14 @@ public final class Top extends AdminCommand {
                     format);
             return ExitCodes.OK;
         }
+        try (ReplaySource source = new ReplaySource(replay)) {
+            return dashboard(source, new Dashboard.Options(interval, rules, null, runFor), Clock.systemDefaultZone());
+        }
+    }
+
+    /** The live dashboard on this process's terminal; without one, exit 2 pointing to --once. */
+    private int dashboard(SnapshotSource source, Dashboard.Options options, Clock clock)
+            throws IOException, InterruptedException {
         if (System.console() == null) {
             err().println("poolctl top: needs a terminal; use --once for a report on stdout");
             return ExitCodes.USAGE;
@@ -203,10 +211,7 @@ public final class Top extends AdminCommand {
                 .setForceTextTerminal(true)
                 .setUnixTerminalCtrlCBehaviour(UnixLikeTerminal.CtrlCBehaviour.TRAP)
                 .createTerminal();
-        try (ReplaySource source = new ReplaySource(replay)) {
-            new Dashboard(new TerminalScreen(terminal), source, new Dashboard.Options(interval, rules, null, runFor),
-                    Clock.systemDefaultZone()).run();
-        }
+        new Dashboard(new TerminalScreen(terminal), source, options, clock).run();
         return ExitCodes.OK;
     }
 
@@ -235,16 +240,6 @@ public final class Top extends AdminCommand {
             OnceReport.print(out(), m, format);
             return ExitCodes.OK;
         }
-        if (System.console() == null) {
-            err().println("poolctl top: needs a terminal; use --once for a report on stdout");
-            return ExitCodes.USAGE;
-        }
-        Terminal terminal = new DefaultTerminalFactory(System.out, System.in, StandardCharsets.UTF_8)
-                .setForceTextTerminal(true)
-                .setUnixTerminalCtrlCBehaviour(UnixLikeTerminal.CtrlCBehaviour.TRAP)
-                .createTerminal();
-        new Dashboard(new TerminalScreen(terminal), source, new Dashboard.Options(interval, rules, actions, runFor),
-                clock).run();
-        return ExitCodes.OK;
+        return dashboard(source, new Dashboard.Options(interval, rules, actions, runFor), clock);
     }
 }
