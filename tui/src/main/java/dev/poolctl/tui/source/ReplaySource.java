@@ -14,8 +14,11 @@ import java.nio.file.Path;
  * end it fails with {@link EndOfRecording}. Lines are read one at a time (bounded), never the whole file.
  */
 public final class ReplaySource implements SnapshotSource {
-    /** Longest line read: a snapshot of thousands of clients is a few MB. */
-    static final int MAX_LINE_CHARS = 64 << 20;
+    /**
+     * Longest line read: a client's SHOW CLIENTS row is a few hundred characters, so this holds tens of thousands of
+     * clients and still fits the 256 MB heap the launcher gives poolctl.
+     */
+    static final int MAX_LINE_CHARS = 16 << 20;
 
     /** The recording has no more snapshots. */
     public static final class EndOfRecording extends EOFException {
