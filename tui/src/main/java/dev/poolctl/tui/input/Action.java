@@ -17,7 +17,7 @@ public enum Action {
     DOWN("select next row", "", false),
     PAGE_UP("previous page", "", false),
     PAGE_DOWN("next page", "", false),
-    FILTER("filter (Enter keeps, Esc clears)", "filter", false),
+    FILTER("filter: any text, or column=value (Enter keeps, Esc clears)", "filter", false),
     WHY("Pools: why the pool waits; Fleet: that instance alone (again: all)", "why", false),
     SORT("sort by the next column", "sort", false),
     REVERSE_SORT("reverse the sort", "", false),

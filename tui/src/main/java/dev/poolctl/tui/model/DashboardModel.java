@@ -248,8 +248,11 @@ public final class DashboardModel {
             java.util.function.BiFunction<T, String, Object> value) {
         List<T> out = new ArrayList<>();
         String needle = st.filter().toLowerCase(Locale.ROOT);
+        // column=value keeps the rows whose column is that value (state=waiting among thousands of clients)
+        java.util.regex.Matcher exact = COLUMN_FILTER.matcher(needle);
         for (T r : rows) {
-            if (needle.isEmpty() || text.apply(r).toLowerCase(Locale.ROOT).contains(needle)) {
+            if (exact.matches() ? same(value.apply(r, exact.group(1)), exact.group(2))
+                    : needle.isEmpty() || text.apply(r).toLowerCase(Locale.ROOT).contains(needle)) {
                 out.add(r);
             }
         }
@@ -258,6 +261,23 @@ public final class DashboardModel {
             out.sort(st.reversed() ? c.reversed() : c);
         }
         return out;
+    }
+
+    private static final java.util.regex.Pattern COLUMN_FILTER = java.util.regex.Pattern.compile("([a-z_0-9]+)=(.*)");
+
+    /** A cell equal to the filter's value: numbers as numbers (5 = 5.0), text ignoring case. */
+    private static boolean same(Object cell, String wanted) {
+        if (cell == null) {
+            return false;
+        }
+        if (cell instanceof Number n) {
+            try {
+                return n.doubleValue() == Double.parseDouble(wanted);
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return cell.toString().equalsIgnoreCase(wanted);
     }
 
     /** Numbers biggest first (what top does), text A to Z; nulls last. */

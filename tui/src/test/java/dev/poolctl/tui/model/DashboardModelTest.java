@@ -79,6 +79,17 @@ class DashboardModelTest {
         assertFalse(model.visibleRows(View.CLIENTS).isEmpty());
         model.filter("no such client");
         assertTrue(model.visibleRows(View.CLIENTS).isEmpty());
+        // column=value: exactly that column (thousands of clients, only the waiting ones)
+        long waiting = snapshot("poolctl-0.1-a", 0).table(dev.poolctl.tui.source.Show.CLIENTS).rowList().stream()
+                .filter(r -> "waiting".equals(r.text("state"))).count();
+        model.filter("state=waiting");
+        assertEquals(waiting, model.visibleRows(View.CLIENTS).size());
+        assertTrue(waiting > 0 && model.visibleRows(View.CLIENTS).stream().allMatch(r -> "waiting".equals(r.text("state"))));
+        model.filter("state=nothing");
+        assertTrue(model.visibleRows(View.CLIENTS).isEmpty());
+        model.view(View.POOLS);
+        model.filter("cl_waiting=5");
+        assertEquals(List.of("postgres"), databases(), "numbers compare as numbers in the Pools view");
     }
 
     @Test
