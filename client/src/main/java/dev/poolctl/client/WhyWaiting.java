@@ -1,5 +1,6 @@
 package dev.poolctl.client;
 
+import dev.poolctl.pooler.pool.WaitCause;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,8 +10,8 @@ import java.util.Map;
 
 /**
  * Why clients wait, per pool: a poolctl says it (SHOW WAITS, from its pools' state); for a PgBouncer, which has no
- * such command, it is inferred from SHOW POOLS, DATABASES, USERS, CONFIG and STATE with the same words and the same
- * order of checks (pause, logins, pool_size and the reserve pool, max_db_connections, max_user_connections), and
+ * such command, it is inferred from SHOW POOLS, DATABASES, USERS, CONFIG and STATE with the same words
+ * ({@link WaitCause}'s) and the same order of checks (pause, logins, pool_size and the reserve pool, max_db_connections, max_user_connections), and
  * the report says it is inferred. Both also say when the clients are near max_client_conn.
  */
 public final class WhyWaiting {
@@ -84,25 +85,24 @@ public final class WhyWaiting {
             List<String> dbRow = dbRows.get(db);
             List<String> userRow = userRows.get(user);
             long maxwait = p.number(r, "maxwait", 0) * 1_000_000 + p.number(r, "maxwait_us", 0);
-            String[] why = cause(p, r, d, dbRow, u, userRow, suspended, paused, reserveTimeout);
-            out.add(new Row(db, user, waiting, maxwait, why[0], why[1]));
+            WaitCause why = cause(p, r, d, dbRow, u, userRow, suspended, paused, reserveTimeout);
+            out.add(new Row(db, user, waiting, maxwait, why.cause(), why.detail()));
         }
         return out;
     }
 
-    private static String[] cause(Columns p, List<String> r, Columns d, List<String> dbRow, Columns u,
-                                  List<String> userRow, boolean suspended, boolean paused, long reserveTimeout) {
+    private static WaitCause cause(Columns p, List<String> r, Columns d, List<String> dbRow, Columns u,
+                                   List<String> userRow, boolean suspended, boolean paused, long reserveTimeout) {
         String db = p.text(r, "database");
         if (suspended) {
-            return new String[] {"suspended", "SUSPEND: nothing is served until RESUME"};
+            return WaitCause.suspended();
         }
         if (paused || (dbRow != null && d.number(dbRow, "paused", 0) == 1)) {
-            return new String[] {"paused", paused ? "PAUSE: servers are handed out again after RESUME"
-                    : "PAUSE " + db + " (or KILL " + db + "): servers are handed out again after RESUME " + db};
+            return WaitCause.paused(paused ? null : db);
         }
         long login = p.number(r, "sv_login", 0);
         if (login > 0) {
-            return new String[] {"server_login", login + " server(s) connecting or logging in"};
+            return WaitCause.serverLogin(login);
         }
         long servers = login + p.number(r, "sv_active", 0) + p.number(r, "sv_idle", 0) + p.number(r, "sv_used", 0)
                 + p.number(r, "sv_tested", 0) + p.number(r, "sv_being_canceled", 0);
@@ -112,34 +112,20 @@ public final class WhyWaiting {
                 ? u.number(userRow, "reserve_pool_size", -1)
                 : dbRow == null ? 0 : Math.max(d.number(dbRow, "reserve_pool_size", -1), d.number(dbRow, "reserve_pool", 0));
         if (size >= 0 && servers >= size) {
-            if (reserve > 0 && reserveTimeout > 0 && servers < size + reserve) {
-                return new String[] {"pool_size", "servers " + servers + " of pool_size " + size + "; reserve_pool (" + reserve
-                        + ") opens once a client has waited reserve_pool_timeout (" + reserveTimeout + " s)"};
-            }
-            if (reserve > 0 && servers >= size + reserve) {
-                return new String[] {"reserve_pool", "servers " + servers + ": pool_size " + size + " and reserve_pool "
-                        + reserve + " all in use"};
-            }
-            return new String[] {"pool_size", "servers " + servers + " of pool_size " + size + busy(p, r)};
+            return WaitCause.poolFull(servers, size, reserve, reserveTimeout * 1_000_000_000L, WaitCause.busy(
+                    p.number(r, "sv_active", 0), p.number(r, "sv_used", 0), p.number(r, "sv_tested", 0),
+                    p.number(r, "sv_idle", 0)));
         }
         if (dbRow != null && d.number(dbRow, "max_connections", 0) > 0
                 && d.number(dbRow, "current_connections", 0) >= d.number(dbRow, "max_connections", 0)) {
-            return new String[] {"max_db_connections", "max_db_connections " + d.number(dbRow, "max_connections", 0)
-                    + " reached by database " + db + " (the servers of every user's pool count)"};
+            return WaitCause.maxDbConnections(d.number(dbRow, "max_connections", 0), db);
         }
         if (userRow != null && u.number(userRow, "max_user_connections", 0) > 0
                 && u.number(userRow, "current_connections", 0) >= u.number(userRow, "max_user_connections", 0)) {
-            return new String[] {"max_user_connections", "max_user_connections "
-                    + u.number(userRow, "max_user_connections", 0) + " reached by user " + p.text(r, "user")
-                    + " (the servers of every database count)"};
+            return WaitCause.maxUserConnections(u.number(userRow, "max_user_connections", 0), p.text(r, "user"));
         }
-        return new String[] {"server_login_failing", "servers " + servers + " of pool_size " + size + ", none logging in:"
-                + " server logins are probably failing (PgBouncer names the error only in its log)"};
-    }
-
-    private static String busy(Columns p, List<String> r) {
-        return " (sv_active " + p.number(r, "sv_active", 0) + ", sv_used " + p.number(r, "sv_used", 0)
-                + ", sv_tested " + p.number(r, "sv_tested", 0) + ", sv_idle " + p.number(r, "sv_idle", 0) + ")";
+        return new WaitCause(WaitCause.SERVER_LOGIN_FAILING, "servers " + servers + " of pool_size " + size
+                + ", none logging in: server logins are probably failing (PgBouncer names the error only in its log)");
     }
 
     private static Map<String, List<String>> byName(AdminClient.Result r, Columns c) {

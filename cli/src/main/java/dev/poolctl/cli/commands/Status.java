@@ -25,8 +25,9 @@ public final class Status extends AdminCommand {
 
     /** One pooler's version and pool totals. */
     record Summary(String version, int pools, long clActive, long clWaiting, long svActive, long svIdle, long svUsed) {
-        String text() {
-            return "pools " + pools + " (clients " + clActive + " active, " + clWaiting + " waiting; servers "
+        /** {@code N (clients ... used)}: the pools and their counts. */
+        String counts() {
+            return pools + " (clients " + clActive + " active, " + clWaiting + " waiting; servers "
                     + svActive + " active, " + svIdle + " idle, " + svUsed + " used)";
         }
     }
@@ -42,7 +43,7 @@ public final class Status extends AdminCommand {
         Summary s = summary(client);
         out.println("up: " + client.target().describe() + " (user " + client.target().user() + ")");
         out.println("version: " + s.version());
-        out.println(s.text().replaceFirst("^pools ", "pools: "));
+        out.println("pools: " + s.counts());
         return ExitCodes.OK;
     }
 
@@ -59,7 +60,7 @@ public final class Status extends AdminCommand {
             String name = String.format("%-" + width + "s", a.instance());
             if (a.ok()) {
                 up++;
-                out.println("up    " + name + "  " + a.value().version() + "  " + a.value().text());
+                out.println("up    " + name + "  " + a.value().version() + "  pools " + a.value().counts());
             } else {
                 out.println("down  " + name + "  " + a.error());
             }

@@ -1,6 +1,5 @@
 package dev.poolctl.pooler.pool;
 
-import java.time.Duration;
 
 /**
  * Why a pool's clients wait for a server (SHOW WAITS, {@code poolctl why}): the limit or state that keeps the
@@ -29,10 +28,9 @@ public record WaitCause(String cause, String detail) {
         String db = pool.key().database();
         if (manager.isPaused(db)) {
             return switch (manager.pauseMode()) {
-                case SUSPEND -> new WaitCause(SUSPENDED, "SUSPEND: nothing is served until RESUME");
-                case PAUSE -> new WaitCause(PAUSED, "PAUSE: servers are handed out again after RESUME");
-                default -> new WaitCause(PAUSED, "PAUSE " + db + " (or KILL " + db + "): servers are handed out again"
-                        + " after RESUME " + db);
+                case SUSPEND -> suspended();
+                case PAUSE -> paused(null);
+                default -> paused(db);
             };
         }
         PoolSettings s = pool.settings();
@@ -43,40 +41,72 @@ public record WaitCause(String cause, String detail) {
                     + " (tried again every server_login_retry, " + seconds(s.loginRetryNanos()) + ")");
         }
         if (pool.loginCount() > 0) {
-            return new WaitCause(SERVER_LOGIN, pool.loginCount() + " server(s) connecting or logging in");
+            return serverLogin(pool.loginCount());
         }
-        int size = s.poolSize();
-        int reserve = s.reservePoolSize();
-        if (servers >= size) {
-            Duration timeout = manager.config().general().reservePoolTimeout();
-            if (reserve > 0 && !timeout.isZero() && servers < size + reserve) {
-                return new WaitCause(POOL_SIZE, "servers " + servers + " of pool_size " + size + "; reserve_pool (" + reserve
-                        + ") opens once a client has waited reserve_pool_timeout (" + seconds(timeout.toNanos()) + ")");
-            }
-            if (reserve > 0 && servers >= size + reserve) {
-                return new WaitCause(RESERVE_POOL, "servers " + servers + ": pool_size " + size + " and reserve_pool "
-                        + reserve + " all in use");
-            }
-            return new WaitCause(POOL_SIZE, "servers " + servers + " of pool_size " + size + busy(pool));
+        String busy = busy(pool.activeCount(), pool.usedCount() - pool.testedCount(), pool.testedCount(),
+                pool.idleCount());
+        if (servers >= s.poolSize()) {
+            return poolFull(servers, s.poolSize(), s.reservePoolSize(),
+                    manager.config().general().reservePoolTimeout().toNanos(), busy);
         }
         int maxDb = manager.config().maxDbConnections(pool.database());
         if (maxDb > 0 && !manager.limits().allow(pool.database(), null)) {
-            return new WaitCause(MAX_DB_CONNECTIONS, "max_db_connections " + maxDb + " reached by database " + db
-                    + " (the servers of every user's pool count)");
+            return maxDbConnections(maxDb, db);
         }
         String user = pool.key().user();
         int maxUser = manager.config().maxUserConnections(user);
         if (maxUser > 0 && !manager.limits().allow(null, user)) {
-            return new WaitCause(MAX_USER_CONNECTIONS, "max_user_connections " + maxUser + " reached by user " + user
-                    + " (the servers of every database count)");
+            return maxUserConnections(maxUser, user);
         }
-        return new WaitCause(SERVER_RELEASE, "servers " + servers + " of pool_size " + size + busy(pool)
+        return new WaitCause(SERVER_RELEASE, "servers " + servers + " of pool_size " + s.poolSize() + busy
                 + "; a server is being opened or released");
     }
 
-    private static String busy(Pool pool) {
-        return " (sv_active " + pool.activeCount() + ", sv_used " + (pool.usedCount() - pool.testedCount())
-                + ", sv_tested " + pool.testedCount() + ", sv_idle " + pool.idleCount() + ")";
+    // The causes with their words, shared with what the client infers for a PgBouncer (client.WhyWaiting).
+
+    public static WaitCause suspended() {
+        return new WaitCause(SUSPENDED, "SUSPEND: nothing is served until RESUME");
+    }
+
+    /** PAUSE of every database ({@code db} null), or PAUSE db / KILL db. */
+    public static WaitCause paused(String db) {
+        return new WaitCause(PAUSED, db == null ? "PAUSE: servers are handed out again after RESUME"
+                : "PAUSE " + db + " (or KILL " + db + "): servers are handed out again after RESUME " + db);
+    }
+
+    public static WaitCause serverLogin(long loggingIn) {
+        return new WaitCause(SERVER_LOGIN, loggingIn + " server(s) connecting or logging in");
+    }
+
+    /**
+     * The pool has {@code servers} of its {@code size}: pool_size (saying when the reserve pool opens), or
+     * reserve_pool when that is in use too; {@code busy} is {@link #busy}'s text.
+     */
+    public static WaitCause poolFull(long servers, long size, long reserve, long reserveTimeoutNanos, String busy) {
+        if (reserve > 0 && reserveTimeoutNanos > 0 && servers < size + reserve) {
+            return new WaitCause(POOL_SIZE, "servers " + servers + " of pool_size " + size + "; reserve_pool (" + reserve
+                    + ") opens once a client has waited reserve_pool_timeout (" + seconds(reserveTimeoutNanos) + ")");
+        }
+        if (reserve > 0 && servers >= size + reserve) {
+            return new WaitCause(RESERVE_POOL, "servers " + servers + ": pool_size " + size + " and reserve_pool "
+                    + reserve + " all in use");
+        }
+        return new WaitCause(POOL_SIZE, "servers " + servers + " of pool_size " + size + busy);
+    }
+
+    public static WaitCause maxDbConnections(long max, String db) {
+        return new WaitCause(MAX_DB_CONNECTIONS, "max_db_connections " + max + " reached by database " + db
+                + " (the servers of every user's pool count)");
+    }
+
+    public static WaitCause maxUserConnections(long max, String user) {
+        return new WaitCause(MAX_USER_CONNECTIONS, "max_user_connections " + max + " reached by user " + user
+                + " (the servers of every database count)");
+    }
+
+    /** How the pool's servers are busy, as SHOW POOLS counts them. */
+    public static String busy(long active, long used, long tested, long idle) {
+        return " (sv_active " + active + ", sv_used " + used + ", sv_tested " + tested + ", sv_idle " + idle + ")";
     }
 
     private static String seconds(long nanos) {

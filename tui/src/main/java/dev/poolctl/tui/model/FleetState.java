@@ -46,10 +46,10 @@ public final class FleetState {
     Snapshot apply(Snapshot s, String target) {
         List<InstanceRow> out = new ArrayList<>();
         if (!s.isFleet()) {
-            out.add(row(target, s, null, last));
+            out.add(row(target, s, last));
         } else {
             for (Snapshot.Instance i : s.fleet()) {
-                out.add(i.up() ? row(i.name(), i.snapshot(), null, last == null ? null : last.instance(i.name()))
+                out.add(i.up() ? row(i.name(), i.snapshot(), last == null ? null : last.instance(i.name()))
                         : new InstanceRow(i.name(), false, "", i.error(), 0, 0, 0, Double.NaN, false));
             }
         }
@@ -62,7 +62,7 @@ public final class FleetState {
         return one != null ? one : new Snapshot(s.monotonicNanos(), s.takenAt(), "", Map.of());
     }
 
-    private static InstanceRow row(String name, Snapshot s, String error, Snapshot previous) {
+    private static InstanceRow row(String name, Snapshot s, Snapshot previous) {
         long clients = 0;
         long waiting = 0;
         long servers = 0;
@@ -78,7 +78,7 @@ public final class FleetState {
             tps = RateCalculator.total(RateCalculator.between(previous.table(Show.STATS), s.table(Show.STATS),
                     seconds)).tps();
         }
-        return new InstanceRow(name, true, s.version(), error, clients, waiting, servers, tps,
+        return new InstanceRow(name, true, s.version(), null, clients, waiting, servers, tps,
                 PoolerState.of(s).draining());
     }
 

@@ -42,7 +42,8 @@ public final class RecordingSource implements SnapshotSource {
         if (out != null) {
             try {
                 String line = RecordFormat.write(s);
-                if (written > 0 && written + line.length() + 1 > maxBytes) {
+                long bytes = line.getBytes(StandardCharsets.UTF_8).length + 1L; // the bound is in bytes, as the file
+                if (written > 0 && written + bytes > maxBytes) {
                     out.close();
                     Files.move(file, file.resolveSibling(file.getFileName() + ".1"),
                             StandardCopyOption.REPLACE_EXISTING);
@@ -51,7 +52,7 @@ public final class RecordingSource implements SnapshotSource {
                 out.write(line);
                 out.write('\n');
                 out.flush();
-                written += line.length() + 1;
+                written += bytes;
             } catch (IOException e) {
                 problem = "recording to " + file + " stopped: " + e.getMessage();
                 closeQuietly();
