@@ -1,6 +1,6 @@
 package dev.poolctl.cli;
 
-/** The exit codes every command uses; listed in --help. */
+/** The exit codes every command uses; --help lists them (HelpText.properties). */
 public final class ExitCodes {
     private ExitCodes() {}
 
@@ -15,12 +15,4 @@ public final class ExitCodes {
     public static final int REFUSED = 4;
     /** Stopped by an interrupt (Ctrl-C), as shells report SIGINT. */
     public static final int INTERRUPTED = 130;
-
-    // The --help lines of the admin commands (compile-time constants, for exitCodeList).
-    public static final String HEADING = "%nExit codes:%n";
-    public static final String LINE_OK = "0:ok";
-    public static final String LINE_ERROR = "1:failed (connection lost, timed out, no password...)";
-    public static final String LINE_USAGE = "2:usage error";
-    public static final String LINE_UNREACHABLE = "3:cannot reach the pooler";
-    public static final String LINE_REFUSED = "4:refused by the pooler (its message and SQLSTATE on stderr)";
 }

@@ -33,12 +33,12 @@ import picocli.CommandLine.Command;
         name = "poolctl",
         mixinStandardHelpOptions = true,
         versionProvider = Poolctl.VersionProvider.class,
-        description = "A PgBouncer-compatible PostgreSQL connection pooler and its operator tools.",
+        // Every command's help text, in one place (inherited by the subcommands).
+        resourceBundle = "dev.poolctl.cli.HelpText",
         subcommands = {Start.class, Status.class, Show.class, Reload.class, Pause.class, Resume.class, Kill.class,
             KillClient.class, Reconnect.class, Disable.class, Enable.class, Suspend.class, Shutdown.class, Drain.class,
             WaitClose.class, Console.class, Top.class, Why.class, UserlistCommand.class, ConfigCommand.class, Stop.class,
-            Completion.class, CommandLine.HelpCommand.class},
-        footer = {"", "Example:", "  poolctl start -c /etc/pgbouncer/pgbouncer.ini"})
+            Completion.class, CommandLine.HelpCommand.class})
 public final class Poolctl {
 
     public static void main(String[] args) {

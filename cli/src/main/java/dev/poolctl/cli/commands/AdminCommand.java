@@ -24,11 +24,7 @@ import picocli.CommandLine.Spec;
  * A command that talks to the admin console. The only place where failures become exit codes: cannot connect
  * = 3, ErrorResponse = 4 ({@code poolctl: <message> (SQLSTATE xxxxx)}), anything else = 1; no stack traces.
  */
-@Command(
-        sortOptions = false,
-        exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {ExitCodes.LINE_OK, ExitCodes.LINE_ERROR, ExitCodes.LINE_USAGE, ExitCodes.LINE_UNREACHABLE,
-            ExitCodes.LINE_REFUSED})
+@Command(sortOptions = false)
 public abstract class AdminCommand implements Callable<Integer> {
     @Spec
     protected CommandSpec spec;
@@ -37,7 +33,7 @@ public abstract class AdminCommand implements Callable<Integer> {
     protected AdminConnectionOptions connection;
 
     // Not mixinStandardHelpOptions: -h is the host, as in psql.
-    @Option(names = {"-?", "--help"}, usageHelp = true, description = "show this help and exit")
+    @Option(names = {"-?", "--help"}, usageHelp = true)
     boolean help;
 
     /** Where the command connected, with the password asked at most once; set before {@link #run}. */

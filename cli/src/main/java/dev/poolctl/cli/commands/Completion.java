@@ -8,17 +8,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code poolctl completion bash|zsh}: a completion script generated from the command model (picocli). */
-@Command(
-        name = "completion",
-        mixinStandardHelpOptions = true,
-        description = "Print a shell completion script for poolctl.",
-        footer = {"", "Examples:", "  source <(poolctl completion bash)",
-            "  poolctl completion zsh > \"${fpath[1]}/_poolctl\""})
+@Command(name = "completion", mixinStandardHelpOptions = true)
 public final class Completion implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "SHELL", description = "bash or zsh")
+    @Parameters(paramLabel = "SHELL", descriptionKey = "SHELL")
     String shell;
 
     @Override

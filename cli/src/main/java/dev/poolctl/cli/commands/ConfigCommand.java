@@ -32,10 +32,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "config",
         mixinStandardHelpOptions = true,
-        description = "Check a pgbouncer.ini, or show its effective [pgbouncer] settings, without starting anything.",
-        subcommands = {ConfigCommand.Check.class, ConfigCommand.Show.class},
-        footer = {"", "Examples:", "  poolctl config check -c /etc/pgbouncer/pgbouncer.ini --strict",
-            "  poolctl config show -c /etc/pgbouncer/pgbouncer.ini"})
+        subcommands = {ConfigCommand.Check.class, ConfigCommand.Show.class})
 public final class ConfigCommand implements Callable<Integer> {
     /** Exit code of {@code config check} when the pooler would refuse the file. */
     public static final int CHECK_ERRORS = 2;
@@ -64,29 +61,18 @@ public final class ConfigCommand implements Callable<Integer> {
     /** The result of checking a file. */
     record Report(List<String> errors, List<Finding> warnings) {}
 
-    @Command(name = "check", mixinStandardHelpOptions = true,
-            description = {"Load a pgbouncer.ini as `poolctl start` would and report every error and warning,",
-                "plus common mistakes: a missing auth_file, forced users without a secret, pool sizes",
-                "above max_db_connections, max_client_conn above the open-files limit, server_reset_query",
-                "in transaction mode, JDBC's extra_float_digits not ignored, settings not applied yet."},
-            exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:no errors (warnings allowed without --strict)", "1:warnings, with --strict",
-                "2:errors: poolctl start would refuse this file"},
-            footer = {"", "Examples:", "  poolctl config check -c /etc/pgbouncer/pgbouncer.ini --strict",
-                "  poolctl config check -c /etc/pgbouncer/pgbouncer.ini --online   (are the servers there?)"})
+    @Command(name = "check", mixinStandardHelpOptions = true)
     public static final class Check implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "pgbouncer.ini",
-                description = "the pgbouncer.ini to check (default: ${DEFAULT-VALUE})")
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "pgbouncer.ini")
         Path config;
 
-        @Option(names = "--strict", description = "exit 1 when there are warnings")
+        @Option(names = "--strict")
         boolean strict;
 
-        @Option(names = "--online", description = "also connect to each [databases] host (and log in, when a"
-                + " plain-text password for its user= is known) and say which are unreachable or refuse")
+        @Option(names = "--online")
         boolean online;
 
         @Override
@@ -263,17 +249,12 @@ public final class ConfigCommand implements Callable<Integer> {
         return OptionalLong.empty();
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true,
-            description = "Print the effective [pgbouncer] settings: value, default, and whether the file sets it.",
-            exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:shown", "2:the file has errors"},
-            footer = {"", "Example:", "  poolctl config show -c /etc/pgbouncer/pgbouncer.ini | grep ' file$'"})
+    @Command(name = "show", mixinStandardHelpOptions = true)
     public static final class Show implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "pgbouncer.ini",
-                description = "the pgbouncer.ini to read (default: ${DEFAULT-VALUE})")
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "pgbouncer.ini")
         Path config;
 
         @Override

@@ -19,20 +19,9 @@ import picocli.CommandLine.Option;
  * {@code poolctl console}: an interactive admin console like {@code psql -d pgbouncer}, with line editing, history
  * and completion. With stdin from a pipe or file it runs the lines without prompts, so it can be scripted.
  */
-@Command(
-        name = "console",
-        description = {"Open the admin console: each line is one console command (SHOW POOLS, PAUSE db, ...).",
-            "Tab completes commands, SHOW lists and database names; Ctrl-C drops the line; Ctrl-D, \\q, quit or "
-                    + "exit leaves.",
-            "With stdin from a pipe or file, runs its lines without prompts."},
-        exitCodeList = {ExitCodes.LINE_OK, ExitCodes.LINE_ERROR, ExitCodes.LINE_USAGE, ExitCodes.LINE_UNREACHABLE,
-            "4:refused by the pooler (login; or, reading a pipe or file, any command failed)"},
-        footer = {"", "Examples:", "  poolctl console -p 6432 -U admin",
-            "  poolctl console -c /etc/pgbouncer/pgbouncer.ini --history /tmp/poolctl_history",
-            "  printf 'PAUSE mydb\\nSHOW POOLS\\n' | poolctl console -U admin"})
+@Command(name = "console")
 public final class Console extends AdminCommand {
-    @Option(names = "--history", paramLabel = "FILE",
-            description = "the history file (default: ~/.poolctl_history)")
+    @Option(names = "--history", paramLabel = "FILE")
     Path history;
 
     /** Interactive: a command such as PAUSE or WAIT_CLOSE answers when done, so wait as psql does; Ctrl-C ends. */

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** A control command: sends one console command and prints its command tag (nothing with --quiet). */
 public abstract class ConsoleCommand extends AdminCommand {
-    @Option(names = {"-q", "--quiet"}, description = "print nothing on success")
+    @Option(names = {"-q", "--quiet"})
     boolean quiet;
 
     /** The console command to send. */

@@ -4,12 +4,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code poolctl disable}: the console's DISABLE. */
-@Command(
-        name = "disable",
-        description = {"Refuse new client connections to a database (existing ones go on)."},
-        footer = {"", "Examples:", "  poolctl disable appdb"})
+@Command(name = "disable")
 public final class Disable extends ArgumentCommand {
-    @Parameters(index = "0", paramLabel = "DB", description = "the database")
+    @Parameters(index = "0", paramLabel = "DB", descriptionKey = "DB")
     String db;
 
     @Override

@@ -14,38 +14,27 @@ import picocli.CommandLine.Option;
  * {@code poolctl drain}: the console's DRAIN (poolctl's own), then its progress until the pooler exits. The pooler
  * closing this connection is the end of the drain.
  */
-@Command(
-        name = "drain",
-        description = {"Drain the pooler and wait until it exits (poolctl's DRAIN; not in PgBouncer).",
-            "It stops listening on TCP, closes each client at its next transaction boundary",
-            "(SQLSTATE 57P01 and drain_message, so drivers reconnect elsewhere) and exits",
-            "when no client is left, or at the deadline, closing those still in a transaction.",
-            "Shows clients left, servers active and the countdown while it waits."},
-        footer = {"", "Examples:", "  poolctl drain --deadline 60s -c /etc/pgbouncer/pgbouncer.ini",
-            "  poolctl drain --no-wait -p 6432 -U admin     (start it and return)",
-            "  preStop hook on Kubernetes: [\"poolctl\", \"drain\", \"--deadline\", \"50s\"]"})
+@Command(name = "drain")
 public final class Drain extends AdminCommand {
     private static final long POLL_MILLIS = 1_000;
     /** Past the deadline the pooler closes everyone within a janitor tick; this much more means it is stuck. */
     private static final Duration GRACE = Duration.ofSeconds(10);
 
     static final class Deadline {
-        @Option(names = "--deadline", paramLabel = "DURATION", converter = DurationConverter.class,
-                description = "close the clients still in a transaction after this long (e.g. 60s, 2m; "
-                        + "default: the pooler's drain_timeout)")
+        @Option(names = "--deadline", paramLabel = "DURATION", converter = DurationConverter.class)
         Duration deadline;
 
-        @Option(names = "--no-deadline", description = "wait for every client however long it takes")
+        @Option(names = "--no-deadline")
         boolean none;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     Deadline deadline;
 
-    @Option(names = "--no-wait", description = "start the drain and return at once")
+    @Option(names = "--no-wait")
     boolean noWait;
 
-    @Option(names = {"-q", "--quiet"}, description = "print nothing but errors")
+    @Option(names = {"-q", "--quiet"})
     boolean quiet;
 
     @Override

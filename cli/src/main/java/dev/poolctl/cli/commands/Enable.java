@@ -4,12 +4,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code poolctl enable}: the console's ENABLE. */
-@Command(
-        name = "enable",
-        description = {"Accept new client connections to a database again, after disable."},
-        footer = {"", "Examples:", "  poolctl enable appdb"})
+@Command(name = "enable")
 public final class Enable extends ArgumentCommand {
-    @Parameters(index = "0", paramLabel = "DB", description = "the database")
+    @Parameters(index = "0", paramLabel = "DB", descriptionKey = "DB")
     String db;
 
     @Override

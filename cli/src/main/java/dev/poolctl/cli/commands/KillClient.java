@@ -4,12 +4,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code poolctl kill-client}: the console's KILL_CLIENT. */
-@Command(
-        name = "kill-client",
-        description = {"Close one client connection (its id is the id column of 'poolctl show clients')."},
-        footer = {"", "Examples:", "  poolctl kill-client 17"})
+@Command(name = "kill-client")
 public final class KillClient extends ArgumentCommand {
-    @Parameters(index = "0", paramLabel = "ID", description = "the client's id (id column of show clients)")
+    @Parameters(index = "0", paramLabel = "ID", descriptionKey = "ID")
     String id;
 
     @Override

@@ -6,14 +6,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code poolctl pause}: the console's PAUSE. */
-@Command(
-        name = "pause",
-        description = {"Pause all databases, or one: wait until every server is released, then close them.",
-            "Returns when the pause is complete (RESUME undoes it)."},
-        footer = {"", "Examples:", "  poolctl pause", "  poolctl pause appdb --timeout 60",
-            "  poolctl pause appdb --target 10.0.0.1:6432 --target 10.0.0.2:6432   (asks once for both)"})
+@Command(name = "pause")
 public final class Pause extends ArgumentCommand {
-    @Parameters(arity = "0..1", paramLabel = "DB", description = "only this database (default: all)")
+    @Parameters(arity = "0..1", paramLabel = "DB", descriptionKey = "DB")
     String db;
 
     @Mixin

@@ -20,15 +20,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code poolctl reload}: the console's RELOAD, or with --dry-run what it would change. */
-@Command(
-        name = "reload",
-        description = {"Re-read the config file and auth_file (the console's RELOAD).",
-            "--dry-run compares the -c file with the running pooler's SHOW CONFIG and SHOW DATABASES instead,",
-            "and names the keys that need a restart; nothing is applied."},
-        footer = {"", "Examples:", "  poolctl reload -c /etc/pgbouncer/pgbouncer.ini",
-            "  poolctl reload --dry-run -c /etc/pgbouncer/pgbouncer.ini",
-            "  poolctl reload -h /var/run/postgresql -U pgbouncer",
-            "  poolctl reload --targets fleet.txt --yes"})
+@Command(name = "reload")
 public final class Reload extends ConsoleCommand {
     @Mixin
     FleetOptions fleet;
@@ -38,7 +30,7 @@ public final class Reload extends ConsoleCommand {
         return fleet;
     }
 
-    @Option(names = "--dry-run", description = "show what RELOAD would change (needs -c FILE), apply nothing")
+    @Option(names = "--dry-run")
     boolean dryRun;
 
     @Override

@@ -6,13 +6,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code poolctl resume}: the console's RESUME. */
-@Command(
-        name = "resume",
-        description = {"Resume after pause, kill or suspend (the console's RESUME)."},
-        footer = {"", "Examples:", "  poolctl resume", "  poolctl resume appdb",
-            "  poolctl resume --peers -c /etc/pgbouncer/pgbouncer.ini --yes"})
+@Command(name = "resume")
 public final class Resume extends ArgumentCommand {
-    @Parameters(arity = "0..1", paramLabel = "DB", description = "only this database (default: all)")
+    @Parameters(arity = "0..1", paramLabel = "DB", descriptionKey = "DB")
     String db;
 
     @Mixin

@@ -24,14 +24,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code poolctl show WHAT}: one of the console's SHOW commands, as a table, CSV or JSON. */
-@Command(
-        name = "show",
-        description = "Print one of the admin console's SHOW lists (PgBouncer's columns).",
-        footer = {"", "Examples:", "  poolctl show pools -p 6432 -U admin",
-            "  poolctl show stats --format json -c /etc/pgbouncer/pgbouncer.ini",
-            "  poolctl show clients --format csv > clients.csv",
-            "  poolctl show pools --watch 2          (Ctrl-C to stop)",
-            "  poolctl show pools --peers -c /etc/pgbouncer/pgbouncer.ini   (an instance column first)"})
+@Command(name = "show")
 public final class Show extends AdminCommand {
     @Mixin
     FleetOptions fleet;
@@ -118,18 +111,16 @@ public final class Show extends AdminCommand {
     }
 
     @Parameters(index = "0", paramLabel = "WHAT", converter = WhatConverter.class,
-            completionCandidates = Candidates.class, description = "the list: ${COMPLETION-CANDIDATES}")
+            completionCandidates = Candidates.class, descriptionKey = "WHAT")
     What what;
 
-    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "table, csv or json (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", defaultValue = "table")
     OutputFormat format;
 
-    @Option(names = {"-w", "--watch"}, paramLabel = "SECONDS",
-            description = "repeat every SECONDS until interrupted")
+    @Option(names = {"-w", "--watch"}, paramLabel = "SECONDS")
     Integer watch;
 
-    @Option(names = "--count", paramLabel = "N", description = "with --watch: stop after N rounds")
+    @Option(names = "--count", paramLabel = "N")
     Integer count;
 
     @Override

@@ -10,18 +10,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code poolctl shutdown}: the console's SHUTDOWN; the pooler closing the connection is success. */
-@Command(
-        name = "shutdown",
-        description = {"Stop the pooler (the console's SHUTDOWN).",
-            "At once, or once servers are released (--wait-for-servers, as SIGINT),",
-            "or once clients have left (--wait-for-clients, as SIGTERM)."},
-        footer = {"", "Examples:", "  poolctl shutdown", "  poolctl shutdown --wait-for-clients -c pgbouncer.ini"})
+@Command(name = "shutdown")
 public final class Shutdown extends ConsoleCommand {
     static final class Mode {
-        @Option(names = "--wait-for-servers", description = "stop listening, exit once every server is released")
+        @Option(names = "--wait-for-servers")
         boolean servers;
 
-        @Option(names = "--wait-for-clients", description = "stop listening, exit when the last client leaves")
+        @Option(names = "--wait-for-clients")
         boolean clients;
     }
 

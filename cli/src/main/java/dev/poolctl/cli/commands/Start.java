@@ -18,48 +18,30 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code poolctl start}: runs the pooler in the foreground until a signal stops it. */
-@Command(
-        name = "start",
-        mixinStandardHelpOptions = true,
-        description = {
-            "Run the pooler in the foreground with an existing pgbouncer.ini.",
-            "Signals as PgBouncer: HUP reloads; INT waits for servers to be released, then exits;",
-            "TERM waits for clients to leave, then exits; a second INT or TERM exits at once."
-        },
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped by a signal (with -d: started)", "1:could not start (port in use, pidfile...)",
-            "2:usage error or invalid configuration"},
-        footer = {"", "Examples:", "  poolctl start -c pgbouncer.ini", "  poolctl start pgbouncer.ini   (PgBouncer's form)",
-            "  poolctl start -d -c pgbouncer.ini   (background; stop it with: poolctl stop -c pgbouncer.ini)",
-            "  poolctl start -R -d -c pgbouncer.ini   (online restart: replaces the running one)"})
+@Command(name = "start", mixinStandardHelpOptions = true)
 public final class Start implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "pgbouncer.ini to run with")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE")
     Path config;
 
-    @Parameters(arity = "0..1", paramLabel = "CONFIG", description = "the config file, as `pgbouncer CONFIG` takes it")
+    @Parameters(arity = "0..1", paramLabel = "CONFIG", descriptionKey = "CONFIG")
     Path positional;
 
-    @Option(names = {"-q", "--quiet"}, description = "no log lines on stderr (logfile still written)")
+    @Option(names = {"-q", "--quiet"})
     boolean quiet;
 
-    @Option(names = {"-v", "--verbose"}, description = "more log detail; repeat for more")
+    @Option(names = {"-v", "--verbose"})
     boolean[] verbose = new boolean[0];
 
-    @Option(names = "--pidfile", paramLabel = "FILE", description = "write the pid here instead of the ini's pidfile")
+    @Option(names = "--pidfile", paramLabel = "FILE")
     Path pidfile;
 
-    @Option(names = {"-d", "--daemon"},
-            description = "run in the background (needs pidfile and logfile in the config, as PgBouncer); returns "
-                    + "once the pooler accepts connections, or exits non-zero with the reason")
+    @Option(names = {"-d", "--daemon"})
     boolean daemon;
 
-    @Option(names = {"-R", "--reboot"},
-            description = "online restart: replace the pooler running with this config; it stops listening, sends"
-                    + " each client away at its next transaction boundary and exits (a drain), this one serves the"
-                    + " clients as they reconnect (README: Online restart)")
+    @Option(names = {"-R", "--reboot"})
     boolean reboot;
 
     @Override

@@ -12,13 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code poolctl status}: is the pooler up, which version, and a summary of its pools. */
-@Command(
-        name = "status",
-        description = {"Tell whether the pooler is up, with its version and a summary of its pools.",
-            "Exit code 0 when up, 3 when it cannot be reached."},
-        footer = {"", "Examples:", "  poolctl status -c /etc/pgbouncer/pgbouncer.ini",
-            "  poolctl status -p 6432 -U admin || echo 'pooler down'",
-            "  poolctl status --target 10.0.0.1:6432 --target 10.0.0.2:6432 -U admin   (one line per instance)"})
+@Command(name = "status")
 public final class Status extends AdminCommand {
     @Mixin
     FleetOptions fleet;

@@ -16,34 +16,24 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code poolctl stop}: signals the pooler named by the config's pidfile, as PgBouncer's operators do. */
-@Command(
-        name = "stop",
-        mixinStandardHelpOptions = true,
-        description = {
-            "Stop a pooler started with 'poolctl start -d' (or any poolctl/PgBouncer with a pidfile):",
-            "SIGINT = safe shutdown, it exits once every server is released; --fast sends SIGTERM twice."
-        },
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped (or signalled, without --wait)", "1:failed or timed out", "2:usage error",
-            "3:not running (no pidfile, or a stale one)"},
-        footer = {"", "Examples:", "  poolctl stop -c /etc/pgbouncer/pgbouncer.ini --wait"})
+@Command(name = "stop", mixinStandardHelpOptions = true)
 public final class Stop implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = "the pooler's pgbouncer.ini")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true)
     Path config;
 
-    @Option(names = "--pidfile", paramLabel = "FILE", description = "the pidfile given to 'start --pidfile'")
+    @Option(names = "--pidfile", paramLabel = "FILE")
     Path pidfileOverride;
 
-    @Option(names = "--wait", description = "wait until the process has exited (at most --timeout seconds)")
+    @Option(names = "--wait")
     boolean waitForExit;
 
-    @Option(names = "--fast", description = "exit without waiting for servers or clients (SIGTERM twice)")
+    @Option(names = "--fast")
     boolean fast;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60", description = "for --wait [60]")
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60")
     int timeoutSeconds;
 
     @Override

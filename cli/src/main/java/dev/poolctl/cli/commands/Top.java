@@ -34,69 +34,39 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code poolctl top}: the live dashboard over the admin console, or one report with --once. */
-@Command(
-        name = "top",
-        description = {"A live dashboard of the pooler: pools with waiting clients, saturation, rates (tps, qps, "
-                + "bytes/s, wait) and history, alerts, and the clients, servers, stats, databases and config lists "
-                + "(and poolctl's hazards).",
-            "It polls the admin console only, so it works against poolctl and PgBouncer alike.",
-            "Keys: 1-8 or Tab views, Enter why a pool waits, / filter, s sort, +/- refresh interval, Space freeze, ? help,"
-                    + " q quit; "
-                    + "p pause, r resume, R reload, c reconnect, K kill the selected database (asks first; "
-                    + "not with --readonly).",
-            "With --once: take two samples one interval apart and print one report, for scripts and CI.",
-            "With several instances (--target, --targets, --peers): pools and rates summed over the fleet, the Fleet"
-                + " view (8) with one row per instance, Enter there to show one instance alone; actions go to all"
-                + " instances, or to the one shown."},
-        footer = {"", "Examples:", "  poolctl top -p 6432 -U admin",
-            "  poolctl top -c /etc/pgbouncer/pgbouncer.ini --interval 2s --readonly",
-            "  poolctl top --once --format json | jq '.pools[] | select(.cl_waiting > 0)'",
-            "  poolctl top --target 10.0.0.1:6432 --target 10.0.0.2:6432 -U admin"})
+@Command(name = "top")
 public final class Top extends AdminCommand {
-    @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "1s", converter = DurationConverter.class,
-            description = "time between polls (e.g. 500ms, 2s; default: ${DEFAULT-VALUE})")
+    @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "1s", converter = DurationConverter.class)
     Duration interval;
 
     @Mixin
     FleetOptions fleet;
 
-    @Option(names = "--for", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "quit by itself after DURATION (e.g. 2m), as if q was pressed (scripts/demo uses it)")
+    @Option(names = "--for", paramLabel = "DURATION", converter = DurationConverter.class)
     Duration runFor;
 
-    @Option(names = "--record", paramLabel = "FILE",
-            description = "append every snapshot to FILE, one JSON line each, for --replay later (an incident for a"
-                    + " ticket); past --record-max-mb it becomes FILE.1 and FILE starts again")
+    @Option(names = "--record", paramLabel = "FILE")
     Path record;
 
-    @Option(names = "--record-max-mb", paramLabel = "MB", defaultValue = "64",
-            description = "the bound of a recording file (default: ${DEFAULT-VALUE})")
+    @Option(names = "--record-max-mb", paramLabel = "MB", defaultValue = "64")
     int recordMaxMb;
 
-    @Option(names = "--replay", paramLabel = "FILE",
-            description = "play a recording instead of watching a pooler: the same views, Space pauses, . steps,"
-                    + " +/- change the speed; with --once the report of its last two snapshots")
+    @Option(names = "--replay", paramLabel = "FILE")
     Path replay;
 
-    @Option(names = "--readonly", description = "no actions: only look (no PAUSE, RESUME, RELOAD, RECONNECT, KILL)")
+    @Option(names = "--readonly")
     boolean readonly;
 
-    @Option(names = "--once", description = "print one report with rates (two samples) instead of the dashboard")
+    @Option(names = "--once")
     boolean once;
 
-    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "with --once: table or json (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", defaultValue = "table")
     OnceReport.OutputFormat format;
 
-    @Option(names = "--alert-after", paramLabel = "DURATION", defaultValue = "5s",
-            converter = DurationConverter.class,
-            description = "raise an alert once a condition (clients waiting, pool near its size, no server) has "
-                    + "held this long (default: ${DEFAULT-VALUE}; --once reports what held in both samples)")
+    @Option(names = "--alert-after", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class)
     Duration alertAfter;
 
-    @Option(names = "--maxwait-warn", paramLabel = "DURATION", defaultValue = "1s",
-            converter = DurationConverter.class,
-            description = "show maxwait in red from this wait on (default: ${DEFAULT-VALUE})")
+    @Option(names = "--maxwait-warn", paramLabel = "DURATION", defaultValue = "1s", converter = DurationConverter.class)
     Duration maxwaitWarn;
 
     /** Each poll must answer within this, so a stuck pooler shows up as "reconnecting" instead of a frozen screen. */

@@ -36,15 +36,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "userlist",
         mixinStandardHelpOptions = true,
-        description = {"Add, change, remove, list and check users in PgBouncer's auth_file.",
-            "Passwords come from a prompt or --password-stdin, never from the command line.",
-            "SCRAM pass-through needs the same secret on the server:",
-            "  ALTER ROLE name PASSWORD '<the SCRAM-SHA-256$... secret>';"},
         subcommands = {UserlistCommand.Add.class, UserlistCommand.Set.class, UserlistCommand.Remove.class,
-            UserlistCommand.ListUsers.class, UserlistCommand.Verify.class, UserlistCommand.Hash.class},
-        footer = {"", "Examples:", "  poolctl userlist add -f /etc/pgbouncer/userlist.txt app",
-            "  printf '%%s\\n' \"$PW\" | poolctl userlist set --md5 --password-stdin -c pgbouncer.ini app",
-            "  poolctl userlist list -c pgbouncer.ini"})
+            UserlistCommand.ListUsers.class, UserlistCommand.Verify.class, UserlistCommand.Hash.class})
 public final class UserlistCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -57,11 +50,10 @@ public final class UserlistCommand implements Callable<Integer> {
 
     /** Which auth_file to work on: {@code -f}, else auth_file of {@code -c}, else ./userlist.txt. */
     public static final class FileOptions {
-        @Option(names = {"-f", "--file"}, paramLabel = "FILE",
-                description = "the auth_file (default: auth_file of -c, else ./userlist.txt)")
+        @Option(names = {"-f", "--file"}, paramLabel = "FILE")
         Path file;
 
-        @Option(names = {"-c", "--config"}, paramLabel = "INI", description = "take auth_file from this pgbouncer.ini")
+        @Option(names = {"-c", "--config"}, paramLabel = "INI")
         Path config;
 
         /** The file; throws with a message for the user when -c cannot say. */
@@ -87,16 +79,16 @@ public final class UserlistCommand implements Callable<Integer> {
 
     /** {@code --md5} or {@code --scram}; SCRAM unless told, as PostgreSQL 14+. */
     public static final class Method {
-        @Option(names = "--md5", required = true, description = "store md5(password + user), for md5 servers")
+        @Option(names = "--md5", required = true)
         boolean md5;
 
-        @Option(names = "--scram", required = true, description = "store a SCRAM-SHA-256 secret (the default)")
+        @Option(names = "--scram", required = true)
         boolean scram;
     }
 
     /** How the password is read. */
     public static final class PasswordOptions {
-        @Option(names = "--password-stdin", description = "read the password from the first line of stdin")
+        @Option(names = "--password-stdin")
         boolean stdin;
     }
 
@@ -227,7 +219,7 @@ public final class UserlistCommand implements Callable<Integer> {
         @Mixin
         PasswordOptions passwordOptions;
 
-        @Parameters(index = "0", paramLabel = "USER", description = "the user name, case-sensitive")
+        @Parameters(index = "0", paramLabel = "USER", descriptionKey = "USER")
         String user;
 
         abstract boolean replaceExisting();
@@ -266,12 +258,7 @@ public final class UserlistCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true,
-            description = "Add a user; fails if the user is already listed.",
-            exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:added", "1:the user exists, or the file cannot be written", "2:usage error"},
-            footer = {"", "Example:", "  poolctl userlist add -f userlist.txt app        (prompts for the password)",
-                "  printf '%%s\\n' \"$PW\" | poolctl userlist add --password-stdin --md5 -f userlist.txt app"})
+    @Command(name = "add", mixinStandardHelpOptions = true)
     public static final class Add extends Write {
         @Override
         boolean replaceExisting() {
@@ -279,11 +266,7 @@ public final class UserlistCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "set", mixinStandardHelpOptions = true,
-            description = "Add a user or replace its secret; every other line stays as it is.",
-            exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:added or updated", "1:the file cannot be written", "2:usage error"},
-            footer = {"", "Example:", "  printf '%%s\\n' \"$PW\" | poolctl userlist set --password-stdin -c pgbouncer.ini app"})
+    @Command(name = "set", mixinStandardHelpOptions = true)
     public static final class Set extends Write {
         @Override
         boolean replaceExisting() {
@@ -291,16 +274,12 @@ public final class UserlistCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "remove", mixinStandardHelpOptions = true,
-            description = "Remove a user's line(s).",
-            exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:removed", "1:no such user, or the file cannot be written", "2:usage error"},
-            footer = {"", "Example:", "  poolctl userlist remove -f userlist.txt app"})
+    @Command(name = "remove", mixinStandardHelpOptions = true)
     public static final class Remove extends Base {
         @Mixin
         FileOptions files;
 
-        @Parameters(index = "0", paramLabel = "USER")
+        @Parameters(index = "0", paramLabel = "USER", descriptionKey = "USER")
         String user;
 
         @Override
@@ -326,11 +305,7 @@ public final class UserlistCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List the users and the kind of their secret (plain, md5, scram); never the secret.",
-            exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:listed", "1:the file cannot be read", "2:usage error"},
-            footer = {"", "Example:", "  poolctl userlist list -c /etc/pgbouncer/pgbouncer.ini"})
+    @Command(name = "list", mixinStandardHelpOptions = true)
     public static final class ListUsers extends Base {
         @Mixin
         FileOptions files;
@@ -356,11 +331,7 @@ public final class UserlistCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = "Check a password against the user's stored secret.",
-            exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:the password matches", "1:it does not, or no such user", "2:usage error"},
-            footer = {"", "Example:", "  poolctl userlist verify -f userlist.txt app      (prompts for the password)"})
+    @Command(name = "verify", mixinStandardHelpOptions = true)
     public static final class Verify extends Base {
         @Mixin
         FileOptions files;
@@ -368,7 +339,7 @@ public final class UserlistCommand implements Callable<Integer> {
         @Mixin
         PasswordOptions passwordOptions;
 
-        @Parameters(index = "0", paramLabel = "USER")
+        @Parameters(index = "0", paramLabel = "USER", descriptionKey = "USER")
         String user;
 
         @Override
@@ -395,12 +366,7 @@ public final class UserlistCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "hash", mixinStandardHelpOptions = true,
-            description = {"Print one auth_file line for a user without touching any file",
-                "(replaces `echo -n \"passworduser\" | md5sum`)."},
-            exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:printed", "1:no password", "2:usage error"},
-            footer = {"", "Example:", "  printf '%%s\\n' \"$PW\" | poolctl userlist hash --md5 --password-stdin app >> userlist.txt"})
+    @Command(name = "hash", mixinStandardHelpOptions = true)
     public static final class Hash extends Base {
         @ArgGroup(exclusive = true)
         Method method;
@@ -408,7 +374,7 @@ public final class UserlistCommand implements Callable<Integer> {
         @Mixin
         PasswordOptions passwordOptions;
 
-        @Parameters(index = "0", paramLabel = "USER")
+        @Parameters(index = "0", paramLabel = "USER", descriptionKey = "USER")
         String user;
 
         @Override

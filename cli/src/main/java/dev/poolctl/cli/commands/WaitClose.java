@@ -4,12 +4,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code poolctl wait-close}: the console's WAIT_CLOSE. */
-@Command(
-        name = "wait-close",
-        description = {"Wait until the servers of all databases, or one, closed after reconnect or reload."},
-        footer = {"", "Examples:", "  poolctl reconnect appdb && poolctl wait-close appdb"})
+@Command(name = "wait-close")
 public final class WaitClose extends ArgumentCommand {
-    @Parameters(arity = "0..1", paramLabel = "DB", description = "only this database (default: all)")
+    @Parameters(arity = "0..1", paramLabel = "DB", descriptionKey = "DB")
     String db;
 
     @Override

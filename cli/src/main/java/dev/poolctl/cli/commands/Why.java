@@ -15,26 +15,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code poolctl why [DB [USER]]}: for each pool with waiting clients, the limit or state that holds them. */
-@Command(
-        name = "why",
-        description = {"Say why clients wait: for each pool with waiting clients, the limit or state that keeps it"
-                + " from handing out a server (pause, failing or slow server logins, pool_size, reserve_pool,"
-                + " max_db_connections, max_user_connections), and whether max_client_conn is near.",
-            "A poolctl tells it (SHOW WAITS); for a PgBouncer it is inferred from its SHOW lists, and the output"
-                + " says so."},
-        footer = {"", "Examples:", "  poolctl why -p 6432 -U admin", "  poolctl why appdb -c /etc/pgbouncer/pgbouncer.ini",
-            "  poolctl why appdb app_user --format json"})
+@Command(name = "why")
 public final class Why extends AdminCommand {
     enum Format { table, json }
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "DB", description = "only this database's pools")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "DB", descriptionKey = "DB")
     String database;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "USER", description = "only this user's pool")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "USER", descriptionKey = "USER")
     String user;
 
-    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "table or json (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", defaultValue = "table")
     Format format;
 
     @Override

@@ -25,20 +25,16 @@ public final class AdminConnectionOptions {
     public static final int DEFAULT_PORT = 6432;
     public static final String DEFAULT_USER = "pgbouncer";
 
-    @Option(names = {"-h", "--host"}, paramLabel = "HOST",
-            description = "pooler host, or a unix socket directory (default: from -c, PGHOST, else 127.0.0.1)")
+    @Option(names = {"-h", "--host"}, paramLabel = "HOST")
     String host;
 
-    @Option(names = {"-p", "--port"}, paramLabel = "PORT",
-            description = "pooler port (default: from -c, PGPORT, else 6432)")
+    @Option(names = {"-p", "--port"}, paramLabel = "PORT")
     Integer port;
 
-    @Option(names = {"-U", "--user"}, paramLabel = "USER",
-            description = "admin user (default: first admin_users entry of -c, PGUSER, else pgbouncer)")
+    @Option(names = {"-U", "--user"}, paramLabel = "USER")
     String user;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "pgbouncer.ini to take the address and admin user from")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE")
     Path config;
 
     /** The -c file, or null: {@code reload --dry-run} compares it with the running settings. */
@@ -46,17 +42,13 @@ public final class AdminConnectionOptions {
         return config;
     }
 
-    @Option(names = "--passfile", paramLabel = "FILE",
-            description = "password file in .pgpass format (default: PGPASSWORD, then PGPASSFILE or ~/.pgpass)")
+    @Option(names = "--passfile", paramLabel = "FILE")
     Path passfile;
 
-    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "give up connecting and logging in after this long (default: ${DEFAULT-VALUE})")
+    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10")
     int connectTimeoutSeconds;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS",
-            description = "give up waiting for an answer after this long (default: 30 for show/status, none for"
-                    + " commands that wait such as pause, wait-close)")
+    @Option(names = "--timeout", paramLabel = "SECONDS")
     Integer timeoutSeconds;
 
     /** A problem with the options themselves (unreadable config): exit code 2. */

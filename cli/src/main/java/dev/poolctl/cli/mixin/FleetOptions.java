@@ -24,18 +24,16 @@ public final class FleetOptions {
     public static final int MAX_INSTANCES = 256;
     static final long MAX_FILE_BYTES = 1L << 20;
 
-    @Option(names = "--target", paramLabel = "HOST:PORT",
-            description = "an instance of a fleet; repeat it for each (a unix socket directory as HOST works too)")
+    @Option(names = "--target", paramLabel = "HOST:PORT")
     List<String> targets = new ArrayList<>();
 
-    @Option(names = "--targets", paramLabel = "FILE",
-            description = "a file listing the instances, one HOST:PORT per line (# starts a comment)")
+    @Option(names = "--targets", paramLabel = "FILE")
     Path targetsFile;
 
-    @Option(names = "--peers", description = "the -c config's instance and every instance of its [peers] section")
+    @Option(names = "--peers")
     boolean peers;
 
-    @Option(names = "--yes", description = "with several instances: change them all without asking first")
+    @Option(names = "--yes")
     boolean yes;
 
     /** Whether --yes was given. */
