@@ -25,6 +25,7 @@ import dev.poolctl.cli.commands.Why;
 import dev.poolctl.pooler.Version;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -48,6 +49,9 @@ public final class Poolctl {
     /** Where commands read input (passwords with --password-stdin); System.in unless a caller gives another. */
     private InputStream stdin = System.in;
 
+    /** The environment start --from-env and config from-env read; the process's unless a caller gives another. */
+    private Map<String, String> env = System.getenv();
+
     /** Runs a command line and returns its exit code; tests call this in-process. Input is System.in. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         return run(System.in, out, err, args);
@@ -55,8 +59,14 @@ public final class Poolctl {
 
     /** {@link #run(PrintWriter, PrintWriter, String...)} with its own stdin, so that calls can run in parallel. */
     public static int run(InputStream in, PrintWriter out, PrintWriter err, String... args) {
+        return run(in, System.getenv(), out, err, args);
+    }
+
+    /** {@link #run(InputStream, PrintWriter, PrintWriter, String...)} with its own environment too. */
+    public static int run(InputStream in, Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
         Poolctl root = new Poolctl();
         root.stdin = in;
+        root.env = Map.copyOf(env);
         CommandLine cl = new CommandLine(root);
         cl.setOut(out);
         cl.setErr(err);
@@ -66,6 +76,11 @@ public final class Poolctl {
     /** The input of this run, for subcommands (through {@code spec.root().userObject()}). */
     public InputStream stdin() {
         return stdin;
+    }
+
+    /** The environment of this run, for subcommands (through {@code spec.root().userObject()}). */
+    public Map<String, String> env() {
+        return env;
     }
 
     static final class VersionProvider implements CommandLine.IVersionProvider {

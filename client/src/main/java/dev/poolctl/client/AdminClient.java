@@ -112,18 +112,52 @@ public final class AdminClient implements AutoCloseable {
         return connect(target, "pgbouncer", password, connectTimeoutMillis, readTimeoutMillis);
     }
 
-    private static AdminClient connect(Target target, String database, Function<String, String> password,
-            int connectTimeoutMillis, int readTimeoutMillis) throws IOException, AdminException {
-        WireTransport wire;
+    /**
+     * As {@code pg_isready}: whether a pooler (or any PostgreSQL server) answers a startup there, without logging in.
+     * Returns what it answered first: {@code logged in}, {@code asks for a password}, or its error message (a refusal
+     * is an answer too: the process is up).
+     *
+     * @throws ConnectFailedException nothing listens there
+     * @throws IOException no answer within the timeout, or not the PostgreSQL protocol
+     */
+    public static String ping(Target target, int timeoutMillis) throws IOException {
+        WireTransport wire = open(target, timeoutMillis);
+        AdminClient c = new AdminClient(wire, target, timeoutMillis);
+        try {
+            wire.readTimeout(timeoutMillis);
+            Map<String, String> startup = new LinkedHashMap<>();
+            startup.put("user", target.user());
+            startup.put("database", "pgbouncer");
+            startup.put("application_name", "poolctl status --ping");
+            c.send(FrontendMessages.startupMessage(ALLOC, startup));
+            ByteBuf frame = c.readFrame();
+            return switch (frame.getByte(0)) {
+                case PgProtocol.AUTHENTICATION -> Messages.authCode(frame) == PgProtocol.AUTH_OK ? "logged in"
+                        : "asks for a password";
+                case PgProtocol.ERROR_RESPONSE -> error(frame).getMessage();
+                default -> throw new IOException("protocol error: unexpected message '" + (char) frame.getByte(0)
+                        + "' after a startup");
+            };
+        } finally {
+            c.closed = true;
+            wire.close();
+        }
+    }
+
+    private static WireTransport open(Target target, int connectTimeoutMillis) throws ConnectFailedException {
         if (target.isUnixSocket()) {
             Path file = target.socketFile();
             if (!Files.exists(file)) {
                 throw new ConnectFailedException("cannot connect to " + file + ": no such socket", null);
             }
-            wire = WireTransport.unix(file);
-        } else {
-            wire = WireTransport.tcp(target.host(), target.port(), connectTimeoutMillis);
+            return WireTransport.unix(file);
         }
+        return WireTransport.tcp(target.host(), target.port(), connectTimeoutMillis);
+    }
+
+    private static AdminClient connect(Target target, String database, Function<String, String> password,
+            int connectTimeoutMillis, int readTimeoutMillis) throws IOException, AdminException {
+        WireTransport wire = open(target, connectTimeoutMillis);
         AdminClient c = new AdminClient(wire, target, readTimeoutMillis);
         try {
             wire.readTimeout(connectTimeoutMillis);

@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "config",
         mixinStandardHelpOptions = true,
-        subcommands = {ConfigCommand.Check.class, ConfigCommand.Show.class})
+        subcommands = {ConfigCommand.Check.class, ConfigCommand.Show.class, ConfigFromEnv.class})
 public final class ConfigCommand implements Callable<Integer> {
     /** Exit code of {@code config check} when the pooler would refuse the file. */
     public static final int CHECK_ERRORS = 2;

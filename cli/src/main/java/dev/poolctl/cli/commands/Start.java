@@ -1,6 +1,8 @@
 package dev.poolctl.cli.commands;
 
 import dev.poolctl.cli.ExitCodes;
+import dev.poolctl.cli.Poolctl;
+import dev.poolctl.cli.authfile.AuthFile;
 import dev.poolctl.pooler.PidFile;
 import dev.poolctl.pooler.PoolerDaemon;
 import dev.poolctl.pooler.Signals;
@@ -44,9 +46,26 @@ public final class Start implements Callable<Integer> {
     @Option(names = {"-R", "--reboot"})
     boolean reboot;
 
+    @Option(names = "--from-env")
+    boolean fromEnv;
+
     @Override
     public Integer call() throws InterruptedException {
         Path file = config != null ? config : positional;
+        if (fromEnv) {
+            file = file != null ? file : EnvFiles.DEFAULT_INI;
+            try {
+                EnvFiles.Prepared prepared = EnvFiles.read(file, ((Poolctl) spec.root().userObject()).env());
+                prepared.report(spec.commandLine().getErr(), "poolctl start: ");
+                EnvFiles.write(prepared, spec.commandLine().getErr(), "poolctl start: ");
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println("poolctl start: invalid environment: " + e.getMessage());
+                return ExitCodes.CONFIG;
+            } catch (IOException e) {
+                spec.commandLine().getErr().println("poolctl start: " + AuthFile.reason(e));
+                return ExitCodes.ERROR;
+            }
+        }
         if (file == null) {
             spec.commandLine().getErr().println("poolctl start: no config file given (use -c FILE)");
             return ExitCodes.USAGE;

@@ -10,12 +10,16 @@ import dev.poolctl.cli.mixin.FleetOptions;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code poolctl status}: is the pooler up, which version, and a summary of its pools. */
 @Command(name = "status")
 public final class Status extends AdminCommand {
     @Mixin
     FleetOptions fleet;
+
+    @Option(names = "--ping")
+    boolean ping;
 
     /** One pooler's version and pool totals. */
     record Summary(String version, int pools, long clActive, long clWaiting, long svActive, long svIdle, long svUsed) {
@@ -29,6 +33,31 @@ public final class Status extends AdminCommand {
     @Override
     protected FleetOptions fleetOptions() {
         return fleet;
+    }
+
+    @Override
+    protected String validate() {
+        return ping && fleet.given() ? "--ping checks one instance" : null;
+    }
+
+    @Override
+    protected boolean needsConnection() {
+        return !ping;
+    }
+
+    /** --ping: up when the pooler answers a startup, as pg_isready; no login, so no password (a HEALTHCHECK). */
+    @Override
+    protected int runOffline() throws IOException {
+        AdminConnectionOptions.Resolved r;
+        try {
+            r = connection.resolve(err());
+        } catch (AdminConnectionOptions.OptionsException e) {
+            err().println("poolctl: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        String answer = AdminClient.ping(r.target(), r.connectTimeoutMillis());
+        out().println("up: " + r.target().describe() + " (answers: " + answer + ")");
+        return ExitCodes.OK;
     }
 
     @Override

@@ -25,6 +25,14 @@ public record Cli(int code, String out, String err) {
         return new Cli(code, out.toString(), err.toString());
     }
 
+    /** {@link #run(String...)} with {@code env} as the whole environment (start --from-env, config from-env). */
+    public static Cli runWithEnv(java.util.Map<String, String> env, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Poolctl.run(System.in, env, new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Cli(code, out.toString(), err.toString());
+    }
+
     /** For assertion messages. */
     public String describe(String... args) {
         return "poolctl " + String.join(" ", Arrays.asList(args)) + " -> exit " + code + "\n--- stdout\n" + out
