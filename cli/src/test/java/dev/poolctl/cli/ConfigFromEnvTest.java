@@ -8,17 +8,28 @@ import dev.poolctl.cli.support.Cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code poolctl config from-env}: what start --from-env would run with, and nothing written. */
 class ConfigFromEnvTest {
-    static final Map<String, String> GUIDE = Map.of(
-            "DATABASE_URL", "postgresql://user:password@postgres:5432/hospitality_platform",
-            "POOL_MODE", "transaction", "MAX_CLIENT_CONN", "10000", "DEFAULT_POOL_SIZE", "100",
-            "MIN_POOL_SIZE", "10", "RESERVE_POOL_SIZE", "10", "RESERVE_POOL_TIMEOUT", "5",
-            "MAX_DB_CONNECTIONS", "100", "MAX_USER_CONNECTIONS", "10000");
+    /** The environment of the operator guide's docker-compose file ("Option 1: Docker"), in its order. */
+    static final List<String> GUIDE_LINES = List.of(
+            "DATABASE_URL=postgresql://user:password@postgres:5432/hospitality_platform",
+            "POOL_MODE=transaction", "MAX_CLIENT_CONN=10000", "DEFAULT_POOL_SIZE=100", "MIN_POOL_SIZE=10",
+            "RESERVE_POOL_SIZE=10", "RESERVE_POOL_TIMEOUT=5", "MAX_DB_CONNECTIONS=100", "MAX_USER_CONNECTIONS=10000");
+
+    static final Map<String, String> GUIDE = environment(GUIDE_LINES);
+
+    /** {@code NAME=value} lines (as docker-compose lists them) as a map. */
+    static Map<String, String> environment(List<String> lines) {
+        Map<String, String> env = new LinkedHashMap<>();
+        lines.forEach(l -> env.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1)));
+        return env;
+    }
 
     @TempDir
     Path dir;

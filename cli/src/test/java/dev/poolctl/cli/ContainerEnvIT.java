@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.poolctl.cli.support.Cli;
+import dev.poolctl.cli.support.Manifests;
 import dev.poolctl.pooler.support.FreePort;
 import dev.poolctl.pooler.support.PoolerFixture;
 import dev.poolctl.pooler.support.PostgresCluster;
@@ -17,7 +18,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The operator guide's docker-compose service ("Option 1: Docker"), run as a plain process: {@code poolctl start
- * --from-env} with exactly its environment, the database URL pointing at the test's PostgreSQL, whose role asks for
+ * --from-env} with exactly the environment of deploy/docker-compose.yml (the guide's), the database URL pointing at the test's PostgreSQL, whose role asks for
  * SCRAM as the postgres:15 image's does. psql, pgbench and pgjdbc work through it.
  */
 @ExtendWith(PostgresClusterExtension.class)
@@ -65,16 +66,12 @@ class ContainerEnvIT {
         assertTrue(pg.scramSecret("user").startsWith("SCRAM-SHA-256$"));
 
         int port = FreePort.find();
-        Map<String, String> env = new LinkedHashMap<>();
+        // deploy/docker-compose.yml's environment (KubernetesManifestsTest: the guide's), pointed at this PostgreSQL.
+        List<String> lines = new ArrayList<>();
+        Manifests.compose().get("services").get("pgbouncer").get("environment").forEach(e -> lines.add(e.asString()));
+        Map<String, String> env = ConfigFromEnvTest.environment(lines);
+        assertEquals("postgresql://user:password@postgres:5432/" + DB, env.get("DATABASE_URL"));
         env.put("DATABASE_URL", "postgresql://user:password@127.0.0.1:" + pg.port() + "/" + DB);
-        env.put("POOL_MODE", "transaction");
-        env.put("MAX_CLIENT_CONN", "10000");
-        env.put("DEFAULT_POOL_SIZE", "100");
-        env.put("MIN_POOL_SIZE", "10");
-        env.put("RESERVE_POOL_SIZE", "10");
-        env.put("RESERVE_POOL_TIMEOUT", "5");
-        env.put("MAX_DB_CONNECTIONS", "100");
-        env.put("MAX_USER_CONNECTIONS", "10000");
         // What docker's port mapping stands for: a loopback port of the test's choosing instead of 0.0.0.0:6432.
         env.put("LISTEN_ADDR", "127.0.0.1");
         env.put("LISTEN_PORT", Integer.toString(port));

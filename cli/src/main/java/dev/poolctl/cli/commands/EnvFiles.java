@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The files {@code start --from-env} runs with, as the edoburu/pgbouncer image's entrypoint makes them: a pgbouncer.ini
@@ -71,7 +72,7 @@ final class EnvFiles {
     static void write(Prepared p, PrintWriter err, String who) throws IOException {
         if (!p.own()) {
             List<String> text = List.of(p.env().ini(true).split("\n"));
-            AuthFile.edit(p.ini(), lines -> {
+            edit(p.ini(), lines -> {
                 List<AuthFile.Line> out = new ArrayList<>();
                 text.forEach(t -> out.add(new AuthFile.Line(t, "\n")));
                 return out.equals(lines) ? null : out;
@@ -81,7 +82,7 @@ final class EnvFiles {
             return;
         }
         List<String> changes = new ArrayList<>();
-        AuthFile.edit(p.authFile(), lines -> {
+        edit(p.authFile(), lines -> {
             boolean ours = lines.isEmpty() || lines.get(0).text().startsWith(EnvConfig.GENERATED_MARK);
             List<AuthFile.Line> out = new ArrayList<>(lines);
             if (lines.isEmpty()) {
@@ -102,6 +103,15 @@ final class EnvFiles {
         });
         for (String c : changes) {
             err.println(who + p.authFile() + ": " + c);
+        }
+    }
+
+    /** AuthFile's locked, atomic edit (a reader sees the old file or the new one); a failure names the file. */
+    private static void edit(Path file, UnaryOperator<List<AuthFile.Line>> edit) throws IOException {
+        try {
+            AuthFile.edit(file, edit);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file + ": " + AuthFile.reason(e), e);
         }
     }
 

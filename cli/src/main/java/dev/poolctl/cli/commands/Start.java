@@ -2,7 +2,6 @@ package dev.poolctl.cli.commands;
 
 import dev.poolctl.cli.ExitCodes;
 import dev.poolctl.cli.Poolctl;
-import dev.poolctl.cli.authfile.AuthFile;
 import dev.poolctl.pooler.PidFile;
 import dev.poolctl.pooler.PoolerDaemon;
 import dev.poolctl.pooler.Signals;
@@ -62,7 +61,7 @@ public final class Start implements Callable<Integer> {
                 spec.commandLine().getErr().println("poolctl start: invalid environment: " + e.getMessage());
                 return ExitCodes.CONFIG;
             } catch (IOException e) {
-                spec.commandLine().getErr().println("poolctl start: " + AuthFile.reason(e));
+                spec.commandLine().getErr().println("poolctl start: " + e.getMessage());
                 return ExitCodes.ERROR;
             }
         }
