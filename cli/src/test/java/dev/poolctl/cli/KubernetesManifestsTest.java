@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.poolctl.cli.support.Manifests;
 import dev.poolctl.pooler.auth.Secret;
 import dev.poolctl.pooler.auth.Userlist;
+import dev.poolctl.pooler.config.EnvConfig;
 import dev.poolctl.pooler.config.GeneralSettings;
 import dev.poolctl.pooler.config.IniLoader;
 import dev.poolctl.pooler.config.Setting;
@@ -140,6 +141,38 @@ class KubernetesManifestsTest {
         String socketDir = ini().unixSocketDir();
         assertTrue(Manifests.container().getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals(socketDir)));
         assertTrue(Manifests.container().getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/tmp")));
+    }
+
+    @Test
+    void theImagesCommandAndHealthCheckArePoolctlCommandLines() throws Exception {
+        String dockerfile = Files.readString(Manifests.DOCKERFILE);
+        List<String> cmd = jsonArray(dockerfile, "\nCMD ");
+        CommandLine.ParseResult start = new CommandLine(new Poolctl()).parseArgs(cmd.toArray(String[]::new));
+        assertEquals("start", start.subcommand().commandSpec().name());
+        assertTrue(start.subcommand().hasMatchedOption("--from-env"));
+        Path ini = start.subcommand().matchedOptionValue("-c", Path.of(""));
+        List<String> check = jsonArray(dockerfile, "CMD [\"/opt/poolctl/scripts/poolctl\", \"status\"");
+        assertEquals("/opt/poolctl/scripts/poolctl", check.get(0));
+        CommandLine.ParseResult ping = new CommandLine(new Poolctl()).parseArgs(
+                check.subList(1, check.size()).toArray(String[]::new));
+        assertEquals("status", ping.subcommand().commandSpec().name());
+        assertTrue(ping.subcommand().hasMatchedOption("--ping"), "a health check without a password");
+        assertEquals(ini, ping.subcommand().matchedOptionValue("-c", Path.of("")), "it asks the pooler CMD starts");
+        String port = EnvConfig.read(Map.of("DB_HOST", "db"), "userlist.txt", true).settings().get(Setting.LISTEN_PORT);
+        assertTrue(dockerfile.contains("\nEXPOSE " + port + "\n"), "the port the environment's config listens on");
+    }
+
+    /** The JSON array (exec form) that follows {@code marker} in the Dockerfile. */
+    private static List<String> jsonArray(String dockerfile, String marker) {
+        int at = dockerfile.indexOf(marker);
+        assertTrue(at >= 0, marker);
+        int open = dockerfile.indexOf('[', at);
+        String array = dockerfile.substring(open + 1, dockerfile.indexOf(']', open));
+        List<String> items = new ArrayList<>();
+        for (String item : array.split(",")) {
+            items.add(item.trim().replaceAll("^\"|\"$", ""));
+        }
+        return items;
     }
 
     @Test
