@@ -208,7 +208,9 @@ public final class Top extends AdminCommand {
         if (once) {
             DashboardModel m = OnceReport.sample(source, interval, rules, clock);
             OnceReport.print(out(), m, format);
-            return ExitCodes.OK;
+            // As status on a fleet: the report covers the instances that answered; a script still learns one did not.
+            boolean down = m.fleet().isFleet() && m.fleet().rows().stream().anyMatch(row -> !row.up());
+            return down ? ExitCodes.UNREACHABLE : ExitCodes.OK;
         }
         return dashboard(source, new Dashboard.Options(interval, rules, actions, runFor), clock);
     }
