@@ -35,6 +35,15 @@ public interface PoolClient extends PoolConnection {
     /** Sends a FATAL ErrorResponse and closes; the client leaves its pool once the current read is done. */
     void fail(String sqlState, String message);
 
+    /**
+     * As {@link #fail}, but the client leaves its pool now: for a caller that walks no live list of the pool (KILL,
+     * KILL_CLIENT walk copies), so that the next SHOW CLIENTS no longer lists it, as with PgBouncer. A task would
+     * not do: an io_uring loop kept busy by a console's quick exchanges can run its tasks only tens of ms later.
+     */
+    default void failNow(String sqlState, String message) {
+        fail(sqlState, message);
+    }
+
     /** Sends a NoticeResponse (NOTICE, 00000): the client goes on. */
     void notice(String message);
 

@@ -28,8 +28,8 @@ final class PoolControl {
 
     /** KILL, shutdown: every client fails with {@code reason}, every server closes. */
     static void closeAll(Pool pool, String reason) {
-        for (PoolClient c : pool.clients()) {
-            c.fail(PgProtocol.ADMIN_SHUTDOWN, reason);
+        for (PoolClient c : pool.clients()) { // a copy: failNow takes the client off the live lists
+            c.failNow(PgProtocol.ADMIN_SHUTDOWN, reason);
         }
         for (PoolServer s : pool.servers()) {
             pool.disconnect(s, reason);

@@ -246,7 +246,7 @@ public final class PoolManager {
         assert onLoop();
         for (PoolClient c : allClients()) {
             if (c.id() == id) {
-                c.fail(PgProtocol.PROTOCOL_VIOLATION, "admin forced disconnect");
+                c.failNow(PgProtocol.PROTOCOL_VIOLATION, "admin forced disconnect");
                 return true;
             }
         }

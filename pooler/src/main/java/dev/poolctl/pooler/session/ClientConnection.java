@@ -456,6 +456,9 @@ public final class ClientConnection extends PgStreamHandler implements PoolClien
         ctx.executor().execute(() -> closed("client failed"));
     }
 
+    /** Off the pool's lists at once: the task fail queued then finds the client closed. */
+    @Override public void failNow(String sqlState, String why) { fail(sqlState, why); closed("client failed"); }
+
     @Override
     public void close(String reason) {
         if (closeReason == null) {
