@@ -125,11 +125,7 @@ public final class AdminClient implements AutoCloseable {
         AdminClient c = new AdminClient(wire, target, timeoutMillis);
         try {
             wire.readTimeout(timeoutMillis);
-            Map<String, String> startup = new LinkedHashMap<>();
-            startup.put("user", target.user());
-            startup.put("database", "pgbouncer");
-            startup.put("application_name", "poolctl status --ping");
-            c.send(FrontendMessages.startupMessage(ALLOC, startup));
+            c.sendStartup("pgbouncer", "poolctl status --ping");
             ByteBuf frame = c.readFrame();
             return switch (frame.getByte(0)) {
                 case PgProtocol.AUTHENTICATION -> Messages.authCode(frame) == PgProtocol.AUTH_OK ? "logged in"
@@ -186,11 +182,7 @@ public final class AdminClient implements AutoCloseable {
     }
 
     private void login(String database, Function<String, String> password) throws IOException, AdminException {
-        Map<String, String> startup = new LinkedHashMap<>();
-        startup.put("user", target.user());
-        startup.put("database", database);
-        startup.put("application_name", "poolctl");
-        send(FrontendMessages.startupMessage(ALLOC, startup));
+        sendStartup(database, "poolctl");
         ScramClientExchange scram = null;
         String pw = null;
         while (true) {
@@ -263,6 +255,14 @@ public final class AdminClient implements AutoCloseable {
                         + "' during login");
             }
         }
+    }
+
+    private void sendStartup(String database, String applicationName) throws IOException {
+        Map<String, String> startup = new LinkedHashMap<>();
+        startup.put("user", target.user());
+        startup.put("database", database);
+        startup.put("application_name", applicationName);
+        send(FrontendMessages.startupMessage(ALLOC, startup));
     }
 
     /** The password for the login user, or PasswordRequiredException when there is none. */

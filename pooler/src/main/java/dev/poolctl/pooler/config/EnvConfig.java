@@ -53,7 +53,7 @@ public final class EnvConfig {
 
         private String connectString(Database db) {
             StringBuilder c = new StringBuilder("host=").append(quote(db.host())).append(" port=").append(db.port());
-            if (settings.get(Setting.AUTH_TYPE) == null || !settings.get(Setting.AUTH_TYPE).equals("ldap")) {
+            if (!"ldap".equals(settings.get(Setting.AUTH_TYPE))) { // auth_user with LDAP is a config error
                 // The image names the URL's user auth_user, so that other users are looked up through it (auth_query).
                 c.append(" auth_user=").append(quote(db.user() != null ? db.user() : "postgres"));
             }
