@@ -109,6 +109,8 @@ class KubernetesManifestsIT {
             assertTrue(hook.waitFor(60, TimeUnit.SECONDS), read(hookLog));
             assertEquals(0, hook.exitValue(), read(hookLog));
             assertTrue(read(hookLog).contains("drained"), read(hookLog));
+            assertTrue(read(hookLog).contains("accepting new clients for 5s more (drain_accept_grace)"),
+                    "the ConfigMap's grace, as the hook says: " + read(hookLog));
         }
         assertTrue(pod.waitFor(20, TimeUnit.SECONDS), read(podLog));
         assertEquals(0, pod.exitValue(), read(podLog));

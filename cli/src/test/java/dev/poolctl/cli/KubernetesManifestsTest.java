@@ -104,6 +104,10 @@ class KubernetesManifestsTest {
         assertTrue(ini().durationValue(Setting.DRAIN_TIMEOUT).compareTo(deadline) <= 0,
                 "a SIGTERM drain (drain_on_sigterm) ends within the hook's deadline too");
         assertTrue(ini().boolValue(Setting.DRAIN_ON_SIGTERM));
+        Duration acceptGrace = ini().durationValue(Setting.DRAIN_ACCEPT_GRACE);
+        assertTrue(!acceptGrace.isZero() && acceptGrace.compareTo(deadline) < 0,
+                "the port stays open while the endpoint's removal spreads, and closes within the deadline: "
+                        + acceptGrace);
 
         CommandLine.ParseResult start = new CommandLine(new Poolctl()).parseArgs(c.getArgs().toArray(String[]::new));
         assertEquals("start", start.subcommand().commandSpec().name());

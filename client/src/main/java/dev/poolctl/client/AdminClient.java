@@ -322,6 +322,18 @@ public final class AdminClient implements AutoCloseable {
         }
     }
 
+    /** {@link #query(String)} with its own bound on each read (0 = none), for a command known to answer late. */
+    public Result query(String sql, int timeoutMillis) throws IOException, AdminException {
+        wire.readTimeout(timeoutMillis);
+        try {
+            return query(sql);
+        } finally {
+            if (!closed) {
+                wire.readTimeout(readTimeoutMillis);
+            }
+        }
+    }
+
     @Override
     public void close() {
         if (closed) {

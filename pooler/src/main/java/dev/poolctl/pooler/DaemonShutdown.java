@@ -22,6 +22,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class DaemonShutdown {
     private static final long PROGRESS_LOG_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final String SHUTDOWN_MESSAGE = "database is shutting down"; // PgBouncer's, to clients at exit
+    /**
+     * A connection accepted just before the listener closed is counted once its loop has registered it, a moment
+     * later: a drain does not end before this has passed since the close.
+     */
+    private static final long ACCEPTED_SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final EventLoops loops;
     private final Listeners listeners;
@@ -36,6 +41,10 @@ final class DaemonShutdown {
     private volatile long deadlineNanos;
     private volatile String drainMessage;
     private long lastProgressNanos;
+    /** DRAIN: completes once the TCP listeners are closed (after drain_accept_grace); null before the first drain. */
+    private CompletableFuture<Void> drainStopsListening;
+    /** When the TCP listeners were closed (System.nanoTime), 0 while they listen. */
+    private volatile long tcpClosedNanos;
 
     DaemonShutdown(EventLoops loops, Listeners listeners, Executor offLoop, GlobalState global, PoolerLog log,
                    Runnable stopJanitors, Runnable close) {
@@ -79,19 +88,43 @@ final class DaemonShutdown {
 
     /**
      * DRAIN: every client is closed at its next transaction boundary with SQLSTATE 57P01 and {@code message}; the
-     * daemon exits when none is left, or at {@code deadline} (zero: none) closing those still in a transaction. A
-     * drain during a shutdown that waits takes it over; a second drain sets the new deadline.
+     * daemon exits when none is left, or at {@code deadline} (zero: none) closing those still in a transaction. TCP
+     * keeps accepting for {@code acceptGrace} (the clients that come meanwhile are drained in turn), so that a load
+     * balancer that reads /readyz stops sending before the listener closes: a close resets the connections queued
+     * on it. A drain during a shutdown that waits takes it over; a second drain sets the new deadline. Completes
+     * once TCP no longer accepts.
      */
-    CompletableFuture<Void> drain(Duration deadline, String message) {
+    CompletableFuture<Void> drain(Duration deadline, Duration acceptGrace, String message) {
         if (mode == ShutdownMode.IMMEDIATE) {
             return CompletableFuture.completedFuture(null);
         }
         drainMessage = message;
         deadlineNanos = deadline.isZero() ? 0 : Math.max(1, System.nanoTime() + deadline.toNanos());
         global.draining(deadline.isZero() ? null : java.time.Instant.now().plus(deadline)); // SHOW STATE says so
+        boolean wasListening = mode == null;
         mode = ShutdownMode.DRAIN;
         loops.onEvery(pm -> pm.stopping().drain(pm.pools(), message, pm.clock().nanoTime()), new CompletableFuture<>());
-        return stopListening(ShutdownMode.DRAIN);
+        synchronized (this) {
+            if (drainStopsListening == null) {
+                if (!wasListening || acceptGrace.isZero()) {
+                    drainStopsListening = stopListening(ShutdownMode.DRAIN);
+                } else {
+                    log.log("drain: accepting new clients on TCP for " + acceptGrace.toMillis() / 1000.0
+                            + "s more (drain_accept_grace) while /readyz answers 503");
+                    CompletableFuture<Void> closed = new CompletableFuture<>();
+                    try {
+                        loops.first().loop().schedule(() -> stopListening(ShutdownMode.DRAIN).whenComplete((v, e) -> {
+                            log.log("drain: no longer listening on TCP");
+                            closed.complete(null);
+                        }), acceptGrace.toNanos(), TimeUnit.NANOSECONDS);
+                    } catch (RejectedExecutionException alreadyClosing) {
+                        closed.complete(null); // the daemon is closing: its listeners with it
+                    }
+                    drainStopsListening = closed;
+                }
+            }
+            return drainStopsListening;
+        }
     }
 
     private CompletableFuture<Void> stopListening(ShutdownMode m) {
@@ -105,6 +138,7 @@ final class DaemonShutdown {
                 } else {
                     listeners.closeTcp();
                 }
+                tcpClosedNanos = Math.max(1, System.nanoTime());
                 closed.complete(null);
             });
         } catch (RejectedExecutionException alreadyStopping) {
@@ -149,7 +183,9 @@ final class DaemonShutdown {
         left = Math.max(left, global.clientCount() - others);
         long now = System.nanoTime();
         long deadline = deadlineNanos;
-        if (left == 0) {
+        long tcpClosed = tcpClosedNanos;
+        boolean mayStillCome = tcpClosed == 0 || now - tcpClosed < ACCEPTED_SETTLE_NANOS;
+        if (left == 0 && !mayStillCome) {
             log.log("drain finished: no client left");
             finish(null);
         } else if (deadline != 0 && now - deadline >= 0) {

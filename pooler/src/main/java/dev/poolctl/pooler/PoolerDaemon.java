@@ -419,7 +419,8 @@ public final class PoolerDaemon implements AutoCloseable {
         if (terminated.getCount() == 0) {
             return CompletableFuture.completedFuture(null);
         }
-        return shutdown.drain(deadline, manager().config().general().stringValue(Setting.DRAIN_MESSAGE));
+        GeneralSettings g = manager().config().general();
+        return shutdown.drain(deadline, g.durationValue(Setting.DRAIN_ACCEPT_GRACE), g.stringValue(Setting.DRAIN_MESSAGE));
     }
 
     /** The [pgbouncer] settings in force. */

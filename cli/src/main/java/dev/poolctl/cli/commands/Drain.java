@@ -52,7 +52,13 @@ public final class Drain extends AdminCommand {
     @Override
     protected int run(AdminClient client) throws IOException, AdminException, InterruptedException {
         long started = System.nanoTime();
-        client.query(sql());
+        Duration grace = acceptGrace(client);
+        int timeout = resolved.readTimeoutMillis(defaultTimeoutSeconds());
+        if (!grace.isZero()) {
+            say("accepting new clients for " + seconds(grace) + " more (drain_accept_grace) while /readyz answers 503");
+        }
+        // answered once the pooler no longer listens on TCP: after the grace
+        client.query(sql(), timeout == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, timeout + grace.toMillis()));
         if (noWait) {
             say("DRAIN");
             return ExitCodes.OK;
@@ -83,6 +89,27 @@ public final class Drain extends AdminCommand {
             }
             Thread.sleep(POLL_MILLIS);
         }
+    }
+
+    /** drain_accept_grace from SHOW CONFIG; zero when it is not set, or the pooler does not have it. */
+    static Duration acceptGrace(AdminClient client) throws IOException, AdminException {
+        AdminClient.Result config = client.query("SHOW CONFIG");
+        int key = config.columns().indexOf("key");
+        int value = config.columns().indexOf("value");
+        for (List<String> row : config.rows()) {
+            if (key >= 0 && value >= 0 && "drain_accept_grace".equals(row.get(key)) && row.get(value) != null) {
+                try {
+                    return Duration.ofMillis(Math.round(Double.parseDouble(row.get(value).trim()) * 1000));
+                } catch (NumberFormatException | ArithmeticException e) {
+                    return Duration.ZERO; // the pooler checked it; what it shows is only for this message
+                }
+            }
+        }
+        return Duration.ZERO;
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() / 1000.0 + "s";
     }
 
     private static String countdown(Duration limit, long elapsedNanos) {

@@ -16,7 +16,8 @@ import java.nio.file.Path;
  * uid as in PgBouncer) and sends {@code DRAIN}: the old one stops listening on TCP, closes each client at its next
  * transaction boundary (57P01, so drivers reconnect, to the new process) and exits when none is left or at its
  * {@code drain_timeout}; the new one listens from then on, and takes over the unix socket, its lock file and the
- * pidfile at once. With {@code so_reuseport = 1} the new process listens before the old one stops.
+ * pidfile at once. With {@code so_reuseport = 1} the new process listens before the old one stops. The old one's
+ * {@code drain_accept_grace} delays its stop: it serves new clients meanwhile.
  */
 final class OnlineRestart implements AutoCloseable {
     private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
@@ -84,7 +85,9 @@ final class OnlineRestart implements AutoCloseable {
      */
     void stopOld() throws Refused {
         try {
-            console.query("DRAIN");
+            // it answers once it no longer listens: after its drain_accept_grace, when it has one
+            long grace = Drain.acceptGrace(console).toMillis();
+            console.query("DRAIN", (int) Math.min(Integer.MAX_VALUE, COMMAND_TIMEOUT_MILLIS + grace));
         } catch (AdminException e) {
             throw new Refused("the running pooler (pid " + pid + ") refused DRAIN: " + e.getMessage());
         } catch (IOException e) {

@@ -51,6 +51,12 @@ public enum Setting {
     DNS_MAX_TTL(Type.DURATION, "15"),
     DNS_NXDOMAIN_TTL(Type.DURATION, "15"),
     DNS_ZONE_CHECK_PERIOD(Type.DURATION, "0"),
+    /**
+     * poolctl's own: how long a drain keeps accepting new clients on TCP (while /readyz answers 503) before it closes
+     * the listener, so that a load balancer that checks /readyz, or a Kubernetes Service, stops sending first; 0 =
+     * close at once. Closing a listener resets the connections the kernel has queued on it.
+     */
+    DRAIN_ACCEPT_GRACE(Type.DURATION, "0"),
     /** poolctl's own: the message (SQLSTATE 57P01) a client is closed with by a drain, at its transaction boundary. */
     DRAIN_MESSAGE(Type.STRING, "pooler is draining: reconnect"),
     /** poolctl's own: 1 makes SIGTERM drain (as DRAIN) rather than wait for clients to leave (PgBouncer's). */

@@ -39,7 +39,7 @@ public final class SupportedSettings {
             Setting.SERVER_TLS_CIPHERS, Setting.CLIENT_TLS13_CIPHERS, Setting.SERVER_TLS13_CIPHERS,
             Setting.MAX_PREPARED_STATEMENTS, Setting.DNS_MAX_TTL, Setting.DNS_NXDOMAIN_TTL,
             Setting.CANCEL_WAIT_TIMEOUT, Setting.AUTODB_IDLE_TIMEOUT, Setting.EVENT_LOOPS, Setting.IO_METHOD, Setting.AUTH_USER,
-            Setting.AUTH_QUERY, Setting.AUTH_DBNAME, Setting.DRAIN_MESSAGE, Setting.DRAIN_ON_SIGTERM,
+            Setting.AUTH_QUERY, Setting.AUTH_DBNAME, Setting.DRAIN_ACCEPT_GRACE, Setting.DRAIN_MESSAGE, Setting.DRAIN_ON_SIGTERM,
             Setting.DRAIN_TIMEOUT, Setting.PEER_ID, Setting.SO_REUSEPORT, Setting.HTTP_LISTEN_ADDR,
             Setting.HTTP_LISTEN_PORT,
             // socket options (net.TcpOptions, Listeners)

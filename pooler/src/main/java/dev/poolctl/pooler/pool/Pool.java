@@ -367,7 +367,7 @@ public final class Pool {
         }
         release(s, mode == PoolMode.SESSION && settings.resetQuery() != null); // session mode: only when draining
         if (c != null) {
-            manager.stopping().transactionEnded(c);
+            manager.stopping().transactionEnded(c, now);
         }
     }
 

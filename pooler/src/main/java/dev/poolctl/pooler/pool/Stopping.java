@@ -16,7 +16,9 @@ public final class Stopping {
     /**
      * A drain leaves a client alone while it has been between transactions for less than this: one that has just
      * logged in is about to send its first query (pgbench -C, a driver's pool growing), and closing it then would
-     * fail that query. One that has just finished a transaction is closed at once ({@link #transactionEnded}).
+     * fail that query. One that has just finished a transaction is closed at once ({@link #transactionEnded}), unless
+     * it logged in less than this ago: a driver's own setup (pgjdbc's SET extra_float_digits) is a transaction, and
+     * the client came for the next one.
      */
     static final long IDLE_GRACE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
@@ -95,9 +97,12 @@ public final class Stopping {
         }
     }
 
-    /** A client's transaction ended and its ReadyForQuery went out: while draining, it is closed now. */
-    void transactionEnded(PoolClient c) {
-        if (drainMessage != null) {
+    /**
+     * A client's transaction ended and its ReadyForQuery went out: while draining, it is closed now, unless it logged
+     * in less than {@link #IDLE_GRACE_NANOS} ago (then its next boundary, or the sweep once it idles, closes it).
+     */
+    void transactionEnded(PoolClient c, long nowNanos) {
+        if (drainMessage != null && nowNanos - c.connectNanos() >= IDLE_GRACE_NANOS) {
             c.fail(PgProtocol.ADMIN_SHUTDOWN, drainMessage);
         }
     }

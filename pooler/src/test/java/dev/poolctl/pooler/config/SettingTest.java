@@ -15,9 +15,9 @@ class SettingTest {
     @Test
     void tableHasEveryPgBouncerKeyInShowConfigOrder() {
         List<String> keys = Stream.of(Setting.values()).map(Setting::key).toList();
-        // PgBouncer's 101 and poolctl's event_loops, io_method, drain_message, drain_on_sigterm, drain_timeout,
-        // http_listen_addr, http_listen_port
-        assertEquals(108, keys.size());
+        // PgBouncer's 101 and poolctl's event_loops, io_method, drain_accept_grace, drain_message, drain_on_sigterm,
+        // drain_timeout, http_listen_addr, http_listen_port
+        assertEquals(109, keys.size());
         assertEquals(keys.stream().sorted().toList(), keys, "PgBouncer's table (and SHOW CONFIG) is alphabetical");
         for (String key : List.of("listen_addr", "client_tls_sslmode", "server_tls13_ciphers", "dns_max_ttl",
                 "syslog_facility", "tcp_user_timeout", "peer_id", "auth_ldap_options", "scram_iterations",
