@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code scripts/demo-ha} end to end (issue 13): two poolctl instances behind HAProxy, each drained and restarted
- * while pgbench runs through HAProxy; the script fails when pgbench saw a failed transaction. Needs Debian's
+ * while pgbench runs through HAProxy (which checks /readyz; drain_accept_grace keeps each port open until HAProxy
+ * has seen the 503); the script fails when pgbench saw a failed transaction. Needs Debian's
  * haproxy (installed by .ci/run) and the PostgreSQL binaries; skipped without haproxy.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -35,6 +36,8 @@ class DemoHaIT {
         pb.environment().put("DEMO_PORT_A", Integer.toString(freePort()));
         pb.environment().put("DEMO_PORT_B", Integer.toString(freePort()));
         pb.environment().put("DEMO_HA_PORT", Integer.toString(freePort()));
+        pb.environment().put("DEMO_HTTP_A", Integer.toString(freePort()));
+        pb.environment().put("DEMO_HTTP_B", Integer.toString(freePort()));
         Process p = pb.start();
         boolean ended = p.waitFor(150, TimeUnit.SECONDS);
         if (!ended) {
