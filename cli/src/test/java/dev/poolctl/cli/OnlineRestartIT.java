@@ -120,6 +120,37 @@ class OnlineRestartIT {
         assertTrue(log.contains("online restart: pid " + old.pid() + " no longer listens"), log);
     }
 
+    /**
+     * The old pooler's drain_accept_grace: it takes new clients until it closes its port, and the new process waits
+     * for that. A SIGTERM the new process gets meanwhile (a supervisor's) acts once it is up, instead of ending its
+     * JVM before it has started.
+     */
+    @Test
+    void theOldOnesAcceptGraceDelaysTheHandOverAndASignalMeanwhileActsOnceTheNewOneIsUp() throws Exception {
+        writeIni("unix_socket_dir = " + dir + "\ndrain_accept_grace = 3");
+        Process old = start(List.of());
+        await("first pooler up", () -> pidIn(pidfile) == old.pid() && accepts());
+        Process next = start(List.of("-R"));
+        await("the old pooler's grace began", () -> log().contains("drain: accepting new clients on TCP for 3.0s"));
+        assertTrue(accepts(), "the old pooler still takes new clients during its grace");
+        assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(next.pid())).start().waitFor());
+        assertTrue(next.waitFor(30, TimeUnit.SECONDS), "the new pooler ends after the TERM");
+        assertEquals(0, next.exitValue(), "a shutdown, not the JVM's default end of 143");
+        String log = log();
+        int up = log.indexOf("[" + next.pid() + "] LOG process up");
+        int term = log.indexOf("[" + next.pid() + "] LOG got SIGTERM, shutting down");
+        assertTrue(up >= 0 && term > up, "it started, then took the TERM it got while waiting: " + log);
+        assertTrue(old.waitFor(20, TimeUnit.SECONDS), "the old pooler exits, drained");
+    }
+
+    private String log() {
+        try {
+            return Files.readString(dir.resolve("pooler.log"));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     @Test
     void withNothingRunningItIsAPlainStart() throws Exception {
         Process p = start(List.of("-R"));

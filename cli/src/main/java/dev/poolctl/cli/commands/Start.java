@@ -73,6 +73,9 @@ public final class Start implements Callable<Integer> {
             return Daemonizer.detach(file, pidfile, verbose.length, reboot, spec.commandLine().getOut(),
                     spec.commandLine().getErr());
         }
+        // Before anything another process can see (the old pooler's hand-over, the pidfile, "process up"): a signal
+        // that comes while the pooler starts acts once it is up instead of ending the JVM.
+        Signals signals = Signals.install();
         OnlineRestart old = null;
         boolean beside = false;
         if (reboot) {
@@ -120,7 +123,7 @@ public final class Start implements Callable<Integer> {
                 old.close();
             }
         }
-        Signals.install(daemon);
+        signals.daemonUp(daemon);
         if (old != null) {
             handOver(daemon, old, beside);
         }
