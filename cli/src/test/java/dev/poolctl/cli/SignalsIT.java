@@ -64,11 +64,14 @@ class SignalsIT {
         assertTrue(Files.exists(jar), "failsafe runs after package: " + jar);
         // The launcher through perl (Debian's perl-base is essential): a child of a JVM inherits its thread's signal
         // mask, SIGQUIT blocked, which a supervisor or a shell would not pass on; perl unblocks it, then runs bash.
-        java.util.List<String> command = test.getDisplayName().startsWith("launcher")
+        java.util.List<String> command = new java.util.ArrayList<>(test.getDisplayName().startsWith("launcher")
                 ? java.util.List.of("perl", "-MPOSIX", "-e",
                         "sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGQUIT)); exec @ARGV or die $!",
                         "bash", Path.of("..", "scripts", "poolctl").toAbsolutePath().toString())
-                : java.util.List.of("java", "-jar", jar.toString());
+                : java.util.List.of("java", "-jar", jar.toString()));
+        if (test.getDisplayName().contains("Nohup")) { // started as nohup starts it: SIGHUP ignored
+            command.addAll(0, java.util.List.of("perl", "-e", "$SIG{HUP} = 'IGNORE'; exec @ARGV or die $!"));
+        }
         daemon = new ProcessBuilder(new java.util.ArrayList<>(command) {{
                     addAll(java.util.List.of("start", "-q", "-c", ini.toString()));
                 }})
@@ -160,6 +163,22 @@ class SignalsIT {
         }
         assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "exits once the last client left");
         assertEquals(0, daemon.exitValue());
+    }
+
+    /** nohup's SIGHUP, ignored: the launcher resets it (bash and the JVM could not), so HUP still reloads. */
+    @Test
+    void launcherUnderNohupStillReloadsOnSighup() throws Exception {
+        signal("HUP");
+        await("reload logged", () -> logText().contains("got SIGHUP, re-reading config"));
+        assertTrue(daemon.isAlive());
+        assertFalse(logText().contains("ignored"), logText());
+    }
+
+    /** Without the launcher the JVM cannot take the ignored SIGHUP back: it says so instead of reloading silently never. */
+    @Test
+    void aJvmStartedUnderNohupSaysItCannotTakeSighup() throws Exception {
+        await("warning logged", () -> logText().contains("WARNING SIGHUP ignored: this process was started with it"
+                + " ignored (nohup, a script's background job)"));
     }
 
     @Test

@@ -22,6 +22,8 @@ public final class Signals {
     /** Null until {@link #daemonUp}; guarded by {@code this}. */
     private PoolerDaemon daemon;
     private final List<String> early = new ArrayList<>();
+    /** Signals this process inherited ignored (nohup's HUP): the JVM will not take them. */
+    private final List<String> ignored = new ArrayList<>();
 
     private Signals() {}
 
@@ -33,7 +35,9 @@ public final class Signals {
     public static Signals install() {
         Signals signals = new Signals();
         for (String name : NAMES) {
-            handle(name, () -> signals.received(name));
+            if (!handle(name, () -> signals.received(name))) {
+                signals.ignored.add("SIG" + (name.equals(QUIT_FROM_LAUNCHER) ? "QUIT (as SIGPWR)" : name));
+            }
         }
         return signals;
     }
@@ -45,6 +49,12 @@ public final class Signals {
             daemon = up;
             pending = List.copyOf(early);
             early.clear();
+        }
+        if (!ignored.isEmpty()) {
+            up.log().warning(String.join(", ", ignored) + " ignored: this process was started with "
+                    + (ignored.size() == 1 ? "it" : "them") + " ignored (nohup, a script's background job) and the"
+                    + " JVM cannot take an ignored signal back; start it through scripts/poolctl, which resets them,"
+                    + " or use the console (RELOAD, SHUTDOWN)");
         }
         pending.forEach(name -> act(up, name));
     }
@@ -121,12 +131,14 @@ public final class Signals {
         return true;
     }
 
-    private static void handle(String name, Runnable action) {
+    /** False when the process inherited the signal ignored: the JVM then installs no handler for it. */
+    private static boolean handle(String name, Runnable action) {
         try {
-            Signal.handle(new Signal(name), s -> action.run());
+            return Signal.handle(new Signal(name), s -> action.run()) != sun.misc.SignalHandler.SIG_IGN;
         } catch (IllegalArgumentException e) {
             // The JVM reserves this signal on this platform: PgBouncer's meaning is lost.
             System.err.println("poolctl: cannot handle SIG" + name + ": " + e.getMessage());
+            return true;
         }
     }
 }
