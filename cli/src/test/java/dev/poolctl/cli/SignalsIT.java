@@ -69,9 +69,11 @@ class SignalsIT {
                         "sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGQUIT)); exec @ARGV or die $!",
                         "bash", Path.of("..", "scripts", "poolctl").toAbsolutePath().toString())
                 : java.util.List.of("java", "-jar", jar.toString()));
-        if (test.getDisplayName().contains("Nohup")) { // started as nohup starts it: SIGHUP ignored
-            command.addAll(0, java.util.List.of("perl", "-e", "$SIG{HUP} = 'IGNORE'; exec @ARGV or die $!"));
-        }
+        // Started as nohup starts it (SIGHUP ignored), or as a supervisor does (every signal at its default, whatever
+        // this build inherited: a `nohup mvn verify` would otherwise pass its ignored SIGHUP on to the pooler).
+        command.addAll(0, java.util.List.of("perl", "-e", test.getDisplayName().contains("Nohup")
+                ? "$SIG{HUP} = 'IGNORE'; exec @ARGV or die $!"
+                : "$SIG{$_} = 'DEFAULT' for qw(HUP INT TERM USR1 USR2); exec @ARGV or die $!"));
         daemon = new ProcessBuilder(new java.util.ArrayList<>(command) {{
                     addAll(java.util.List.of("start", "-q", "-c", ini.toString()));
                 }})
