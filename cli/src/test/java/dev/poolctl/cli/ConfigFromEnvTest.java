@@ -52,6 +52,17 @@ class ConfigFromEnvTest {
     }
 
     @Test
+    void aKubernetesServiceLinkIsIgnoredAndSaidSo() {
+        Map<String, String> env = new HashMap<>(GUIDE);
+        env.put("DB_PORT", "tcp://10.96.0.12:5432"); // a Service named db in the namespace
+        Cli r = Cli.runWithEnv(env, "config", "from-env", "-c", dir.resolve("pgbouncer.ini").toString());
+        assertEquals(ExitCodes.OK, r.code(), r.toString());
+        assertTrue(r.err().contains("poolctl config from-env: DB_PORT=tcp://10.96.0.12:5432 ignored: a Kubernetes"
+                + " service link (of a Service named db), not a port\n"), r.err());
+        assertTrue(r.out().contains("\nhospitality_platform = host=postgres port=5432 auth_user=user\n"), r.out());
+    }
+
+    @Test
     void aBadVariableIsNamedAndNothingIsPrinted() {
         Map<String, String> env = new HashMap<>(GUIDE);
         env.put("MAX_CLIENT_CONN", "plenty");

@@ -39,6 +39,7 @@ public final class ConfigFromEnv implements Callable<Integer> {
         if (p.own()) {
             p.report(err, "poolctl config from-env: ");
         } else {
+            p.env().ignored().forEach(line -> err.println("poolctl config from-env: " + line));
             out.println("; " + ini);
             out.print(p.env().ini(showSecrets));
         }

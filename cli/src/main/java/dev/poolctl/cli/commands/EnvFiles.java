@@ -38,6 +38,7 @@ final class EnvFiles {
     record Prepared(Path ini, boolean own, EnvConfig.Result env, Path authFile) {
         /** What start says before it starts; config from-env says it too. */
         void report(PrintWriter err, String who) {
+            env.ignored().forEach(line -> err.println(who + line));
             if (own) {
                 err.println(who + ini + " is not generated: it is run as it is; the environment only adds its users"
                         + (authFile == null ? " (none: the file names no auth_file)" : " to " + authFile));

@@ -33,9 +33,20 @@ public final class EnvConfig {
     /** One server database: a {@code [databases]} entry; user and password may be null. */
     public record Database(String name, String host, int port, String user, String password) {}
 
-    /** What the environment gives: the ini (when one is to be generated), and the auth_file's users and passwords. */
+    /**
+     * Kubernetes' service links: for each Service in the namespace it sets {@code <NAME>_PORT=tcp://ip:port} (as
+     * Docker's links did), so a Service named {@code db} sets {@code DB_PORT}, one named {@code listen} sets
+     * {@code LISTEN_PORT}. No variable read here holds such a URL.
+     */
+    private static final java.util.regex.Pattern SERVICE_LINK =
+            java.util.regex.Pattern.compile("(tcp|udp|sctp)://[^\\s/]+:[0-9]{1,5}");
+
+    /**
+     * What the environment gives: the ini (when one is to be generated), the auth_file's users and passwords, and
+     * what was ignored, to say so.
+     */
     public record Result(List<Database> databases, Map<Setting, String> settings, Map<String, String> dbOptions,
-            Map<String, String> users, String authFile) {
+            Map<String, String> users, String authFile, List<String> ignored) {
 
         /** The pgbouncer.ini text; an LDAP bind password masked unless asked for. */
         public String ini(boolean showSecrets) {
@@ -72,8 +83,10 @@ public final class EnvConfig {
      *     auth_file entries are taken from the environment)
      * @throws ConfigException naming the variable that is malformed or contradicts another
      */
-    public static Result read(Map<String, String> env, String defaultAuthFile, boolean needDatabase)
+    public static Result read(Map<String, String> given, String defaultAuthFile, boolean needDatabase)
             throws ConfigException {
+        List<String> ignored = new ArrayList<>();
+        Map<String, String> env = withoutServiceLinks(given, ignored);
         List<Database> databases = databases(env, needDatabase);
         Map<String, String> users = new LinkedHashMap<>();
         for (Database db : databases) {
@@ -120,7 +133,7 @@ public final class EnvConfig {
         if (encoding != null) {
             dbOptions.put("client_encoding", encoding);
         }
-        Result result = new Result(databases, settings, dbOptions, users, authFile);
+        Result result = new Result(databases, settings, dbOptions, users, authFile, List.copyOf(ignored));
         if (needDatabase) {
             for (Database db : databases) {
                 try {
@@ -232,6 +245,22 @@ public final class EnvConfig {
         if (v.chars().anyMatch(c -> c < ' ' || c == 0x7f)) {
             throw new ConfigException(variable + ": control characters (a line break?) are not allowed");
         }
+    }
+
+    /** {@code env} less the Kubernetes service links in {@code *_PORT} variables, each named in {@code ignored}. */
+    private static Map<String, String> withoutServiceLinks(Map<String, String> env, List<String> ignored) {
+        Map<String, String> kept = new java.util.HashMap<>(env);
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(env).entrySet()) {
+            String v = e.getValue();
+            if (e.getKey().endsWith("_PORT") && v != null && v.length() <= 64 && SERVICE_LINK.matcher(v).matches()) {
+                kept.remove(e.getKey());
+                String service = e.getKey().substring(0, e.getKey().length() - "_PORT".length())
+                        .toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+                ignored.add(e.getKey() + "=" + v + " ignored: a Kubernetes service link (of a Service named "
+                        + service + "), not a port");
+            }
+        }
+        return kept;
     }
 
     /** A variable's value; null when unset or empty (the image's {@code ${VAR:+...}}). Never spans lines. */

@@ -161,6 +161,30 @@ class EnvConfigTest {
         assertNull(config.general().raw(Setting.AUTH_USER).isEmpty() ? null : "set");
     }
 
+    /**
+     * Kubernetes sets {@code <SERVICE>_PORT=tcp://ip:port} for every Service of the namespace: a Service named db (or
+     * listen) must not become the database's (or the pooler's) port, nor stop the start.
+     */
+    @Test
+    void kubernetesServiceLinksInPortVariablesAreIgnoredAndSaidSo() throws Exception {
+        Map<String, String> env = new HashMap<>(GUIDE);
+        env.put("DB_PORT", "tcp://10.96.0.12:5432");
+        env.put("LISTEN_PORT", "tcp://10.96.0.13:6432");
+        env.put("DB_PORT_5432_TCP", "tcp://10.96.0.12:5432");
+        EnvConfig.Result r = EnvConfig.read(env, "u.txt", true);
+        PoolerConfig config = load(r);
+        assertEquals(5432, config.databases().get("hospitality_platform").port(), "the URL's");
+        assertEquals(6432, config.general().listenPort(), "poolctl's default, not the link's");
+        assertEquals(List.of("DB_PORT=tcp://10.96.0.12:5432 ignored: a Kubernetes service link (of a Service named db),"
+                        + " not a port", "LISTEN_PORT=tcp://10.96.0.13:6432 ignored: a Kubernetes service link (of a"
+                        + " Service named listen), not a port"), r.ignored());
+
+        Map<String, String> hostOnly = Map.of("DB_HOST", "db", "DB_PORT", "tcp://10.96.0.12:5433");
+        assertEquals(5432, EnvConfig.read(hostOnly, "u.txt", true).databases().get(0).port(), "the default port");
+        assertRefused("DB_PORT", "DB_PORT", "tcp://db"); // not a link's form: still refused by name
+        assertTrue(EnvConfig.read(GUIDE, "u.txt", true).ignored().isEmpty());
+    }
+
     private void assertRefused(String expectedStart, String variable, String value) {
         Map<String, String> env = new HashMap<>(GUIDE);
         env.put(variable, value);
