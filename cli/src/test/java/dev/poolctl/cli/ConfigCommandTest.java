@@ -228,6 +228,17 @@ class ConfigCommandTest {
     }
 
     @Test
+    void anAcceptGraceNotBelowTheDrainDeadlineIsAWarning() throws Exception {
+        Run r = check("drain_timeout = 10\ndrain_accept_grace = 10\n");
+        assertWarning(r, Pattern.quote(ini + ":" + lineOf("drain_accept_grace") + ": warning: drain_accept_grace = 10s"
+                + " is not below drain_timeout = 10s"));
+        Run below = check("drain_timeout = 10\ndrain_accept_grace = 5\n", "--strict");
+        assertEquals(0, below.code(), below.out());
+        Run noDeadline = check("drain_timeout = 0\ndrain_accept_grace = 5\n", "--strict");
+        assertEquals(0, noDeadline.code(), noDeadline.out());
+    }
+
+    @Test
     void serverResetQueryInTransactionModeIsAWarning() throws Exception {
         Run r = check("pool_mode = transaction\nserver_reset_query = DISCARD ALL\n");
         assertWarning(r, Pattern.quote(ini + ":" + lineOf("server_reset_query") + ": warning: server_reset_query"));

@@ -215,6 +215,16 @@ public final class ConfigCommand implements Callable<Integer> {
                     + " (unsupported startup parameter)"));
         }
 
+        // (f2) a drain's deadline that comes before its port closes: every client still in a transaction is cut.
+        java.time.Duration grace = g.durationValue(Setting.DRAIN_ACCEPT_GRACE);
+        java.time.Duration deadline = g.durationValue(Setting.DRAIN_TIMEOUT);
+        if (!grace.isZero() && !deadline.isZero() && grace.compareTo(deadline) >= 0) {
+            warnings.add(new Finding(at.getOrDefault(Setting.DRAIN_ACCEPT_GRACE, fileName), "drain_accept_grace = "
+                    + grace.toSeconds() + "s is not below drain_timeout = " + deadline.toSeconds() + "s: a drain"
+                    + " reaches its deadline before it stops taking new clients, and closes every client still in a"
+                    + " transaction"));
+        }
+
         // (g) read but not acted on by this version.
         List<Setting> notActing = new java.util.ArrayList<>(PoolerDaemon.settingsNotApplied(config));
         notActing.addAll(SupportedSettings.noEffect(g));
