@@ -3,9 +3,12 @@ package dev.poolctl.cli.commands;
 import dev.poolctl.cli.ExitCodes;
 import dev.poolctl.client.AdminClient;
 import dev.poolctl.client.AdminException;
+import dev.poolctl.pooler.config.GeneralSettings;
+import dev.poolctl.pooler.config.Setting;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -98,10 +101,11 @@ public final class Drain extends AdminCommand {
         int value = config.columns().indexOf("value");
         for (List<String> row : config.rows()) {
             if (key >= 0 && value >= 0 && "drain_accept_grace".equals(row.get(key)) && row.get(value) != null) {
-                try {
-                    return Duration.ofMillis(Math.round(Double.parseDouble(row.get(value).trim()) * 1000));
-                } catch (NumberFormatException | ArithmeticException e) {
-                    return Duration.ZERO; // the pooler checked it; what it shows is only for this message
+                try { // the pooler's own parser: SHOW CONFIG shows what it took
+                    return GeneralSettings.of(Map.of(Setting.DRAIN_ACCEPT_GRACE, row.get(value)))
+                            .durationValue(Setting.DRAIN_ACCEPT_GRACE);
+                } catch (IllegalArgumentException e) {
+                    return Duration.ZERO; // not a poolctl of ours: no grace to wait for
                 }
             }
         }
